@@ -1,0 +1,236 @@
+"""`riskbot check`: the register checked, scored and rendered as text, JSON or Actions output."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import actions
+from bot.escalation import Escalation, register_escalations
+from bot.findings import Finding
+from bot.markdown import escape_cell
+from bot.matrix import render_markdown, render_text
+from bot.register import Register, read_register
+from bot.scoring import Assessment
+
+
+@dataclass
+class CheckReport:
+    register: Register
+    escalations: list[Escalation]
+
+    @property
+    def ok(self) -> bool:
+        return self.register.ok
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+
+def run_check(root: Path, today: dt.date | None = None) -> CheckReport:
+    """Check the register under ``root``."""
+    register = read_register(root, today)
+    escalations = (
+        register_escalations(register.policy, register.assessments)
+        if register.policy is not None
+        else []
+    )
+    return CheckReport(register, escalations)
+
+
+def owner_text(a: Assessment) -> str:
+    return " / ".join(a.risk.owners)
+
+
+def risk_json(a: Assessment, today: dt.date) -> dict[str, object]:
+    r = a.risk
+    return {
+        "id": r.id,
+        "file": r.file,
+        "title": r.title,
+        "category": r.category,
+        "phase": r.phase,
+        "impact": r.impact,
+        "probability": r.probability,
+        "score": a.score,
+        "band": a.band.name,
+        "owner": owner_text(a),
+        "owners": list(r.owners),
+        "status": r.state,
+        "cadence": a.cadence,
+        "last_reviewed": r.last_reviewed.isoformat() if r.last_reviewed else None,
+        "next_review": a.next_review.isoformat(),
+        "overdue_days": a.overdue_days(today) if r.is_open else 0,
+    }
+
+
+def to_json(report: CheckReport) -> dict[str, object]:
+    """The JSON object DESIGN.md promises."""
+    reg = report.register
+    return {
+        "ok": report.ok,
+        "today": reg.today.isoformat(),
+        "risks": [risk_json(a, reg.today) for a in reg.assessments],
+        "findings": [f.as_json() for f in reg.findings],
+        "escalations": [e.as_json() for e in report.escalations],
+        "summary": summary_counts(report),
+    }
+
+
+def summary_counts(report: CheckReport) -> dict[str, int]:
+    reg = report.register
+    counts = {
+        "files": reg.files_checked,
+        "risks": len(reg.assessments),
+        "errors": len(reg.errors),
+        "warnings": len(reg.warnings),
+    }
+    for band in ("red", "yellow", "green"):
+        counts[band] = sum(1 for a in reg.assessments if a.band.name == band)
+    return counts
+
+
+def verdict(report: CheckReport) -> str:
+    c = summary_counts(report)
+    state = "OK" if report.ok else "FAILED"
+    return (
+        f"{state}: {c['files']} files, {c['risks']} risks ({c['red']} red, {c['yellow']} yellow, "
+        f"{c['green']} green); {c['errors']} errors, {c['warnings']} warnings"
+    )
+
+
+def _review_text(a: Assessment, today: dt.date) -> str:
+    days = a.overdue_days(today)
+    if not a.risk.is_open:
+        return "closed"
+    if days:
+        return f"{a.next_review.isoformat()} (overdue {days}d)"
+    return a.next_review.isoformat() + (" (due today)" if a.next_review == today else "")
+
+
+def render_text_report(report: CheckReport) -> str:
+    """Findings, risks by score, the matrix, escalations and a verdict."""
+    reg = report.register
+    out: list[str] = [f.as_text() for f in reg.findings]
+    if reg.assessments and reg.policy is not None:
+        if out:
+            out.append("")
+        rows = [("ID", "Score", "Band", "Owner", "Next review")]
+        rows += [
+            (
+                a.risk.id,
+                f"{a.risk.impact}×{a.risk.probability}={a.score}",
+                a.band.label,
+                owner_text(a),
+                _review_text(a, reg.today),
+            )
+            for a in reg.assessments
+        ]
+        widths = [max(len(r[i]) for r in rows) for i in range(5)]
+        out += [
+            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+        ]
+        out += ["", render_text(reg.assessments, reg.policy)]
+    if report.escalations:
+        out += ["", "Escalations:"]
+        for e in report.escalations:
+            who = "; ".join(n.describe() for n in e.notify) or "nobody configured"
+            out.append(f"- {e.label}: {e.message} → {who}")
+    out += ["", verdict(report)]
+    return "\n".join(out) + "\n"
+
+
+def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None = None) -> str:
+    """The step summary: verdict, risks table, matrix, escalations, and findings not annotated."""
+    reg = report.register
+    lines = ["## riskbot check", "", f"**{verdict(report)}**", ""]
+    if reg.assessments and reg.policy is not None:
+        lines += [
+            "| ID | Title | Score | Band | Owner | Next review |",
+            "|---|---|---|---|---|---|",
+        ]
+        for a in reg.assessments:
+            lines.append(
+                f"| {a.risk.id} | {escape_cell(a.risk.title)} | {a.risk.impact} × "
+                f"{a.risk.probability} = {a.score} | {a.band.label} | "
+                f"{escape_cell(owner_text(a))} | {_review_text(a, reg.today)} |"
+            )
+        lines += [
+            "",
+            "### Impact × probability",
+            "",
+            render_markdown(reg.assessments, reg.policy),
+            "",
+        ]
+    if report.escalations:
+        lines += ["### Escalations", ""]
+        for e in report.escalations:
+            who = "; ".join(escape_cell(n.describe()) for n in e.notify) or "nobody configured"
+            lines.append(f"- **{escape_cell(e.label)}**: {escape_cell(e.message)} → {who}")
+        lines.append("")
+    if overflow:
+        lines += [
+            f"### {len(overflow)} more findings (GitHub shows 10 errors and 10 warnings "
+            "as annotations per step)",
+            "",
+        ]
+        lines += [
+            f"- `{escape_cell(f.file)}:{f.line}` {f.severity}: {escape_cell(f.message)}"
+            for f in overflow
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def finding_annotation(f: Finding) -> actions.Annotation:
+    return actions.Annotation(f.severity, f.message, file=f.file, line=f.line, title="riskbot")
+
+
+def render_github(report: CheckReport, summary_path: str | None) -> str:
+    """Annotations for the first findings; the rest and the overview go to the step summary."""
+    reg = report.register
+    shown, overflow = actions.limit_annotations([finding_annotation(f) for f in reg.findings])
+    shown_keys = {(a.file, a.line, a.message) for a in shown}
+    rest = [f for f in reg.findings if (f.file, f.line, f.message) not in shown_keys]
+    lines = [
+        actions.annotation(a.level, a.message, file=a.file, line=a.line, title=a.title)
+        for a in shown
+    ]
+    if overflow:
+        where = "the step summary" if summary_path else "the text output below"
+        lines.append(
+            actions.annotation(
+                "notice",
+                f"{len(overflow)} more findings are not shown as annotations; see {where}.",
+            )
+        )
+    if summary_path:
+        actions.append_step_summary(render_summary_markdown(report, rest), summary_path)
+    body = render_text_report(report)
+    lines.append(actions.stop_commands(body.rstrip("\n")))
+    return "\n".join(lines) + "\n"
+
+
+Renderer = Callable[[CheckReport, Mapping[str, str]], str]
+
+
+def _text(report: CheckReport, env: Mapping[str, str]) -> str:
+    body = render_text_report(report)
+    if env.get("GITHUB_ACTIONS") == "true":
+        return actions.stop_commands(body.rstrip("\n")) + "\n"
+    return body
+
+
+def _json(report: CheckReport, env: Mapping[str, str]) -> str:
+    return json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def _github(report: CheckReport, env: Mapping[str, str]) -> str:
+    return render_github(report, env.get("GITHUB_STEP_SUMMARY") or None)
+
+
+REPORTER_BY_NAME: dict[str, Renderer] = {"text": _text, "json": _json, "github": _github}

@@ -1,0 +1,50 @@
+"""Findings: every problem the bot reports is one of these, pointing at a file and a line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem in one file: where it is (1-based line, JSON path) and what it is."""
+
+    file: str
+    line: int
+    severity: Severity
+    message: str
+    path: str = "$"
+    code: str = ""
+
+    def as_text(self) -> str:
+        """Render as ``file:line: severity: message``, the form compilers and editors understand."""
+        return f"{self.file}:{self.line}: {self.severity}: {self.message}"
+
+    def as_json(self) -> dict[str, object]:
+        """The finding as the JSON contract names it."""
+        return {
+            "file": self.file,
+            "line": self.line,
+            "severity": self.severity,
+            "message": self.message,
+            "path": self.path,
+            "code": self.code,
+        }
+
+
+def error(file: str, line: int, message: str, *, path: str = "$", code: str = "") -> Finding:
+    """Build an error finding."""
+    return Finding(file, line, "error", message, path, code)
+
+
+def warning(file: str, line: int, message: str, *, path: str = "$", code: str = "") -> Finding:
+    """Build a warning finding."""
+    return Finding(file, line, "warning", message, path, code)
+
+
+def sort_key(finding: Finding) -> tuple[str, int, str]:
+    """Order findings by file, then line, then message."""
+    return (finding.file, finding.line, finding.message)

@@ -1,0 +1,71 @@
+"""The 5 × 5 impact × probability matrix with risk ids in its cells."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from bot.markdown import escape_cell
+from bot.policy import Policy
+from bot.scoring import Assessment
+
+LEVELS = (1, 2, 3, 4, 5)
+BAND_MARK = {"red": "🟥", "yellow": "🟨", "green": "🟩"}
+
+
+def cells(assessments: Sequence[Assessment]) -> dict[tuple[int, int], list[str]]:
+    """Risk ids by (impact, probability), open risks only."""
+    grid: dict[tuple[int, int], list[str]] = {(i, p): [] for i in LEVELS for p in LEVELS}
+    for a in assessments:
+        if a.risk.is_open:
+            grid[(a.risk.impact, a.risk.probability)].append(a.risk.id)
+    for ids in grid.values():
+        ids.sort()
+    return grid
+
+
+def render_text(
+    assessments: Sequence[Assessment], policy: Policy, moved: Collection[str] = ()
+) -> str:
+    """Plain-text matrix: impact rows from 5 down, probability columns 1 to 5."""
+    grid = cells(assessments)
+
+    def cell(i: int, p: int) -> str:
+        ids = [f"{x}*" if x in moved else x for x in grid[(i, p)]]
+        return ",".join(ids) if ids else "."
+
+    width = max([len(cell(i, p)) for i in LEVELS for p in LEVELS] + [5])
+    head = "Impact ↓ / Probability →"
+    lines = [
+        head,
+        " " * 16
+        + " ".join(f"{p} {policy.probability_scale[p].label}"[:width].ljust(width) for p in LEVELS),
+    ]
+    for i in reversed(LEVELS):
+        label = f"{i} {policy.impact_scale[i].label}"[:14].ljust(14)
+        lines.append(f"{label}  " + " ".join(cell(i, p).ljust(width) for p in LEVELS).rstrip())
+    if moved:
+        lines.append("* moved by this change")
+    return "\n".join(lines)
+
+
+def render_markdown(
+    assessments: Sequence[Assessment], policy: Policy, moved: Collection[str] = ()
+) -> str:
+    """Markdown table: a band colour per cell, ids in it; moved risks in bold with an arrow."""
+    grid = cells(assessments)
+    header = (
+        "| Impact \\ Probability | "
+        + " | ".join(f"{p} {escape_cell(policy.probability_scale[p].label)}" for p in LEVELS)
+        + " |"
+    )
+    rows = [header, "|---" * 6 + "|"]
+    for i in reversed(LEVELS):
+        parts = []
+        for p in LEVELS:
+            band = policy.band_for(i * p).name
+            ids = [f"**{x}**" if x in moved else x for x in grid[(i, p)]]
+            parts.append(f"{BAND_MARK[band]} {i * p}" + (" " + ", ".join(ids) if ids else ""))
+        rows.append(
+            f"| **{i} {escape_cell(policy.impact_scale[i].label)}** | " + " | ".join(parts) + " |"
+        )
+    return "\n".join(rows)

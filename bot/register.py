@@ -1,0 +1,256 @@
+"""Load the whole register — policy and every risk file — into checked, scored data.
+
+Every file is checked whatever happens to the others; each problem is one finding. The inputs
+are plain (name, bytes) pairs so the same code reads a working tree or a git revision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from bot.findings import Finding, error, sort_key, warning
+from bot.policy import Policy, policy_from_data
+from bot.risk import LOGIN_RE, Risk, risk_from_data
+from bot.schemas import POLICY_SCHEMA, RISK_SCHEMA, validate
+from bot.scoring import Assessment, assess
+from bot.yamlfile import line_for, load_yaml, top_level_lines
+
+POLICY_PATH = ".github/riskbot.yml"
+RISKS_DIR = "risks"
+RISK_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file of the register: its path relative to the repository root, and its bytes."""
+
+    name: str
+    raw: bytes
+
+
+@dataclass
+class Register:
+    """The checked register: the policy, the valid risks with their assessments, the findings."""
+
+    policy: Policy | None
+    assessments: list[Assessment] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    files_checked: int = 0
+    today: dt.date = field(default_factory=dt.date.today)
+
+    @property
+    def risks(self) -> list[Risk]:
+        return [a.risk for a in self.assessments]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def get(self, risk_id: str) -> Assessment | None:
+        for a in self.assessments:
+            if a.risk.id == risk_id:
+                return a
+        return None
+
+
+def load_policy(source: SourceFile | None) -> tuple[Policy | None, list[Finding]]:
+    """Load and check the policy file."""
+    if source is None:
+        return None, [
+            error(
+                POLICY_PATH,
+                1,
+                "policy file not found; run `riskbot init` to create one",
+                code="policy-missing",
+            )
+        ]
+    loaded = load_yaml(source.name, source.raw)
+    if not loaded.ok:
+        return None, loaded.findings
+    findings = validate(source.name, loaded.data, loaded.node, POLICY_SCHEMA)
+    if findings:
+        return None, findings
+    node = loaded.node
+    return policy_from_data(loaded.data, source.name, lambda p: line_for(node, p))
+
+
+def _suggest(value: str, choices: Iterable[str]) -> str:
+    hint = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{hint[0]}'?)" if hint else ""
+
+
+def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
+    """What the schema cannot know: categories, phases, owners, declared score and band, cadence."""
+    found: list[Finding] = []
+    f = risk.file
+    if risk.category not in policy.categories:
+        found.append(
+            error(
+                f,
+                risk.line("category"),
+                f"unknown category '{risk.category}'{_suggest(risk.category, policy.categories)}"
+                f"; the policy has: {', '.join(policy.categories)}",
+                path="$.category",
+                code="category",
+            )
+        )
+    if risk.phase not in policy.phases:
+        found.append(
+            error(
+                f,
+                risk.line("phase"),
+                f"unknown phase '{risk.phase}'{_suggest(risk.phase, policy.phases)}"
+                f"; the policy has: {', '.join(policy.phases)}",
+                path="$.phase",
+                code="phase",
+            )
+        )
+    names = [r.name for r in policy.roles] + [r.short for r in policy.roles]
+    for i, owner in enumerate(risk.owners):
+        if LOGIN_RE.match(owner) or policy.role(owner) is not None:
+            continue
+        path = "$.owner" if len(risk.owners) == 1 else f"$.owner[{i}]"
+        found.append(
+            error(
+                f,
+                risk.line("owner"),
+                f"owner '{owner}' is neither a policy role nor an @login{_suggest(owner, names)}",
+                path=path,
+                code="owner",
+            )
+        )
+    score = risk.score
+    band = policy.band_for(score)
+    if risk.declared_score is not None and risk.declared_score != score:
+        found.append(
+            error(
+                f,
+                risk.line("score"),
+                f"declared score {risk.declared_score} is wrong: impact {risk.impact} × "
+                f"probability {risk.probability} = {score}",
+                path="$.score",
+                code="score",
+            )
+        )
+    if risk.declared_band is not None and risk.declared_band != band.name:
+        found.append(
+            error(
+                f,
+                risk.line("band"),
+                f"declared band '{risk.declared_band}' is wrong: score {score} is "
+                f"{band.label} ({band.name})",
+                path="$.band",
+                code="band",
+            )
+        )
+    if risk.cadence is not None and risk.cadence in policy.cadences:
+        own = policy.cadences[risk.cadence]
+        needed = policy.cadences.get(band.monitoring, own)
+        if own > needed:
+            found.append(
+                warning(
+                    f,
+                    risk.lines.get("review.cadence", risk.line("review")),
+                    f"review cadence '{risk.cadence}' is looser than the {band.label} "
+                    f"band's '{band.monitoring}'; reviews are due {band.monitoring}",
+                    path="$.review.cadence",
+                    code="cadence",
+                )
+            )
+    return found
+
+
+def _id_matches_name(risk_id: str, name: str) -> bool:
+    stem = PurePosixPath(name).name
+    return stem == risk_id or stem.startswith((f"{risk_id}-", f"{risk_id}."))
+
+
+def build_register(
+    policy_source: SourceFile | None,
+    risk_sources: Sequence[SourceFile],
+    today: dt.date | None = None,
+) -> Register:
+    """Check the policy and every risk file; score and assess the valid risks."""
+    today = today or dt.date.today()
+    policy, findings = load_policy(policy_source)
+    register = Register(
+        policy=policy,
+        findings=list(findings),
+        today=today,
+        files_checked=len(risk_sources) + (1 if policy_source else 0),
+    )
+    first_file: dict[str, str] = {}
+    for source in sorted(risk_sources, key=lambda s: s.name):
+        loaded = load_yaml(source.name, source.raw)
+        if not loaded.ok:
+            register.findings.extend(loaded.findings)
+            continue
+        schema_findings = validate(source.name, loaded.data, loaded.node, RISK_SCHEMA)
+        if schema_findings:
+            register.findings.extend(schema_findings)
+            continue
+        lines = top_level_lines(loaded.node)
+        if "review" in loaded.data:
+            lines["review.cadence"] = line_for(loaded.node, "$.review.cadence")
+        risk = risk_from_data(source.name, loaded.data, lines)
+        if not _id_matches_name(risk.id, source.name):
+            register.findings.append(
+                error(
+                    source.name,
+                    risk.line("id"),
+                    f"file name must start with its id '{risk.id}' "
+                    f"(e.g. {risk.id}-short-title.yaml)",
+                    path="$.id",
+                    code="file-name",
+                )
+            )
+        if risk.id in first_file:
+            register.findings.append(
+                error(
+                    source.name,
+                    risk.line("id"),
+                    f"duplicate id '{risk.id}': already used by {first_file[risk.id]}",
+                    path="$.id",
+                    code="duplicate-id",
+                )
+            )
+            continue
+        first_file[risk.id] = source.name
+        if policy is None:
+            continue
+        register.findings.extend(check_against_policy(risk, policy))
+        register.assessments.append(assess(risk, policy, today))
+    register.assessments.sort(key=lambda a: (-a.score, a.risk.id))
+    register.findings.sort(key=sort_key)
+    return register
+
+
+def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
+    """Read the policy and the risk files of a working tree."""
+    policy_path = root / POLICY_PATH
+    policy = SourceFile(POLICY_PATH, policy_path.read_bytes()) if policy_path.is_file() else None
+    risks_dir = root / RISKS_DIR
+    sources: list[SourceFile] = []
+    if risks_dir.is_dir():
+        for path in sorted(risks_dir.rglob("*")):
+            if path.suffix in RISK_SUFFIXES and path.is_file():
+                sources.append(SourceFile(path.relative_to(root).as_posix(), path.read_bytes()))
+    return policy, sources
+
+
+def read_register(root: Path, today: dt.date | None = None) -> Register:
+    """Check the register of a working tree."""
+    policy, sources = discover(root)
+    return build_register(policy, sources, today)

@@ -1,0 +1,104 @@
+"""A risk as the code sees it: typed fields read from one schema-valid risk file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+MITIGATION_KINDS = ("prevention", "detection", "response")
+LOGIN_RE = re.compile(r"^@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))$")
+ID_RE = re.compile(r"^R-[0-9]{3,}$")
+
+
+@dataclass(frozen=True)
+class Risk:
+    """One risk file's content. Score and band are never read from here: they are computed."""
+
+    id: str
+    file: str
+    title: str
+    category: str
+    phase: str
+    description: str
+    impact: int
+    probability: int
+    owners: tuple[str, ...]
+    state: str
+    status_note: str = ""
+    impact_narrative: str = ""
+    probability_narrative: str = ""
+    mitigation: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    mitigation_summary: str = ""
+    mitigation_percent: int | None = None
+    cadence: str | None = None
+    last_reviewed: dt.date | None = None
+    identified: dt.date | None = None
+    declared_score: int | None = None
+    declared_band: str | None = None
+    lines: Mapping[str, int] = field(default_factory=dict)
+    data: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def score(self) -> int:
+        """Impact × probability: the only score the bot believes."""
+        return self.impact * self.probability
+
+    @property
+    def is_open(self) -> bool:
+        return self.state != "closed"
+
+    def line(self, key: str) -> int:
+        """The line a top-level key is on (1 when the file does not have it)."""
+        return self.lines.get(key, 1)
+
+    @property
+    def owner_logins(self) -> tuple[str, ...]:
+        """Owners written directly as ``@login``."""
+        return tuple(m.group(1) for o in self.owners if (m := LOGIN_RE.match(o)))
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def risk_from_data(file: str, data: Mapping[str, Any], lines: Mapping[str, int]) -> Risk:
+    """Build a Risk from a mapping that already passed the risk schema."""
+    owner = data["owner"]
+    owners = (owner,) if isinstance(owner, str) else tuple(owner)
+    status = data["status"]
+    review = data.get("review") or {}
+    mitigation = data.get("mitigation") or {}
+    progress = data.get("mitigation_status") or {}
+    return Risk(
+        id=data["id"],
+        file=file,
+        title=data["title"],
+        category=data["category"],
+        phase=data["phase"],
+        description=str(data["description"]).strip(),
+        impact=int(data["impact"]["level"]),
+        probability=int(data["probability"]["level"]),
+        impact_narrative=str(data["impact"].get("narrative", "")),
+        probability_narrative=str(data["probability"].get("narrative", "")),
+        owners=tuple(str(o).strip() for o in owners),
+        state=status["state"],
+        status_note=str(status.get("note", "")),
+        mitigation={k: tuple(mitigation.get(k) or ()) for k in MITIGATION_KINDS},
+        mitigation_summary=str(progress.get("summary", "")),
+        mitigation_percent=progress.get("percent"),
+        cadence=review.get("cadence"),
+        last_reviewed=_date(review.get("last_reviewed")),
+        identified=_date(data.get("identified")),
+        declared_score=data.get("score"),
+        declared_band=data.get("band"),
+        lines=dict(lines),
+        data=data,
+    )
