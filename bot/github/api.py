@@ -1,0 +1,287 @@
+"""The one place that calls PyGithub: counted reads and writes, pacing, rate limits, retries.
+
+PyGithub's own retry is off: a POST it retried after a lost response would create a duplicate.
+Reads are retried here after a 5xx; writes are never blindly repeated (the executor looks for
+the marker first). Rate limits are waited out only up to a bound, never for an hour.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from github import Auth, Github, GithubException
+from github.GithubObject import GithubObject
+from github.Issue import Issue
+from github.IssueComment import IssueComment
+from github.PaginatedList import PaginatedList
+from github.Repository import Repository
+from requests.exceptions import RequestException
+
+from bot.github.settings import Settings
+from bot.outcome import Stats
+from bot.plan import CommentState, IssueState, marker_fields
+
+T = TypeVar("T")
+G = TypeVar("G", bound=GithubObject)
+PER_PAGE = 100
+
+
+class StopRun(Exception):
+    """The run cannot go on (budget spent, rate limit too long, API failing): stop cleanly."""
+
+
+class BudgetExhausted(StopRun):
+    pass
+
+
+class RateLimited(StopRun):
+    pass
+
+
+class WriteFailed(Exception):
+    """A write failed or its answer was lost: it may or may not have happened."""
+
+    def __init__(self, what: str, status: int | None, message: str) -> None:
+        super().__init__(f"{what}: {message}")
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Limits:
+    write_interval: float = 1.0
+    max_wait: float = 300.0
+    read_retries: int = 2
+    timeout: float = 15.0
+
+
+def _status(exc: Exception) -> int | None:
+    return exc.status if isinstance(exc, GithubException) else None
+
+
+def _header(exc: GithubException, name: str) -> str | None:
+    for key, value in (exc.headers or {}).items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+def rate_limit_wait(exc: Exception, now: float) -> float | None:
+    """Seconds to wait for a rate-limit answer (403/429), or None when it is not one."""
+    if not isinstance(exc, GithubException) or exc.status not in (403, 429):
+        return None
+    retry_after = _header(exc, "retry-after")
+    if retry_after is not None:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            return 60.0
+    if _header(exc, "x-ratelimit-remaining") == "0":
+        reset = _header(exc, "x-ratelimit-reset")
+        if reset is not None and reset.isdigit():
+            return max(0.0, int(reset) - now) + 1
+    message = str(getattr(exc, "data", "") or "").lower()
+    if "rate limit" in message or exc.status == 429:
+        return 60.0  # GitHub's advice for a secondary limit without Retry-After
+    return None
+
+
+class GitHubApi:
+    """A repository on GitHub, seen through counted, paced and bounded calls."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        limits: Limits,
+        stats: Stats,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if settings.token is None or settings.repository is None:
+            raise ValueError("a token and a repository are needed to talk to GitHub")
+        self.settings = settings
+        self.limits = limits
+        self.stats = stats
+        self._sleep = sleep
+        self._clock = clock
+        self._last_write = 0.0
+        self._gh = Github(
+            auth=Auth.Token(settings.token.reveal()),
+            base_url=settings.api_url,
+            per_page=PER_PAGE,
+            retry=None,
+            timeout=int(limits.timeout),
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+        )
+        self._repo: Repository = self._gh.get_repo(settings.repository, lazy=True)
+        self._issues: dict[int, Issue] = {}
+        self._comments: dict[int, IssueComment] = {}
+
+    def close(self) -> None:
+        self._gh.close()
+
+    # -- plumbing ---------------------------------------------------------------------------
+    def _wait_for_limit(self, exc: Exception) -> bool:
+        wait = rate_limit_wait(exc, self._clock())
+        if wait is None:
+            return False
+        if wait > self.limits.max_wait:
+            raise RateLimited(
+                f"GitHub rate limit: the reset is {wait:.0f}s away, over the "
+                f"{self.limits.max_wait:.0f}s this run may wait"
+            )
+        self.stats.waited += wait
+        self._sleep(wait)
+        return True
+
+    def read(self, call: Callable[[], T]) -> T:
+        """One counted GET, retried after a 5xx, a lost connection or a short rate limit."""
+        attempt = 0
+        while True:
+            self.stats.reads += 1
+            try:
+                return call()
+            except (GithubException, RequestException) as exc:
+                if self._wait_for_limit(exc):
+                    continue
+                status = _status(exc)
+                retryable = status is None or status >= 500
+                if retryable and attempt < self.limits.read_retries:
+                    attempt += 1
+                    self._sleep(min(2.0**attempt, 10.0))
+                    continue
+                raise
+
+    def write(self, what: str, call: Callable[[], T]) -> T:
+        """One counted, paced write; a failure raises WriteFailed (it may have happened)."""
+        while True:
+            gap = self._clock() - self._last_write
+            if self._last_write and gap < self.limits.write_interval:
+                self._sleep(self.limits.write_interval - gap)
+            self.stats.writes += 1
+            self._last_write = self._clock()
+            try:
+                return call()
+            except (GithubException, RequestException) as exc:
+                if self._wait_for_limit(exc):
+                    self.stats.writes -= 1  # refused before it happened: not a write
+                    continue
+                detail = exc.data.get("message", "") if isinstance(exc, GithubException) and \
+                    isinstance(exc.data, dict) else type(exc).__name__
+                raise WriteFailed(what, _status(exc), str(detail) or str(_status(exc))) from None
+
+    def pages(self, plist: PaginatedList[G]) -> Iterator[G]:
+        """Iterate a paginated list page by page, each page one counted read."""
+        page = 0
+        while True:
+            items = self.read(lambda p=page: plist.get_page(p))  # type: ignore[misc]
+            yield from items
+            if len(items) < PER_PAGE:
+                return
+            page += 1
+
+    # -- reads ------------------------------------------------------------------------------
+    def bot_issues(self, label: str) -> list[IssueState]:
+        """Every issue carrying the bot's label and marker, open or closed (never the search API)."""
+        found: list[IssueState] = []
+        plist = self._repo.get_issues(state="all", labels=[label], sort="created", direction="asc")
+        for issue in self.pages(plist):
+            if issue.pull_request is not None:
+                continue
+            state = self._issue_state(issue)
+            if state is not None:
+                found.append(state)
+        return found
+
+    def find_issue(self, label: str, ident: str) -> IssueState | None:
+        """Look for one marker again (after a failed write), newest first."""
+        plist = self._repo.get_issues(state="all", labels=[label], sort="created", direction="desc")
+        for issue in self.pages(plist):
+            state = self._issue_state(issue)
+            if state is not None and state.ident == ident:
+                return state
+        return None
+
+    def _issue_state(self, issue: Issue) -> IssueState | None:
+        fields = marker_fields(issue.body)
+        if fields is None:
+            return None
+        self._issues[issue.number] = issue
+        return IssueState(
+            number=issue.number,
+            ident=fields["id"],
+            fields=fields,
+            title=issue.title,
+            body=issue.body or "",
+            state="closed" if issue.state == "closed" else "open",
+            state_reason=issue.state_reason,
+            labels=tuple(label.name for label in issue.labels),
+            assignees=tuple(a.login for a in issue.assignees),
+            comments=issue.comments,
+            created_at=issue.created_at.isoformat() if issue.created_at else "",
+            url=issue.html_url or "",
+        )
+
+    def _issue(self, number: int) -> Issue:
+        if number not in self._issues:
+            self._issues[number] = self.read(lambda: self._repo.get_issue(number))
+        return self._issues[number]
+
+    def bot_comments(self, number: int) -> list[CommentState]:
+        """The bot's own comments on one issue or PR."""
+        issue = self._issue(number)
+        found: list[CommentState] = []
+        for comment in self.pages(issue.get_comments()):
+            fields = marker_fields(comment.body)
+            # Anyone can paste a marker into a comment: only a bot's own comments count.
+            if fields is None or not self.is_bot(comment.user):
+                continue
+            self._comments[comment.id] = comment
+            found.append(CommentState(comment.id, number, fields["id"], comment.body,
+                                      comment.created_at.isoformat() if comment.created_at else ""))
+        return found
+
+    def is_bot(self, user: Any) -> bool:
+        login = getattr(user, "login", "") or ""
+        if self.settings.bot_login:
+            return bool(login.lower() == self.settings.bot_login.lower())
+        return getattr(user, "type", "") == "Bot"
+
+    def labels(self) -> set[str]:
+        return {label.name for label in self.pages(self._repo.get_labels())}
+
+    def assignable(self, login: str) -> bool:
+        return bool(self.read(lambda: self._repo.has_in_assignees(login)))
+
+    def pull(self, number: int) -> Any:
+        return self.read(lambda: self._repo.get_pull(number))
+
+    # -- writes -----------------------------------------------------------------------------
+    def create_label(self, name: str, color: str, description: str) -> None:
+        self.write(f"create label {name}",
+                   lambda: self._repo.create_label(name, color, description))
+
+    def create_issue(self, title: str, body: str, labels: list[str],
+                     assignees: list[str]) -> IssueState | None:
+        issue = self.write(
+            f"create issue {title!r}",
+            lambda: self._repo.create_issue(title=title, body=body, labels=labels,
+                                            assignees=assignees),
+        )
+        return self._issue_state(issue)
+
+    def edit_issue(self, number: int, changes: dict[str, Any]) -> None:
+        issue = self._issue(number)
+        self.write(f"edit issue #{number}", lambda: issue.edit(**changes))
+
+    def create_comment(self, number: int, body: str) -> None:
+        issue = self._issue(number)
+        self.write(f"comment on #{number}", lambda: issue.create_comment(body))
+
+    def edit_comment(self, comment_id: int, body: str) -> None:
+        comment = self._comments[comment_id]
+        self.write(f"edit comment {comment_id}", lambda: comment.edit(body))

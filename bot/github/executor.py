@@ -1,0 +1,216 @@
+"""The plan executor: makes GitHub match a list of intended actions, writing only differences.
+
+It finds the bot's own issues and comments by their hidden marker, edits only what differs,
+looks for a marker again before re-creating after a failed write, closes duplicates left by two
+concurrent runs (oldest wins), keeps to the write budget, and in a dry run does all the
+counting and none of the writing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import TypeVar
+
+from bot.github.api import BudgetExhausted, GitHubApi, StopRun, WriteFailed
+from bot.outcome import Stats
+from bot.plan import (
+    DUPLICATE_NOTE,
+    Action,
+    CommentState,
+    EnsureComment,
+    EnsureIssue,
+    EnsureLabel,
+    IssueState,
+    Snapshot,
+    fit_body,
+    issue_changes,
+    marker,
+)
+
+T = TypeVar("T")
+
+
+class Executor:
+    """Performs plans against one repository (or, without ``api``, only pretends to)."""
+
+    def __init__(self, api: GitHubApi | None, *, label: str, budget: int, dry_run: bool,
+                 stats: Stats) -> None:
+        self.api = api
+        self.label = label
+        self.budget = budget
+        self.dry_run = dry_run or api is None
+        self.stats = stats
+        self._comments: dict[int, list[CommentState]] = {}
+        self._next_fake = -1
+
+    # -- reading -----------------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """The bot's issues on GitHub; without a token, nothing is assumed to exist yet."""
+        if self.api is None:
+            return Snapshot()
+        issues = self.api.bot_issues(self.label)
+        return Snapshot.from_issues(issues, self.api.labels())
+
+    def comments(self, number: int) -> list[CommentState]:
+        if number not in self._comments:
+            self._comments[number] = (self.api.bot_comments(number)
+                                      if self.api is not None and number > 0 else [])
+        return self._comments[number]
+
+    # -- writing -----------------------------------------------------------------------------
+    def _write(self, what: str, call: Callable[[GitHubApi], T]) -> T | None:
+        if self.stats.writes >= self.budget:
+            raise BudgetExhausted(f"write budget of {self.budget} spent")
+        if self.dry_run or self.api is None:
+            self.stats.writes += 1
+            self.stats.done.append(f"would {what}")
+            return None
+        result = call(self.api)
+        self.stats.done.append(what)
+        return result
+
+    def execute(self, actions: Sequence[Action], snapshot: Snapshot) -> Stats:
+        """Perform the actions in order, after collapsing duplicates; stop cleanly when told to."""
+        todo: list[Callable[[], None]] = []
+        names: list[str] = []
+        for dup in snapshot.duplicates:
+            if dup.state == "open":
+                todo.append(lambda d=dup: self._close_duplicate(d, snapshot))  # type: ignore[misc]
+                names.append(f"close duplicate issue #{dup.number}")
+        for action in actions:
+            todo.append(lambda a=action: self._perform(a, snapshot))  # type: ignore[misc]
+            names.append(action.describe())
+        for index, step in enumerate(todo):
+            try:
+                step()
+            except StopRun as exc:
+                self.stats.stopped = str(exc)
+                self.stats.undone.extend(names[index:])
+                break
+            except WriteFailed as exc:
+                self.stats.failed += 1
+                self.stats.failures.append(str(exc))
+        return self.stats
+
+    def _perform(self, action: Action, snapshot: Snapshot) -> None:
+        if isinstance(action, EnsureLabel):
+            self._ensure_label(action, snapshot)
+        elif isinstance(action, EnsureIssue):
+            self._ensure_issue(action, snapshot)
+        else:
+            self._ensure_comment(action, snapshot)
+
+    def _ensure_label(self, action: EnsureLabel, snapshot: Snapshot) -> None:
+        if action.name in snapshot.labels:
+            self.stats.skipped += 1
+            return
+        try:
+            self._write(f"create label {action.name}",
+                        lambda api: api.create_label(action.name, action.color, action.description))
+        except WriteFailed as exc:
+            if exc.status != 422:  # 422: it exists already (created by a concurrent run)
+                raise
+        snapshot.labels.add(action.name)
+
+    def _ensure_issue(self, action: EnsureIssue, snapshot: Snapshot) -> None:
+        found = snapshot.issues.get(action.ident)
+        labels = tuple(dict.fromkeys((self.label, *action.labels)))
+        if found is None:
+            if not action.create or action.state == "closed":
+                self.stats.skipped += 1
+                return
+            created = self._create_issue(action, labels)
+            snapshot.add(created)
+            self._comments[created.number] = []
+            return
+        wanted = replace(action, labels=labels)
+        changes = issue_changes(wanted, found)
+        if not changes:
+            self.stats.skipped += 1
+            return
+        self._write(f"edit issue #{found.number} ({', '.join(sorted(changes))})",
+                    lambda api: api.edit_issue(found.number, changes))
+        snapshot.add(replace(
+            found,
+            title=str(changes.get("title", found.title)),
+            body=str(changes.get("body", found.body)),
+            state=action.state,
+            labels=tuple(changes.get("labels", found.labels)),  # type: ignore[arg-type]
+            assignees=tuple(changes.get("assignees", found.assignees)),  # type: ignore[arg-type]
+        ))
+
+    def _create_issue(self, action: EnsureIssue, labels: tuple[str, ...]) -> IssueState:
+        body = fit_body(action.body)
+        what = f"create issue {action.ident}"
+
+        def create(api: GitHubApi) -> IssueState | None:
+            return api.create_issue(action.title, body, list(labels), list(action.assignees))
+
+        for attempt in range(2):
+            try:
+                made = self._write(what, create)
+            except WriteFailed:
+                # The answer may be lost while the issue exists: look before creating again.
+                again = self.api.find_issue(self.label, action.ident) if self.api else None
+                if again is not None:
+                    self.stats.done.append(f"found {action.ident} as #{again.number} after a "
+                                           "failed create")
+                    return again
+                if attempt == 1:
+                    raise
+                continue
+            if made is not None:
+                return made
+            break
+        # Dry run: stand in for the issue a real run would have created.
+        self._next_fake -= 1
+        return IssueState(self._next_fake, action.ident, {"id": action.ident}, action.title,
+                          body, "open", None, labels, action.assignees, 0, "")
+
+    def _ensure_comment(self, action: EnsureComment, snapshot: Snapshot) -> None:
+        number = action.number
+        if number is None and action.issue is not None:
+            target = snapshot.issues.get(action.issue)
+            if target is None:
+                self.stats.skipped += 1
+                return
+            number = target.number
+        if number is None:
+            raise ValueError(f"{action.describe()}: no issue to comment on")
+        body = fit_body(action.body)
+        existing = [c for c in self.comments(number) if c.ident == action.ident]
+        if existing:
+            first = existing[0]
+            if action.sticky and first.body.strip() != body.strip():
+                self._write(f"edit comment {action.ident} on #{number}",
+                            lambda api: api.edit_comment(first.id, body))
+                self._comments[number] = [replace(c, body=body) if c.id == first.id else c
+                                          for c in self.comments(number)]
+            else:
+                self.stats.skipped += 1
+            return
+        for attempt in range(2):
+            try:
+                self._write(f"comment {action.ident} on #{number}",
+                            lambda api: api.create_comment(number, body))
+                break
+            except WriteFailed:
+                if self.api is None or number <= 0:
+                    raise
+                fresh = self.api.bot_comments(number)
+                self._comments[number] = fresh
+                if any(c.ident == action.ident for c in fresh):
+                    return
+                if attempt == 1:
+                    raise
+        self.comments(number).append(CommentState(0, number, action.ident, body, ""))
+
+    def _close_duplicate(self, dup: IssueState, snapshot: Snapshot) -> None:
+        keep = snapshot.issues[dup.ident]
+        note = DUPLICATE_NOTE.format(marker=marker(f"duplicate/{dup.number}"), number=keep.number)
+        self._ensure_comment(EnsureComment(f"duplicate/{dup.number}", note, number=dup.number),
+                             snapshot)
+        self._write(f"close duplicate issue #{dup.number} (kept #{keep.number})",
+                    lambda api: api.edit_issue(dup.number, {"state": "closed",
+                                                            "state_reason": "duplicate"}))

@@ -1,0 +1,175 @@
+"""Escaping of untrusted text (from risk files) before it goes into GitHub Markdown.
+
+Escaped text renders as the literal input: no HTML, links, autolinks, mentions, issue
+references, emphasis, tables or block structure. The only ways the bot pings someone or
+embeds machine-readable data are :func:`mention` and :func:`hidden_marker`.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = [
+    "code_span",
+    "escape_block",
+    "escape_cell",
+    "escape_text",
+    "hidden_marker",
+    "mention",
+    "parse_marker",
+]
+
+# GitHub links mentions, issue references and URLs in the *rendered* text, so a backslash
+# escape is not enough; a zero-width space after the trigger character breaks the pattern
+# while reading the same (the trick Dependabot and Renovate use).
+_ZWSP = "&#8203;"
+
+# `[0-9]`, not `\d`: Python's `\d` also matches non-ASCII digits, which GitHub ignores.
+_INLINE = re.compile(
+    r"(?P<ref>"
+    r"(?i:gh)-(?=[0-9])"  # GH-123 issue reference
+    r"|#(?=[0-9])"  # #123 and owner/repo#123
+    # @user and @org/team; also `.`, `_`, `-`, which GFM accepts after the `@` of an e-mail
+    # autolink (x@-y.z, x@.y are linked).
+    r"|@(?=[A-Za-z0-9._-])"
+    r"|:(?=//)"  # scheme:// autolinks
+    r"|(?i:www)(?=\.)"  # www. autolinks
+    r")"
+    # Left alone so the source stays readable: `{}` (no meaning in GFM), `(`, `)`, `!`
+    # (only with `[`/`]`, always escaped), `.-+=#:` (only at a line start, handled there).
+    r"|(?P<char>[\\`*_\[\]|~$<>&])"
+)
+_ENTITIES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+# An ordered-list marker only counts when followed by whitespace or the end of the line.
+_ORDERED_ITEM = re.compile(r"[0-9]{1,9}(?=[.)](?:[ \t]|\Z))")
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+_DIGITS = frozenset("0123456789")
+# `-`/`+` lists and breaks, `=`/`-` setext underlines, `:` a pipeless GFM delimiter row
+# (`:-:` under a line of text turns that line into a table header).
+_LINE_START = frozenset("-+=:")
+
+
+def _escape_line(line: str, backslash: str) -> str:
+    """Escape one line of text; ``backslash`` is what a literal backslash becomes."""
+
+    def replace(m: re.Match[str]) -> str:
+        if m.group("ref") is not None:
+            return m.group("ref") + _ZWSP
+        char = m.group("char")
+        if char == "\\":
+            return backslash
+        return _ENTITIES.get(char, "\\" + char)
+
+    body = line.lstrip(" \t")
+    # Four columns of indentation start a code block, where every escape would show; HTML
+    # collapses the whitespace anyway, so one space loses nothing.
+    indent = " " if body != line else ""
+    # Block syntax (lists, headings, setext underlines, thematic breaks) is decided by the
+    # first character of a line, and callers may put this text at one.
+    lead = ""
+    number = _ORDERED_ITEM.match(body)
+    if number:
+        lead = number.group() + "\\" + body[number.end()]
+        body = body[number.end() + 1 :]
+    elif body[:1] in _LINE_START or (body[:1] == "#" and body[1:2] not in _DIGITS):
+        lead = "\\" + body[0]
+        body = body[1:]
+        if lead == "\\:" and body.startswith("//"):
+            lead += _ZWSP  # the `://` rule below no longer sees this colon
+    return indent + lead + _INLINE.sub(replace, body)
+
+
+def escape_text(text: str) -> str:
+    """Escape text for inline Markdown so it renders literally on one line."""
+    return _escape_line(_NEWLINES.sub(" ", text), "\\\\")
+
+
+def escape_cell(text: str) -> str:
+    """Escape text for a GFM table cell: as :func:`escape_text`, pipes escaped."""
+    # GFM splits cells before inline parsing and treats any `\|` as an escaped pipe, so a
+    # trailing `\\` right before the cell's `|` would swallow it; an entity cannot.
+    return _escape_line(_NEWLINES.sub(" ", text), "&#92;")
+
+
+def escape_block(text: str) -> str:
+    """Escape multi-line text line by line, keeping paragraph breaks (blank lines)."""
+    out: list[str] = []
+    for line in _NEWLINES.split(text):
+        if line.strip(" \t"):
+            # Trailing spaces would make a hard line break; outer whitespace shows nothing.
+            out.append(_escape_line(line.strip(" \t"), "\\\\"))
+        elif out and out[-1]:
+            # Runs of blank lines mean the same as one, and whitespace-only lines are blank.
+            out.append("")
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
+
+
+def code_span(text: str, *, table: bool = False) -> str:
+    """Wrap text in a code span that shows it verbatim (line breaks become spaces).
+
+    With ``table=True`` pipes are escaped too, as a code span in a GFM table cell needs.
+    """
+    text = _NEWLINES.sub(" ", text)
+    if table:
+        # Inside a table GFM removes the backslash of `\|` before parsing the code span.
+        text = text.replace("|", "\\|")
+    if not text:
+        # There is no empty code span; one space renders as an empty-looking one.
+        return "` `"
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    # CommonMark strips one space from each side when both are spaces, and a backtick at
+    # an edge would merge with the fence: pad in those cases (the padding is stripped).
+    needs_pad = (
+        text[0] == "`"
+        or text[-1] == "`"
+        or (text[0] == " " and text[-1] == " " and text.strip(" ") != "")
+    )
+    pad = " " if needs_pad else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+# fullmatch, not `$`: `$` also matches before a trailing newline.
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})")
+
+
+def mention(login: str) -> str:
+    """Return ``@login`` for a valid GitHub login; raise ValueError otherwise."""
+    if not _LOGIN.fullmatch(login):
+        raise ValueError(f"not a GitHub login: {login!r}")
+    return "@" + login
+
+
+_MARKER_KEY = r"[A-Za-z_][A-Za-z0-9_]*"
+_MARKER_VALUE = r"[A-Za-z0-9._:/+-]*"
+_MARKER_PAIR = rf"{_MARKER_KEY}={_MARKER_VALUE}"
+_MARKER = re.compile(rf"<!-- riskbot:((?:{_MARKER_PAIR}(?: {_MARKER_PAIR})*)?) -->")
+
+
+def hidden_marker(**fields: str) -> str:
+    """Return ``<!-- riskbot:k1=v1 k2=v2 -->``, keys in the given order."""
+    for key, value in fields.items():
+        if not re.fullmatch(_MARKER_KEY, key):
+            raise ValueError(f"invalid marker key {key!r}")
+        # `--` is excluded too: GFM (CommonMark 0.29) does not accept it inside an inline
+        # HTML comment, so the marker would show up as text.
+        if not re.fullmatch(_MARKER_VALUE, value) or "--" in value:
+            raise ValueError(f"invalid marker value for {key}: {value!r}")
+    pairs = " ".join(f"{key}={value}" for key, value in fields.items())
+    return f"<!-- riskbot:{pairs} -->"
+
+
+def parse_marker(body: str) -> dict[str, str] | None:
+    """Return the fields of the first well-formed riskbot marker in ``body``, or None."""
+    match = _MARKER.search(body)
+    if match is None:
+        return None
+    fields: dict[str, str] = {}
+    for pair in filter(None, match.group(1).split(" ")):
+        key, _, value = pair.partition("=")
+        # Keep the first of duplicated keys, as a reader scanning left to right would.
+        fields.setdefault(key, value)
+    return fields

@@ -1,0 +1,69 @@
+"""What a GitHub run did, and the summary every run ends with (stderr and the step summary)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.markdown import escape_text
+
+
+@dataclass
+class Stats:
+    """The numbers of a run's summary and the lists behind them."""
+
+    reads: int = 0
+    writes: int = 0
+    skipped: int = 0
+    failed: int = 0
+    waited: float = 0.0
+    done: list[str] = field(default_factory=list)
+    undone: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    stopped: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """True when everything planned was done (or found already done)."""
+        return self.stopped is None and not self.failed and not self.undone
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.complete else 1
+
+
+def summary_line(command: str, stats: Stats, *, dry_run: bool) -> str:
+    verb = "would write" if dry_run else "writes"
+    state = "complete" if stats.complete else "INCOMPLETE"
+    return (f"riskbot {command}: {state}: {stats.reads} reads, {stats.writes} {verb}, "
+            f"{stats.skipped} unchanged, {stats.failed} failed")
+
+
+def render_text(command: str, stats: Stats, *, dry_run: bool) -> str:
+    """The run summary for stderr."""
+    lines = [summary_line(command, stats, dry_run=dry_run)]
+    lines += [f"  done: {item}" for item in stats.done]
+    if stats.waited:
+        lines.append(f"  waited {stats.waited:.0f}s for GitHub rate limits")
+    lines += [f"  failed: {item}" for item in stats.failures]
+    if stats.stopped:
+        lines.append(f"  stopped: {stats.stopped}")
+    lines += [f"  left undone: {item}" for item in stats.undone]
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(command: str, stats: Stats, *, dry_run: bool) -> str:
+    """The run summary for the Actions step summary."""
+    lines = [f"### riskbot {command}" + (" (dry run)" if dry_run else ""), "",
+             f"**{escape_text(summary_line(command, stats, dry_run=dry_run))}**", "",
+             "| reads | writes | unchanged | failed |", "|---|---|---|---|",
+             f"| {stats.reads} | {stats.writes} | {stats.skipped} | {stats.failed} |", ""]
+    if stats.done:
+        lines += ["Done:", ""] + [f"- {escape_text(x)}" for x in stats.done] + [""]
+    if stats.failures:
+        lines += ["Failed:", ""] + [f"- {escape_text(x)}" for x in stats.failures] + [""]
+    if stats.stopped:
+        lines += [f"> **Stopped:** {escape_text(stats.stopped)}", ""]
+    if stats.undone:
+        lines += ["Left undone (the next run picks these up):", ""]
+        lines += [f"- {escape_text(x)}" for x in stats.undone] + [""]
+    return "\n".join(lines)

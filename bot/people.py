@@ -1,0 +1,28 @@
+"""Who gets mentioned: logins from policy roles and risk owners, each once, never from free text."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from bot.escalation import Notify, unique
+from bot.markdown import escape_text, mention
+
+
+def mentions(notify: Iterable[Notify]) -> str:
+    """``Role (@a, @b); Other role (no login configured)``, each login mentioned once."""
+    seen: set[str] = set()
+    parts: list[str] = []
+    for n in notify:
+        logins = [x for x in n.logins if x.lower() not in seen]
+        seen.update(x.lower() for x in logins)
+        if logins:
+            parts.append(f"{escape_text(n.name)} ({', '.join(mention(x) for x in logins)})")
+        elif not n.logins:
+            parts.append(f"{escape_text(n.name)} (no login configured)")
+        else:
+            parts.append(escape_text(n.name))
+    return "; ".join(parts) if parts else "nobody is configured"
+
+
+def logins_of(notify: Sequence[Notify]) -> tuple[str, ...]:
+    return unique(login for n in notify for login in n.logins)
