@@ -6,10 +6,17 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot import __version__
+
+if TYPE_CHECKING:
+    from bot.github.run import Checks
+    from bot.github.settings import Settings
+    from bot.plan import Action, Snapshot
+    from bot.register import Register
 
 EXIT_USAGE = 2
 
@@ -71,6 +78,115 @@ def check(root: Path, fmt: str, today: str | None) -> None:
     report = run_check(root, _parse_date(today))
     sys.stdout.write(REPORTER_BY_NAME[fmt](report, os.environ))
     sys.exit(report.exit_code)
+
+
+def _github_options(func: click.decorators.FC) -> click.decorators.FC:
+    options = [
+        click.option(
+            "--dry-run", is_flag=True, help="Count and report what would be written; write nothing."
+        ),
+        click.option(
+            "--budget",
+            type=click.IntRange(min=0),
+            default=None,
+            help="Most writes this run may make (default: the policy's, 30).",
+        ),
+        click.option(
+            "--max-wait",
+            type=click.FloatRange(min=0),
+            default=None,
+            help="Longest wait for a rate limit, in seconds (default: policy, 300).",
+        ),
+        click.option(
+            "--write-interval",
+            type=click.FloatRange(min=0),
+            default=1.0,
+            show_default=True,
+            help="Seconds between two writes.",
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _settings() -> Settings:
+    from bot.github.settings import SettingsError, from_env
+
+    try:
+        return from_env(os.environ, require_repository="GITHUB_TOKEN" in os.environ)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+def _register_or_exit(root: Path, today: dt.date | None) -> Register:
+    from bot.register import read_register
+
+    register = read_register(root, today)
+    if register.policy is None:
+        for finding in register.findings:
+            click.echo(finding.as_text(), err=True)
+        click.echo("riskbot: the policy has errors; nothing was done", err=True)
+        sys.exit(EXIT_USAGE)
+    for finding in register.errors:
+        click.echo(f"riskbot: skipped: {finding.as_text()}", err=True)
+    return register
+
+
+@cli.command()
+@_root_option
+@_github_options
+@click.option("--today", metavar="YYYY-MM-DD", help="Date to compute reviews against.")
+def sync(
+    root: Path,
+    dry_run: bool,
+    budget: int | None,
+    max_wait: float | None,
+    write_interval: float,
+    today: str | None,
+) -> None:
+    """Bring the Red-risk issues on GitHub in line with the register.
+
+    Each Red risk gets one open issue (created, edited or reopened as needed); a risk that
+    leaves Red gets a comment and its issue closed. Exit 0 done, 1 partial, 2 setup error.
+
+    \b
+    Example:
+      GITHUB_TOKEN=... GITHUB_REPOSITORY=owner/repo riskbot sync --dry-run
+    """
+    from bot.github.api import Limits
+    from bot.github.run import run_plan
+    from bot.gitrev import last_commit
+    from bot.sync import SyncContext, plan_sync
+
+    settings = _settings()
+    register = _register_or_exit(root, _parse_date(today))
+    policy = register.policy
+    assert policy is not None
+    resolved_root = root.resolve()
+
+    def file_url(path: str) -> str:
+        return settings.blob_url(path, last_commit(resolved_root, path))
+
+    commit = settings.sha or last_commit(resolved_root, ".") or "HEAD"
+
+    def planner(snapshot: Snapshot, checks: Checks) -> list[Action]:
+        ctx = SyncContext(commit=commit[:12], file_url=file_url, assignable=checks.assignable)
+        return plan_sync(register, snapshot, ctx)
+
+    stats = run_plan(
+        "sync",
+        settings,
+        planner,
+        label=policy.label,
+        budget=policy.write_budget if budget is None else budget,
+        dry_run=dry_run,
+        limits=Limits(
+            write_interval=write_interval,
+            max_wait=policy.max_rate_limit_wait if max_wait is None else max_wait,
+        ),
+    )
+    sys.exit(1 if not register.ok else stats.exit_code)
 
 
 def main() -> None:

@@ -34,8 +34,10 @@ class Stats:
 def summary_line(command: str, stats: Stats, *, dry_run: bool) -> str:
     verb = "would write" if dry_run else "writes"
     state = "complete" if stats.complete else "INCOMPLETE"
-    return (f"riskbot {command}: {state}: {stats.reads} reads, {stats.writes} {verb}, "
-            f"{stats.skipped} unchanged, {stats.failed} failed")
+    return (
+        f"riskbot {command}: {state}: {stats.reads} reads, {stats.writes} {verb}, "
+        f"{stats.skipped} unchanged, {stats.failed} failed"
+    )
 
 
 def render_text(command: str, stats: Stats, *, dry_run: bool) -> str:
@@ -53,10 +55,16 @@ def render_text(command: str, stats: Stats, *, dry_run: bool) -> str:
 
 def render_markdown(command: str, stats: Stats, *, dry_run: bool) -> str:
     """The run summary for the Actions step summary."""
-    lines = [f"### riskbot {command}" + (" (dry run)" if dry_run else ""), "",
-             f"**{escape_text(summary_line(command, stats, dry_run=dry_run))}**", "",
-             "| reads | writes | unchanged | failed |", "|---|---|---|---|",
-             f"| {stats.reads} | {stats.writes} | {stats.skipped} | {stats.failed} |", ""]
+    lines = [
+        f"### riskbot {command}" + (" (dry run)" if dry_run else ""),
+        "",
+        f"**{escape_text(summary_line(command, stats, dry_run=dry_run))}**",
+        "",
+        "| reads | writes | unchanged | failed |",
+        "|---|---|---|---|",
+        f"| {stats.reads} | {stats.writes} | {stats.skipped} | {stats.failed} |",
+        "",
+    ]
     if stats.done:
         lines += ["Done:", ""] + [f"- {escape_text(x)}" for x in stats.done] + [""]
     if stats.failures:

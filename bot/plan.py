@@ -22,7 +22,7 @@ TRUNCATION_NOTE = (
 
 
 def marker(ident: str, **state: str) -> str:
-    """The hidden marker of a bot-owned issue or comment: its identity first, then recorded state."""
+    """The hidden marker of a bot-owned issue or comment: identity first, then recorded state."""
     return hidden_marker(id=ident, **state)
 
 

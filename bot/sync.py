@@ -69,12 +69,20 @@ def category_label(category: str) -> str:
 def labels_for(policy: Policy) -> list[EnsureLabel]:
     """Every label sync may apply, with colours and descriptions."""
     out = [
-        EnsureLabel(policy.label, LABEL_COLORS["risk"], "Managed by riskbot: a risk of the register"),
-        EnsureLabel(RED_LABEL, LABEL_COLORS[RED_LABEL], "Risk in the Red band (score ≥ "
-                    f"{policy.band('red').min_score}): immediate mitigation required"),
+        EnsureLabel(
+            policy.label, LABEL_COLORS["risk"], "Managed by riskbot: a risk of the register"
+        ),
+        EnsureLabel(
+            RED_LABEL,
+            LABEL_COLORS[RED_LABEL],
+            "Risk in the Red band (score ≥ "
+            f"{policy.band('red').min_score}): immediate mitigation required",
+        ),
     ]
-    out += [EnsureLabel(category_label(name), LABEL_COLORS["category"], f"{name} risk: {desc}"[:100])
-            for name, desc in policy.categories.items()]
+    out += [
+        EnsureLabel(category_label(name), LABEL_COLORS["category"], f"{name} risk: {desc}"[:100])
+        for name, desc in policy.categories.items()
+    ]
     return out
 
 
@@ -91,8 +99,14 @@ def _checked_items(body: str | None) -> set[str]:
 
 
 def render_issue_body(
-    a: Assessment, policy: Policy, ctx: SyncContext, *, round_: int, recorded: int,
-    not_assignable: Sequence[str], previous_body: str | None = None,
+    a: Assessment,
+    policy: Policy,
+    ctx: SyncContext,
+    *,
+    round_: int,
+    recorded: int,
+    not_assignable: Sequence[str],
+    previous_body: str | None = None,
 ) -> str:
     """The Red issue's body, rendered from the risk file; checked mitigation items stay checked."""
     r = a.risk
@@ -115,7 +129,8 @@ def render_issue_body(
         f"| **Phase** | {escape_cell(r.phase)} |",
         f"| **Owner** | {mentions(owners)} |",
         f"| **Status** | {escape_cell(r.state.capitalize())}"
-        + (f": {escape_cell(r.status_note)}" if r.status_note else "") + " |",
+        + (f": {escape_cell(r.status_note)}" if r.status_note else "")
+        + " |",
         f"| **Mitigation progress** | {escape_cell(r.mitigation_summary or 'not stated')} |",
         f"| **Review** | {escape_cell(review)}; next review due {a.next_review.isoformat()} |",
         f"| **File** | [{escape_cell(r.file)}]({ctx.file_url(r.file)}) |",
@@ -144,8 +159,12 @@ def render_issue_body(
         who = resolve(rule.notify, [r], policy)
         lines += ["", "### Who must act", "", f"{escape_text(rule.label)}: {_names(who)}."]
     if not_assignable:
-        lines += ["", "Not assigned (not assignable in this repository): "
-                  + ", ".join(f"`{x}`" for x in not_assignable) + "."]
+        lines += [
+            "",
+            "Not assigned (not assignable in this repository): "
+            + ", ".join(f"`{x}`" for x in not_assignable)
+            + ".",
+        ]
     lines += ["", "---", FOOTER.format(file=escape_text(r.file))]
     return "\n".join(lines) + "\n"
 
@@ -177,9 +196,10 @@ def _recorded(found: IssueState | None) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def plan_red_issue(a: Assessment, policy: Policy, ctx: SyncContext,
-                   found: IssueState | None) -> list[Action]:
-    """Actions for one Red risk: its issue, and an escalation comment when it has just become Red."""
+def plan_red_issue(
+    a: Assessment, policy: Policy, ctx: SyncContext, found: IssueState | None
+) -> list[Action]:
+    """Actions for one Red risk: its issue, and an escalation comment when it just became Red."""
     r = a.risk
     logins = _owner_logins(a, policy)
     assignees = [x for x in logins if ctx.assignable(x)][:10]
@@ -187,27 +207,47 @@ def plan_red_issue(a: Assessment, policy: Policy, ctx: SyncContext,
     round_ = _round(found)
     recorded = _recorded(found)
     actions: list[Action] = []
-    fmt = {"rid": r.id, "score": a.score, "impact": r.impact, "probability": r.probability,
-           "file": r.file}
+    fmt = {
+        "rid": r.id,
+        "score": a.score,
+        "impact": r.impact,
+        "probability": r.probability,
+        "file": r.file,
+    }
     became_red = found is None or found.state == "closed"
     if became_red:
         round_ += 1
     new_red = policy.rules.get("new_red")
     comment: EnsureComment | None = None
-    if new_red is not None and (became_red or found is None or found.comments == 0 and round_ == 1):
+    recovering = found is not None and found.comments == 0 and round_ == 1
+    if new_red is not None and (became_red or recovering):
         who = mentions(resolve(new_red.notify, [r], policy))
-        body = NEW_RED.format(marker=marker(f"red/{r.id}/round-{round_}"), who=who,
-                              red_min=policy.band("red").min_score, **fmt)
+        body = NEW_RED.format(
+            marker=marker(f"red/{r.id}/round-{round_}"),
+            who=who,
+            red_min=policy.band("red").min_score,
+            **fmt,
+        )
         comment = EnsureComment(f"red/{r.id}/round-{round_}", body, issue=issue_ident(r.id))
         recorded = a.score
     up = policy.rules.get("score_increase")
-    if (not became_red and up is not None and recorded is not None
-            and a.score - recorded >= int(up.params.get("min_increase", 5))):
+    if (
+        not became_red
+        and up is not None
+        and recorded is not None
+        and a.score - recorded >= int(up.params.get("min_increase", 5))
+    ):
         who = mentions(resolve(up.notify, [r], policy))
         ident = f"score-up/{r.id}/{recorded}-{a.score}"
-        body = SCORE_UP.format(marker=marker(ident), delta=a.score - recorded, old=recorded,
-                               new=a.score, threshold=up.params.get("min_increase", 5), who=who,
-                               **fmt)
+        body = SCORE_UP.format(
+            marker=marker(ident),
+            delta=a.score - recorded,
+            old=recorded,
+            new=a.score,
+            threshold=up.params.get("min_increase", 5),
+            who=who,
+            **fmt,
+        )
         comment = EnsureComment(ident, body, issue=issue_ident(r.id))
         recorded = a.score
     if recorded is None or a.score > recorded:
@@ -215,9 +255,15 @@ def plan_red_issue(a: Assessment, policy: Policy, ctx: SyncContext,
     issue = EnsureIssue(
         ident=issue_ident(r.id),
         title=issue_title(a),
-        body=render_issue_body(a, policy, ctx, round_=max(round_, 1), recorded=recorded,
-                               not_assignable=not_assignable,
-                               previous_body=found.body if found else None),
+        body=render_issue_body(
+            a,
+            policy,
+            ctx,
+            round_=max(round_, 1),
+            recorded=recorded,
+            not_assignable=not_assignable,
+            previous_body=found.body if found else None,
+        ),
         labels=(policy.label, RED_LABEL, category_label(r.category)),
         remove_labels=tuple(category_label(c) for c in policy.categories if c != r.category),
         assignees=tuple(assignees),
@@ -236,8 +282,9 @@ def plan_red_issue(a: Assessment, policy: Policy, ctx: SyncContext,
     return actions
 
 
-def plan_leaving(found: IssueState, a: Assessment | None, policy: Policy,
-                 ctx: SyncContext) -> list[Action]:
+def plan_leaving(
+    found: IssueState, a: Assessment | None, policy: Policy, ctx: SyncContext
+) -> list[Action]:
     """A Red issue whose risk is no longer Red (or closed, or removed): say why, then close."""
     rid = found.ident.split("/", 1)[1]
     round_ = _round(found)
@@ -247,18 +294,29 @@ def plan_leaving(found: IssueState, a: Assessment | None, policy: Policy,
         reason = "not_planned"
     else:
         if a.risk.state == "closed":
-            what = (f"It was closed (status `closed`) with score {a.score} "
-                    f"({a.risk.impact} × {a.risk.probability}).")
+            what = (
+                f"It was closed (status `closed`) with score {a.score} "
+                f"({a.risk.impact} × {a.risk.probability})."
+            )
         else:
-            what = (f"Its score is now **{a.score}** ({a.risk.impact} × {a.risk.probability}), "
-                    f"band **{escape_text(a.band.label)}**.")
+            what = (
+                f"Its score is now **{a.score}** ({a.risk.impact} × {a.risk.probability}), "
+                f"band **{escape_text(a.band.label)}**."
+            )
         body = LEFT_RED.format(marker=marker(ident), rid=rid, what=f"{what} Commit: {ctx.commit}.")
         reason = "completed"
     return [
         EnsureComment(ident, body, issue=found.ident),
-        EnsureIssue(ident=found.ident, title=found.title, body=found.body,
-                    labels=(policy.label,), remove_labels=(RED_LABEL,), state="closed",
-                    state_reason=reason, create=False),
+        EnsureIssue(
+            ident=found.ident,
+            title=found.title,
+            body=found.body,
+            labels=(policy.label,),
+            remove_labels=(RED_LABEL,),
+            state="closed",
+            state_reason=reason,
+            create=False,
+        ),
     ]
 
 

@@ -116,8 +116,9 @@ class GitHubApi:
             timeout=int(limits.timeout),
             seconds_between_requests=None,
             seconds_between_writes=None,
+            lazy=True,  # objects by number cost no request; listings still read
         )
-        self._repo: Repository = self._gh.get_repo(settings.repository, lazy=True)
+        self._repo: Repository = self._gh.get_repo(settings.repository)
         self._issues: dict[int, Issue] = {}
         self._comments: dict[int, IssueComment] = {}
 
@@ -170,8 +171,11 @@ class GitHubApi:
                 if self._wait_for_limit(exc):
                     self.stats.writes -= 1  # refused before it happened: not a write
                     continue
-                detail = exc.data.get("message", "") if isinstance(exc, GithubException) and \
-                    isinstance(exc.data, dict) else type(exc).__name__
+                detail = (
+                    exc.data.get("message", "")
+                    if isinstance(exc, GithubException) and isinstance(exc.data, dict)
+                    else type(exc).__name__
+                )
                 raise WriteFailed(what, _status(exc), str(detail) or str(_status(exc))) from None
 
     def pages(self, plist: PaginatedList[G]) -> Iterator[G]:
@@ -186,7 +190,7 @@ class GitHubApi:
 
     # -- reads ------------------------------------------------------------------------------
     def bot_issues(self, label: str) -> list[IssueState]:
-        """Every issue carrying the bot's label and marker, open or closed (never the search API)."""
+        """Every issue with the bot's label and marker, open or closed (never via search)."""
         found: list[IssueState] = []
         plist = self._repo.get_issues(state="all", labels=[label], sort="created", direction="asc")
         for issue in self.pages(plist):
@@ -228,7 +232,7 @@ class GitHubApi:
 
     def _issue(self, number: int) -> Issue:
         if number not in self._issues:
-            self._issues[number] = self.read(lambda: self._repo.get_issue(number))
+            self._issues[number] = self._repo.get_issue(number)  # lazy: no request
         return self._issues[number]
 
     def bot_comments(self, number: int) -> list[CommentState]:
@@ -241,8 +245,15 @@ class GitHubApi:
             if fields is None or not self.is_bot(comment.user):
                 continue
             self._comments[comment.id] = comment
-            found.append(CommentState(comment.id, number, fields["id"], comment.body,
-                                      comment.created_at.isoformat() if comment.created_at else ""))
+            found.append(
+                CommentState(
+                    comment.id,
+                    number,
+                    fields["id"],
+                    comment.body,
+                    comment.created_at.isoformat() if comment.created_at else "",
+                )
+            )
         return found
 
     def is_bot(self, user: Any) -> bool:
@@ -262,15 +273,18 @@ class GitHubApi:
 
     # -- writes -----------------------------------------------------------------------------
     def create_label(self, name: str, color: str, description: str) -> None:
-        self.write(f"create label {name}",
-                   lambda: self._repo.create_label(name, color, description))
+        self.write(
+            f"create label {name}", lambda: self._repo.create_label(name, color, description)
+        )
 
-    def create_issue(self, title: str, body: str, labels: list[str],
-                     assignees: list[str]) -> IssueState | None:
+    def create_issue(
+        self, title: str, body: str, labels: list[str], assignees: list[str]
+    ) -> IssueState | None:
         issue = self.write(
             f"create issue {title!r}",
-            lambda: self._repo.create_issue(title=title, body=body, labels=labels,
-                                            assignees=assignees),
+            lambda: self._repo.create_issue(
+                title=title, body=body, labels=labels, assignees=assignees
+            ),
         )
         return self._issue_state(issue)
 

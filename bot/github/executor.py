@@ -34,8 +34,9 @@ T = TypeVar("T")
 class Executor:
     """Performs plans against one repository (or, without ``api``, only pretends to)."""
 
-    def __init__(self, api: GitHubApi | None, *, label: str, budget: int, dry_run: bool,
-                 stats: Stats) -> None:
+    def __init__(
+        self, api: GitHubApi | None, *, label: str, budget: int, dry_run: bool, stats: Stats
+    ) -> None:
         self.api = api
         self.label = label
         self.budget = budget
@@ -54,8 +55,9 @@ class Executor:
 
     def comments(self, number: int) -> list[CommentState]:
         if number not in self._comments:
-            self._comments[number] = (self.api.bot_comments(number)
-                                      if self.api is not None and number > 0 else [])
+            self._comments[number] = (
+                self.api.bot_comments(number) if self.api is not None and number > 0 else []
+            )
         return self._comments[number]
 
     # -- writing -----------------------------------------------------------------------------
@@ -106,8 +108,10 @@ class Executor:
             self.stats.skipped += 1
             return
         try:
-            self._write(f"create label {action.name}",
-                        lambda api: api.create_label(action.name, action.color, action.description))
+            self._write(
+                f"create label {action.name}",
+                lambda api: api.create_label(action.name, action.color, action.description),
+            )
         except WriteFailed as exc:
             if exc.status != 422:  # 422: it exists already (created by a concurrent run)
                 raise
@@ -129,16 +133,20 @@ class Executor:
         if not changes:
             self.stats.skipped += 1
             return
-        self._write(f"edit issue #{found.number} ({', '.join(sorted(changes))})",
-                    lambda api: api.edit_issue(found.number, changes))
-        snapshot.add(replace(
-            found,
-            title=str(changes.get("title", found.title)),
-            body=str(changes.get("body", found.body)),
-            state=action.state,
-            labels=tuple(changes.get("labels", found.labels)),  # type: ignore[arg-type]
-            assignees=tuple(changes.get("assignees", found.assignees)),  # type: ignore[arg-type]
-        ))
+        self._write(
+            f"edit issue #{found.number} ({', '.join(sorted(changes))})",
+            lambda api: api.edit_issue(found.number, changes),
+        )
+        snapshot.add(
+            replace(
+                found,
+                title=str(changes.get("title", found.title)),
+                body=str(changes.get("body", found.body)),
+                state=action.state,
+                labels=tuple(changes.get("labels", found.labels)),  # type: ignore[arg-type]
+                assignees=tuple(changes.get("assignees", found.assignees)),  # type: ignore[arg-type]
+            )
+        )
 
     def _create_issue(self, action: EnsureIssue, labels: tuple[str, ...]) -> IssueState:
         body = fit_body(action.body)
@@ -154,8 +162,9 @@ class Executor:
                 # The answer may be lost while the issue exists: look before creating again.
                 again = self.api.find_issue(self.label, action.ident) if self.api else None
                 if again is not None:
-                    self.stats.done.append(f"found {action.ident} as #{again.number} after a "
-                                           "failed create")
+                    self.stats.done.append(
+                        f"found {action.ident} as #{again.number} after a failed create"
+                    )
                     return again
                 if attempt == 1:
                     raise
@@ -165,8 +174,19 @@ class Executor:
             break
         # Dry run: stand in for the issue a real run would have created.
         self._next_fake -= 1
-        return IssueState(self._next_fake, action.ident, {"id": action.ident}, action.title,
-                          body, "open", None, labels, action.assignees, 0, "")
+        return IssueState(
+            self._next_fake,
+            action.ident,
+            {"id": action.ident},
+            action.title,
+            body,
+            "open",
+            None,
+            labels,
+            action.assignees,
+            0,
+            "",
+        )
 
     def _ensure_comment(self, action: EnsureComment, snapshot: Snapshot) -> None:
         number = action.number
@@ -183,17 +203,23 @@ class Executor:
         if existing:
             first = existing[0]
             if action.sticky and first.body.strip() != body.strip():
-                self._write(f"edit comment {action.ident} on #{number}",
-                            lambda api: api.edit_comment(first.id, body))
-                self._comments[number] = [replace(c, body=body) if c.id == first.id else c
-                                          for c in self.comments(number)]
+                self._write(
+                    f"edit comment {action.ident} on #{number}",
+                    lambda api: api.edit_comment(first.id, body),
+                )
+                self._comments[number] = [
+                    replace(c, body=body) if c.id == first.id else c for c in self.comments(number)
+                ]
             else:
                 self.stats.skipped += 1
             return
         for attempt in range(2):
             try:
-                self._write(f"comment {action.ident} on #{number}",
-                            lambda api: api.create_comment(number, body))
+                where = f"#{number}" if number > 0 else f"new issue {action.issue}"
+                self._write(
+                    f"comment {action.ident} on {where}",
+                    lambda api: api.create_comment(number, body),
+                )
                 break
             except WriteFailed:
                 if self.api is None or number <= 0:
@@ -209,8 +235,12 @@ class Executor:
     def _close_duplicate(self, dup: IssueState, snapshot: Snapshot) -> None:
         keep = snapshot.issues[dup.ident]
         note = DUPLICATE_NOTE.format(marker=marker(f"duplicate/{dup.number}"), number=keep.number)
-        self._ensure_comment(EnsureComment(f"duplicate/{dup.number}", note, number=dup.number),
-                             snapshot)
-        self._write(f"close duplicate issue #{dup.number} (kept #{keep.number})",
-                    lambda api: api.edit_issue(dup.number, {"state": "closed",
-                                                            "state_reason": "duplicate"}))
+        self._ensure_comment(
+            EnsureComment(f"duplicate/{dup.number}", note, number=dup.number), snapshot
+        )
+        self._write(
+            f"close duplicate issue #{dup.number} (kept #{keep.number})",
+            lambda api: api.edit_issue(
+                dup.number, {"state": "closed", "state_reason": "duplicate"}
+            ),
+        )

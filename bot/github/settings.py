@@ -87,7 +87,9 @@ def from_env(env: Mapping[str, str], *, require_repository: bool = True) -> Sett
     if repository is None and require_repository:
         raise SettingsError("GITHUB_REPOSITORY is not set (expected owner/name)")
     if repository is not None and not REPO_RE.match(repository):
-        raise SettingsError(f"GITHUB_REPOSITORY is malformed: expected owner/name, got {repository!r}")
+        raise SettingsError(
+            f"GITHUB_REPOSITORY is malformed: expected owner/name, got {repository!r}"
+        )
     api_url = _clean(env, "GITHUB_API_URL") or DEFAULT_API_URL
     parsed = urlparse(api_url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:

@@ -1,0 +1,99 @@
+"""Running a plan against GitHub from a command: set up, read, plan, execute, summarise."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TextIO
+
+from github import GithubException
+from requests.exceptions import RequestException
+
+from bot import actions as gha
+from bot.github.api import GitHubApi, Limits, StopRun
+from bot.github.executor import Executor
+from bot.github.settings import Settings
+from bot.outcome import Stats, render_markdown, render_text
+from bot.plan import Action, Snapshot
+
+Planner = Callable[[Snapshot, "Checks"], Sequence[Action]]
+
+
+@dataclass
+class Checks:
+    """Reads a planner may need besides the snapshot (cached, counted like every read)."""
+
+    api: GitHubApi | None
+    _assignable: dict[str, bool]
+
+    def assignable(self, login: str) -> bool:
+        """Whether a login can be assigned; assumed yes when there is no API to ask."""
+        if self.api is None:
+            return True
+        key = login.lower()
+        if key not in self._assignable:
+            self._assignable[key] = self.api.assignable(login)
+        return self._assignable[key]
+
+
+def scrub(text: str, settings: Settings) -> str:
+    """Remove the token from any text before it is shown."""
+    if settings.token is not None and settings.token.reveal():
+        return text.replace(settings.token.reveal(), "***")
+    return text
+
+
+def run_plan(
+    command: str,
+    settings: Settings,
+    planner: Planner,
+    *,
+    label: str,
+    budget: int,
+    dry_run: bool,
+    limits: Limits | None = None,
+    stderr: TextIO | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> Stats:
+    """Read the bot's issues, plan, execute; always end with a summary on stderr and in Actions."""
+    stderr = stderr or sys.stderr
+    stats = Stats()
+    limits = limits or Limits()
+    dry = dry_run or not settings.has_token
+    api = None
+    if settings.has_token:
+        kwargs = {"sleep": sleep} if sleep is not None else {}
+        api = GitHubApi(settings, limits, stats, **kwargs)  # type: ignore[arg-type]
+    executor = Executor(api, label=label, budget=budget, dry_run=dry, stats=stats)
+    try:
+        snapshot = executor.snapshot()
+        plan = planner(snapshot, Checks(api, {}))
+        executor.execute(plan, snapshot)
+    except StopRun as exc:
+        stats.stopped = str(exc)
+    except (GithubException, RequestException) as exc:
+        stats.stopped = f"GitHub API failed: {describe_error(exc)}"
+    finally:
+        if api is not None:
+            api.close()
+    if not settings.has_token:
+        stderr.write("riskbot: no GITHUB_TOKEN: dry run, assuming nothing exists on GitHub yet\n")
+    stderr.write(scrub(render_text(command, stats, dry_run=dry), settings))
+    gha.append_step_summary(
+        scrub(render_markdown(command, stats, dry_run=dry), settings), settings.step_summary
+    )
+    if stats.stopped and settings.step_summary:
+        stderr.flush()
+        sys.stdout.write(
+            gha.annotation("error", scrub(f"riskbot {command} stopped: {stats.stopped}", settings))
+            + "\n"
+        )
+    return stats
+
+
+def describe_error(exc: Exception) -> str:
+    if isinstance(exc, GithubException):
+        data = exc.data if isinstance(exc.data, Mapping) else {}
+        return f"{exc.status} {data.get('message', '')}".strip()
+    return type(exc).__name__
