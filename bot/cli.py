@@ -13,9 +13,7 @@ import click
 from bot import __version__
 
 if TYPE_CHECKING:
-    from bot.github.run import Checks
     from bot.github.settings import Settings
-    from bot.plan import Action, Snapshot
     from bot.register import Register
 
 EXIT_USAGE = 2
@@ -155,37 +153,17 @@ def sync(
       GITHUB_TOKEN=... GITHUB_REPOSITORY=owner/repo riskbot sync --dry-run
     """
     from bot.github.api import Limits
-    from bot.github.run import run_plan
-    from bot.gitrev import last_commit
-    from bot.sync import SyncContext, plan_sync
+    from bot.github.commands import run_sync
 
     settings = _settings()
     register = _register_or_exit(root, _parse_date(today))
     policy = register.policy
     assert policy is not None
-    resolved_root = root.resolve()
-
-    def file_url(path: str) -> str:
-        return settings.blob_url(path, last_commit(resolved_root, path))
-
-    commit = settings.sha or last_commit(resolved_root, ".") or "HEAD"
-
-    def planner(snapshot: Snapshot, checks: Checks) -> list[Action]:
-        ctx = SyncContext(commit=commit[:12], file_url=file_url, assignable=checks.assignable)
-        return plan_sync(register, snapshot, ctx)
-
-    stats = run_plan(
-        "sync",
-        settings,
-        planner,
-        label=policy.label,
-        budget=policy.write_budget if budget is None else budget,
-        dry_run=dry_run,
-        limits=Limits(
-            write_interval=write_interval,
-            max_wait=policy.max_rate_limit_wait if max_wait is None else max_wait,
-        ),
+    limits = Limits(
+        write_interval=write_interval,
+        max_wait=policy.max_rate_limit_wait if max_wait is None else max_wait,
     )
+    stats = run_sync(register, root, settings, dry_run=dry_run, budget=budget, limits=limits)
     sys.exit(1 if not register.ok else stats.exit_code)
 
 

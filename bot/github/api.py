@@ -194,7 +194,7 @@ class GitHubApi:
         found: list[IssueState] = []
         plist = self._repo.get_issues(state="all", labels=[label], sort="created", direction="asc")
         for issue in self.pages(plist):
-            if issue.pull_request is not None:
+            if "/pull/" in (issue.html_url or ""):  # the issues list includes pull requests
                 continue
             state = self._issue_state(issue)
             if state is not None:

@@ -1,0 +1,66 @@
+"""The GitHub commands as library functions: the CLI only parses options and calls these."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from bot.github.api import Limits
+from bot.github.run import Checks, run_plan
+from bot.github.settings import Settings
+from bot.gitrev import last_commit
+from bot.outcome import Stats
+from bot.plan import Action, Snapshot
+from bot.register import Register
+from bot.sync import SyncContext, plan_sync
+
+
+def file_linker(root: Path, settings: Settings) -> Callable[[str], str]:
+    """Links to a file at the last commit that changed it: stable until the file changes."""
+    resolved = root.resolve()
+
+    def file_url(path: str) -> str:
+        return settings.blob_url(path, last_commit(resolved, path))
+
+    return file_url
+
+
+def run_sync(
+    register: Register,
+    root: Path,
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    budget: int | None = None,
+    limits: Limits | None = None,
+    stderr: TextIO | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> Stats:
+    """Bring the Red-risk issues in line with a checked register."""
+    policy = register.policy
+    if policy is None:
+        raise ValueError("sync needs a register with a valid policy")
+    file_url = file_linker(root, settings)
+    commit = (settings.sha or last_commit(root.resolve(), ".") or "HEAD")[:12]
+
+    def planner(snapshot: Snapshot, checks: Checks) -> list[Action]:
+        ctx = SyncContext(commit=commit, file_url=file_url, assignable=checks.assignable)
+        return plan_sync(register, snapshot, ctx)
+
+    return run_plan(
+        "sync",
+        settings,
+        planner,
+        label=policy.label,
+        budget=policy.write_budget if budget is None else budget,
+        dry_run=dry_run,
+        limits=limits or Limits(max_wait=policy.max_rate_limit_wait),
+        stderr=stderr,
+        sleep=sleep,
+    )
+
+
+def today_utc() -> dt.date:
+    return dt.datetime.now(dt.UTC).date()
