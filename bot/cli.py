@@ -167,6 +167,114 @@ def sync(
     sys.exit(1 if not register.ok else stats.exit_code)
 
 
+@cli.command()
+@_root_option
+@click.option("--base", metavar="REV", help="Base revision (required outside Actions).")
+@click.option("--head", metavar="REV", help="Head revision (default: the working tree).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--payload-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("riskbot-pr"),
+    show_default=True,
+    help="In Actions: where to write the comment payload for the artifact.",
+)
+@click.option("--today", metavar="YYYY-MM-DD", help="Date to compute reviews against.")
+def pr(
+    root: Path, base: str | None, head: str | None, fmt: str, payload_dir: Path, today: str | None
+) -> None:
+    """Compare two revisions of the register and report what the change means.
+
+    Scores old → new, band changes, the escalations the change triggers, owner approvals
+    needed, findings and the matrix. In Actions on a pull_request event, base and head come
+    from the event; it also writes annotations, the step summary and the comment payload.
+    Exit 1 when head has errors.
+
+    \b
+    Example:
+      riskbot pr --base origin/main --head HEAD --format json
+    """
+    from bot import actions as gha
+    from bot.events import EventError, pull_request_event
+    from bot.gitrev import GitError
+    from bot.pr import build_report, render_json, render_markdown_report, write_actions_output
+
+    env = os.environ
+    event = None
+    if env.get("GITHUB_EVENT_NAME") in ("pull_request", "pull_request_target") and env.get(
+        "GITHUB_EVENT_PATH"
+    ):
+        try:
+            event = pull_request_event(env["GITHUB_EVENT_PATH"])
+        except EventError as exc:
+            raise click.UsageError(f"GITHUB_EVENT_PATH: {exc}") from None
+        base = base or event.base_sha
+        head = head or event.head_sha
+    if base is None:
+        raise click.UsageError("--base is required outside a pull_request event")
+    try:
+        report = build_report(root, base, head, _parse_date(today))
+    except GitError as exc:
+        raise click.UsageError(str(exc)) from None
+    body = render_json(report) if fmt == "json" else render_markdown_report(report)
+    if event is not None:
+        sys.stdout.write(
+            write_actions_output(report, env, payload_dir, event.number, event.head_sha)
+        )
+        body = gha.stop_commands(body.rstrip("\n")) + "\n"
+    sys.stdout.write(body)
+    sys.exit(report.exit_code)
+
+
+@cli.command()
+@_root_option
+@click.option(
+    "--payload",
+    "payload_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The comment payload written by `riskbot pr` (untrusted).",
+)
+@click.option("--head-sha", help="Expected PR head (default: the workflow_run event's).")
+@click.option("--dry-run", is_flag=True, help="Say what would be posted; post nothing.")
+def comment(root: Path, payload_path: Path, head_sha: str | None, dry_run: bool) -> None:
+    """Create or update the one sticky riskbot comment on a pull request.
+
+    Run by the workflow_run workflow on the default branch: the payload is read as untrusted
+    data and posted only if the PR's head is still the head the report was made for.
+
+    \b
+    Example:
+      riskbot comment --payload riskbot-pr/comment.json
+    """
+    from bot.comment import read_payload
+    from bot.events import EventError, workflow_run_head_sha
+    from bot.github.commands import run_comment
+
+    settings = _settings()
+    register = _register_or_exit(root, None)
+    policy = register.policy
+    assert policy is not None
+    try:
+        payload = read_payload(payload_path)
+        if head_sha is None and settings.event_name == "workflow_run" and settings.event_path:
+            head_sha = workflow_run_head_sha(settings.event_path)
+    except EventError as exc:
+        click.echo(f"riskbot: {exc}", err=True)
+        sys.exit(1)
+    allowed = [login for role in policy.roles for login in role.logins]
+    allowed += [x for a in register.assessments for x in a.risk.owner_logins]
+    stats = run_comment(payload, head_sha, allowed, settings, label=policy.label, dry_run=dry_run)
+    sys.exit(stats.exit_code)
+
+
 def main() -> None:
     """Console entry point: no traceback reaches the user unless RISKBOT_DEBUG is set."""
     try:

@@ -92,6 +92,7 @@ class EnsureComment:
     issue: str | None = None
     number: int | None = None
     sticky: bool = False
+    create: bool = True
 
     def describe(self) -> str:
         where = self.issue if self.issue is not None else f"#{self.number}"

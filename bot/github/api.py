@@ -268,8 +268,9 @@ class GitHubApi:
     def assignable(self, login: str) -> bool:
         return bool(self.read(lambda: self._repo.has_in_assignees(login)))
 
-    def pull(self, number: int) -> Any:
-        return self.read(lambda: self._repo.get_pull(number))
+    def pull_head_sha(self, number: int) -> str:
+        """A pull request's head commit (one read)."""
+        return str(self.read(lambda: self._repo.get_pull(number).head.sha))
 
     # -- writes -----------------------------------------------------------------------------
     def create_label(self, name: str, color: str, description: str) -> None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TextIO
 
+from bot.comment import Payload, plan_comment
 from bot.github.api import Limits
-from bot.github.run import Checks, run_plan
+from bot.github.run import Checks, HeadMismatch, run_plan
 from bot.github.settings import Settings
 from bot.gitrev import last_commit
 from bot.outcome import Stats
@@ -64,3 +65,39 @@ def run_sync(
 
 def today_utc() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
+
+
+def run_comment(
+    payload: Payload,
+    run_head_sha: str | None,
+    allowed_logins: Collection[str],
+    settings: Settings,
+    *,
+    label: str,
+    dry_run: bool = False,
+    limits: Limits | None = None,
+    stderr: TextIO | None = None,
+) -> Stats:
+    """Create or update the sticky comment, once the PR's head is the run's head."""
+
+    def planner(snapshot: Snapshot, checks: Checks) -> list[Action]:
+        if run_head_sha is not None:
+            actual = checks.pull_head_sha(payload.pr)
+            if actual is not None and actual != run_head_sha:
+                raise HeadMismatch(
+                    f"PR #{payload.pr} head is {actual[:12]}, not this run's {run_head_sha[:12]}"
+                    ": nothing posted (a newer run will comment)"
+                )
+        return [plan_comment(payload, allowed_logins)]
+
+    return run_plan(
+        "comment",
+        settings,
+        planner,
+        label=label,
+        budget=5,
+        dry_run=dry_run,
+        limits=limits,
+        stderr=stderr,
+        snapshot=False,
+    )

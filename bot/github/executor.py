@@ -213,6 +213,9 @@ class Executor:
             else:
                 self.stats.skipped += 1
             return
+        if not action.create:
+            self.stats.skipped += 1
+            return
         for attempt in range(2):
             try:
                 where = f"#{number}" if number > 0 else f"new issue {action.issue}"

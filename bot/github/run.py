@@ -20,6 +20,10 @@ from bot.plan import Action, Snapshot
 Planner = Callable[[Snapshot, "Checks"], Sequence[Action]]
 
 
+class HeadMismatch(Exception):
+    """The pull request moved on since the run that made the payload: skip, do not fail."""
+
+
 @dataclass
 class Checks:
     """Reads a planner may need besides the snapshot (cached, counted like every read)."""
@@ -35,6 +39,12 @@ class Checks:
         if key not in self._assignable:
             self._assignable[key] = self.api.assignable(login)
         return self._assignable[key]
+
+    def pull_head_sha(self, number: int) -> str | None:
+        """The head commit of a pull request (None without an API to ask)."""
+        if self.api is None:
+            return None
+        return self.api.pull_head_sha(number)
 
 
 def scrub(text: str, settings: Settings) -> str:
@@ -55,6 +65,7 @@ def run_plan(
     limits: Limits | None = None,
     stderr: TextIO | None = None,
     sleep: Callable[[float], None] | None = None,
+    snapshot: bool = True,
 ) -> Stats:
     """Read the bot's issues, plan, execute; always end with a summary on stderr and in Actions."""
     stderr = stderr or sys.stderr
@@ -67,9 +78,12 @@ def run_plan(
         api = GitHubApi(settings, limits, stats, **kwargs)  # type: ignore[arg-type]
     executor = Executor(api, label=label, budget=budget, dry_run=dry, stats=stats)
     try:
-        snapshot = executor.snapshot()
-        plan = planner(snapshot, Checks(api, {}))
-        executor.execute(plan, snapshot)
+        # Comments on a PR need no issue listing: skip that read when the plan cannot use it.
+        found = executor.snapshot() if snapshot else Snapshot()
+        plan = planner(found, Checks(api, {}))
+        executor.execute(plan, found)
+    except HeadMismatch as exc:
+        stats.done.append(f"skipped: {exc}")
     except StopRun as exc:
         stats.stopped = str(exc)
     except (GithubException, RequestException) as exc:

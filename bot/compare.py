@@ -1,0 +1,252 @@
+"""Where two revisions of the register are compared: changes, and the escalations they trigger."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.escalation import Escalation, owners_of, resolve, schedule_escalation, schedule_threshold
+from bot.policy import Policy
+from bot.register import Register
+from bot.risk import Risk
+from bot.scoring import Assessment
+
+COMPARED_FIELDS = (
+    "title",
+    "impact",
+    "probability",
+    "owner",
+    "status",
+    "phase",
+    "category",
+    "cadence",
+    "mitigation",
+)
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class RiskChange:
+    """One risk present on both sides, with what changed in it."""
+
+    base: Assessment
+    head: Assessment
+    fields: tuple[FieldChange, ...]
+
+    @property
+    def id(self) -> str:
+        return self.head.risk.id
+
+    @property
+    def renamed(self) -> bool:
+        return self.base.risk.file != self.head.risk.file
+
+    @property
+    def delta(self) -> int:
+        return self.head.score - self.base.score
+
+
+@dataclass(frozen=True)
+class Approval:
+    """A Red risk lowered, closed or removed: its owner must approve the PR."""
+
+    risk: str
+    reason: str
+    owners: tuple[str, ...]
+    logins: tuple[str, ...]
+
+
+@dataclass
+class Comparison:
+    base: Register
+    head: Register
+    added: list[Assessment] = field(default_factory=list)
+    removed: list[Assessment] = field(default_factory=list)
+    changed: list[RiskChange] = field(default_factory=list)
+    escalations: list[Escalation] = field(default_factory=list)
+    approvals: list[Approval] = field(default_factory=list)
+
+    @property
+    def moved(self) -> set[str]:
+        """Risks whose cell in the matrix changed (or that are new)."""
+        out = {a.risk.id for a in self.added}
+        out |= {
+            c.id
+            for c in self.changed
+            if (c.base.risk.impact, c.base.risk.probability)
+            != (c.head.risk.impact, c.head.risk.probability)
+        }
+        return out
+
+
+def _text(risk: Risk, name: str) -> str:
+    if name == "impact":
+        return str(risk.impact)
+    if name == "probability":
+        return str(risk.probability)
+    if name == "owner":
+        return " / ".join(risk.owners)
+    if name == "status":
+        return risk.state + (f": {risk.status_note}" if risk.status_note else "")
+    if name == "cadence":
+        return risk.cadence or "(band's)"
+    if name == "mitigation":
+        return "; ".join(f"{k}: {len(v)} items" for k, v in risk.mitigation.items())
+    return str(getattr(risk, name))
+
+
+def field_changes(old: Risk, new: Risk) -> tuple[FieldChange, ...]:
+    """The compared fields that differ between two versions of a risk."""
+    out: list[FieldChange] = []
+    for name in COMPARED_FIELDS:
+        if name == "mitigation":
+            for kind in old.mitigation.keys() | new.mitigation.keys():
+                was, now = old.mitigation.get(kind, ()), new.mitigation.get(kind, ())
+                if was != now:
+                    added = len([x for x in now if x not in was])
+                    gone = len([x for x in was if x not in now])
+                    out.append(
+                        FieldChange(
+                            f"mitigation.{kind}",
+                            f"{len(was)} items",
+                            f"{len(now)} items (+{added} −{gone})",
+                        )
+                    )
+            continue
+        before, after = _text(old, name), _text(new, name)
+        if before != after:
+            out.append(FieldChange(name, before, after))
+    return tuple(sorted(out, key=lambda c: COMPARED_FIELDS.index(c.field.split(".")[0])))
+
+
+def _is_red(a: Assessment | None) -> bool:
+    return a is not None and a.band.name == "red" and a.risk.is_open
+
+
+def pr_escalations(policy: Policy, comparison: Comparison) -> list[Escalation]:
+    """The plan's thresholds, applied to the change from base to head."""
+    base_by = {a.risk.id: a for a in comparison.base.assessments}
+    out: list[Escalation] = []
+    head = comparison.head.assessments
+    new_rule = policy.rules.get("new_red")
+    for a in head:
+        before = base_by.get(a.risk.id)
+        if _is_red(a) and not _is_red(before) and new_rule is not None:
+            was = "new" if before is None else f"was {before.score} ({before.band.label})"
+            out.append(
+                Escalation(
+                    "new_red",
+                    new_rule.label,
+                    (a.risk.id,),
+                    resolve(new_rule.notify, [a.risk], policy),
+                    f"{a.risk.id} is a new Red risk, score {a.score} ({was})",
+                )
+            )
+    up = policy.rules.get("score_increase")
+    if up is not None:
+        step = int(up.params.get("min_increase", 5))
+        for a in head:
+            before = base_by.get(a.risk.id)
+            if before is not None and a.score - before.score >= step:
+                out.append(
+                    Escalation(
+                        "score_increase",
+                        up.label,
+                        (a.risk.id,),
+                        resolve(up.notify, [a.risk], policy),
+                        f"{a.risk.id} score up by {a.score - before.score} "
+                        f"({before.score} → {a.score})",
+                    )
+                )
+    same = policy.rules.get("same_level")
+    if same is not None:
+        minimum = int(same.params.get("min_risks", 2))
+        for band in same.params.get("bands", ["red"]):
+            now = [a for a in head if a.band.name == band and a.risk.is_open]
+            before_ids = {
+                a.risk.id
+                for a in comparison.base.assessments
+                if a.band.name == band and a.risk.is_open
+            }
+            grew = [a for a in now if a.risk.id not in before_ids]
+            if len(now) >= minimum and grew:
+                ids = ", ".join(a.risk.id for a in now)
+                out.append(
+                    Escalation(
+                        "same_level",
+                        same.label,
+                        tuple(a.risk.id for a in now),
+                        resolve(same.notify, [a.risk for a in now], policy),
+                        f"{len(now)} {policy.band(band).label} risks at once ({ids})",
+                    )
+                )
+    threshold = schedule_threshold(policy)
+    if threshold is not None:
+        for a in head:
+            before = base_by.get(a.risk.id)
+            newly = a.risk.impact >= threshold and (
+                before is None or before.risk.impact < threshold
+            )
+            if newly and a.risk.is_open and (esc := schedule_escalation(policy, a, newly=True)):
+                out.append(esc)
+    return out
+
+
+def owner_approvals(policy: Policy, comparison: Comparison) -> list[Approval]:
+    """Every Red risk the change lowers, closes or removes needs its owner's approval."""
+    head_by = {a.risk.id: a for a in comparison.head.assessments}
+    out: list[Approval] = []
+    for before in comparison.base.assessments:
+        if not _is_red(before):
+            continue
+        after = head_by.get(before.risk.id)
+        if after is None:
+            reason = "removed"
+        elif not after.risk.is_open:
+            reason = f"closed (score {after.score})"
+        elif after.score < before.score:
+            reason = f"score lowered {before.score} → {after.score} ({after.band.label})"
+        else:
+            continue
+        owners = owners_of(before.risk, policy)
+        out.append(
+            Approval(
+                before.risk.id,
+                reason,
+                tuple(n.name for n in owners),
+                tuple(x for n in owners for x in n.logins),
+            )
+        )
+    return out
+
+
+def compare(base: Register, head: Register, policy: Policy | None = None) -> Comparison:
+    """What changed from base to head, and what the change triggers under the head's policy."""
+    result = Comparison(base, head)
+    base_by = {a.risk.id: a for a in base.assessments}
+    head_by = {a.risk.id: a for a in head.assessments}
+    result.added = [a for a in head.assessments if a.risk.id not in base_by]
+    result.removed = [a for a in base.assessments if a.risk.id not in head_by]
+    for a in head.assessments:
+        before = base_by.get(a.risk.id)
+        if before is None:
+            continue
+        fields = field_changes(before.risk, a.risk)
+        if fields or before.risk.file != a.risk.file:
+            result.changed.append(RiskChange(before, a, fields))
+    policy = policy or head.policy
+    if policy is not None:
+        result.escalations = pr_escalations(policy, result)
+        result.approvals = owner_approvals(policy, result)
+    return result
+
+
+def wrong_scores(register: Register) -> Sequence[tuple[str, int, str]]:
+    """Declared scores or bands that disagree with impact × probability: (file, line, message)."""
+    return [(f.file, f.line, f.message) for f in register.findings if f.code in ("score", "band")]

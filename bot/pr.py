@@ -1,0 +1,319 @@
+"""`riskbot pr`: the report a pull request gets — changes, escalations, findings, the matrix.
+
+Rendering is pure; reading the two revisions goes through git without a checkout of the base.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import actions as gha
+from bot.compare import Comparison, compare
+from bot.escalation import Escalation
+from bot.gitrev import register_at, resolve
+from bot.markdown import code_span, escape_cell, escape_text, mention
+from bot.matrix import render_markdown
+from bot.register import Register, SourceFile, build_register, discover
+from bot.scoring import Assessment
+
+PAYLOAD_NAME = "comment.json"
+PAYLOAD_VERSION = 1
+RULE_ICON = {"new_red": "🚨", "score_increase": "📈", "same_level": "🏛️", "schedule_impact": "📅"}
+NO_LONGER = (
+    "## riskbot\n\nThis pull request no longer changes the risk register: nothing to report."
+)
+
+
+@dataclass
+class PrReport:
+    """Everything the PR comment, the JSON and the annotations are made from."""
+
+    comparison: Comparison
+    base_ref: str
+    head_ref: str
+    changed_files: frozenset[str]
+
+    @property
+    def head(self) -> Register:
+        return self.comparison.head
+
+    @property
+    def ok(self) -> bool:
+        return self.head.ok
+
+    @property
+    def touches_risks(self) -> bool:
+        return bool(self.changed_files)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+
+def _files(policy: SourceFile | None, risks: Sequence[SourceFile]) -> dict[str, bytes]:
+    out = {s.name: s.raw for s in risks}
+    if policy is not None:
+        out[policy.name] = policy.raw
+    return out
+
+
+def build_report(root: Path, base: str, head: str | None, today: dt.date | None = None) -> PrReport:
+    """Compare the register at ``base`` with ``head`` (a revision, or the working tree)."""
+    base_policy, base_risks = register_at(root, base)
+    if head is None:
+        head_policy, head_risks = discover(root)
+        head_ref = "working tree"
+    else:
+        head_policy, head_risks = register_at(root, head)
+        head_ref = resolve(root, head)[:12]
+    before, after = _files(base_policy, base_risks), _files(head_policy, head_risks)
+    changed = frozenset(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
+    base_reg = build_register(base_policy, base_risks, today)
+    head_reg = build_register(head_policy, head_risks, today)
+    return PrReport(compare(base_reg, head_reg), resolve(root, base)[:12], head_ref, changed)
+
+
+def _escalation_line(e: Escalation) -> str:
+    who = (
+        "; ".join(
+            f"{escape_text(n.name)}"
+            + (
+                f" ({', '.join(code_span('@' + x) for x in n.logins)})"
+                if n.logins
+                else " (no login configured)"
+            )
+            for n in e.notify
+        )
+        or "nobody configured"
+    )
+    icon = RULE_ICON.get(e.rule, "•")
+    return f"- {icon} **{escape_text(e.label)}**: {escape_text(e.message)}. Who: {who}"
+
+
+def mention_logins(report: PrReport) -> tuple[str, ...]:
+    """Every login the triggered rules and approvals name, once each."""
+    logins = [x for e in report.comparison.escalations for x in e.logins]
+    logins += [x for a in report.comparison.approvals for x in a.logins]
+    seen: dict[str, str] = {}
+    for login in logins:
+        seen.setdefault(login.lower(), login)
+    return tuple(seen.values())
+
+
+def render_markdown_report(report: PrReport) -> str:
+    """The sticky comment's body and the step summary."""
+    cmp = report.comparison
+    head = report.head
+    lines = ["## riskbot: risk register review", ""]
+    errors, warnings = len(head.errors), len(head.warnings)
+    if errors:
+        lines.append(
+            f"❌ **Head has {errors} error{'s' * (errors != 1)}**: this check fails "
+            "until they are fixed."
+        )
+    else:
+        lines.append("✅ **Head is valid**" + (f" ({warnings} warnings)." if warnings else "."))
+    lines.append("")
+    if cmp.escalations or cmp.approvals:
+        lines += ["### Who must look", ""]
+        lines += [_escalation_line(e) for e in cmp.escalations]
+        for ap in cmp.approvals:
+            owners = ", ".join(escape_text(o) for o in ap.owners)
+            lines.append(
+                f"- ✋ **Owner approval needed**: {ap.risk} (Red) "
+                f"{escape_text(ap.reason)}. Its owner ({owners}) must approve this "
+                "pull request."
+            )
+        logins = mention_logins(report)
+        if logins:
+            lines += ["", "cc " + " ".join(mention(x) for x in logins)]
+        lines.append("")
+    if cmp.added or cmp.removed or cmp.changed:
+        lines += ["### Changes", "", "| Risk | What changed | Score | Band |", "|---|---|---|---|"]
+        for a in cmp.added:
+            lines.append(
+                f"| **{a.risk.id}** {escape_cell(a.risk.title)} | added | "
+                f"{a.risk.impact} × {a.risk.probability} = {a.score} | {a.band.label} |"
+            )
+        for c in cmp.changed:
+            what = ", ".join(
+                f"{escape_cell(f.field)}: {escape_cell(f.old)} → {escape_cell(f.new)}"
+                for f in c.fields
+            )
+            if c.renamed:
+                what = (what + ", " if what else "") + (
+                    f"renamed {escape_cell(c.base.risk.file)} → {escape_cell(c.head.risk.file)}"
+                )
+            delta = f" ({c.delta:+d})" if c.delta else ""
+            score = f"{c.base.score} → **{c.head.score}**{delta}" if c.delta else str(c.head.score)
+            band = (
+                f"{c.base.band.label} → **{c.head.band.label}**"
+                if c.base.band.name != c.head.band.name
+                else c.head.band.label
+            )
+            lines.append(
+                f"| **{c.id}** {escape_cell(c.head.risk.title)} | {what or 'none'} | "
+                f"{score} | {band} |"
+            )
+        for a in cmp.removed:
+            lines.append(
+                f"| **{a.risk.id}** {escape_cell(a.risk.title)} | removed | "
+                f"was {a.score} | was {a.band.label} |"
+            )
+        lines.append("")
+    wrong = [f for f in head.findings if f.code in ("score", "band")]
+    if wrong:
+        lines += ["### Declared scores that are wrong", ""]
+        lines += [f"- {code_span(f'{f.file}:{f.line}')}: {escape_text(f.message)}" for f in wrong]
+        lines.append("")
+    other = [
+        f
+        for f in head.findings
+        if f.code not in ("score", "band")
+        and (f.severity == "error" or f.file in report.changed_files)
+    ]
+    if other:
+        lines += ["### Findings on head", ""]
+        lines += [
+            f"- {code_span(f'{f.file}:{f.line}')} {f.severity}: {escape_text(f.message)}"
+            for f in other[:100]
+        ]
+        if len(other) > 100:
+            lines.append(f"- … and {len(other) - 100} more (see the check's step summary)")
+        lines.append("")
+    if head.policy is not None and head.assessments:
+        lines += [
+            "### Impact × probability (head)",
+            "",
+            render_markdown(head.assessments, head.policy, report.comparison.moved),
+        ]
+        if report.comparison.moved:
+            lines += ["", "Risks in **bold** moved or were added in this pull request."]
+        lines.append("")
+    lines.append(f"base {code_span(report.base_ref)} → head {code_span(report.head_ref)}")
+    return "\n".join(lines) + "\n"
+
+
+def _assessment_json(a: Assessment) -> dict[str, object]:
+    return {
+        "id": a.risk.id,
+        "file": a.risk.file,
+        "title": a.risk.title,
+        "score": a.score,
+        "band": a.band.name,
+        "impact": a.risk.impact,
+        "probability": a.risk.probability,
+    }
+
+
+def to_json(report: PrReport) -> dict[str, object]:
+    """The machine-readable report."""
+    cmp = report.comparison
+    return {
+        "ok": report.ok,
+        "base": report.base_ref,
+        "head": report.head_ref,
+        "touches_risks": report.touches_risks,
+        "changed_files": sorted(report.changed_files),
+        "added": [_assessment_json(a) for a in cmp.added],
+        "removed": [_assessment_json(a) for a in cmp.removed],
+        "changed": [
+            {
+                "id": c.id,
+                "file": c.head.risk.file,
+                "old_file": c.base.risk.file,
+                "fields": [{"field": f.field, "old": f.old, "new": f.new} for f in c.fields],
+                "score": {"old": c.base.score, "new": c.head.score, "delta": c.delta},
+                "band": {"old": c.base.band.name, "new": c.head.band.name},
+            }
+            for c in cmp.changed
+        ],
+        "escalations": [e.as_json() for e in cmp.escalations],
+        "approvals": [
+            {"risk": a.risk, "reason": a.reason, "owners": list(a.owners), "logins": list(a.logins)}
+            for a in cmp.approvals
+        ],
+        "mentions": list(mention_logins(report)),
+        "findings": [f.as_json() for f in report.head.findings],
+        "wrong_scores": [f.as_json() for f in report.head.findings if f.code in ("score", "band")],
+    }
+
+
+def render_json(report: PrReport) -> str:
+    return json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def pr_annotations(report: PrReport) -> list[gha.Annotation]:
+    """Errors anywhere on head; warnings and score changes on the files the PR changes."""
+    out: list[gha.Annotation] = []
+    for f in report.head.findings:
+        if f.severity == "error" or f.file in report.changed_files:
+            out.append(
+                gha.Annotation(f.severity, f.message, file=f.file, line=f.line, title="riskbot")
+            )
+    for c in report.comparison.changed:
+        if c.delta or c.base.band.name != c.head.band.name:
+            key = "impact" if c.base.risk.impact != c.head.risk.impact else "probability"
+            out.append(
+                gha.Annotation(
+                    "notice",
+                    f"{c.id}: score {c.base.score} → {c.head.score} "
+                    f"({c.base.band.label} → {c.head.band.label})",
+                    file=c.head.risk.file,
+                    line=c.head.risk.line(key),
+                    title="riskbot",
+                )
+            )
+    for a in report.comparison.added:
+        out.append(
+            gha.Annotation(
+                "notice",
+                f"{a.risk.id}: new risk, score {a.score} ({a.band.label})",
+                file=a.risk.file,
+                line=a.risk.line("id"),
+                title="riskbot",
+            )
+        )
+    return out
+
+
+def write_actions_output(
+    report: PrReport,
+    env: Mapping[str, str],
+    payload_dir: Path | None,
+    pr_number: int | None,
+    head_sha: str | None,
+) -> str:
+    """Annotations (returned, for stdout), the step summary, and the comment payload file."""
+    shown, overflow = gha.limit_annotations(pr_annotations(report))
+    out = [a.command() for a in shown]
+    if overflow:
+        out.append(
+            gha.annotation("notice", f"{len(overflow)} more findings are in the step summary.")
+        )
+    body = render_markdown_report(report)
+    gha.append_step_summary(body, env.get("GITHUB_STEP_SUMMARY"))
+    if payload_dir is not None and pr_number is not None and head_sha is not None:
+        write_payload(payload_dir, pr_number, head_sha, body, report.touches_risks)
+    return "\n".join(out) + ("\n" if out else "")
+
+
+def write_payload(
+    directory: Path, pr_number: int, head_sha: str, body: str, touches_risks: bool
+) -> Path:
+    """The artifact the workflow_run job reads (as untrusted data)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / PAYLOAD_NAME
+    payload = {
+        "version": PAYLOAD_VERSION,
+        "pr": pr_number,
+        "head_sha": head_sha,
+        "touches_risks": touches_risks,
+        "body": body,
+    }
+    path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    return path
