@@ -275,6 +275,258 @@ def comment(root: Path, payload_path: Path, head_sha: str | None, dry_run: bool)
     sys.exit(stats.exit_code)
 
 
+@cli.command()
+@_root_option
+@_github_options
+@click.option("--today", metavar="YYYY-MM-DD", help="The day to remind for (default: today, UTC).")
+def remind(
+    root: Path,
+    dry_run: bool,
+    budget: int | None,
+    max_wait: float | None,
+    write_interval: float,
+    today: str | None,
+) -> None:
+    """Post the review reminders that are due, and open the quarterly review.
+
+    Red risks are reminded on their issue; Yellow and Green risks in one comment on the
+    "Risk reviews" issue. Overdue reviews climb the escalation path one step per period.
+    Every reminder is posted once. Exit 0 done, 1 partial, 2 setup error.
+
+    \b
+    Example:
+      riskbot remind --today 2026-11-27 --dry-run
+    """
+    from bot import actions as gha
+    from bot.github.api import Limits
+    from bot.github.commands import run_remind, today_utc
+    from bot.remind import render_report
+
+    settings = _settings()
+    day = _parse_date(today) or today_utc()
+    register = _register_or_exit(root, day)
+    policy = register.policy
+    assert policy is not None
+    limits = Limits(
+        write_interval=write_interval,
+        max_wait=policy.max_rate_limit_wait if max_wait is None else max_wait,
+    )
+    stats, report = run_remind(
+        register, settings, day, dry_run=dry_run, budget=budget, limits=limits
+    )
+    click.echo(render_report(report, markdown=False), err=True, nl=False)
+    gha.append_step_summary(render_report(report, markdown=True), settings.step_summary)
+    sys.exit(1 if not register.ok else stats.exit_code)
+
+
+@cli.command()
+@_root_option
+@click.argument("risk_id", metavar="RISK_ID")
+@click.option("--date", "on", metavar="YYYY-MM-DD", help="Review date (default: today).")
+@click.option("--note", help="A line for the risk's review log.")
+@click.option("--by", help="Who reviewed (e.g. a GitHub login).")
+def review(root: Path, risk_id: str, on: str | None, note: str | None, by: str | None) -> None:
+    """Record a review: set last_reviewed (and log a note) in place, nothing else changed.
+
+    \b
+    Example:
+      riskbot review R-001 --note "Migration tests green in staging"
+    """
+    from bot.review import ReviewError, find_risk_file, record_review
+
+    day = _parse_date(on) or dt.date.today()
+    try:
+        path = find_risk_file(root, risk_id)
+        text = path.read_text(encoding="utf-8")
+        path.write_text(record_review(text, day.isoformat(), note, by), encoding="utf-8")
+    except (ReviewError, OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(
+        f"{path.relative_to(root) if path.is_relative_to(root) else path}: "
+        f"last_reviewed {day.isoformat()}"
+    )
+
+
+@cli.command()
+@_root_option
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    default=None,
+    help="File to write (default: RISKS.md under --root; - for stdout).",
+)
+@click.option(
+    "--check", "check_only", is_flag=True, help="Write nothing; exit 1 when the file is stale."
+)
+def report(root: Path, output: Path | None, check_only: bool) -> None:
+    """Render the register as a Markdown document (RISKS.md) in the shape of the plan.
+
+    The output depends on the register only, so a committed copy can be checked for staleness.
+
+    \b
+    Example:
+      riskbot report
+      riskbot report --check
+    """
+    from bot.report import REPORT_FILE, compare_report, render_report
+
+    register = _register_or_exit(root, None)
+    if not register.ok:
+        raise click.ClickException("the register has errors; fix them first (riskbot check)")
+    text = render_report(register)
+    target = output if output is not None else root / REPORT_FILE
+    if str(target) == "-":
+        click.echo(text, nl=False)
+    elif check_only:
+        committed = target.read_bytes().decode("utf-8") if target.is_file() else None
+        state = compare_report(committed, text, str(target))
+        click.echo(state.summary, err=not state.current)
+        sys.exit(0 if state.current else 1)
+    else:
+        target.write_bytes(text.encode("utf-8"))
+        click.echo(f"wrote {target}")
+
+
+@cli.command("import")
+@click.argument("plan", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Directory to write risks/ and .github/riskbot.yml under.",
+)
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+def import_plan_command(plan: Path, out: Path, force: bool) -> None:
+    """Import a Markdown risk management plan: one risk file per risk, and its policy.
+
+    The plan's inconsistencies are warnings with its line numbers; a plan that cannot be read
+    is an error (exit 1) and nothing is written.
+
+    \b
+    Example:
+      riskbot import plan.md --out .
+    """
+    from bot.importer import ImportRefused, import_plan, write_import
+
+    raw = plan.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")  # ftfy then repairs what was mis-encoded
+    result = import_plan(text, str(plan))
+    for finding in result.findings:
+        click.echo(finding.as_text(), err=True)
+    if not result.ok:
+        click.echo(f"riskbot import: {len(result.errors)} errors; nothing was written", err=True)
+        sys.exit(1)
+    try:
+        written = write_import(result, out, force=force)
+    except ImportRefused as exc:
+        raise click.ClickException(f"{exc}; nothing was written") from None
+    click.echo(f"wrote {len(written)} files under {out} ({len(result.warnings)} warnings)")
+
+
+@cli.command()
+@_root_option
+@click.option("--title", help="Short name of the risk.")
+@click.option("--category", help="One of the policy's categories.")
+@click.option("--phase", help="One of the policy's phases (v2, v3+, All, ...).")
+@click.option("--impact", type=click.IntRange(1, 5), help="Impact level, 1 to 5.")
+@click.option("--probability", type=click.IntRange(1, 5), help="Probability level, 1 to 5.")
+@click.option("--owner", help="A policy role (name, short form or id) or an @login.")
+@click.option("--description", help="What could happen and why.")
+def new(
+    root: Path,
+    title: str | None,
+    category: str | None,
+    phase: str | None,
+    impact: int | None,
+    probability: int | None,
+    owner: str | None,
+    description: str | None,
+) -> None:
+    """Add a risk: asks for what the options do not give, then writes risks/R-0NN-slug.yaml.
+
+    The new file gets the next free id and must pass the same checks as `riskbot check`.
+
+    \b
+    Example:
+      riskbot new --title "Key person leaves" --category Organizational --phase All \\
+        --impact 3 --probability 2 --owner "Team Lead" --description "Bus factor of one."
+    """
+    from bot.authoring import NewRisk, create_risk, scale_hint
+
+    register = _register_or_exit(root, None)
+    policy = register.policy
+    assert policy is not None
+    risk = NewRisk(
+        title=title or click.prompt("Title"),
+        category=category or click.prompt("Category", type=click.Choice(list(policy.categories))),
+        phase=phase or click.prompt("Phase", type=click.Choice(list(policy.phases))),
+        impact=impact
+        or click.prompt(f"Impact ({scale_hint(policy.impact_scale)})", type=click.IntRange(1, 5)),
+        probability=probability
+        or click.prompt(
+            f"Probability ({scale_hint(policy.probability_scale)})", type=click.IntRange(1, 5)
+        ),
+        owner=owner or click.prompt(f"Owner (roles: {', '.join(r.name for r in policy.roles)})"),
+        description=description or click.prompt("Description"),
+    )
+    created = create_risk(root, risk)
+    click.echo(f"score: {created.score_text}")
+    for finding in created.findings:
+        click.echo(finding.as_text(), err=True)
+    if not created.ok:
+        click.echo("riskbot new: the new risk does not pass check; nothing was written", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {created.path}")
+
+
+@cli.command()
+@click.argument("release")
+@_root_option
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    default=Path("-"),
+    help="File to write the Markdown to (default: stdout).",
+)
+def retro(release: str, root: Path, output: Path) -> None:
+    """Compare a release's predictions with its outcomes: Brier score, impacts, surprises.
+
+    Reads each risk's `outcome` for RELEASE and retro/RELEASE.yaml (risks never registered).
+
+    \b
+    Example:
+      riskbot retro v3 --output retro/v3.md
+    """
+    from bot.retro import build_retro, load_unregistered, render_retro_markdown
+
+    register = _register_or_exit(root, None)
+    policy = register.policy
+    assert policy is not None
+    if release not in policy.releases:
+        raise click.UsageError(
+            f"unknown release '{release}'; the policy has: {', '.join(policy.releases)}"
+        )
+    unregistered, findings = load_unregistered(root, release)
+    for finding in findings:
+        click.echo(finding.as_text(), err=True)
+    if findings:
+        sys.exit(1)
+    result = build_retro(register, release, unregistered)
+    for finding in result.findings:
+        click.echo(finding.as_text(), err=True)
+    text = render_retro_markdown(result, policy)
+    if str(output) == "-":
+        click.echo(text, nl=False)
+    else:
+        output.write_bytes(text.encode("utf-8"))
+        click.echo(f"wrote {output}")
+    sys.exit(0 if register.ok else 1)
+
+
 def main() -> None:
     """Console entry point: no traceback reaches the user unless RISKBOT_DEBUG is set."""
     try:

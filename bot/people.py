@@ -8,9 +8,12 @@ from bot.escalation import Notify, unique
 from bot.markdown import escape_text, mention
 
 
-def mentions(notify: Iterable[Notify]) -> str:
-    """``Role (@a, @b); Other role (no login configured)``, each login mentioned once."""
-    seen: set[str] = set()
+def mentions(notify: Iterable[Notify], seen: set[str] | None = None) -> str:
+    """``Role (@a, @b); Other role (no login configured)``, each login mentioned once.
+
+    ``seen`` carries the logins already mentioned elsewhere in the same text (updated here).
+    """
+    seen = set() if seen is None else seen
     parts: list[str] = []
     for n in notify:
         logins = [x for x in n.logins if x.lower() not in seen]

@@ -75,6 +75,7 @@ class EnsureIssue:
     state: State = "open"
     state_reason: str | None = None
     create: bool = True
+    edit: bool = True
 
     def describe(self) -> str:
         return f"issue {self.ident} ({self.state})"
@@ -118,6 +119,7 @@ class IssueState:
     comments: int
     created_at: str
     url: str = ""
+    updated_at: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ the marker first). Rate limits are waited out only up to a bound, never for an h
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -227,6 +228,7 @@ class GitHubApi:
             assignees=tuple(a.login for a in issue.assignees),
             comments=issue.comments,
             created_at=issue.created_at.isoformat() if issue.created_at else "",
+            updated_at=issue.updated_at.isoformat() if issue.updated_at else "",
             url=issue.html_url or "",
         )
 
@@ -235,11 +237,12 @@ class GitHubApi:
             self._issues[number] = self._repo.get_issue(number)  # lazy: no request
         return self._issues[number]
 
-    def bot_comments(self, number: int) -> list[CommentState]:
-        """The bot's own comments on one issue or PR."""
+    def bot_comments(self, number: int, since: dt.datetime | None = None) -> list[CommentState]:
+        """The bot's own comments on one issue or PR (only those updated since, if given)."""
         issue = self._issue(number)
         found: list[CommentState] = []
-        for comment in self.pages(issue.get_comments()):
+        listing = issue.get_comments(since=since) if since is not None else issue.get_comments()
+        for comment in self.pages(listing):
             fields = marker_fields(comment.body)
             # Anyone can paste a marker into a comment: only a bot's own comments count.
             if fields is None or not self.is_bot(comment.user):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.comment import Payload, plan_comment
+from bot.exposure import exposure_by_release, render_exposure_markdown
 from bot.github.api import Limits
 from bot.github.run import Checks, HeadMismatch, run_plan
 from bot.github.settings import Settings
@@ -15,6 +16,7 @@ from bot.gitrev import last_commit
 from bot.outcome import Stats
 from bot.plan import Action, Snapshot
 from bot.register import Register
+from bot.remind import RemindReport, plan_remind
 from bot.sync import SyncContext, plan_sync
 
 
@@ -101,3 +103,41 @@ def run_comment(
         stderr=stderr,
         snapshot=False,
     )
+
+
+def run_remind(
+    register: Register,
+    settings: Settings,
+    today: dt.date,
+    *,
+    dry_run: bool = False,
+    budget: int | None = None,
+    limits: Limits | None = None,
+    stderr: TextIO | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> tuple[Stats, RemindReport]:
+    """Post the reminders that are due and not yet posted, and open the quarter's review."""
+    policy = register.policy
+    if policy is None:
+        raise ValueError("remind needs a register with a valid policy")
+    exposure = render_exposure_markdown(exposure_by_release(register))
+    reports: list[RemindReport] = []
+
+    def planner(snapshot: Snapshot, checks: Checks) -> list[Action]:
+        actions, report = plan_remind(register, snapshot, today, checks.comments, exposure)
+        reports.append(report)
+        return actions
+
+    stats = run_plan(
+        "remind",
+        settings,
+        planner,
+        label=policy.label,
+        budget=policy.write_budget if budget is None else budget,
+        dry_run=dry_run,
+        limits=limits or Limits(max_wait=policy.max_rate_limit_wait),
+        stderr=stderr,
+        sleep=sleep,
+    )
+    report = reports[0] if reports else RemindReport(today)
+    return stats, report

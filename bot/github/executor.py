@@ -8,6 +8,7 @@ counting and none of the writing.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TypeVar
@@ -53,10 +54,11 @@ class Executor:
         issues = self.api.bot_issues(self.label)
         return Snapshot.from_issues(issues, self.api.labels())
 
-    def comments(self, number: int) -> list[CommentState]:
+    def comments(self, number: int, since: dt.datetime | None = None) -> list[CommentState]:
+        """The bot's comments on an issue, read once per run (since a time, when given)."""
         if number not in self._comments:
             self._comments[number] = (
-                self.api.bot_comments(number) if self.api is not None and number > 0 else []
+                self.api.bot_comments(number, since) if self.api is not None and number > 0 else []
             )
         return self._comments[number]
 
@@ -120,6 +122,9 @@ class Executor:
     def _ensure_issue(self, action: EnsureIssue, snapshot: Snapshot) -> None:
         found = snapshot.issues.get(action.ident)
         labels = tuple(dict.fromkeys((self.label, *action.labels)))
+        if found is not None and not action.edit:
+            self.stats.skipped += 1
+            return
         if found is None:
             if not action.create or action.state == "closed":
                 self.stats.skipped += 1

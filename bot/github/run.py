@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from bot.github.api import GitHubApi, Limits, StopRun
 from bot.github.executor import Executor
 from bot.github.settings import Settings
 from bot.outcome import Stats, render_markdown, render_text
-from bot.plan import Action, Snapshot
+from bot.plan import Action, CommentState, Snapshot
 
 Planner = Callable[[Snapshot, "Checks"], Sequence[Action]]
 
@@ -30,6 +31,13 @@ class Checks:
 
     api: GitHubApi | None
     _assignable: dict[str, bool]
+    executor: Executor | None = None
+
+    def comments(self, number: int, since: dt.datetime | None = None) -> list[CommentState]:
+        """The bot's comments on an issue; shared with the executor so nothing is read twice."""
+        if self.executor is None:
+            return []
+        return self.executor.comments(number, since)
 
     def assignable(self, login: str) -> bool:
         """Whether a login can be assigned; assumed yes when there is no API to ask."""
@@ -80,7 +88,7 @@ def run_plan(
     try:
         # Comments on a PR need no issue listing: skip that read when the plan cannot use it.
         found = executor.snapshot() if snapshot else Snapshot()
-        plan = planner(found, Checks(api, {}))
+        plan = planner(found, Checks(api, {}, executor))
         executor.execute(plan, found)
     except HeadMismatch as exc:
         stats.done.append(f"skipped: {exc}")

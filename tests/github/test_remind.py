@@ -1,0 +1,214 @@
+"""`riskbot remind` with a frozen "today", through the real client against the local server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bot.github.api import Limits
+from bot.github.commands import run_remind, run_sync
+from bot.plan import marker_fields
+from bot.register import read_register
+from bot.remind import escalation_step, render_report
+from tests.factories import copy_register
+from tests.fakegithub.server import FakeGitHub
+from tests.github.helpers import settings_for
+
+DAY1 = dt.date(2026, 11, 23)
+LAST_REVIEWED = {  # chosen so the week exercises every path; expectations below by hand
+    "R-001": "2026-11-22",  # Red, daily: due day 1; the owner reviews on day 3
+    "R-002": "2026-11-23",  # Red: due day 2, then climbs one step a day from day 4
+    "R-003": "2026-11-20",  # Red: due 11-21, overdue 2 on day 1 → already at step 1
+    "R-004": "2026-11-18",  # Yellow, weekly: due day 3
+    "R-005": "2026-11-23",  # Yellow: due 11-30, not in this week
+    "R-006": "2026-11-10",  # Yellow: due 11-17; overdue 8 on day 3 → step 1
+    "R-007": "2026-11-23",
+    "R-008": "2026-10-26",  # Green, monthly (30 days): due day 3
+    "R-009": "2026-11-20",  # Green, but its own cadence is weekly (stricter): due day 5
+    "R-010": "2026-11-20",
+}
+
+
+def set_reviewed(root: Path, risk_id: str, date: str) -> None:
+    path = next((root / "risks").glob(f"{risk_id}-*.yaml"))
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r'\n  last_reviewed: "[0-9-]+"', "", text)
+    text = text.replace("\nreview:\n", f'\nreview:\n  last_reviewed: "{date}"\n')
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    root = copy_register(tmp_path)
+    for rid, date in LAST_REVIEWED.items():
+        set_reviewed(root, rid, date)
+    return root
+
+
+def day_run(server: FakeGitHub, root: Path, day: dt.date) -> tuple[int, str]:
+    """The daily workflow: sync, then remind; returns (writes, the remind summary)."""
+    server.clock.set(dt.datetime.combine(day, dt.time(6, 17), tzinfo=dt.UTC))
+    register = read_register(root, day)
+    settings = settings_for(server)
+    limits = Limits(write_interval=0)
+    synced = run_sync(register, root, settings, budget=100, limits=limits, stderr=io.StringIO())
+    stats, report = run_remind(
+        register, settings, day, budget=100, limits=limits, stderr=io.StringIO()
+    )
+    assert synced.complete
+    assert stats.complete
+    return synced.writes + stats.writes, render_report(report, markdown=True)
+
+
+def reminders(server: FakeGitHub) -> Counter[str]:
+    """Posted reminder keys (risk:due:step), counted."""
+    keys: Counter[str] = Counter()
+    for comment in server.state.comments.values():
+        fields = marker_fields(comment.body) or {}
+        if fields.get("id", "").startswith("review/"):
+            keys[fields["key"]] += 1
+        for item in filter(None, fields.get("items", "").split("+")):
+            keys[item] += 1
+    return keys
+
+
+EXPECTED_WEEK = {
+    "R-001:2026-11-23:0",
+    "R-001:2026-11-26:0",
+    "R-001:2026-11-26:1",
+    "R-001:2026-11-26:2",
+    "R-002:2026-11-24:0",
+    "R-002:2026-11-24:1",
+    "R-002:2026-11-24:2",
+    "R-002:2026-11-24:3",
+    "R-002:2026-11-24:4",
+    "R-003:2026-11-21:1",
+    "R-003:2026-11-21:2",
+    "R-003:2026-11-21:3",
+    "R-003:2026-11-21:4",
+    "R-004:2026-11-25:0",
+    "R-006:2026-11-17:0",
+    "R-006:2026-11-17:1",
+    "R-008:2026-11-25:0",
+    "R-009:2026-11-27:0",
+}
+
+
+def test_a_week_of_daily_runs(github_server: FakeGitHub, root: Path) -> None:
+    for n in range(7):
+        day = DAY1 + dt.timedelta(days=n)
+        if n == 2:
+            set_reviewed(root, "R-001", "2026-11-25")  # the owner records a review on day 3
+        writes, _ = day_run(github_server, root, day)
+        assert writes > 0
+        again, _ = day_run(github_server, root, day)
+        assert again == 0  # rerunning any day changes nothing
+    posted = reminders(github_server)
+    assert set(posted) == EXPECTED_WEEK
+    assert all(count == 1 for count in posted.values())
+    titles = Counter(i.title for i in github_server.state.issues.values())
+    assert titles["Quarterly risk review — 2026-Q4"] == 1
+    assert titles["Risk reviews"] == 1
+    digests = [
+        c
+        for c in github_server.state.comments.values()
+        if (marker_fields(c.body) or {}).get("id", "").startswith("reviews/")
+    ]
+    # Day 1 (R-006), day 3 (R-004, R-006 escalated, R-008) and day 5 (R-009).
+    assert len(digests) == 3
+
+
+def test_escalation_mentions_climb_the_path(github_server: FakeGitHub, root: Path) -> None:
+    policy = root / ".github" / "riskbot.yml"
+    text = policy.read_text(encoding="utf-8")
+    for role, login in (
+        ("ai-ml-lead", "ai-owner"),
+        ("team-lead", "lead"),
+        ("program-sponsor", "sponsor"),
+    ):
+        text = re.sub(rf"(id: {role}\n(?:.*\n)*?\s+logins: )\[\]", rf"\1[{login}]", text, count=1)
+    policy.write_text(text, encoding="utf-8")
+    for n in range(5):
+        day_run(github_server, root, DAY1 + dt.timedelta(days=n))
+    r2 = [
+        c.body
+        for c in github_server.state.comments.values()
+        if (marker_fields(c.body) or {}).get("id", "").startswith("review/R-002/")
+    ]
+    assert len(r2) == 3  # day 2 step 0, day 4 step 1, day 5 step 2
+    assert "@ai-owner" in r2[0]
+    assert "@lead" not in r2[0]
+    assert "@lead" in r2[1]
+    assert "@sponsor" not in r2[1]
+    assert "@sponsor" in r2[2]
+    assert all(body.count("@ai-owner") == 1 for body in r2)
+
+
+def test_a_skipped_day_is_caught_up_without_duplicates(
+    github_server: FakeGitHub, root: Path
+) -> None:
+    for n in (0, 1, 3):  # day 3 is missed
+        day = DAY1 + dt.timedelta(days=n)
+        if n == 3:
+            set_reviewed(root, "R-001", "2026-11-25")
+        day_run(github_server, root, day)
+    posted = reminders(github_server)
+    assert all(count == 1 for count in posted.values())
+    # What was due on the missed day is posted on day 4, at its level of that day.
+    for key in (
+        "R-004:2026-11-25:0",
+        "R-008:2026-11-25:0",
+        "R-006:2026-11-17:1",
+        "R-001:2026-11-26:0",
+        "R-002:2026-11-24:1",
+        "R-003:2026-11-21:4",
+    ):
+        assert key in posted
+
+
+def test_review_recorded_yesterday_is_not_reminded(github_server: FakeGitHub, root: Path) -> None:
+    set_reviewed(root, "R-001", "2026-11-22")
+    _, summary = day_run(github_server, root, DAY1 + dt.timedelta(days=0))
+    assert "R-001 (Red) due 2026-11-23 (today)" in summary
+    set_reviewed(root, "R-004", "2026-11-23")
+    _, summary = day_run(github_server, root, DAY1 + dt.timedelta(days=1))
+    assert "R-004 (Yellow) next review 2026-11-30" in summary
+
+
+def test_nothing_due_says_so(github_server: FakeGitHub, root: Path) -> None:
+    for rid in LAST_REVIEWED:
+        set_reviewed(root, rid, "2026-11-23")
+    _, summary = day_run(github_server, root, DAY1)
+    assert "Nothing due today." in summary
+    assert "**Not yet due:**" in summary
+
+
+def test_quarter_boundary_opens_one_issue(github_server: FakeGitHub, root: Path) -> None:
+    for day in (
+        dt.date(2026, 12, 31),
+        dt.date(2027, 1, 1),
+        dt.date(2027, 1, 1),
+        dt.date(2027, 1, 2),
+    ):
+        day_run(github_server, root, day)
+    titles = Counter(i.title for i in github_server.state.issues.values())
+    assert titles["Quarterly risk review — 2026-Q4"] == 1
+    assert titles["Quarterly risk review — 2027-Q1"] == 1
+    q1 = next(i for i in github_server.state.issues.values() if i.title.endswith("2027-Q1"))
+    assert "### Red (3)" in q1.body
+    assert "- [ ] **R-001**" in q1.body
+    assert "Contingency exposure per release" in q1.body
+    assert "New risk identification" in q1.body
+
+
+@pytest.mark.parametrize(
+    ("overdue", "cadence", "step"),
+    [(0, 1, 0), (1, 1, 0), (2, 1, 1), (3, 1, 2), (50, 1, 4), (7, 7, 0), (8, 7, 1), (15, 7, 2)],
+)
+def test_escalation_step(overdue: int, cadence: int, step: int) -> None:
+    assert escalation_step(overdue, cadence, 5) == step
