@@ -22,6 +22,7 @@ from bot.plan import (
     CommentState,
     EnsureComment,
     EnsureIssue,
+    EnsureLabel,
     IssueState,
     Snapshot,
     marker,
@@ -277,6 +278,8 @@ def plan_remind(
     reviews = snapshot.issues.get(REVIEWS_IDENT)
     posted = _already_posted(reviews, rest, comments)
     new = [r for r in rest if r.key not in posted]
+    if new or report.quarterly:
+        actions.insert(0, EnsureLabel(REVIEW_LABEL, "fbca04", "Managed by riskbot: risk reviews"))
     if new:
         actions.append(
             EnsureIssue(
