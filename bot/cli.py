@@ -13,6 +13,7 @@ import click
 from bot import __version__
 
 if TYPE_CHECKING:
+    from bot.github.api import Limits
     from bot.github.settings import Settings
     from bot.register import Register
 
@@ -131,6 +132,15 @@ def _register_or_exit(root: Path, today: dt.date | None) -> Register:
     return register
 
 
+def _limits(register: Register, write_interval: float, max_wait: float | None) -> Limits:
+    from bot.github.api import Limits
+
+    policy = register.policy
+    assert policy is not None  # _register_or_exit guarantees it
+    wait = policy.max_rate_limit_wait if max_wait is None else max_wait
+    return Limits(write_interval=write_interval, max_wait=wait)
+
+
 @cli.command()
 @_root_option
 @_github_options
@@ -152,17 +162,11 @@ def sync(
     Example:
       GITHUB_TOKEN=... GITHUB_REPOSITORY=owner/repo riskbot sync --dry-run
     """
-    from bot.github.api import Limits
     from bot.github.commands import run_sync
 
     settings = _settings()
     register = _register_or_exit(root, _parse_date(today))
-    policy = register.policy
-    assert policy is not None
-    limits = Limits(
-        write_interval=write_interval,
-        max_wait=policy.max_rate_limit_wait if max_wait is None else max_wait,
-    )
+    limits = _limits(register, write_interval, max_wait)
     stats = run_sync(register, root, settings, dry_run=dry_run, budget=budget, limits=limits)
     sys.exit(1 if not register.ok else stats.exit_code)
 
@@ -298,19 +302,13 @@ def remind(
       riskbot remind --today 2026-11-27 --dry-run
     """
     from bot import actions as gha
-    from bot.github.api import Limits
     from bot.github.commands import run_remind, today_utc
     from bot.remind import render_report
 
     settings = _settings()
     day = _parse_date(today) or today_utc()
     register = _register_or_exit(root, day)
-    policy = register.policy
-    assert policy is not None
-    limits = Limits(
-        write_interval=write_interval,
-        max_wait=policy.max_rate_limit_wait if max_wait is None else max_wait,
-    )
+    limits = _limits(register, write_interval, max_wait)
     stats, report = run_remind(
         register, settings, day, dry_run=dry_run, budget=budget, limits=limits
     )

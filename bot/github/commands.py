@@ -10,7 +10,7 @@ from typing import TextIO
 from bot.comment import Payload, plan_comment
 from bot.exposure import exposure_by_release, render_exposure_markdown
 from bot.github.api import Limits
-from bot.github.run import Checks, HeadMismatch, run_plan
+from bot.github.run import Checks, HeadMismatch, Planner, run_plan
 from bot.github.settings import Settings
 from bot.gitrev import last_commit
 from bot.outcome import Stats
@@ -30,6 +30,35 @@ def file_linker(root: Path, settings: Settings) -> Callable[[str], str]:
     return file_url
 
 
+def _run_with_policy(
+    command: str,
+    register: Register,
+    settings: Settings,
+    planner: Planner,
+    *,
+    dry_run: bool,
+    budget: int | None,
+    limits: Limits | None,
+    stderr: TextIO | None,
+    sleep: Callable[[float], None] | None,
+) -> Stats:
+    """Run a plan with the policy's label, write budget and rate-limit bound as defaults."""
+    policy = register.policy
+    if policy is None:
+        raise ValueError(f"{command} needs a register with a valid policy")
+    return run_plan(
+        command,
+        settings,
+        planner,
+        label=policy.label,
+        budget=policy.write_budget if budget is None else budget,
+        dry_run=dry_run,
+        limits=limits or Limits(max_wait=policy.max_rate_limit_wait),
+        stderr=stderr,
+        sleep=sleep,
+    )
+
+
 def run_sync(
     register: Register,
     root: Path,
@@ -42,9 +71,6 @@ def run_sync(
     sleep: Callable[[float], None] | None = None,
 ) -> Stats:
     """Bring the Red-risk issues in line with a checked register."""
-    policy = register.policy
-    if policy is None:
-        raise ValueError("sync needs a register with a valid policy")
     file_url = file_linker(root, settings)
     commit = (settings.sha or last_commit(root.resolve(), ".") or "HEAD")[:12]
 
@@ -52,14 +78,14 @@ def run_sync(
         ctx = SyncContext(commit=commit, file_url=file_url, assignable=checks.assignable)
         return plan_sync(register, snapshot, ctx)
 
-    return run_plan(
+    return _run_with_policy(
         "sync",
+        register,
         settings,
         planner,
-        label=policy.label,
-        budget=policy.write_budget if budget is None else budget,
         dry_run=dry_run,
-        limits=limits or Limits(max_wait=policy.max_rate_limit_wait),
+        budget=budget,
+        limits=limits,
         stderr=stderr,
         sleep=sleep,
     )
@@ -117,9 +143,6 @@ def run_remind(
     sleep: Callable[[float], None] | None = None,
 ) -> tuple[Stats, RemindReport]:
     """Post the reminders that are due and not yet posted, and open the quarter's review."""
-    policy = register.policy
-    if policy is None:
-        raise ValueError("remind needs a register with a valid policy")
     exposure = render_exposure_markdown(exposure_by_release(register))
     reports: list[RemindReport] = []
 
@@ -128,14 +151,14 @@ def run_remind(
         reports.append(report)
         return actions
 
-    stats = run_plan(
+    stats = _run_with_policy(
         "remind",
+        register,
         settings,
         planner,
-        label=policy.label,
-        budget=policy.write_budget if budget is None else budget,
         dry_run=dry_run,
-        limits=limits or Limits(max_wait=policy.max_rate_limit_wait),
+        budget=budget,
+        limits=limits,
         stderr=stderr,
         sleep=sleep,
     )
