@@ -10,6 +10,7 @@ from pathlib import Path
 
 from bot import actions
 from bot.escalation import Escalation, register_escalations
+from bot.exposure import exposure_by_release, render_exposure_markdown, render_exposure_text
 from bot.findings import Finding
 from bot.markdown import escape_cell
 from bot.matrix import render_markdown, render_text
@@ -77,6 +78,7 @@ def to_json(report: CheckReport) -> dict[str, object]:
         "risks": [risk_json(a, reg.today) for a in reg.assessments],
         "findings": [f.as_json() for f in reg.findings],
         "escalations": [e.as_json() for e in report.escalations],
+        "exposure": [e.as_json() for e in exposure_by_release(reg)],
         "summary": summary_counts(report),
     }
 
@@ -135,6 +137,7 @@ def render_text_report(report: CheckReport) -> str:
             "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
         ]
         out += ["", render_text(reg.assessments, reg.policy)]
+        out += ["", render_exposure_text(exposure_by_release(reg))]
     if report.escalations:
         out += ["", "Escalations:"]
         for e in report.escalations:
@@ -164,6 +167,10 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
             "### Impact × probability",
             "",
             render_markdown(reg.assessments, reg.policy),
+            "",
+            "### Contingency exposure",
+            "",
+            render_exposure_markdown(exposure_by_release(reg)),
             "",
         ]
     if report.escalations:

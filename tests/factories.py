@@ -66,3 +66,24 @@ def line_of(text: str, needle: str) -> int:
         if needle in line:
             return number
     raise AssertionError(f"{needle!r} not in text")
+
+
+PLAN = REPO / "plan" / "000_8f0a6c37f85701eb.txt"
+"""The program's risk management plan, byte for byte as its authors wrote it (mis-encoded)."""
+
+
+def plan_text() -> str:
+    """The plan's text, still mis-encoded (``Ã—`` for ``×``) as the importer must read it."""
+    return PLAN.read_text(encoding="utf-8")
+
+
+def copy_policy(dest: Path) -> Path:
+    """Copy only the repository's policy into ``dest`` (an empty register) and return it."""
+    (dest / ".github").mkdir(parents=True, exist_ok=True)
+    shutil.copy(POLICY, dest / ".github" / "riskbot.yml")
+    return dest
+
+
+def outcome(release: str = "v3", occurred: bool = True, **extra: Any) -> dict[str, Any]:
+    """An ``outcome`` entry of a risk file."""
+    return {"release": release, "occurred": occurred, **extra}

@@ -1,0 +1,163 @@
+"""Writing risk files: file names (id and slug), the next free id, the file text, `riskbot new`.
+
+A new risk is checked with the same code as `riskbot check` (the whole register, with the new
+file added, in memory) before anything is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.findings import Finding
+from bot.policy import ImpactLevel, ProbabilityLevel
+from bot.register import POLICY_PATH, RISKS_DIR, SourceFile, build_register, discover
+
+SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/risk.schema.json"
+
+# The slug rule: lower-case words of the title; a connective ends it ("Community Resistance to
+# Breaking Changes" → community-resistance); stop words are dropped; at most three words.
+# The qualifier words are those the register's own file names leave out (R-001 … R-010), so
+# that `riskbot import` of the plan reproduces them.
+SLUG_CONNECTIVES = frozenset({"to", "under", "of", "for", "with", "in", "on", "at", "by", "from"})
+SLUG_STOP_WORDS = frozenset(
+    {"a", "an", "the", "and", "or"}
+    | {"autonomous", "complexity", "dependency", "federated", "model", "network"}
+)
+SLUG_MAX_WORDS = 3
+_ID_IN_NAME = re.compile(r"^R-([0-9]{3,})(?:[-.]|$)")
+
+
+def slug_for(title: str) -> str:
+    """A title's file-name slug: ``PostgreSQL Migration Complexity`` → ``postgresql-migration``."""
+    # File names stay ASCII: accents are dropped (Ünïcode → unicode), other letters too.
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words: list[str] = []
+    for word in re.findall(r"[a-z0-9]+", ascii_title.casefold()):
+        if word in SLUG_CONNECTIVES and words:
+            break
+        if word not in SLUG_STOP_WORDS:
+            words.append(word)
+    return "-".join(words[:SLUG_MAX_WORDS]) or "risk"
+
+
+def risk_file_name(risk_id: str, title: str) -> str:
+    """``risks/R-0NN-slug.yaml``."""
+    return f"{RISKS_DIR}/{risk_id}-{slug_for(title)}.yaml"
+
+
+def risk_id(number: int) -> str:
+    return f"R-{number:03d}"
+
+
+def next_risk_id(names: Sequence[str]) -> str:
+    """The id after the highest one used by a file name (R-001 for an empty register)."""
+    numbers = [int(m.group(1)) for n in names if (m := _ID_IN_NAME.match(Path(n).name))]
+    return risk_id(max(numbers, default=0) + 1)
+
+
+class RiskDumper(yaml.SafeDumper):
+    """Block style, but lists indented under their key as people write them."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def render_risk_file(data: Mapping[str, Any], comments: Sequence[str] = ()) -> str:
+    """A risk file's text: the editor's schema line, comment lines, then the YAML."""
+    head = [SCHEMA_COMMENT] + [f"# {c}" for c in comments]
+    body = yaml.dump(dict(data), Dumper=RiskDumper, sort_keys=False, allow_unicode=True, width=88)
+    return "\n".join(head) + "\n" + body
+
+
+@dataclass
+class NewRisk:
+    """What `riskbot new` asks for."""
+
+    title: str
+    category: str
+    phase: str
+    impact: int
+    probability: int
+    owner: str
+    description: str
+    identified: dt.date = field(default_factory=dt.date.today)
+
+
+def new_risk_data(risk: NewRisk, risk_ident: str, score: int, band: str | None) -> dict[str, Any]:
+    """The mapping of a new risk file, in the register's key order."""
+    data: dict[str, Any] = {
+        "id": risk_ident,
+        "title": risk.title,
+        "category": risk.category,
+        "phase": risk.phase,
+        "identified": risk.identified.isoformat(),
+        "description": risk.description,
+        "impact": {"level": risk.impact},
+        "probability": {"level": risk.probability},
+        "score": score,
+        "band": band,
+        "mitigation": {"prevention": [], "detection": [], "response": []},
+        "owner": risk.owner,
+        "status": {"state": "planning", "note": "New risk: mitigation to be planned"},
+    }
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def scale_hint(scale: Mapping[int, ImpactLevel] | Mapping[int, ProbabilityLevel]) -> str:
+    """``1 Negligible, 2 Minor, ...`` for a prompt."""
+    return ", ".join(f"{level} {scale[level].label}" for level in sorted(scale))
+
+
+@dataclass
+class Created:
+    """The outcome of `riskbot new`: the file (written only when there are no findings)."""
+
+    path: str
+    text: str
+    score: int
+    band: str
+    score_text: str
+    findings: list[Finding]
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def create_risk(root: Path, risk: NewRisk, *, write: bool = True) -> Created:
+    """Check the new risk with the whole register; write it only when it has no findings."""
+    policy_source, sources = discover(root)
+    ident = next_risk_id([s.name for s in sources])
+    name = risk_file_name(ident, risk.title)
+    score = risk.impact * risk.probability
+    policy = build_register(policy_source, []).policy
+    band = policy.band_for(score) if policy is not None else None
+    text = render_risk_file(new_risk_data(risk, ident, score, band.name if band else None))
+    words = f"{risk.impact} × {risk.probability} = {score}"
+    if policy is not None and band is not None:
+        i = policy.impact_scale.get(risk.impact)
+        p = policy.probability_scale.get(risk.probability)
+        words = (
+            f"{risk.impact} {i.label if i else '?'} × {risk.probability} {p.label if p else '?'}"
+            f" = {score} ({band.label})"
+        )
+    register = build_register(
+        policy_source, [*sources, SourceFile(name, text.encode("utf-8"))], today=risk.identified
+    )
+    findings = [f for f in register.findings if f.file in (name, POLICY_PATH)]
+    findings = [f for f in findings if f.severity == "error" or f.file == name]
+    created = Created(name, text, score, band.name if band else "", words, findings)
+    if created.ok and write:
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as fh:
+            fh.write(text)
+    return created

@@ -1,0 +1,365 @@
+"""The policy a plan states: scales, bands, cadences, releases, phases, roles and escalation.
+
+Each piece is read from its section of the plan (see :mod:`bot.planparse`); what the plan leaves
+open is assumed, said so in a warning or in the policy file's header, and never invented silently.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import yaml
+
+from bot.authoring import RiskDumper
+from bot.findings import Finding, error, warning
+from bot.planparse import Item, PlanDocument
+from bot.policy import RISK_OWNER
+
+POLICY_SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/policy.schema.json"
+# Review words of the plan and their length in days (a month is 30 days, a quarter 91).
+CADENCE_DAYS = {"daily": 1, "weekly": 7, "bi-weekly": 14, "monthly": 30, "quarterly": 91}
+WEEKS_PER_MONTH = 52 / 12
+DEFAULT_BOT = {"label": "risk", "write_budget": 30, "max_rate_limit_wait": 300, "timezone": "UTC"}
+
+
+def slug_role(name: str) -> str:
+    """A role id from its name: ``Steering Committee`` → ``steering-committee``."""
+    ident = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-")
+    return ident if re.match(r"^[a-z]", ident) else f"role-{ident}"
+
+
+def _number(text: str) -> float | int:
+    value = float(text)
+    return int(value) if value == int(value) else value
+
+
+class PlanJudge:
+    """Findings about one plan (with its lines) and the assumptions made where it is silent."""
+
+    def __init__(self, doc: PlanDocument) -> None:
+        self.doc = doc
+        self.findings: list[Finding] = list(doc.errors)
+        self.assumed: list[str] = []
+
+    def warn(self, line: int, message: str) -> None:
+        self.findings.append(warning(self.doc.name, line, message, code="plan"))
+
+    def fail(self, line: int, message: str) -> None:
+        self.findings.append(error(self.doc.name, line, message, code="plan"))
+
+    # -- the scoring matrix -------------------------------------------------------------
+    def impact_scale(self) -> list[dict[str, Any]]:
+        """Impact levels 1-5 with their schedule slip in weeks (assumed where unstated)."""
+        levels = sorted(self.doc.impact_levels, key=lambda x: x.level)
+        if [x.level for x in levels] != [1, 2, 3, 4, 5]:
+            self.fail(
+                self.doc.scoring_line,
+                "the scoring matrix must list impact levels 1 to 5 "
+                "('Impact Levels:' then lines like '4 = Major (schedule slip 1-3 months)')",
+            )
+            return []
+        slips = [self._slip(x.detail) for x in levels]
+        out: list[dict[str, Any]] = []
+        for i, (level, slip) in enumerate(zip(levels, slips, strict=True)):
+            if slip is None:
+                low = out[-1]["schedule_slip_weeks"]["max"] if out else 0
+                nxt = next((s for s in slips[i + 1 :] if s is not None), None)
+                high = nxt[0] if nxt is not None else 2 * low
+                slip = (low, high)
+                if high:
+                    self.warn(
+                        level.line,
+                        f"impact level {level.level} '{level.label}' states no "
+                        f"schedule slip; assumed {low}-{high} weeks for exposure",
+                    )
+                    self.assumed.append(f"impact level {level.level} slips {low}-{high} weeks")
+            out.append(
+                {
+                    "level": level.level,
+                    "label": level.label,
+                    "meaning": level.detail,
+                    "schedule_slip_weeks": {"min": slip[0], "max": slip[1]},
+                }
+            )
+        return out
+
+    @staticmethod
+    def _slip(meaning: str) -> tuple[float | int, float | int] | None:
+        unit = r"(week|month)s?"
+        if m := re.search(rf"<\s*(\d+(?:\.\d+)?)\s*{unit}", meaning):
+            return 0, _weeks(m.group(1), m.group(2))
+        if m := re.search(rf"(\d+(?:\.\d+)?)\s*[-–]\s*(\d+(?:\.\d+)?)\s*{unit}", meaning):
+            return _weeks(m.group(1), m.group(3)), _weeks(m.group(2), m.group(3))
+        return None
+
+    def probability_scale(self) -> list[dict[str, Any]]:
+        """Probability levels 1-5 with their percent ranges."""
+        levels = sorted(self.doc.probability_levels, key=lambda x: x.level)
+        if [x.level for x in levels] != [1, 2, 3, 4, 5]:
+            self.fail(
+                self.doc.scoring_line,
+                "the scoring matrix must list probability levels 1 "
+                "to 5 ('Probability Levels:' then lines like '4 = Likely (50-80%)')",
+            )
+            return []
+        out: list[dict[str, Any]] = []
+        for level in levels:
+            d = level.detail.replace(" ", "")
+            if m := re.fullmatch(r"<(\d+(?:\.\d+)?)%", d):
+                low, high = "0", m.group(1)
+            elif m := re.fullmatch(r">(\d+(?:\.\d+)?)%", d):
+                low, high = m.group(1), "100"
+            elif m := re.fullmatch(r"(\d+(?:\.\d+)?)%?[-–](\d+(?:\.\d+)?)%", d):
+                low, high = m.group(1), m.group(2)
+            else:
+                self.fail(
+                    level.line,
+                    f"probability level {level.level} needs a percent range "
+                    f"like (5-20%), (<5%) or (>80%), not '{level.detail}'",
+                )
+                continue
+            out.append(
+                {
+                    "level": level.level,
+                    "label": level.label,
+                    "range": level.detail,
+                    "percent": {"min": _number(low), "max": _number(high)},
+                }
+            )
+        return out
+
+    def bands(self, monitoring: Mapping[str, str]) -> list[dict[str, Any]]:
+        """Red, Yellow and Green with their lowest score and monitoring cadence."""
+        out: list[dict[str, Any]] = []
+        for band in self.doc.bands:
+            name = band.label.casefold()
+            t = band.threshold.replace(" ", "")
+            if m := re.fullmatch(r"(\d+)(?:\+|[-–]\d+)", t):
+                low = int(m.group(1))
+            elif re.fullmatch(r"<\d+", t):
+                low = 1
+            else:
+                self.fail(
+                    band.line,
+                    f"band '{band.label}' needs a score range like 15+, 8-14 "
+                    f"or <8, not '{band.threshold}'",
+                )
+                continue
+            if name not in monitoring:
+                self.fail(
+                    band.line,
+                    f"the monitoring schedule names no cadence for "
+                    f"'{band.label}' risks (expected e.g. '- **Daily**: ({band.label}) risks')",
+                )
+                continue
+            out.append(
+                {
+                    "name": name,
+                    "label": band.label,
+                    "min_score": low,
+                    "meaning": band.meaning,
+                    "monitoring": monitoring[name],
+                }
+            )
+        if sorted(b["name"] for b in out) != ["green", "red", "yellow"]:
+            self.fail(
+                self.doc.scoring_line,
+                "the scoring matrix must define the bands Red, "
+                "Yellow and Green ('Red = 15+ (meaning)')",
+            )
+        out.sort(key=lambda b: -b["min_score"])
+        return out
+
+    # -- sections 4 and 5 ---------------------------------------------------------------
+    def monitoring(self) -> tuple[dict[str, str], str]:
+        """Band name → cadence name, and the quarterly review's scope."""
+        by_band: dict[str, str] = {}
+        scope = "all risks + new risk identification"
+        band_labels = {b.label.casefold() for b in self.doc.bands}
+        for item in self.doc.monitoring:
+            cadence = cadence_name(item.key)
+            band = re.search(r"\(([^)]+)\)", item.text)
+            if band and band.group(1).casefold() in band_labels and cadence in CADENCE_DAYS:
+                by_band[band.group(1).casefold()] = cadence
+            elif cadence == "quarterly":
+                scope = item.text
+                first = re.match(r"(\w+) risks\b", item.text)
+                if first and first.group(1).casefold() not in band_labels | {"all"}:
+                    scope = "all risks" + item.text[first.end() :]
+                    self.warn(
+                        item.line,
+                        f"'{first.group(0)}' matches no band (bands: "
+                        f"{', '.join(b.label for b in self.doc.bands)}); the quarterly "
+                        f"review is taken to cover {scope}",
+                    )
+            else:
+                self.warn(
+                    item.line,
+                    f"monitoring entry '{item.key}' names no band in "
+                    "parentheses and is not the quarterly review; ignored",
+                )
+        return by_band, scope
+
+    def releases(self) -> list[dict[str, Any]]:
+        """The releases of the timeline buffer, with their buffers in weeks."""
+        out: list[dict[str, Any]] = []
+        for item in self.doc.buffers:
+            m = re.match(r"(\d+(?:\.\d+)?)\s*weeks?\b[^(]*(?:\((.*)\))?", item.text)
+            if m is None:
+                self.fail(
+                    item.line,
+                    f"timeline buffer of '{item.key}' needs a number of weeks, "
+                    f"like '- **v2**: 2 weeks built-in (why)'",
+                )
+                continue
+            release: dict[str, Any] = {"name": item.key, "buffer_weeks": _number(m.group(1))}
+            if m.group(2):
+                release["note"] = m.group(2).strip()
+            out.append(release)
+        if not out and not any(f.severity == "error" for f in self.findings):
+            self.fail(
+                1,
+                "no releases found: expected a '### Timeline Buffer' list like "
+                "'- **v2**: 2 weeks built-in'",
+            )
+        return out
+
+
+def _weeks(value: str, unit: str) -> float | int:
+    """Weeks as the plan gives them; months in whole weeks (1-3 months is 4-13 weeks)."""
+    if unit.startswith("month"):
+        return round(float(value) * WEEKS_PER_MONTH)
+    return _number(value)
+
+
+def cadence_name(word: str) -> str:
+    """``Bi-weekly`` → ``bi-weekly``, ``Biweekly`` → ``bi-weekly``."""
+    name = re.sub(r"[\s_]+", "-", word.strip().casefold())
+    return "bi-weekly" if name in ("biweekly", "bi-weekly", "fortnightly") else name
+
+
+def roles(
+    judge: PlanJudge,
+    owners: Mapping[int, list[str]],
+    shorts: Mapping[str, str],
+    path: Sequence[Item],
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Roles (owners first, then the escalation path's) and the path as role ids."""
+    roles: dict[str, dict[str, Any]] = {}
+    for names in owners.values():
+        for name in names:
+            if name.casefold() not in roles:
+                role: dict[str, Any] = {"id": slug_role(name), "name": name}
+                if shorts.get(name) and shorts[name] != name:
+                    role["short"] = shorts[name]
+                roles[name.casefold()] = role
+    steps: list[str] = []
+    for item in path:
+        if item.key.casefold() in ("risk owner", "risk owners", "owner"):
+            steps.append(RISK_OWNER)
+            continue
+        if item.key.casefold() not in roles:
+            roles[item.key.casefold()] = {"id": slug_role(item.key), "name": item.key}
+        steps.append(roles[item.key.casefold()]["id"])
+    if not steps:
+        judge.fail(
+            1,
+            "no escalation path found: expected a '### Escalation Path' list like "
+            "'1. **Risk Owner** identifies issue'",
+        )
+    out = list(roles.values())
+    for role in out:
+        role["logins"] = []
+    return out, steps
+
+
+def rules(
+    judge: PlanJudge,
+    thresholds: Sequence[Item],
+    roles: Sequence[Mapping[str, Any]],
+    path: Sequence[str],
+    impact: Sequence[Mapping[str, Any]],
+) -> dict[str, Any]:
+    """The escalation section: the path and the thresholds the plan states."""
+    rules: dict[str, Any] = {}
+    for item in thresholds:
+        cond = item.key.casefold()
+        named = [r["id"] for r in roles if str(r["name"]).casefold() in item.text.casefold()]
+        rule: dict[str, Any] = {}
+        if "new" in cond and "red" in cond:
+            key = "new_red"
+        elif m := re.search(r"increases?\s+by\s+(\d+)", cond):
+            key, rule = "score_increase", {"min_increase": int(m.group(1))}
+        elif "same level" in cond or "multiple risks" in cond:
+            key, rule = "same_level", {"min_risks": 2, "bands": ["red"]}
+            judge.assumed.append("'multiple risks at same level' means two or more Red risks")
+        elif m := re.search(r"schedule impact\s*>\s*(\d+(?:\.\d+)?)\s*weeks?", cond):
+            limit = float(m.group(1))
+            levels = [x["level"] for x in impact if x["schedule_slip_weeks"]["min"] >= limit]
+            key, rule = "schedule_impact", {"min_impact": min(levels, default=5)}
+        else:
+            judge.warn(item.line, f"escalation threshold '{item.key}' is not understood; left out")
+            continue
+        if not named:
+            # "Immediate escalation" names nobody: take the path up to the go/no-go decision.
+            named = list(path[:3])
+            judge.assumed.append(f"'{item.text}' notifies {', '.join(named)}")
+        rules[key] = {
+            **rule,
+            "notify": named,
+            "label": item.text,
+            "description": f"{item.key} → {item.text}",
+        }
+    return {"path": list(path), **rules}
+
+
+def phases(releases: Sequence[Mapping[str, Any]], used: set[str]) -> list[dict[str, Any]]:
+    """Each release alone, ``vN+`` where the plan uses it, then All and Long-term."""
+    names = [str(r["name"]) for r in releases]
+    out: list[dict[str, Any]] = []
+    for i, name in enumerate(names):
+        out.append({"name": name, "description": f"Release {name} only", "counts_toward": [name]})
+        if f"{name}+" in used:
+            out.append(
+                {
+                    "name": f"{name}+",
+                    "description": f"Release {name} and every later release",
+                    "counts_toward": names[i:],
+                }
+            )
+    out.append({"name": "All", "description": "Every planned release", "counts_toward": names})
+    out.append(
+        {"name": "Long-term", "description": "Beyond the planned releases", "counts_toward": []}
+    )
+    return out
+
+
+def phase_names(releases: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every phase a risk heading may name."""
+    names = [str(r["name"]) for r in releases]
+    return [*names, *(f"{n}+" for n in names), "All", "Long-term"]
+
+
+def program_name(doc: PlanDocument) -> str:
+    """The program the plan is for (its title when it names none)."""
+    if "program" in doc.fields:
+        return doc.fields["program"].value
+    return doc.title.value if doc.title else "Program"
+
+
+def cadence_label(doc: PlanDocument, name: str) -> str:
+    """The plan's own word for a cadence (``Bi-weekly``)."""
+    words = [i.key for i in doc.monitoring] + [r.cells.get("review date", "") for r in doc.matrix]
+    return next((w for w in words if w and cadence_name(w) == name), name.capitalize())
+
+
+def render_policy(policy: Mapping[str, Any], doc: PlanDocument, assumed: Sequence[str]) -> str:
+    """The policy file's text, with the importer's assumptions listed on top."""
+    head = [POLICY_SCHEMA_COMMENT, "# riskbot policy: the program's risk management plan, encoded."]
+    if doc.title:
+        head.append(f"# Source: {doc.title.value} (imported by `riskbot import`).")
+    head += [f"# Assumed (the plan does not say): {a}" for a in dict.fromkeys(assumed)]
+    body = yaml.dump(dict(policy), Dumper=RiskDumper, sort_keys=False, allow_unicode=True, width=88)
+    return "\n".join(head) + "\n" + body

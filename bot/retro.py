@@ -1,0 +1,270 @@
+"""`riskbot retro`: after a release, compare the register's predictions with what happened.
+
+The risks of a release are those whose phase counts toward it; each may record an ``outcome``
+for it. The Brier score over the risks with an outcome is the mean of (p − o)², p the predicted
+probability (midpoint of its level's range), o 1 if the risk occurred and 0 if not. Problems that
+hit the release without ever being registered are listed by hand in ``retro/<release>.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.exposure import two_places
+from bot.findings import Finding, error, sort_key, warning
+from bot.markdown import escape_cell, escape_text
+from bot.policy import Policy
+from bot.register import Register
+from bot.risk import Risk
+from bot.schemas import validate
+from bot.yamlfile import line_for, load_yaml
+
+RETRO_DIR = "retro"
+RETRO_SCHEMA = "retro.schema.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to one risk during one release."""
+
+    release: str
+    occurred: bool
+    actual_impact: int | None = None
+    date: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RetroEntry:
+    """One risk's prediction set against its outcome."""
+
+    risk: Risk
+    likelihood: float
+    outcome: Outcome
+
+    @property
+    def squared_error(self) -> float:
+        """(p − o)², this risk's share of the Brier score."""
+        return (self.likelihood - (1.0 if self.outcome.occurred else 0.0)) ** 2
+
+
+@dataclass(frozen=True, slots=True)
+class Unregistered:
+    """A problem that occurred but was never registered, from ``retro/<release>.yaml``."""
+
+    title: str
+    impact: int | None
+    note: str
+    line: int
+
+
+@dataclass
+class Retro:
+    """The retrospective of one release."""
+
+    release: str
+    buffer_weeks: float
+    entries: list[RetroEntry] = field(default_factory=list)
+    without_outcome: list[Risk] = field(default_factory=list)
+    unregistered: list[Unregistered] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def brier(self) -> float | None:
+        """Mean of (p − o)² over the risks with an outcome; None when there are none."""
+        if not self.entries:
+            return None
+        return sum(e.squared_error for e in self.entries) / len(self.entries)
+
+    @property
+    def occurred(self) -> list[RetroEntry]:
+        return [e for e in self.entries if e.outcome.occurred]
+
+    @property
+    def expected_to_occur(self) -> float:
+        return sum(e.likelihood for e in self.entries)
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity == "error" for f in self.findings)
+
+
+def outcomes_of(risk: Risk) -> list[Outcome]:
+    """The outcomes a risk file records: one mapping or a list of them (the schema checked it)."""
+    raw = risk.data.get("outcome")
+    items: Sequence[Mapping[str, Any]] = (
+        [raw] if isinstance(raw, Mapping) else raw if isinstance(raw, list) else []
+    )
+    return [
+        Outcome(
+            str(o["release"]),
+            bool(o["occurred"]),
+            o.get("actual_impact"),
+            o.get("date"),
+            str(o.get("note", "")),
+        )
+        for o in items
+    ]
+
+
+def load_unregistered(root: Path, release: str) -> tuple[list[Unregistered], list[Finding]]:
+    """Read ``retro/<release>.yaml`` (a missing or empty file lists nothing)."""
+    name = f"{RETRO_DIR}/{release}.yaml"
+    path = root / name
+    if not path.is_file():
+        return [], []
+    loaded = load_yaml(name, path.read_bytes())
+    if not loaded.ok:
+        if all(f.code == "empty" for f in loaded.findings):
+            return [], []
+        return [], loaded.findings
+    findings = validate(name, loaded.data, loaded.node, RETRO_SCHEMA)
+    if findings:
+        return [], findings
+    data = loaded.data
+    if "release" in data and data["release"] != release:
+        return [], [
+            error(
+                name,
+                line_for(loaded.node, "$.release"),
+                f"release '{data['release']}' does not match the file name ({release})",
+                path="$.release",
+                code="retro",
+            )
+        ]
+    out = [
+        Unregistered(
+            str(item["title"]),
+            item.get("impact"),
+            str(item.get("note", "")),
+            line_for(loaded.node, f"$.unregistered[{i}]"),
+        )
+        for i, item in enumerate(data.get("unregistered", []))
+    ]
+    return out, []
+
+
+def build_retro(
+    register: Register, release: str, unregistered: Sequence[Unregistered] = ()
+) -> Retro:
+    """Set each outcome recorded for ``release`` against the risk's predicted probability."""
+    policy = register.policy
+    if policy is None or release not in policy.releases:
+        raise KeyError(release)
+    retro = Retro(release, policy.releases[release].buffer_weeks, unregistered=list(unregistered))
+    for risk in sorted(register.risks, key=lambda r: r.id):
+        counts = risk.phase in policy.phases and release in policy.phases[risk.phase].counts_toward
+        mine = [o for o in outcomes_of(risk) if o.release == release]
+        if len(mine) > 1:
+            retro.findings.append(
+                warning(
+                    risk.file,
+                    risk.line("outcome"),
+                    f"{len(mine)} outcomes for release {release}; the first one is used",
+                    path="$.outcome",
+                    code="retro",
+                )
+            )
+        if mine and not counts:
+            retro.findings.append(
+                warning(
+                    risk.file,
+                    risk.line("outcome"),
+                    f"records an outcome for {release}, but its phase '{risk.phase}' does not "
+                    f"count toward {release}; left out",
+                    path="$.outcome",
+                    code="retro",
+                )
+            )
+        elif mine:
+            likelihood = policy.probability_scale[risk.probability].likelihood
+            retro.entries.append(RetroEntry(risk, likelihood, mine[0]))
+        elif counts:
+            retro.without_outcome.append(risk)
+    retro.findings.sort(key=sort_key)
+    return retro
+
+
+def _level(policy: Policy, level: int | None) -> str:
+    """An impact level with its label, escaped for a table cell."""
+    if level is None:
+        return "-"
+    scale = policy.impact_scale.get(level)
+    return f"{level} {escape_cell(scale.label)}" if scale else str(level)
+
+
+def _impact_change(entry: RetroEntry) -> str:
+    actual = entry.outcome.actual_impact
+    if not entry.outcome.occurred or actual is None:
+        return ""
+    diff = actual - entry.risk.impact
+    if diff == 0:
+        return " (as predicted)"
+    return f" (worse by {diff})" if diff > 0 else f" (milder by {-diff})"
+
+
+def render_retro_markdown(retro: Retro, policy: Policy) -> str:
+    """The post-release review document: summary, predicted vs actual, unregistered risks."""
+    brier = retro.brier
+    lines = [
+        f"# Risk retrospective: {escape_text(retro.release)}",
+        "",
+        f"**Program**: {escape_text(policy.program)} · **Release**: {escape_text(retro.release)} "
+        f"(timeline buffer {retro.buffer_weeks:g} weeks)",
+        "",
+        "## Summary",
+        "",
+        f"- Risks with an outcome for {escape_text(retro.release)}: {len(retro.entries)}; "
+        f"counting toward it without one: {len(retro.without_outcome)}",
+        f"- Occurred: {len(retro.occurred)} of {len(retro.entries)} (their predicted "
+        f"probabilities expected {two_places(retro.expected_to_occur)})",
+        "- Brier score: "
+        + (
+            f"{brier:.4f} over {len(retro.entries)} risks (0 is perfect; predicting 50% "
+            "for everything scores 0.25)"
+            if brier is not None
+            else "none (no outcomes recorded)"
+        ),
+        f"- Occurred but never registered: {len(retro.unregistered)}",
+        "",
+        "## Predicted vs actual",
+        "",
+    ]
+    if retro.entries:
+        lines += [
+            "| Risk | Predicted probability | Occurred | (p − o)² | Predicted impact "
+            "| Actual impact | Note |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for e in retro.entries:
+            level = policy.probability_scale[e.risk.probability]
+            lines.append(
+                f"| {e.risk.id}: {escape_cell(e.risk.title)} | {e.risk.probability} "
+                f"{escape_cell(level.label)} ({e.likelihood:.1%}) | "
+                f"{'yes' if e.outcome.occurred else 'no'} | {e.squared_error:.4f} | "
+                f"{_level(policy, e.risk.impact)} | "
+                f"{_level(policy, e.outcome.actual_impact)}{_impact_change(e)} | "
+                f"{escape_cell(e.outcome.note) or '-'} |"
+            )
+    else:
+        lines.append("No risk records an outcome for this release yet.")
+    lines += ["", "## Occurred but never registered", ""]
+    if retro.unregistered:
+        lines += ["| What happened | Impact | Note |", "|---|---|---|"]
+        lines += [
+            f"| {escape_cell(u.title)} | {_level(policy, u.impact)} | "
+            f"{escape_cell(u.note) or '-'} |"
+            for u in retro.unregistered
+        ]
+    else:
+        lines.append(f"None listed (in {RETRO_DIR}/{escape_text(retro.release)}.yaml).")
+    if retro.without_outcome:
+        lines += ["", "## Without a recorded outcome", ""]
+        lines += [f"- {r.id}: {escape_text(r.title)}" for r in retro.without_outcome]
+    if retro.findings:
+        lines += ["", "## Findings", ""]
+        lines += [f"- {escape_text(f.as_text())}" for f in retro.findings]
+    return "\n".join(lines) + "\n"
