@@ -525,6 +525,63 @@ def retro(release: str, root: Path, output: Path) -> None:
     sys.exit(0 if register.ok else 1)
 
 
+@cli.command()
+@click.argument(
+    "directory",
+    metavar="[DIR]",
+    required=False,
+    default=Path("."),
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+)
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option(
+    "--source",
+    metavar="SPEC",
+    help="Pinned pip requirement the workflows install (default: riskbot==<this version>).",
+)
+@click.option(
+    "--branch",
+    metavar="NAME",
+    help="Default branch for the sync workflow (default: origin's HEAD, else main).",
+)
+def init(directory: Path, force: bool, source: str | None, branch: str | None) -> None:
+    """Set up a risk register in a repository: policy, schemas, an example risk, workflows.
+
+    The workflows install riskbot at a pinned version (or --source, e.g. a git URL pinned to a
+    commit) instead of copying its code. Existing files are refused (exit 1) unless --force.
+
+    \b
+    Example:
+      riskbot init
+      riskbot init ../my-repo --source "git+https://github.com/OWNER/riskbot@<commit>"
+    """
+    from bot.init import (
+        EXAMPLE_RISK,
+        InitError,
+        InitRefused,
+        default_branch,
+        default_source,
+        init_files,
+        next_steps,
+        write_files,
+    )
+
+    source = source or default_source()
+    branch = branch or default_branch(directory)
+    try:
+        files = init_files(directory, source=source, branch=branch, today=dt.date.today())
+    except InitError as exc:
+        raise click.UsageError(str(exc)) from None
+    try:
+        written = write_files(directory, files, force=force)
+    except InitRefused as exc:
+        raise click.ClickException(f"{exc}; nothing was written") from None
+    for path in written:
+        click.echo(f"wrote {path}")
+    example = any(f.path == EXAMPLE_RISK for f in files)
+    click.echo("\n" + next_steps(source=source, branch=branch, example=example), nl=False)
+
+
 def main() -> None:
     """Console entry point: no traceback reaches the user unless RISKBOT_DEBUG is set."""
     try:

