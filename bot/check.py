@@ -237,6 +237,15 @@ def _json(report: CheckReport, env: Mapping[str, str]) -> str:
 
 
 def _github(report: CheckReport, env: Mapping[str, str]) -> str:
+    # Step outputs let later steps branch on the result without parsing text.
+    counts = summary_counts(report)
+    for name, value in (
+        ("ok", str(report.ok).lower()),
+        ("errors", str(counts["errors"])),
+        ("warnings", str(counts["warnings"])),
+        ("red", str(counts["red"])),
+    ):
+        actions.set_output(name, value, env.get("GITHUB_OUTPUT"))
     return render_github(report, env.get("GITHUB_STEP_SUMMARY") or None)
 
 

@@ -105,6 +105,12 @@ def run_plan(
     gha.append_step_summary(
         scrub(render_markdown(command, stats, dry_run=dry), settings), settings.step_summary
     )
+    for name, value in (
+        ("complete", str(stats.complete).lower()),
+        ("writes", str(stats.writes)),
+        ("reads", str(stats.reads)),
+    ):
+        gha.set_output(name, value, settings.output)
     if stats.stopped and settings.step_summary:
         stderr.flush()
         sys.stdout.write(

@@ -115,13 +115,18 @@ def test_github_format_caps_annotations(tmp_path: Path) -> None:
     for n in range(12):
         write_risk(root, f"R-1{n:02d}-x.yaml", risk_yaml(f"R-1{n:02d}", phase="v9"))
     summary = tmp_path / "summary.md"
+    outputs = tmp_path / "outputs"
     result = run(
         "check",
         "--root",
         str(root),
         "--format",
         "github",
-        env={"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_ACTIONS": "true"},
+        env={
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_OUTPUT": str(outputs),
+        },
     )
     assert result.returncode == 1
     errors = [ln for ln in result.stdout.splitlines() if ln.startswith("::error ")]
@@ -134,6 +139,9 @@ def test_github_format_caps_annotations(tmp_path: Path) -> None:
     assert "### 2 more findings" in text
     assert "Impact × probability" in text
     assert "::stop-commands::" in result.stdout
+    written = outputs.read_text(encoding="utf-8")
+    assert "ok<<ghadelimiter_" in written
+    assert "\nfalse\n" in written
 
 
 def test_check_does_not_import_pygithub() -> None:

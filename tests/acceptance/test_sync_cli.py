@@ -30,6 +30,7 @@ def run_sync(
             "GITHUB_API_URL": server.url,
             "GITHUB_ACTIONS": "true",
             "GITHUB_STEP_SUMMARY": str(root / "summary.md"),
+            "GITHUB_OUTPUT": str(root / "outputs"),
         }
     )
     if token is not None:
@@ -68,6 +69,7 @@ def test_sync_creates_then_rerun_is_quiet(github_server: FakeGitHub, root: Path)
     assert len(github_server.state.issues) == 3
     summary = (root / "summary.md").read_text(encoding="utf-8")
     assert "### riskbot sync" in summary
+    assert "complete<<ghadelimiter_" in (root / "outputs").read_text(encoding="utf-8")
     second = run_sync(github_server, root)
     assert second.returncode == 0
     assert " 0 writes" in second.stderr
