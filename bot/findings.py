@@ -35,6 +35,24 @@ class Finding:
         }
 
 
+class FindingsHolder:
+    """Mixin for results that collect findings: errors fail a run, warnings do not."""
+
+    findings: list[Finding]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
 def error(file: str, line: int, message: str, *, path: str = "$", code: str = "") -> Finding:
     """Build an error finding."""
     return Finding(file, line, "error", message, path, code)

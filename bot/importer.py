@@ -16,7 +16,7 @@ from typing import Any
 
 from bot import planpolicy
 from bot.authoring import render_risk_file, risk_file_name, risk_id
-from bot.findings import Finding, error, sort_key
+from bot.findings import Finding, FindingsHolder, error, sort_key
 from bot.planparse import MatrixRow, PlanDocument, PlanRisk, read_plan
 from bot.planpolicy import CADENCE_DAYS, DEFAULT_BOT, PlanJudge, cadence_name
 from bot.register import POLICY_PATH, SourceFile, build_register
@@ -54,24 +54,12 @@ PERCENT_COMPLETE = re.compile(r"^(\d{1,3})\s*%")
 
 
 @dataclass
-class ImportResult:
+class ImportResult(FindingsHolder):
     """The files an import would write (path → text) and what it found in the plan."""
 
     plan: str
     files: dict[str, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 class ImportRefused(Exception):

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from bot.findings import Finding, error, sort_key, warning
+from bot.findings import Finding, FindingsHolder, error, sort_key, warning
 from bot.policy import Policy, policy_from_data
 from bot.risk import LOGIN_RE, Risk, risk_from_data
 from bot.schemas import POLICY_SCHEMA, RISK_SCHEMA, validate
@@ -33,7 +33,7 @@ class SourceFile:
 
 
 @dataclass
-class Register:
+class Register(FindingsHolder):
     """The checked register: the policy, the valid risks with their assessments, the findings."""
 
     policy: Policy | None
@@ -45,18 +45,6 @@ class Register:
     @property
     def risks(self) -> list[Risk]:
         return [a.risk for a in self.assessments]
-
-    @property
-    def errors(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Finding]:
-        return [f for f in self.findings if f.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
     def get(self, risk_id: str) -> Assessment | None:
         for a in self.assessments:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.exposure import two_places
-from bot.findings import Finding, error, sort_key, warning
+from bot.findings import Finding, FindingsHolder, error, sort_key, warning
 from bot.markdown import escape_cell, escape_text
 from bot.policy import Policy
 from bot.register import Register
@@ -62,7 +62,7 @@ class Unregistered:
 
 
 @dataclass
-class Retro:
+class Retro(FindingsHolder):
     """The retrospective of one release."""
 
     release: str
@@ -86,10 +86,6 @@ class Retro:
     @property
     def expected_to_occur(self) -> float:
         return sum(e.likelihood for e in self.entries)
-
-    @property
-    def ok(self) -> bool:
-        return not any(f.severity == "error" for f in self.findings)
 
 
 def outcomes_of(risk: Risk) -> list[Outcome]:
