@@ -237,3 +237,26 @@ def test_sticky_comment_is_edited_in_place(github_server: FakeGitHub) -> None:
     comments = github_server.state.comments_on(pr.number)
     assert len(comments) == 1
     assert comments[0].body.endswith("v2")
+
+
+def test_short_primary_limit_reset_is_waited_out(github_server: FakeGitHub) -> None:
+    reset = int(time.time()) + 3
+    github_server.inject(Fault.primary_rate_limit(reset, method="POST", path=r".*/issues"))
+    slept: list[float] = []
+    stats = execute(github_server, [issue()], sleep=slept.append, max_wait=60)
+    assert stats.complete
+    assert slept
+    assert 2 <= max(slept) <= 5  # until x-ratelimit-reset (plus a second), not an hour
+    assert len(bot_issues(github_server)) == 1
+
+
+def test_slow_read_times_out_and_is_retried(github_server: FakeGitHub) -> None:
+    github_server.inject(Fault.slow(2.5, method="GET", path=r".*/issues"))
+    stats = Stats()
+    api = GitHubApi(settings_for(github_server), Limits(timeout=1), stats, sleep=lambda s: None)
+    try:
+        found = api.bot_issues("risk")
+    finally:
+        api.close()
+    assert found == []
+    assert stats.reads == 2  # the timed-out read, then the retry
