@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.escalation import Escalation, owners_of, resolve, schedule_escalation, schedule_threshold
@@ -245,8 +244,3 @@ def compare(base: Register, head: Register, policy: Policy | None = None) -> Com
         result.escalations = pr_escalations(policy, result)
         result.approvals = owner_approvals(policy, result)
     return result
-
-
-def wrong_scores(register: Register) -> Sequence[tuple[str, int, str]]:
-    """Declared scores or bands that disagree with impact × probability: (file, line, message)."""
-    return [(f.file, f.line, f.message) for f in register.findings if f.code in ("score", "band")]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 
-from bot.escalation import Notify, unique
+from bot.escalation import Notify
 from bot.markdown import escape_text, mention
 
 
@@ -25,7 +25,3 @@ def mentions(notify: Iterable[Notify], seen: set[str] | None = None) -> str:
         else:
             parts.append(escape_text(n.name))
     return "; ".join(parts) if parts else "nobody is configured"
-
-
-def logins_of(notify: Sequence[Notify]) -> tuple[str, ...]:
-    return unique(login for n in notify for login in n.logins)

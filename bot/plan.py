@@ -161,11 +161,6 @@ DUPLICATE_NOTE = (
 )
 
 
-def issue_matches(action: EnsureIssue, found: IssueState) -> bool:
-    """Whether an existing issue already is what the action wants."""
-    return not issue_changes(action, found)
-
-
 def issue_changes(action: EnsureIssue, found: IssueState) -> dict[str, object]:
     """The fields an edit must send so the issue becomes what the action wants."""
     changes: dict[str, object] = {}

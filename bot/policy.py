@@ -63,10 +63,6 @@ class Role:
     short: str
     logins: tuple[str, ...]
 
-    @property
-    def display(self) -> str:
-        return self.name
-
 
 @dataclass(frozen=True, slots=True)
 class Phase:
