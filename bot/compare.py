@@ -137,7 +137,7 @@ def pr_escalations(policy: Policy, comparison: Comparison) -> list[Escalation]:
     for a in head:
         before = base_by.get(a.risk.id)
         if _is_red(a) and not _is_red(before) and new_rule is not None:
-            was = "new" if before is None else f"was {before.score} ({before.band.label})"
+            was = "new" if before is None else f"was {before.score}, {before.band.label}"
             out.append(
                 Escalation(
                     "new_red",

@@ -95,7 +95,7 @@ def test_r004_raised_to_red(repo: tuple[Path, str]) -> None:
         "program-sponsor",
     ]
     text = pr(root, "--base", base, "--head", head).stdout
-    assert "R-004 is a new Red risk, score 16 (was 9 (Yellow))" in text
+    assert "R-004 is a new Red risk, score 16 (was 9, Yellow)" in text
     assert "R-004 score up by 7 (9 → 16)" in text
     assert "4 Red risks at once" in text
     assert (
