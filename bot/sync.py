@@ -127,7 +127,7 @@ def render_issue_body(
         f"| **Band** | {escape_cell(a.band.label)}: {escape_cell(a.band.meaning)} |",
         f"| **Category** | {escape_cell(r.category)} |",
         f"| **Phase** | {escape_cell(r.phase)} |",
-        f"| **Owner** | {mentions(owners)} |",
+        f"| **Owner** | {_names(owners)} |",  # no ping: the escalation comment does that
         f"| **Status** | {escape_cell(r.state.capitalize())}"
         + (f": {escape_cell(r.status_note)}" if r.status_note else "")
         + " |",

@@ -220,6 +220,8 @@ def test_owner_logins_assigned_when_assignable_and_reported_otherwise(
     r1 = red_issues(github_server)["R-001"]
     assert r1.assignee_logins == ["alice"]
     assert "Not assigned (not assignable in this repository): `bob`" in r1.body
+    # The body names the owner without pinging; the one escalation comment pings.
+    assert "@alice" not in re.sub(r"`[^`]*`", "", r1.body)
     escalation = github_server.state.comments_on(r1.number)[0].body
     assert "@alice" in escalation
     assert "@bob" in escalation
