@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from bot.escalation import Notify
-from bot.markdown import escape_text, mention
+from bot.markdown import code_span, escape_text, mention
 
 
 def mentions(notify: Iterable[Notify], seen: set[str] | None = None) -> str:
@@ -25,3 +25,12 @@ def mentions(notify: Iterable[Notify], seen: set[str] | None = None) -> str:
         else:
             parts.append(escape_text(n.name))
     return "; ".join(parts) if parts else "nobody is configured"
+
+
+def names(notify: Iterable[Notify]) -> str:
+    """``Role (`@a`); Other role (no login configured)``: who, without pinging anyone."""
+    parts = []
+    for n in notify:
+        logins = ", ".join(code_span(f"@{x}") for x in n.logins) or "no login configured"
+        parts.append(f"{escape_text(n.name)} ({logins})")
+    return "; ".join(parts) or "nobody configured"

@@ -17,6 +17,7 @@ from bot.escalation import Escalation
 from bot.gitrev import register_at, resolve
 from bot.markdown import code_span, escape_cell, escape_text, mention
 from bot.matrix import render_markdown
+from bot.people import names
 from bot.register import Register, SourceFile, build_register, discover
 from bot.scoring import Assessment
 
@@ -78,18 +79,7 @@ def build_report(root: Path, base: str, head: str | None, today: dt.date | None 
 
 
 def _escalation_line(e: Escalation) -> str:
-    who = (
-        "; ".join(
-            f"{escape_text(n.name)}"
-            + (
-                f" ({', '.join(code_span('@' + x) for x in n.logins)})"
-                if n.logins
-                else " (no login configured)"
-            )
-            for n in e.notify
-        )
-        or "nobody configured"
-    )
+    who = names(e.notify)
     icon = RULE_ICON.get(e.rule, "•")
     return f"- {icon} **{escape_text(e.label)}**: {escape_text(e.message)}. Who: {who}"
 

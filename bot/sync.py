@@ -12,9 +12,9 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.escalation import Notify, owners_of, resolve
+from bot.escalation import owners_of, resolve
 from bot.markdown import escape_block, escape_cell, escape_text
-from bot.people import mentions
+from bot.people import mentions, names
 from bot.plan import Action, EnsureComment, EnsureIssue, EnsureLabel, IssueState, Snapshot, marker
 from bot.policy import Policy
 from bot.register import Register
@@ -127,7 +127,7 @@ def render_issue_body(
         f"| **Band** | {escape_cell(a.band.label)}: {escape_cell(a.band.meaning)} |",
         f"| **Category** | {escape_cell(r.category)} |",
         f"| **Phase** | {escape_cell(r.phase)} |",
-        f"| **Owner** | {_names(owners)} |",  # no ping: the escalation comment does that
+        f"| **Owner** | {names(owners)} |",  # no ping: the escalation comment does that
         f"| **Status** | {escape_cell(r.state.capitalize())}"
         + (f": {escape_cell(r.status_note)}" if r.status_note else "")
         + " |",
@@ -157,7 +157,7 @@ def render_issue_body(
     rule = policy.rules.get("new_red")
     if rule is not None:
         who = resolve(rule.notify, [r], policy)
-        lines += ["", "### Who must act", "", f"{escape_text(rule.label)}: {_names(who)}."]
+        lines += ["", "### Who must act", "", f"{escape_text(rule.label)}: {names(who)}."]
     if not_assignable:
         lines += [
             "",
@@ -167,15 +167,6 @@ def render_issue_body(
         ]
     lines += ["", "---", FOOTER.format(file=escape_text(r.file))]
     return "\n".join(lines) + "\n"
-
-
-def _names(notify: Sequence[Notify]) -> str:
-    """Role names with logins as code (not mentions): the body is edited often, comments ping."""
-    parts = []
-    for n in notify:
-        logins = ", ".join(f"`@{x}`" for x in n.logins) or "no login configured"
-        parts.append(f"{escape_text(n.name)} ({logins})")
-    return "; ".join(parts) or "nobody configured"
 
 
 def _owner_logins(a: Assessment, policy: Policy) -> list[str]:
