@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -87,3 +89,43 @@ def copy_policy(dest: Path) -> Path:
 def outcome(release: str = "v3", occurred: bool = True, **extra: Any) -> dict[str, Any]:
     """An ``outcome`` entry of a risk file."""
     return {"release": release, "occurred": occurred, **extra}
+
+
+def set_levels(root: Path, risk_id: str, impact: int, probability: int, **extra: Any) -> None:
+    """Change a risk's levels (dropping its declared score and band); ``extra`` sets keys."""
+    path = next((root / "risks").glob(f"{risk_id}-*.yaml"))
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["impact"]["level"] = impact
+    data["probability"]["level"] = probability
+    data.pop("score", None)
+    data.pop("band", None)
+    data.update(extra)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.com",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.com",
+}
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in ``root`` with a fixed identity; its output, stripped."""
+    done = subprocess.run(
+        ["git", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env={**os.environ, **GIT_IDENTITY},
+    )
+    return done.stdout.strip()
+
+
+def commit(root: Path, message: str) -> str:
+    """Commit everything in ``root``; the new commit's id."""
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", message)
+    return git(root, "rev-parse", "HEAD")

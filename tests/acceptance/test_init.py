@@ -17,7 +17,7 @@ import yaml
 
 from bot import __version__
 from bot import init as setup
-from tests.factories import REPO
+from tests.factories import REPO, git
 from tests.test_workflows import run_actionlint, zizmor
 
 RISKBOT = shutil.which("riskbot", path=str(Path(sys.executable).parent)) or "riskbot"
@@ -43,13 +43,6 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         timeout=60,
         check=False,
     )
-
-
-def git(cwd: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=True
-    )
-    return done.stdout
 
 
 def files_under(root: Path) -> list[str]:

@@ -13,39 +13,10 @@ import pytest
 
 from bot.plan import parse_marker
 from tests.acceptance.test_check_cli import RISKBOT
-from tests.factories import REPO, copy_register, risk_yaml, write_risk
+from tests.factories import REPO, commit, copy_register, git, risk_yaml, set_levels, write_risk
 from tests.fakegithub.server import FakeGitHub
 
 WEBHOOKS = REPO / "tests" / "data" / "webhooks"
-
-
-def git(root: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.com",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.com",
-    }
-    return subprocess.run(
-        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True, env=env
-    ).stdout.strip()
-
-
-def commit(root: Path, message: str) -> str:
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", message)
-    return git(root, "rev-parse", "HEAD")
-
-
-def set_levels(root: Path, risk_id: str, impact: int, probability: int) -> None:
-    path = next((root / "risks").glob(f"{risk_id}-*.yaml"))
-    text = path.read_text(encoding="utf-8")
-    text = re.sub(r"(impact:\n  level: )\d", rf"\g<1>{impact}", text)
-    text = re.sub(r"(probability:\n  level: )\d", rf"\g<1>{probability}", text)
-    text = re.sub(r"\nscore: \d+", "", text)
-    text = re.sub(r"\nband: \w+", "", text)
-    path.write_text(text, encoding="utf-8")
 
 
 @pytest.fixture

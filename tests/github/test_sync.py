@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from bot.github.api import Limits
 from bot.github.commands import run_sync
 from bot.outcome import Stats
 from bot.plan import parse_marker
 from bot.register import read_register
-from tests.factories import copy_register, risk_yaml, write_risk
+from tests.factories import copy_register, risk_yaml, set_levels, write_risk
 from tests.fakegithub.server import FakeGitHub, Fault
 from tests.github.helpers import settings_for
 
@@ -34,17 +33,6 @@ def sync(server: FakeGitHub, root: Path, *, budget: int = 1000) -> Stats:
         stderr=io.StringIO(),
         sleep=lambda s: None,
     )
-
-
-def set_levels(root: Path, risk_id: str, impact: int, probability: int, **extra: Any) -> None:
-    path = next((root / "risks").glob(f"{risk_id}-*.yaml"))
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["impact"]["level"] = impact
-    data["probability"]["level"] = probability
-    data.pop("score", None)
-    data.pop("band", None)
-    data.update(extra)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def red_issues(server: FakeGitHub) -> dict[str, Any]:
