@@ -15,7 +15,7 @@ from bot import __version__
 if TYPE_CHECKING:
     from bot.github.api import Limits
     from bot.github.settings import Settings
-    from bot.register import Register
+    from bot.register.load import Register
 
 EXIT_USAGE = 2
 
@@ -72,7 +72,7 @@ def check(root: Path, fmt: str, today: str | None) -> None:
     Example:
       riskbot check --root . --format text
     """
-    from bot.check import REPORTER_BY_NAME, run_check
+    from bot.render.check import REPORTER_BY_NAME, run_check
 
     report = run_check(root, _parse_date(today))
     sys.stdout.write(REPORTER_BY_NAME[fmt](report, os.environ))
@@ -119,7 +119,7 @@ def _settings() -> Settings:
 
 
 def _register_or_exit(root: Path, today: dt.date | None) -> Register:
-    from bot.register import read_register
+    from bot.register.load import read_register
 
     register = read_register(root, today)
     if register.policy is None:
@@ -205,10 +205,15 @@ def pr(
     Example:
       riskbot pr --base origin/main --head HEAD --format json
     """
-    from bot import actions as gha
-    from bot.events import EventError, pull_request_event
-    from bot.gitrev import GitError
-    from bot.pr import build_report, render_json, render_markdown_report, write_actions_output
+    from bot.github.events import EventError, pull_request_event
+    from bot.render import actions as gha
+    from bot.render.pr import (
+        build_report,
+        render_json,
+        render_markdown_report,
+        write_actions_output,
+    )
+    from bot.repo.git import GitError
 
     env = os.environ
     event = None
@@ -258,9 +263,9 @@ def comment(root: Path, payload_path: Path, head_sha: str | None, dry_run: bool)
     Example:
       riskbot comment --payload riskbot-pr/comment.json
     """
-    from bot.comment import read_payload
-    from bot.events import EventError, workflow_run_head_sha
     from bot.github.commands import run_comment
+    from bot.github.events import EventError, workflow_run_head_sha
+    from bot.reconcile.comment import read_payload
 
     settings = _settings()
     register = _register_or_exit(root, None)
@@ -301,9 +306,9 @@ def remind(
     Example:
       riskbot remind --today 2026-11-27 --dry-run
     """
-    from bot import actions as gha
     from bot.github.commands import run_remind, today_utc
-    from bot.remind import render_report
+    from bot.reconcile.remind import render_report
+    from bot.render import actions as gha
 
     settings = _settings()
     day = _parse_date(today) or today_utc()
@@ -330,7 +335,7 @@ def review(root: Path, risk_id: str, on: str | None, note: str | None, by: str |
     Example:
       riskbot review R-001 --note "Migration tests green in staging"
     """
-    from bot.review import ReviewError, find_risk_file, record_review
+    from bot.documents.review import ReviewError, find_risk_file, record_review
 
     day = _parse_date(on) or dt.date.today()
     try:
@@ -366,7 +371,7 @@ def report(root: Path, output: Path | None, check_only: bool) -> None:
       riskbot report
       riskbot report --check
     """
-    from bot.report import REPORT_FILE, compare_report, render_report
+    from bot.documents.report import REPORT_FILE, compare_report, render_report
 
     register = _register_or_exit(root, None)
     if not register.ok:
@@ -405,7 +410,7 @@ def import_plan_command(plan: Path, out: Path, force: bool) -> None:
     Example:
       riskbot import plan.md --out .
     """
-    from bot.importer import ImportRefused, import_plan, write_import
+    from bot.documents.importer import ImportRefused, import_plan, write_import
 
     raw = plan.read_bytes()
     try:
@@ -453,7 +458,7 @@ def new(
       riskbot new --title "Key person leaves" --category Organizational --phase All \\
         --impact 3 --probability 2 --owner "Team Lead" --description "Bus factor of one."
     """
-    from bot.authoring import NewRisk, create_risk, scale_hint
+    from bot.documents.authoring import NewRisk, create_risk, scale_hint
 
     register = _register_or_exit(root, None)
     policy = register.policy
@@ -499,7 +504,7 @@ def retro(release: str, root: Path, output: Path) -> None:
     Example:
       riskbot retro v3 --output retro/v3.md
     """
-    from bot.retro import build_retro, load_unregistered, render_retro_markdown
+    from bot.documents.retro import build_retro, load_unregistered, render_retro_markdown
 
     register = _register_or_exit(root, None)
     policy = register.policy
@@ -555,7 +560,7 @@ def init(directory: Path, force: bool, source: str | None, branch: str | None) -
       riskbot init
       riskbot init ../my-repo --source "git+https://github.com/OWNER/riskbot@<commit>"
     """
-    from bot.init import (
+    from bot.documents.init import (
         EXAMPLE_RISK,
         InitError,
         InitRefused,

@@ -1,4 +1,5 @@
-"""Where riskbot talks to GitHub: settings from the Actions environment, and the plan executor.
+"""The GitHub shell: settings and event payloads from Actions, the API, the plan executor.
 
-This package is the only one that imports PyGithub.
+It gathers what planners need into a snapshot, runs the pure planners of :mod:`bot.reconcile`
+and performs their plans. This package is the only one that imports PyGithub.
 """

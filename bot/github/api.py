@@ -22,8 +22,8 @@ from github.Repository import Repository
 from requests.exceptions import RequestException
 
 from bot.github.settings import Settings
-from bot.outcome import Stats
-from bot.plan import CommentState, IssueState, marker_fields
+from bot.reconcile.plan import CommentState, IssueState, marker_fields
+from bot.render.summary import Stats
 
 T = TypeVar("T")
 G = TypeVar("G", bound=GithubObject)

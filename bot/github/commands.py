@@ -7,17 +7,17 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TextIO
 
-from bot.comment import Payload, plan_comment
-from bot.exposure import exposure_by_release, render_exposure_markdown
 from bot.github.api import Limits
 from bot.github.run import Checks, HeadMismatch, Planner, run_plan
 from bot.github.settings import Settings
-from bot.gitrev import last_commit
-from bot.outcome import Stats
-from bot.plan import Action, Snapshot
-from bot.register import Register
-from bot.remind import RemindReport, plan_remind
-from bot.sync import SyncContext, plan_sync
+from bot.reconcile.comment import Payload, plan_comment
+from bot.reconcile.plan import Action, Snapshot
+from bot.reconcile.remind import RemindReport, plan_remind
+from bot.reconcile.sync import SyncContext, plan_sync
+from bot.register.exposure import exposure_by_release, render_exposure_markdown
+from bot.register.load import Register
+from bot.render.summary import Stats
+from bot.repo.git import last_commit
 
 
 def file_linker(root: Path, settings: Settings) -> Callable[[str], str]:

@@ -14,8 +14,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from bot.github.api import BudgetExhausted, GitHubApi, StopRun, WriteFailed
-from bot.outcome import Stats
-from bot.plan import (
+from bot.reconcile.plan import (
     DUPLICATE_NOTE,
     Action,
     CommentState,
@@ -28,6 +27,7 @@ from bot.plan import (
     issue_changes,
     marker,
 )
+from bot.render.summary import Stats
 
 T = TypeVar("T")
 

@@ -11,12 +11,12 @@ from typing import TextIO
 from github import GithubException
 from requests.exceptions import RequestException
 
-from bot import actions as gha
 from bot.github.api import GitHubApi, Limits, StopRun
 from bot.github.executor import Executor
 from bot.github.settings import Settings
-from bot.outcome import Stats, render_markdown, render_text
-from bot.plan import Action, CommentState, Snapshot
+from bot.reconcile.plan import Action, CommentState, Snapshot
+from bot.render import actions as gha
+from bot.render.summary import Stats, render_markdown, render_text
 
 Planner = Callable[[Snapshot, "Checks"], Sequence[Action]]
 

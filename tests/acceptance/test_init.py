@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from bot import __version__
-from bot import init as setup
+from bot.documents import init as setup
 from tests.factories import REPO, git
 from tests.test_workflows import run_actionlint, zizmor
 

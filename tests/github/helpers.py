@@ -7,8 +7,8 @@ from collections.abc import Callable, Sequence
 from bot.github.api import GitHubApi, Limits
 from bot.github.executor import Executor
 from bot.github.settings import Secret, Settings
-from bot.outcome import Stats
-from bot.plan import Action
+from bot.reconcile.plan import Action
+from bot.render.summary import Stats
 from tests.fakegithub.server import FakeGitHub
 
 

@@ -6,8 +6,8 @@ import itertools
 import time
 
 from bot.github.api import GitHubApi, Limits
-from bot.outcome import Stats
-from bot.plan import EnsureComment, EnsureIssue, EnsureLabel, marker, parse_marker
+from bot.reconcile.plan import EnsureComment, EnsureIssue, EnsureLabel, marker, parse_marker
+from bot.render.summary import Stats
 from tests.fakegithub.server import FakeGitHub, Fault
 from tests.github.helpers import execute, settings_for
 

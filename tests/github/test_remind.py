@@ -12,9 +12,9 @@ import pytest
 
 from bot.github.api import Limits
 from bot.github.commands import run_remind, run_sync
-from bot.plan import marker_fields
-from bot.register import read_register
-from bot.remind import escalation_step, render_report
+from bot.reconcile.plan import marker_fields
+from bot.reconcile.remind import escalation_step, render_report
+from bot.register.load import read_register
 from tests.factories import copy_register
 from tests.fakegithub.server import FakeGitHub
 from tests.github.helpers import settings_for

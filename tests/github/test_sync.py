@@ -12,9 +12,9 @@ import pytest
 
 from bot.github.api import Limits
 from bot.github.commands import run_sync
-from bot.outcome import Stats
-from bot.plan import parse_marker
-from bot.register import read_register
+from bot.reconcile.plan import parse_marker
+from bot.register.load import read_register
+from bot.render.summary import Stats
 from tests.factories import copy_register, risk_yaml, set_levels, write_risk
 from tests.fakegithub.server import FakeGitHub, Fault
 from tests.github.helpers import settings_for

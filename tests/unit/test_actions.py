@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import actions
-from bot.actions import (
+from bot.render import actions
+from bot.render.actions import (
     STEP_SUMMARY_LIMIT,
     Annotation,
     annotation,

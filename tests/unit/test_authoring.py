@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.authoring import (
+from bot.documents.authoring import (
     NewRisk,
     create_risk,
     next_risk_id,
     render_risk_file,
     slug_for,
 )
-from bot.check import run_check
+from bot.render.check import run_check
 from tests.factories import REPO, copy_policy, copy_register, risk_data
 
 COMMITTED = sorted((REPO / "risks").glob("R-*.yaml"))

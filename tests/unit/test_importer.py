@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.importer import ImportRefused, category_for, import_plan, write_import
-from bot.planparse import read_plan, repair
-from bot.register import POLICY_PATH, SourceFile, build_register, load_policy
+from bot.documents.importer import ImportRefused, category_for, import_plan, write_import
+from bot.documents.planparse import read_plan, repair
+from bot.register.load import POLICY_PATH, SourceFile, build_register, load_policy
 from tests.factories import POLICY, REPO, line_of, plan_text
 
 PLAN = plan_text()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.register import read_register
+from bot.register.load import read_register
 from tests.factories import copy_register, line_of, risk_yaml, write_risk
 
 TODAY = dt.date(2026, 11, 27)

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.markdown import (
+from bot.render.markdown import (
     code_span,
     escape_block,
     escape_cell,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.register import read_register
-from bot.report import compare_report, render_report
+from bot.documents.report import compare_report, render_report
+from bot.register.load import read_register
 from tests.factories import REPO, copy_policy, copy_register, risk_yaml, write_risk
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.register import read_register
-from bot.retro import build_retro, load_unregistered, outcomes_of, render_retro_markdown
-from bot.schemas import load_schema
+from bot.documents.retro import build_retro, load_unregistered, outcomes_of, render_retro_markdown
+from bot.register.load import read_register
+from bot.register.schemas import load_schema
 from tests.factories import REPO, copy_policy, line_of, outcome, risk_yaml, write_risk
 
 

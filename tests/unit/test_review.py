@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.review import ReviewError, record_review
+from bot.documents.review import ReviewError, record_review
 from tests.acceptance.test_check_cli import RISKBOT
 from tests.factories import RISKS, copy_register
 

@@ -18,7 +18,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.schemas import POLICY_SCHEMA, RISK_SCHEMA, fast_validator, load_schema, validator
+from bot.register.schemas import POLICY_SCHEMA, RISK_SCHEMA, fast_validator, load_schema, validator
 from tests.factories import POLICY, RISKS
 
 ANNOTATIONS = {"$ref", "title", "description", "$comment", "default", "examples"}

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.escalation import register_escalations
-from bot.register import SourceFile, load_policy, read_register
-from bot.risk import risk_from_data
-from bot.scoring import assess, band_for, effective_cadence, next_review
+from bot.register.load import SourceFile, load_policy, read_register
+from bot.register.risk import risk_from_data
+from bot.register.rules import register_escalations
+from bot.register.scoring import assess, band_for, effective_cadence, next_review
 from tests.factories import POLICY, REPO, risk_data
 
 POL, _ = load_policy(SourceFile(".github/riskbot.yml", POLICY.read_bytes()))

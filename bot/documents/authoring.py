@@ -16,9 +16,9 @@ from typing import Any
 
 import yaml
 
-from bot.findings import Finding
-from bot.policy import ImpactLevel, ProbabilityLevel
-from bot.register import POLICY_PATH, RISKS_DIR, SourceFile, build_register, discover
+from bot.register.findings import Finding
+from bot.register.load import POLICY_PATH, RISKS_DIR, SourceFile, build_register, discover
+from bot.register.policy import ImpactLevel, ProbabilityLevel
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/risk.schema.json"
 

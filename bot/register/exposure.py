@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.markdown import escape_cell
-from bot.policy import Policy
-from bot.register import Register
-from bot.risk import Risk
+from bot.register.load import Register
+from bot.register.policy import Policy
+from bot.register.risk import Risk
+from bot.render.markdown import escape_cell
 
 TOP_RISKS = 3
 """How many of the largest contributors a release's exposure names."""

@@ -11,15 +11,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import actions as gha
-from bot.compare import Comparison, compare
-from bot.escalation import Escalation
-from bot.gitrev import register_at, resolve
-from bot.markdown import code_span, escape_cell, escape_text, mention
-from bot.matrix import render_markdown
-from bot.people import names
-from bot.register import Register, SourceFile, build_register, discover
-from bot.scoring import Assessment
+from bot.register.compare import Comparison, compare
+from bot.register.load import Register, SourceFile, build_register, discover
+from bot.register.rules import Escalation
+from bot.register.scoring import Assessment
+from bot.render import actions as gha
+from bot.render.markdown import code_span, escape_cell, escape_text, mention
+from bot.render.matrix import render_markdown
+from bot.render.who import names
+from bot.repo.git import register_at, resolve
 
 PAYLOAD_NAME = "comment.json"
 PAYLOAD_VERSION = 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.escalation import Notify
-from bot.markdown import code_span, escape_text, mention
+from bot.register.rules import Notify
+from bot.render.markdown import code_span, escape_text, mention
 
 
 def mentions(notify: Iterable[Notify], seen: set[str] | None = None) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.yamlfile import load_yaml
+from bot.register.yamlfile import load_yaml
 
 
 class ReviewError(Exception):

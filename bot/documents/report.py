@@ -10,14 +10,14 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.escalation import register_escalations
-from bot.exposure import exposure_by_release, render_exposure_markdown
-from bot.markdown import escape_cell, escape_text
-from bot.matrix import BAND_MARK, render_markdown
-from bot.policy import RISK_OWNER, Band, Policy
-from bot.register import Register
-from bot.risk import MITIGATION_KINDS
-from bot.scoring import Assessment
+from bot.register.exposure import exposure_by_release, render_exposure_markdown
+from bot.register.load import Register
+from bot.register.policy import RISK_OWNER, Band, Policy
+from bot.register.risk import MITIGATION_KINDS
+from bot.register.rules import register_escalations
+from bot.register.scoring import Assessment
+from bot.render.markdown import escape_cell, escape_text
+from bot.render.matrix import BAND_MARK, render_markdown
 
 REPORT_FILE = "RISKS.md"
 GENERATED_NOTE = (

@@ -6,7 +6,7 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
-from bot.register import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile
+from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile
 
 
 class GitError(Exception):

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.policy import RISK_OWNER, Policy
-from bot.risk import LOGIN_RE, Risk
-from bot.scoring import Assessment
+from bot.register.policy import RISK_OWNER, Policy
+from bot.register.risk import LOGIN_RE, Risk
+from bot.register.scoring import Assessment
 
 
 @dataclass(frozen=True, slots=True)

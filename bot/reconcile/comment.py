@@ -15,9 +15,9 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from bot.events import EventError, read_json
-from bot.plan import EnsureComment, marker
-from bot.pr import NO_LONGER, PAYLOAD_VERSION
+from bot.github.events import EventError, read_json
+from bot.reconcile.plan import EnsureComment, marker
+from bot.render.pr import NO_LONGER, PAYLOAD_VERSION
 
 MAX_PAYLOAD_BYTES = 256 * 1024
 MAX_BODY_CHARS = 60_000

@@ -19,7 +19,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from bot import __version__
-from bot.schemas import schema_dir
+from bot.register.schemas import schema_dir
 
 POLICY_FILE = ".github/riskbot.yml"
 EXAMPLE_RISK = "risks/R-001-example.yaml"
@@ -111,7 +111,7 @@ def _shipped(packaged: str, source_tree: str) -> Path:
     shipped = Path(str(resources.files("bot"))) / packaged
     if shipped.is_file():
         return shipped
-    return Path(__file__).resolve().parent.parent / source_tree
+    return Path(__file__).resolve().parents[2] / source_tree
 
 
 def policy_template() -> Path:
@@ -181,7 +181,7 @@ def adapt_workflow(name: str, text: str, *, source: str, branch: str) -> str:
         if count != 1:
             raise RuntimeError(
                 f"{name}: expected {old.strip()!r} once, found it {count} times; "
-                "update WORKFLOW_EDITS in bot/init.py to the workflow's new shape"
+                "update WORKFLOW_EDITS in bot/documents/init.py to the workflow's new shape"
             )
         text = text.replace(old, new.format(source=source, branch=branch))
     return GENERATED_HEADER.format(version=__version__, source=source) + text

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.findings import Finding, error
+from bot.register.findings import Finding, error
 
 RISK_OWNER = "risk-owner"
 """The escalation word for "whoever owns the risk"."""

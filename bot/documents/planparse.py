@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import ftfy
 
-from bot.findings import Finding, error
+from bot.register.findings import Finding, error
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,12 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from bot.findings import Finding, FindingsHolder, error, sort_key, warning
-from bot.policy import Policy, policy_from_data
-from bot.risk import LOGIN_RE, Risk, risk_from_data
-from bot.schemas import POLICY_SCHEMA, RISK_SCHEMA, validate
-from bot.scoring import Assessment, assess
-from bot.yamlfile import line_for, load_yaml, top_level_lines
+from bot.register.findings import Finding, FindingsHolder, error, sort_key, warning
+from bot.register.policy import Policy, policy_from_data
+from bot.register.risk import LOGIN_RE, Risk, risk_from_data
+from bot.register.schemas import POLICY_SCHEMA, RISK_SCHEMA, validate
+from bot.register.scoring import Assessment, assess
+from bot.register.yamlfile import line_for, load_yaml, top_level_lines
 
 POLICY_PATH = ".github/riskbot.yml"
 RISKS_DIR = "risks"

@@ -8,14 +8,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import actions
-from bot.escalation import Escalation, register_escalations
-from bot.exposure import exposure_by_release, render_exposure_markdown, render_exposure_text
-from bot.findings import Finding
-from bot.markdown import escape_cell
-from bot.matrix import render_markdown, render_text
-from bot.register import Register, read_register
-from bot.scoring import Assessment
+from bot.register.exposure import (
+    exposure_by_release,
+    render_exposure_markdown,
+    render_exposure_text,
+)
+from bot.register.findings import Finding
+from bot.register.load import Register, read_register
+from bot.register.rules import Escalation, register_escalations
+from bot.register.scoring import Assessment
+from bot.render import actions
+from bot.render.markdown import escape_cell
+from bot.render.matrix import render_markdown, render_text
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.markdown import escape_text
+from bot.render.markdown import escape_text
 
 
 @dataclass

@@ -12,13 +12,21 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.escalation import owners_of, resolve
-from bot.markdown import escape_block, escape_cell, escape_text
-from bot.people import mentions, names
-from bot.plan import Action, EnsureComment, EnsureIssue, EnsureLabel, IssueState, Snapshot, marker
-from bot.policy import Policy
-from bot.register import Register
-from bot.scoring import Assessment
+from bot.reconcile.plan import (
+    Action,
+    EnsureComment,
+    EnsureIssue,
+    EnsureLabel,
+    IssueState,
+    Snapshot,
+    marker,
+)
+from bot.register.load import Register
+from bot.register.policy import Policy
+from bot.register.rules import owners_of, resolve
+from bot.register.scoring import Assessment
+from bot.render.markdown import escape_block, escape_cell, escape_text
+from bot.render.who import mentions, names
 
 RED_LABEL = "risk:red"
 LABEL_COLORS = {"risk": "5319e7", RED_LABEL: "b60205", "category": "c5def5"}

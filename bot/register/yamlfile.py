@@ -15,7 +15,7 @@ import yaml
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.findings import Finding, error
+from bot.register.findings import Finding, error
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 10_000

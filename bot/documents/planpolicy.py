@@ -12,10 +12,10 @@ from typing import Any
 
 import yaml
 
-from bot.authoring import RiskDumper
-from bot.findings import Finding, error, warning
-from bot.planparse import Item, PlanDocument
-from bot.policy import RISK_OWNER
+from bot.documents.authoring import RiskDumper
+from bot.documents.planparse import Item, PlanDocument
+from bot.register.findings import Finding, error, warning
+from bot.register.policy import RISK_OWNER
 
 POLICY_SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/policy.schema.json"
 # Review words of the plan and their length in days (a month is 30 days, a quarter 91).

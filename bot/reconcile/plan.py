@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.markdown import hidden_marker, parse_marker
+from bot.render.markdown import hidden_marker, parse_marker
 
 State = Literal["open", "closed"]
 MAX_BODY = 65_536

@@ -14,10 +14,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.escalation import Notify, owners_of, resolve
-from bot.markdown import escape_cell, escape_text
-from bot.people import mentions
-from bot.plan import (
+from bot.reconcile.plan import (
     Action,
     CommentState,
     EnsureComment,
@@ -28,10 +25,13 @@ from bot.plan import (
     marker,
     marker_fields,
 )
-from bot.policy import RISK_OWNER, Policy
-from bot.register import Register
-from bot.scoring import Assessment
-from bot.sync import issue_ident
+from bot.reconcile.sync import issue_ident
+from bot.register.load import Register
+from bot.register.policy import RISK_OWNER, Policy
+from bot.register.rules import Notify, owners_of, resolve
+from bot.register.scoring import Assessment
+from bot.render.markdown import escape_cell, escape_text
+from bot.render.who import mentions
 
 REVIEWS_IDENT = "reviews"
 REVIEW_LABEL = "risk:review"

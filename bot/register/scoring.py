@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.policy import Band, Policy
-from bot.risk import Risk
+from bot.register.policy import Band, Policy
+from bot.register.risk import Risk
 
 
 @dataclass(frozen=True)

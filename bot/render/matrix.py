@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from bot.markdown import escape_cell
-from bot.policy import Policy
-from bot.scoring import Assessment
+from bot.register.policy import Policy
+from bot.register.scoring import Assessment
+from bot.render.markdown import escape_cell
 
 LEVELS = (1, 2, 3, 4, 5)
 BAND_MARK = {"red": "🟥", "yellow": "🟨", "green": "🟩"}

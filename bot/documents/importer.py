@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot import planpolicy
-from bot.authoring import render_risk_file, risk_file_name, risk_id
-from bot.findings import Finding, FindingsHolder, error, sort_key
-from bot.planparse import MatrixRow, PlanDocument, PlanRisk, read_plan
-from bot.planpolicy import CADENCE_DAYS, DEFAULT_BOT, PlanJudge, cadence_name
-from bot.register import POLICY_PATH, SourceFile, build_register
-from bot.risk import MITIGATION_KINDS
+from bot.documents import planpolicy
+from bot.documents.authoring import render_risk_file, risk_file_name, risk_id
+from bot.documents.planparse import MatrixRow, PlanDocument, PlanRisk, read_plan
+from bot.documents.planpolicy import CADENCE_DAYS, DEFAULT_BOT, PlanJudge, cadence_name
+from bot.register.findings import Finding, FindingsHolder, error, sort_key
+from bot.register.load import POLICY_PATH, SourceFile, build_register
+from bot.register.risk import MITIGATION_KINDS
 
 # Category of a risk, which the plan does not state: the first rule with a keyword in the
 # risk's title or impact wins, else DEFAULT_CATEGORY. Keywords follow the plan's own category

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.escalation import Escalation, owners_of, resolve, schedule_escalation, schedule_threshold
-from bot.policy import Policy
-from bot.register import Register
-from bot.risk import Risk
-from bot.scoring import Assessment
+from bot.register.load import Register
+from bot.register.policy import Policy
+from bot.register.risk import Risk
+from bot.register.rules import (
+    Escalation,
+    owners_of,
+    resolve,
+    schedule_escalation,
+    schedule_threshold,
+)
+from bot.register.scoring import Assessment
 
 COMPARED_FIELDS = (
     "title",

@@ -22,8 +22,8 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 from yaml.nodes import Node
 
-from bot.findings import Finding, error
-from bot.yamlfile import line_for
+from bot.register.findings import Finding, error
+from bot.register.yamlfile import line_for
 
 RISK_SCHEMA = "risk.schema.json"
 POLICY_SCHEMA = "policy.schema.json"
@@ -34,7 +34,7 @@ def schema_dir() -> Path:
     packaged = Path(str(resources.files("bot"))) / "schema"
     if (packaged / RISK_SCHEMA).is_file():
         return packaged
-    return Path(__file__).resolve().parent.parent / "schema"
+    return Path(__file__).resolve().parents[2] / "schema"
 
 
 @cache

@@ -1,0 +1,1 @@
+"""The documents: commands that write files — report, import, new, review, retro, init."""
