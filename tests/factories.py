@@ -1,4 +1,4 @@
-"""Small factories for test data: registers, risk files, and the repository's own register."""
+"""Small factories for test data: registers, risk files, and the frozen copy of the register."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from typing import Any
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-POLICY = REPO / ".github" / "riskbot.yml"
-RISKS = REPO / "risks"
+REGISTER = REPO / "tests" / "data" / "register"
+"""The frozen register the tests read: the plan's policy and ten risks (see its README)."""
+POLICY = REGISTER / ".github" / "riskbot.yml"
+RISKS = REGISTER / "risks"
 SCHEMA_LINE = "# yaml-language-server: $schema=../schema/risk.schema.json\n"
 
 
 def copy_register(dest: Path) -> Path:
-    """Copy the repository's policy and risks into ``dest`` and return it."""
+    """Copy the frozen register's policy and risks into ``dest`` and return it."""
     (dest / ".github").mkdir(parents=True, exist_ok=True)
     shutil.copy(POLICY, dest / ".github" / "riskbot.yml")
     shutil.copytree(RISKS, dest / "risks", dirs_exist_ok=True)
@@ -80,7 +82,7 @@ def plan_text() -> str:
 
 
 def copy_policy(dest: Path) -> Path:
-    """Copy only the repository's policy into ``dest`` (an empty register) and return it."""
+    """Copy only the frozen register's policy into ``dest`` (an empty register) and return it."""
     (dest / ".github").mkdir(parents=True, exist_ok=True)
     shutil.copy(POLICY, dest / ".github" / "riskbot.yml")
     return dest

@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from tests.factories import REPO, copy_register, line_of, risk_yaml, write_risk
+from tests.factories import REGISTER, REPO, copy_register, line_of, risk_yaml, write_risk
 
 RISKBOT = shutil.which("riskbot", path=str(Path(sys.executable).parent)) or "riskbot"
 CONTRACT = json.loads((REPO / "tests" / "contract" / "check-output.schema.json").read_text())
@@ -34,7 +34,7 @@ def run(
 
 
 def test_plan_register_text() -> None:
-    result = run("check", "--root", str(REPO), "--today", "2026-11-27")
+    result = run("check", "--root", str(REGISTER), "--today", "2026-11-27")
     assert result.returncode == 0, result.stderr
     out = result.stdout
     order = [line.split()[0] for line in out.splitlines() if line.startswith("R-0")]
@@ -62,7 +62,7 @@ def test_plan_register_text() -> None:
 
 def test_plan_register_json_matches_contract(tmp_path: Path) -> None:
     # Run from an unrelated directory: the installed command must find its schemas itself.
-    result = run("check", "--root", str(REPO), "--format", "json", cwd=tmp_path)
+    result = run("check", "--root", str(REGISTER), "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
     jsonschema.validate(doc, CONTRACT)
@@ -153,7 +153,7 @@ def test_check_does_not_import_pygithub() -> None:
         "print('github' in sys.modules)"
     )
     result = subprocess.run(
-        [sys.executable, "-c", code, str(REPO)],
+        [sys.executable, "-c", code, str(REGISTER)],
         capture_output=True,
         text=True,
         check=False,
@@ -164,5 +164,5 @@ def test_check_does_not_import_pygithub() -> None:
 
 def test_bad_usage_exits_2(tmp_path: Path) -> None:
     assert run("check", "--root", str(tmp_path / "missing")).returncode == 2
-    assert run("check", "--today", "yesterday", "--root", str(REPO)).returncode == 2
+    assert run("check", "--today", "yesterday", "--root", str(REGISTER)).returncode == 2
     assert run("check", "--format", "xml").returncode == 2

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import PLAN, REPO, copy_register, line_of, outcome, plan_text, risk_yaml
+from tests.factories import PLAN, REGISTER, copy_register, line_of, outcome, plan_text, risk_yaml
 
 RISKBOT = shutil.which("riskbot", path=str(Path(sys.executable).parent)) or "riskbot"
 
@@ -62,17 +62,17 @@ def test_report_refuses_a_register_with_errors(tmp_path: Path) -> None:
 
 
 def test_committed_risks_md_is_current() -> None:
-    result = run("report", "--root", str(REPO), "--check")
+    result = run("report", "--root", str(REGISTER), "--check")
     assert result.returncode == 0, result.stderr
 
 
 def test_report_to_stdout_and_to_a_file_is_byte_identical(tmp_path: Path) -> None:
     out = tmp_path / "out.md"
-    to_file = run("report", "--root", str(REPO), "--output", str(out))
+    to_file = run("report", "--root", str(REGISTER), "--output", str(out))
     assert to_file.returncode == 0
-    to_stdout = run("report", "--root", str(REPO), "--output", "-")
+    to_stdout = run("report", "--root", str(REGISTER), "--output", "-")
     assert out.read_text(encoding="utf-8") == to_stdout.stdout
-    assert to_stdout.stdout == (REPO / "RISKS.md").read_text(encoding="utf-8")
+    assert to_stdout.stdout == (REGISTER / "RISKS.md").read_text(encoding="utf-8")
 
 
 def test_plan_import_report_round_trip(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import yaml
 
 from bot import __version__
 from bot.documents import init as setup
-from tests.factories import REPO, git
+from tests.factories import REPO, RISKS, git
 from tests.test_workflows import run_actionlint, zizmor
 
 RISKBOT = shutil.which("riskbot", path=str(Path(sys.executable).parent)) or "riskbot"
@@ -226,7 +226,7 @@ def test_branch_option(repo: Path) -> None:
 
 
 def test_a_register_with_risks_gets_no_example(repo: Path) -> None:
-    shutil.copytree(REPO / "risks", repo / "risks")
+    shutil.copytree(RISKS, repo / "risks")
     result = run("init", str(repo), cwd=repo.parent)
     assert result.returncode == 0, result.stderr
     assert not (repo / "risks" / "R-001-example.yaml").exists()

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.acceptance.test_check_cli import RISKBOT
-from tests.factories import REPO, copy_register
+from tests.factories import REGISTER, copy_register
 from tests.fakegithub.server import FakeGitHub
 
 SECRET = "ghs_SuperSecretToken1234567890abcdef"
@@ -127,7 +127,7 @@ def test_bad_settings_are_one_clear_line(
 def test_json_contract_unchanged_by_sync_import() -> None:
     # `check` stays offline and PyGithub-free even with the GitHub layer installed.
     result = subprocess.run(
-        [RISKBOT, "check", "--root", str(REPO), "--format", "json"],
+        [RISKBOT, "check", "--root", str(REGISTER), "--format", "json"],
         capture_output=True,
         text=True,
         check=False,

@@ -16,9 +16,9 @@ from bot.documents.authoring import (
     slug_for,
 )
 from bot.render.check import run_check
-from tests.factories import REPO, copy_policy, copy_register, risk_data
+from tests.factories import REGISTER, copy_policy, copy_register, risk_data
 
-COMMITTED = sorted((REPO / "risks").glob("R-*.yaml"))
+COMMITTED = sorted((REGISTER / "risks").glob("R-*.yaml"))
 
 
 @pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.name)

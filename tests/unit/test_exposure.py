@@ -16,7 +16,7 @@ from bot.register.exposure import (
 )
 from bot.register.load import read_register
 from bot.render.check import REPORTER_BY_NAME, render_summary_markdown, run_check
-from tests.factories import REPO, copy_policy, copy_register, risk_yaml, write_risk
+from tests.factories import REGISTER, copy_policy, copy_register, risk_yaml, write_risk
 
 # The policy's numbers (.github/riskbot.yml), as midpoints:
 #   probability 4 Likely 50-80% → 0.65; 3 Possible 20-50% → 0.35;
@@ -41,7 +41,7 @@ def by_release(root: Path) -> dict[str, ReleaseExposure]:
 
 
 def test_v3_and_v4_by_hand() -> None:
-    exposures = by_release(REPO)
+    exposures = by_release(REGISTER)
     v3, v4 = exposures["v3"], exposures["v4"]
     assert round(V3, 4) == 9.2875
     assert round(V4, 4) == 23.2625
@@ -61,7 +61,7 @@ def test_v3_and_v4_by_hand() -> None:
 
 
 def test_every_release_in_policy_order_and_long_term_counts_nowhere() -> None:
-    exposures = exposure_by_release(read_register(REPO))
+    exposures = exposure_by_release(read_register(REGISTER))
     assert [e.release for e in exposures] == ["v2", "v3", "v4", "v5"]
     assert all("R-008" not in {c.id for c in e.contributions} for e in exposures)
     v2, v5 = exposures[0], exposures[3]
@@ -103,7 +103,7 @@ def test_no_policy_no_exposure(tmp_path: Path) -> None:
 
 
 def test_json_shape() -> None:
-    v3 = by_release(REPO)["v3"].as_json()
+    v3 = by_release(REGISTER)["v3"].as_json()
     assert v3 == {
         "release": "v3",
         "buffer_weeks": 4,
@@ -144,7 +144,7 @@ def test_two_places_rounds_halves_up(value: float, shown: str) -> None:
 
 
 def test_check_shows_exposure_in_text_json_and_summary() -> None:
-    report = run_check(REPO)
+    report = run_check(REGISTER)
     text = REPORTER_BY_NAME["text"](report, {})
     assert "Contingency exposure" in text
     assert "v4       6       23.26" in text

@@ -11,7 +11,7 @@ import yaml
 from bot.documents.importer import ImportRefused, category_for, import_plan, write_import
 from bot.documents.planparse import read_plan, repair
 from bot.register.load import POLICY_PATH, SourceFile, build_register, load_policy
-from tests.factories import POLICY, REPO, line_of, plan_text
+from tests.factories import POLICY, REGISTER, line_of, plan_text
 
 PLAN = plan_text()
 NAME = "plan.md"
@@ -39,11 +39,13 @@ def test_ftfy_repairs_the_plans_encoding_without_moving_lines() -> None:
 
 def test_reproduces_every_committed_risk_file_as_data() -> None:
     files = imported()
-    committed = sorted(p.relative_to(REPO).as_posix() for p in (REPO / "risks").glob("*.yaml"))
+    committed = sorted(
+        p.relative_to(REGISTER).as_posix() for p in (REGISTER / "risks").glob("*.yaml")
+    )
     assert sorted(n for n in files if n.startswith("risks/")) == committed
     for name in committed:
         mine = yaml.safe_load(files[name])
-        theirs = yaml.safe_load((REPO / name).read_text(encoding="utf-8"))
+        theirs = yaml.safe_load((REGISTER / name).read_text(encoding="utf-8"))
         # The committed files may gain review dates and logs as people review them.
         theirs.get("review", {}).pop("last_reviewed", None)
         theirs.get("review", {}).pop("log", None)

@@ -9,7 +9,7 @@ import pytest
 
 from bot.documents.report import compare_report, render_report
 from bot.register.load import read_register
-from tests.factories import REPO, copy_policy, copy_register, risk_yaml, write_risk
+from tests.factories import REGISTER, copy_policy, copy_register, risk_yaml, write_risk
 
 
 def report_of(root: Path, today: dt.date | None = None) -> str:
@@ -17,15 +17,15 @@ def report_of(root: Path, today: dt.date | None = None) -> str:
 
 
 def test_same_register_same_bytes_whatever_the_day() -> None:
-    first = report_of(REPO, dt.date(2025, 1, 1))
-    assert first == report_of(REPO, dt.date(2031, 7, 9))
+    first = report_of(REGISTER, dt.date(2025, 1, 1))
+    assert first == report_of(REGISTER, dt.date(2031, 7, 9))
     assert "2025-01-01" not in first
     assert first.endswith("\n")
     assert not first.endswith("\n\n")
 
 
 def test_sections_in_the_plans_order() -> None:
-    text = report_of(REPO)
+    text = report_of(REGISTER)
     headings = [line for line in text.splitlines() if line.startswith("## ")]
     assert headings == [
         "## 1. Risk scoring matrix",
@@ -48,7 +48,7 @@ def test_sections_in_the_plans_order() -> None:
 
 
 def test_scales_and_bands_come_from_the_policy() -> None:
-    text = report_of(REPO)
+    text = report_of(REGISTER)
     assert "| 4 | Major | schedule slip 1-3 months | 4–13 |" in text
     assert "| 5 | Almost Certain | &gt;80% | 80–100% |" in text
     assert "| 🟥 Red | 15+ | immediate mitigation required | Daily |" in text
@@ -57,7 +57,7 @@ def test_scales_and_bands_come_from_the_policy() -> None:
 
 
 def test_each_risk_with_score_words_mitigation_owner_status() -> None:
-    text = report_of(REPO)
+    text = report_of(REGISTER)
     risk = text[text.index("#### R-001:") : text.index("#### R-003:")]
     assert "**Risk score**: 4 Major × 4 Likely = 16 (Red)" in risk
     assert "**Description**: Migration from TOML-based registry" in risk
@@ -73,7 +73,7 @@ def test_each_risk_with_score_words_mitigation_owner_status() -> None:
 
 
 def test_response_matrix_monitoring_escalation_heat_map_exposure() -> None:
-    text = report_of(REPO)
+    text = report_of(REGISTER)
     assert (
         "| R-001: PostgreSQL Migration Complexity | 🟥 16 Red | Active - Mitigation in progress "
         "| Database/Infrastructure Lead | Daily (Weekly declared; the band's is stricter) "
@@ -142,6 +142,6 @@ def test_compare_report_summarises_the_difference(tmp_path: Path) -> None:
 
 
 def test_committed_risks_md_is_current() -> None:
-    committed = (REPO / "RISKS.md").read_text(encoding="utf-8")
-    state = compare_report(committed, report_of(REPO))
+    committed = (REGISTER / "RISKS.md").read_text(encoding="utf-8")
+    state = compare_report(committed, report_of(REGISTER))
     assert state.current, state.summary

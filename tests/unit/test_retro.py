@@ -11,7 +11,7 @@ import pytest
 from bot.documents.retro import build_retro, load_unregistered, outcomes_of, render_retro_markdown
 from bot.register.load import read_register
 from bot.register.schemas import load_schema
-from tests.factories import REPO, copy_policy, line_of, outcome, risk_yaml, write_risk
+from tests.factories import REGISTER, copy_policy, line_of, outcome, risk_yaml, write_risk
 
 
 def small_register(root: Path) -> Path:
@@ -138,7 +138,7 @@ def test_missing_or_empty_retro_file_lists_nothing(tmp_path: Path) -> None:
 
 def test_unknown_release_is_refused() -> None:
     with pytest.raises(KeyError):
-        build_retro(read_register(REPO), "v9")
+        build_retro(read_register(REGISTER), "v9")
 
 
 def test_outcome_in_the_risk_schema_one_or_a_list(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from bot.register.load import SourceFile, load_policy, read_register
 from bot.register.risk import risk_from_data
 from bot.register.rules import register_escalations
 from bot.register.scoring import assess, band_for, effective_cadence, next_review
-from tests.factories import POLICY, REPO, risk_data
+from tests.factories import POLICY, REGISTER, risk_data
 
 POL, _ = load_policy(SourceFile(".github/riskbot.yml", POLICY.read_bytes()))
 assert POL is not None
@@ -72,7 +72,7 @@ def test_next_review_dates() -> None:
 
 
 def test_plan_register_scores() -> None:
-    reg = read_register(REPO, TODAY)
+    reg = read_register(REGISTER, TODAY)
     assert reg.ok, reg.errors
     got = [(a.risk.id, a.score, a.band.name) for a in reg.assessments]
     assert got == [
@@ -90,7 +90,7 @@ def test_plan_register_scores() -> None:
 
 
 def test_plan_register_escalations() -> None:
-    reg = read_register(REPO, TODAY)
+    reg = read_register(REGISTER, TODAY)
     assert reg.policy is not None
     escalations = register_escalations(reg.policy, reg.assessments)
     by_rule: dict[str, list[tuple[str, ...]]] = {}
