@@ -264,8 +264,7 @@ def comment(root: Path, payload_path: Path, head_sha: str | None, dry_run: bool)
       riskbot comment --payload riskbot-pr/comment.json
     """
     from bot.github.commands import run_comment
-    from bot.github.events import EventError, workflow_run_head_sha
-    from bot.reconcile.comment import read_payload
+    from bot.github.events import EventError, read_payload, workflow_run_head_sha
 
     settings = _settings()
     register = _register_or_exit(root, None)
@@ -307,8 +306,8 @@ def remind(
       riskbot remind --today 2026-11-27 --dry-run
     """
     from bot.github.commands import run_remind, today_utc
-    from bot.reconcile.remind import render_report
     from bot.render import actions as gha
+    from bot.render.issues import remind_report as render_report
 
     settings = _settings()
     day = _parse_date(today) or today_utc()

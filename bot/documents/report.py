@@ -10,12 +10,13 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.register.exposure import exposure_by_release, render_exposure_markdown
+from bot.register.exposure import exposure_by_release
 from bot.register.load import Register
 from bot.register.policy import RISK_OWNER, Band, Policy
 from bot.register.risk import MITIGATION_KINDS
 from bot.register.rules import register_escalations
 from bot.register.scoring import Assessment
+from bot.render.exposure import render_exposure_markdown
 from bot.render.markdown import escape_cell, escape_text
 from bot.render.matrix import BAND_MARK, render_markdown
 

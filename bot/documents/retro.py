@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.register.exposure import two_places
 from bot.register.findings import Finding, FindingsHolder, error, sort_key, warning
 from bot.register.load import Register
 from bot.register.policy import Policy
 from bot.register.risk import Risk
 from bot.register.schemas import validate
 from bot.register.yamlfile import line_for, load_yaml
+from bot.render.exposure import two_places
 from bot.render.markdown import escape_cell, escape_text
 
 RETRO_DIR = "retro"

@@ -22,7 +22,8 @@ from github.Repository import Repository
 from requests.exceptions import RequestException
 
 from bot.github.settings import Settings
-from bot.reconcile.plan import CommentState, IssueState, marker_fields
+from bot.reconcile import markers
+from bot.reconcile.plan import CommentState, IssueState
 from bot.render.summary import Stats
 
 T = TypeVar("T")
@@ -212,7 +213,7 @@ class GitHubApi:
         return None
 
     def _issue_state(self, issue: Issue) -> IssueState | None:
-        fields = marker_fields(issue.body)
+        fields = markers.read(issue.body)
         if fields is None:
             return None
         self._issues[issue.number] = issue
@@ -243,7 +244,7 @@ class GitHubApi:
         found: list[CommentState] = []
         listing = issue.get_comments(since=since) if since is not None else issue.get_comments()
         for comment in self.pages(listing):
-            fields = marker_fields(comment.body)
+            fields = markers.read(comment.body)
             # Anyone can paste a marker into a comment: only a bot's own comments count.
             if fields is None or not self.is_bot(comment.user):
                 continue

@@ -8,19 +8,21 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.github.api import Limits
-from bot.github.run import Checks, HeadMismatch, Planner, run_plan
+from bot.github.run import LinkFor, NeedsOf, Planner, run_plan
 from bot.github.settings import Settings
-from bot.reconcile.comment import Payload, plan_comment
-from bot.reconcile.plan import Action, Snapshot
-from bot.reconcile.remind import RemindReport, plan_remind
-from bot.reconcile.sync import SyncContext, plan_sync
-from bot.register.exposure import exposure_by_release, render_exposure_markdown
+from bot.reconcile.comment import Payload, comment_needs, plan_comment
+from bot.reconcile.plan import Plan, Snapshot
+from bot.reconcile.remind import plan_remind, remind_needs
+from bot.reconcile.sync import plan_sync, sync_needs
+from bot.register.exposure import exposure_by_release
 from bot.register.load import Register
+from bot.register.reviews import RemindReport
+from bot.render.exposure import render_exposure_markdown
 from bot.render.summary import Stats
 from bot.repo.git import last_commit
 
 
-def file_linker(root: Path, settings: Settings) -> Callable[[str], str]:
+def file_linker(root: Path, settings: Settings) -> LinkFor:
     """Links to a file at the last commit that changed it: stable until the file changes."""
     resolved = root.resolve()
 
@@ -34,6 +36,7 @@ def _run_with_policy(
     command: str,
     register: Register,
     settings: Settings,
+    needs_of: NeedsOf,
     planner: Planner,
     *,
     dry_run: bool,
@@ -41,6 +44,8 @@ def _run_with_policy(
     limits: Limits | None,
     stderr: TextIO | None,
     sleep: Callable[[float], None] | None,
+    link_for: LinkFor | None = None,
+    commit: str = "HEAD",
 ) -> Stats:
     """Run a plan with the policy's label, write budget and rate-limit bound as defaults."""
     policy = register.policy
@@ -49,6 +54,7 @@ def _run_with_policy(
     return run_plan(
         command,
         settings,
+        needs_of,
         planner,
         label=policy.label,
         budget=policy.write_budget if budget is None else budget,
@@ -56,6 +62,8 @@ def _run_with_policy(
         limits=limits or Limits(max_wait=policy.max_rate_limit_wait),
         stderr=stderr,
         sleep=sleep,
+        link_for=link_for,
+        commit=commit,
     )
 
 
@@ -71,23 +79,20 @@ def run_sync(
     sleep: Callable[[float], None] | None = None,
 ) -> Stats:
     """Bring the Red-risk issues in line with a checked register."""
-    file_url = file_linker(root, settings)
     commit = (settings.sha or last_commit(root.resolve(), ".") or "HEAD")[:12]
-
-    def planner(snapshot: Snapshot, checks: Checks) -> list[Action]:
-        ctx = SyncContext(commit=commit, file_url=file_url, assignable=checks.assignable)
-        return plan_sync(register, snapshot, ctx)
-
     return _run_with_policy(
         "sync",
         register,
         settings,
-        planner,
+        lambda snapshot: sync_needs(register),
+        lambda snapshot: plan_sync(register, snapshot),
         dry_run=dry_run,
         budget=budget,
         limits=limits,
         stderr=stderr,
         sleep=sleep,
+        link_for=file_linker(root, settings),
+        commit=commit,
     )
 
 
@@ -107,21 +112,11 @@ def run_comment(
     stderr: TextIO | None = None,
 ) -> Stats:
     """Create or update the sticky comment, once the PR's head is the run's head."""
-
-    def planner(snapshot: Snapshot, checks: Checks) -> list[Action]:
-        if run_head_sha is not None:
-            actual = checks.pull_head_sha(payload.pr)
-            if actual is not None and actual != run_head_sha:
-                raise HeadMismatch(
-                    f"PR #{payload.pr} head is {actual[:12]}, not this run's {run_head_sha[:12]}"
-                    ": nothing posted (a newer run will comment)"
-                )
-        return [plan_comment(payload, allowed_logins)]
-
     return run_plan(
         "comment",
         settings,
-        planner,
+        lambda snapshot: comment_needs(payload, run_head_sha),
+        lambda snapshot: plan_comment(payload, allowed_logins, snapshot, run_head_sha),
         label=label,
         budget=5,
         dry_run=dry_run,
@@ -146,15 +141,16 @@ def run_remind(
     exposure = render_exposure_markdown(exposure_by_release(register))
     reports: list[RemindReport] = []
 
-    def planner(snapshot: Snapshot, checks: Checks) -> list[Action]:
-        actions, report = plan_remind(register, snapshot, today, checks.comments, exposure)
+    def planner(snapshot: Snapshot) -> Plan:
+        plan, report = plan_remind(register, snapshot, today, exposure)
         reports.append(report)
-        return actions
+        return plan
 
     stats = _run_with_policy(
         "remind",
         register,
         settings,
+        lambda snapshot: remind_needs(register, snapshot, today),
         planner,
         dry_run=dry_run,
         budget=budget,

@@ -14,8 +14,8 @@ from dataclasses import replace
 from typing import TypeVar
 
 from bot.github.api import BudgetExhausted, GitHubApi, StopRun, WriteFailed
+from bot.reconcile import markers
 from bot.reconcile.plan import (
-    DUPLICATE_NOTE,
     Action,
     CommentState,
     EnsureComment,
@@ -23,10 +23,9 @@ from bot.reconcile.plan import (
     EnsureLabel,
     IssueState,
     Snapshot,
-    fit_body,
     issue_changes,
-    marker,
 )
+from bot.render.issues import duplicate_note
 from bot.render.summary import Stats
 
 T = TypeVar("T")
@@ -44,7 +43,6 @@ class Executor:
         self.dry_run = dry_run or api is None
         self.stats = stats
         self._comments: dict[int, list[CommentState]] = {}
-        self._next_fake = -1
 
     # -- reading -----------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -58,7 +56,7 @@ class Executor:
         """The bot's comments on an issue, read once per run (since a time, when given)."""
         if number not in self._comments:
             self._comments[number] = (
-                self.api.bot_comments(number, since) if self.api is not None and number > 0 else []
+                self.api.bot_comments(number, since) if self.api is not None else []
             )
         return self._comments[number]
 
@@ -78,8 +76,9 @@ class Executor:
         """Perform the actions in order, after collapsing duplicates; stop cleanly when told to."""
         todo: list[Callable[[], None]] = []
         names: list[str] = []
+        self._comments.update({n: list(c) for n, c in snapshot.comments.items()})
         for dup in snapshot.duplicates:
-            if dup.state == "open":
+            if dup.state == "open" and dup.number is not None:
                 todo.append(lambda d=dup: self._close_duplicate(d, snapshot))  # type: ignore[misc]
                 names.append(f"close duplicate issue #{dup.number}")
         for action in actions:
@@ -131,16 +130,19 @@ class Executor:
                 return
             created = self._create_issue(action, labels)
             snapshot.add(created)
-            self._comments[created.number] = []
+            if created.number is not None:
+                self._comments[created.number] = []
             return
         wanted = replace(action, labels=labels)
         changes = issue_changes(wanted, found)
         if not changes:
             self.stats.skipped += 1
             return
+        number = found.number
+        where = f"#{number}" if number is not None else f"new issue {found.ident}"
         self._write(
-            f"edit issue #{found.number} ({', '.join(sorted(changes))})",
-            lambda api: api.edit_issue(found.number, changes),
+            f"edit issue {where} ({', '.join(sorted(changes))})",
+            lambda api: api.edit_issue(_known(number), changes),
         )
         snapshot.add(
             replace(
@@ -154,7 +156,7 @@ class Executor:
         )
 
     def _create_issue(self, action: EnsureIssue, labels: tuple[str, ...]) -> IssueState:
-        body = fit_body(action.body)
+        body = action.text
         what = f"create issue {action.ident}"
 
         def create(api: GitHubApi) -> IssueState | None:
@@ -177,10 +179,9 @@ class Executor:
             if made is not None:
                 return made
             break
-        # Dry run: stand in for the issue a real run would have created.
-        self._next_fake -= 1
+        # Dry run: stand in for the issue a real run would have created (it has no number).
         return IssueState(
-            self._next_fake,
+            None,
             action.ident,
             {"id": action.ident},
             action.title,
@@ -200,17 +201,21 @@ class Executor:
             if target is None:
                 self.stats.skipped += 1
                 return
+            if target.number is None:  # a dry run's stand-in: a real run comments on it
+                self._write(f"comment {action.ident} on new issue {action.issue}", _never)
+                return
             number = target.number
         if number is None:
             raise ValueError(f"{action.describe()}: no issue to comment on")
-        body = fit_body(action.body)
+        body = action.text
         existing = [c for c in self.comments(number) if c.ident == action.ident]
         if existing:
             first = existing[0]
             if action.sticky and first.body.strip() != body.strip():
+                comment_id = first.id
                 self._write(
                     f"edit comment {action.ident} on #{number}",
-                    lambda api: api.edit_comment(first.id, body),
+                    lambda api: api.edit_comment(_known(comment_id), body),
                 )
                 self._comments[number] = [
                     replace(c, body=body) if c.id == first.id else c for c in self.comments(number)
@@ -223,14 +228,13 @@ class Executor:
             return
         for attempt in range(2):
             try:
-                where = f"#{number}" if number > 0 else f"new issue {action.issue}"
                 self._write(
-                    f"comment {action.ident} on {where}",
+                    f"comment {action.ident} on #{number}",
                     lambda api: api.create_comment(number, body),
                 )
                 break
             except WriteFailed:
-                if self.api is None or number <= 0:
+                if self.api is None:
                     raise
                 fresh = self.api.bot_comments(number)
                 self._comments[number] = fresh
@@ -238,17 +242,27 @@ class Executor:
                     return
                 if attempt == 1:
                     raise
-        self.comments(number).append(CommentState(0, number, action.ident, body, ""))
+        self.comments(number).append(CommentState(None, number, action.ident, body, ""))
 
     def _close_duplicate(self, dup: IssueState, snapshot: Snapshot) -> None:
         keep = snapshot.issues[dup.ident]
-        note = DUPLICATE_NOTE.format(marker=marker(f"duplicate/{dup.number}"), number=keep.number)
+        number = _known(dup.number)
+        note = duplicate_note(_known(keep.number))
         self._ensure_comment(
-            EnsureComment(f"duplicate/{dup.number}", note, number=dup.number), snapshot
+            EnsureComment(markers.duplicate(number), note, number=number), snapshot
         )
         self._write(
-            f"close duplicate issue #{dup.number} (kept #{keep.number})",
-            lambda api: api.edit_issue(
-                dup.number, {"state": "closed", "state_reason": "duplicate"}
-            ),
+            f"close duplicate issue #{number} (kept #{keep.number})",
+            lambda api: api.edit_issue(number, {"state": "closed", "state_reason": "duplicate"}),
         )
+
+
+def _known(value: int | None) -> int:
+    """A number or id that exists on GitHub (only a dry run has items without one)."""
+    if value is None:
+        raise ValueError("only a dry run has items without a number, and it writes nothing")
+    return value
+
+
+def _never(api: GitHubApi) -> None:
+    raise AssertionError("a dry run performs no write")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import TextIO
 
 from github import GithubException
@@ -14,45 +12,28 @@ from requests.exceptions import RequestException
 from bot.github.api import GitHubApi, Limits, StopRun
 from bot.github.executor import Executor
 from bot.github.settings import Settings
-from bot.reconcile.plan import Action, CommentState, Snapshot
+from bot.reconcile.plan import Needs, Plan, Snapshot
 from bot.render import actions as gha
 from bot.render.summary import Stats, render_markdown, render_text
 
-Planner = Callable[[Snapshot, "Checks"], Sequence[Action]]
+NeedsOf = Callable[[Snapshot], Needs]
+Planner = Callable[[Snapshot], Plan]
+LinkFor = Callable[[str], str]
 
 
-class HeadMismatch(Exception):
-    """The pull request moved on since the run that made the payload: skip, do not fail."""
-
-
-@dataclass
-class Checks:
-    """Reads a planner may need besides the snapshot (cached, counted like every read)."""
-
-    api: GitHubApi | None
-    _assignable: dict[str, bool]
-    executor: Executor | None = None
-
-    def comments(self, number: int, since: dt.datetime | None = None) -> list[CommentState]:
-        """The bot's comments on an issue; shared with the executor so nothing is read twice."""
-        if self.executor is None:
-            return []
-        return self.executor.comments(number, since)
-
-    def assignable(self, login: str) -> bool:
-        """Whether a login can be assigned; assumed yes when there is no API to ask."""
-        if self.api is None:
-            return True
-        key = login.lower()
-        if key not in self._assignable:
-            self._assignable[key] = self.api.assignable(login)
-        return self._assignable[key]
-
-    def pull_head_sha(self, number: int) -> str | None:
-        """The head commit of a pull request (None without an API to ask)."""
-        if self.api is None:
-            return None
-        return self.api.pull_head_sha(number)
+def gather(
+    snapshot: Snapshot, needs: Needs, api: GitHubApi | None, executor: Executor, link_for: LinkFor
+) -> None:
+    """Read into the snapshot what the planner needs, before it plans (each read counted)."""
+    snapshot.links.update({name: link_for(name) for name in sorted(needs.files)})
+    for number, since in sorted(needs.comments.items()):
+        snapshot.comments[number] = executor.comments(number, since)
+    if api is None:
+        return  # nothing to ask: every login counts as assignable, no PR head is known
+    for login in sorted(needs.logins, key=str.lower):
+        snapshot.assignable.setdefault(login.lower(), api.assignable(login))
+    for number in sorted(needs.pulls):
+        snapshot.pull_heads[number] = api.pull_head_sha(number)
 
 
 def scrub(text: str, settings: Settings) -> str:
@@ -65,6 +46,7 @@ def scrub(text: str, settings: Settings) -> str:
 def run_plan(
     command: str,
     settings: Settings,
+    needs_of: NeedsOf,
     planner: Planner,
     *,
     label: str,
@@ -74,8 +56,11 @@ def run_plan(
     stderr: TextIO | None = None,
     sleep: Callable[[float], None] | None = None,
     snapshot: bool = True,
+    link_for: LinkFor | None = None,
+    commit: str = "HEAD",
 ) -> Stats:
-    """Read the bot's issues, plan, execute; always end with a summary on stderr and in Actions."""
+    """Read the bot's issues and what the planner needs, plan, execute; always end with a
+    summary on stderr and in Actions."""
     stderr = stderr or sys.stderr
     stats = Stats()
     limits = limits or Limits()
@@ -88,10 +73,12 @@ def run_plan(
     try:
         # Comments on a PR need no issue listing: skip that read when the plan cannot use it.
         found = executor.snapshot() if snapshot else Snapshot()
-        plan = planner(found, Checks(api, {}, executor))
-        executor.execute(plan, found)
-    except HeadMismatch as exc:
-        stats.done.append(f"skipped: {exc}")
+        found.commit = commit
+        gather(found, needs_of(found), api, executor, link_for or settings.blob_url)
+        plan = planner(found)
+        if plan.skipped:
+            stats.done.append(f"skipped: {plan.skipped}")
+        executor.execute(plan.actions, found)
     except StopRun as exc:
         stats.stopped = str(exc)
     except (GithubException, RequestException) as exc:

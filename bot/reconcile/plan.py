@@ -1,17 +1,18 @@
 """Plans are values: what the bot intends to have on GitHub, and what it found there.
 
-The core builds a list of actions from the register and a snapshot of the bot's own issues; the
-GitHub layer performs them. Actions state a desired end state ("this issue exists with this
-body"), so performing a plan twice changes nothing the second time.
+A planner is a pure function of (register, snapshot) → :class:`Plan`. Actions state a desired end
+state ("this issue exists with this body"), so performing a plan twice changes nothing the second
+time. Each desired-state type renders its own marker from its ident, so a body cannot lack it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.render.markdown import hidden_marker, parse_marker
+from bot.reconcile import markers
 
 State = Literal["open", "closed"]
 MAX_BODY = 65_536
@@ -21,33 +22,16 @@ TRUNCATION_NOTE = (
 )
 
 
-def marker(ident: str, **state: str) -> str:
-    """The hidden marker of a bot-owned issue or comment: identity first, then recorded state."""
-    return hidden_marker(id=ident, **state)
-
-
-def marker_fields(body: str | None) -> dict[str, str] | None:
-    """The fields of the riskbot marker in a body, or None when the bot does not own it."""
-    if not body:
-        return None
-    fields = parse_marker(body)
-    if fields is None or "id" not in fields:
-        return None
-    return fields
-
-
-def fit_body(body: str, limit: int = MAX_BODY) -> str:
-    """Truncate a body over GitHub's limit with a visible note, keeping its marker."""
-    if len(body) <= limit:
-        return body
-    fields = parse_marker(body)
-    mark = hidden_marker(**fields) if fields else ""
-    rest = body.replace(mark, "", 1).lstrip("\n") if mark else body
-    head = rest[: limit - len(mark) - 1 - len(TRUNCATION_NOTE)]
+def with_marker(marker: str, body: str, limit: int = MAX_BODY) -> str:
+    """The marker line, then the body, truncated with a visible note to fit GitHub's limit."""
+    text = f"{marker}\n{body}"
+    if len(text) <= limit:
+        return text
+    head = body[: limit - len(marker) - 1 - len(TRUNCATION_NOTE)]
     cut = head.rfind("\n")
     if cut > len(head) // 2:
         head = head[:cut]
-    return (f"{mark}\n" if mark else "") + head + TRUNCATION_NOTE
+    return f"{marker}\n{head}{TRUNCATION_NOTE}"
 
 
 @dataclass(frozen=True)
@@ -64,11 +48,15 @@ class EnsureLabel:
 
 @dataclass(frozen=True)
 class EnsureIssue:
-    """An issue the bot owns, identified by marker id, in the given state with the given content."""
+    """An issue the bot owns, identified by its ident, in the given state with the given content.
+
+    ``body`` is the text without the marker; ``fields`` is the state the marker records.
+    """
 
     ident: str
     title: str
     body: str
+    fields: Mapping[str, str] = field(default_factory=dict)
     labels: tuple[str, ...] = ()
     remove_labels: tuple[str, ...] = ()
     assignees: tuple[str, ...] = ()
@@ -77,23 +65,41 @@ class EnsureIssue:
     create: bool = True
     edit: bool = True
 
+    @property
+    def marker(self) -> str:
+        return markers.render(self.ident, self.fields)
+
+    @property
+    def text(self) -> str:
+        """The body as posted: marker first, within GitHub's size limit."""
+        return with_marker(self.marker, self.body)
+
     def describe(self) -> str:
         return f"issue {self.ident} ({self.state})"
 
 
 @dataclass(frozen=True)
 class EnsureComment:
-    """A comment the bot owns on an issue or PR (by issue marker id or number).
+    """A comment the bot owns on an issue (by the issue's ident) or a PR (by number).
 
     ``sticky`` comments are edited to match; other comments are posted once and never edited.
     """
 
     ident: str
     body: str
+    fields: Mapping[str, str] = field(default_factory=dict)
     issue: str | None = None
     number: int | None = None
     sticky: bool = False
     create: bool = True
+
+    @property
+    def marker(self) -> str:
+        return markers.render(self.ident, self.fields)
+
+    @property
+    def text(self) -> str:
+        return with_marker(self.marker, self.body)
 
     def describe(self) -> str:
         where = self.issue if self.issue is not None else f"#{self.number}"
@@ -104,10 +110,19 @@ Action = EnsureLabel | EnsureIssue | EnsureComment
 
 
 @dataclass(frozen=True)
-class IssueState:
-    """One bot-owned issue as found on GitHub."""
+class Plan:
+    """What a command wants done, in order; or nothing, and why (``skipped``)."""
 
-    number: int
+    actions: Sequence[Action] = ()
+    skipped: str | None = None
+
+
+@dataclass(frozen=True)
+class IssueState:
+    """One bot-owned issue as found on GitHub (``number`` None: a dry run's stand-in for an issue
+    a real run would have created)."""
+
+    number: int | None
     ident: str
     fields: Mapping[str, str]
     title: str
@@ -124,27 +139,46 @@ class IssueState:
 
 @dataclass(frozen=True)
 class CommentState:
-    """One bot-owned comment as found on GitHub."""
+    """One bot-owned comment as found on GitHub (``id`` None: posted by this run)."""
 
-    id: int
+    id: int | None
     issue_number: int
     ident: str
     body: str
     created_at: str
 
 
+@dataclass(frozen=True)
+class Needs:
+    """What a planner needs to know besides the bot's issues; the GitHub shell gathers it."""
+
+    logins: frozenset[str] = frozenset()
+    """Logins whose assignability matters."""
+    files: frozenset[str] = frozenset()
+    """Risk files to link (at the last commit that changed each)."""
+    comments: Mapping[int, dt.datetime | None] = field(default_factory=dict)
+    """Issue numbers whose bot comments matter, each since a time (None: all)."""
+    pulls: frozenset[int] = frozenset()
+    """Pull requests whose head commit matters."""
+
+
 @dataclass
 class Snapshot:
-    """What the bot owns on GitHub: its issues by marker id (oldest wins), and the extra copies."""
+    """What the planners see: the bot's issues by ident (oldest wins) and the gathered facts."""
 
     issues: dict[str, IssueState] = field(default_factory=dict)
     duplicates: list[IssueState] = field(default_factory=list)
     labels: set[str] = field(default_factory=set)
+    comments: dict[int, list[CommentState]] = field(default_factory=dict)
+    assignable: dict[str, bool] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
+    pull_heads: dict[int, str] = field(default_factory=dict)
+    commit: str = "HEAD"
 
     @classmethod
     def from_issues(cls, issues: Sequence[IssueState], labels: set[str] | None = None) -> Snapshot:
         snap = cls(labels=set(labels or ()))
-        for issue in sorted(issues, key=lambda i: (i.created_at, i.number)):
+        for issue in sorted(issues, key=lambda i: (i.created_at, i.number or 0)):
             if issue.ident in snap.issues:
                 snap.duplicates.append(issue)
             else:
@@ -154,11 +188,9 @@ class Snapshot:
     def add(self, issue: IssueState) -> None:
         self.issues[issue.ident] = issue
 
-
-DUPLICATE_NOTE = (
-    "{marker}\nClosing as a duplicate of #{number}: two runs of riskbot created the same issue. "
-    "#{number} is kept; nothing else changes."
-)
+    def can_assign(self, login: str) -> bool:
+        """Whether a login can be assigned; assumed yes where nobody could ask GitHub."""
+        return self.assignable.get(login.lower(), True)
 
 
 def issue_changes(action: EnsureIssue, found: IssueState) -> dict[str, object]:
@@ -166,8 +198,8 @@ def issue_changes(action: EnsureIssue, found: IssueState) -> dict[str, object]:
     changes: dict[str, object] = {}
     if found.title != action.title:
         changes["title"] = action.title
-    if found.body.strip() != fit_body(action.body).strip():
-        changes["body"] = fit_body(action.body)
+    if found.body.strip() != action.text.strip():
+        changes["body"] = action.text
     current = set(found.labels)
     wanted = (current | set(action.labels)) - set(action.remove_labels)
     if wanted != current:

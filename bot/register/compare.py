@@ -7,13 +7,7 @@ from dataclasses import dataclass, field
 from bot.register.load import Register
 from bot.register.policy import Policy
 from bot.register.risk import Risk
-from bot.register.rules import (
-    Escalation,
-    owners_of,
-    resolve,
-    schedule_escalation,
-    schedule_threshold,
-)
+from bot.register.rules import Escalation, comparison_escalations, is_open_red, owners_of
 from bot.register.scoring import Assessment
 
 COMPARED_FIELDS = (
@@ -130,85 +124,12 @@ def field_changes(old: Risk, new: Risk) -> tuple[FieldChange, ...]:
     return tuple(sorted(out, key=lambda c: COMPARED_FIELDS.index(c.field.split(".")[0])))
 
 
-def _is_red(a: Assessment | None) -> bool:
-    return a is not None and a.band.name == "red" and a.risk.is_open
-
-
-def pr_escalations(policy: Policy, comparison: Comparison) -> list[Escalation]:
-    """The plan's thresholds, applied to the change from base to head."""
-    base_by = {a.risk.id: a for a in comparison.base.assessments}
-    out: list[Escalation] = []
-    head = comparison.head.assessments
-    new_rule = policy.rules.get("new_red")
-    for a in head:
-        before = base_by.get(a.risk.id)
-        if _is_red(a) and not _is_red(before) and new_rule is not None:
-            was = "new" if before is None else f"was {before.score}, {before.band.label}"
-            out.append(
-                Escalation(
-                    "new_red",
-                    new_rule.label,
-                    (a.risk.id,),
-                    resolve(new_rule.notify, [a.risk], policy),
-                    f"{a.risk.id} is a new Red risk, score {a.score} ({was})",
-                )
-            )
-    up = policy.rules.get("score_increase")
-    if up is not None:
-        step = int(up.params.get("min_increase", 5))
-        for a in head:
-            before = base_by.get(a.risk.id)
-            if before is not None and a.score - before.score >= step:
-                out.append(
-                    Escalation(
-                        "score_increase",
-                        up.label,
-                        (a.risk.id,),
-                        resolve(up.notify, [a.risk], policy),
-                        f"{a.risk.id} score up by {a.score - before.score} "
-                        f"({before.score} → {a.score})",
-                    )
-                )
-    same = policy.rules.get("same_level")
-    if same is not None:
-        minimum = int(same.params.get("min_risks", 2))
-        for band in same.params.get("bands", ["red"]):
-            now = [a for a in head if a.band.name == band and a.risk.is_open]
-            before_ids = {
-                a.risk.id
-                for a in comparison.base.assessments
-                if a.band.name == band and a.risk.is_open
-            }
-            grew = [a for a in now if a.risk.id not in before_ids]
-            if len(now) >= minimum and grew:
-                ids = ", ".join(a.risk.id for a in now)
-                out.append(
-                    Escalation(
-                        "same_level",
-                        same.label,
-                        tuple(a.risk.id for a in now),
-                        resolve(same.notify, [a.risk for a in now], policy),
-                        f"{len(now)} {policy.band(band).label} risks at once ({ids})",
-                    )
-                )
-    threshold = schedule_threshold(policy)
-    if threshold is not None:
-        for a in head:
-            before = base_by.get(a.risk.id)
-            newly = a.risk.impact >= threshold and (
-                before is None or before.risk.impact < threshold
-            )
-            if newly and a.risk.is_open and (esc := schedule_escalation(policy, a, newly=True)):
-                out.append(esc)
-    return out
-
-
 def owner_approvals(policy: Policy, comparison: Comparison) -> list[Approval]:
     """Every Red risk the change lowers, closes or removes needs its owner's approval."""
     head_by = {a.risk.id: a for a in comparison.head.assessments}
     out: list[Approval] = []
     for before in comparison.base.assessments:
-        if not _is_red(before):
+        if not is_open_red(before):
             continue
         after = head_by.get(before.risk.id)
         if after is None:
@@ -247,6 +168,6 @@ def compare(base: Register, head: Register, policy: Policy | None = None) -> Com
             result.changed.append(RiskChange(before, a, fields))
     policy = policy or head.policy
     if policy is not None:
-        result.escalations = pr_escalations(policy, result)
+        result.escalations = comparison_escalations(policy, base.assessments, head.assessments)
         result.approvals = owner_approvals(policy, result)
     return result

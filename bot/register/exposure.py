@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from bot.register.load import Register
 from bot.register.policy import Policy
 from bot.register.risk import Risk
-from bot.render.markdown import escape_cell
 
 TOP_RISKS = 3
 """How many of the largest contributors a release's exposure names."""
@@ -105,68 +103,3 @@ def exposure_by_release(register: Register) -> list[ReleaseExposure]:
     if register.policy is None:
         return []
     return exposure_for(register.policy, register.risks)
-
-
-def two_places(value: float) -> str:
-    """Two decimals, halves rounded up: 6.825 shows as 6.83 whatever its binary form."""
-    exact = Decimal(repr(round(value, 9)))
-    return str(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def weeks_text(value: float) -> str:
-    """Weeks with two decimals (whole numbers, such as buffers, without)."""
-    return f"{value:g}" if value == int(value) else two_places(value)
-
-
-def ratio_text(exposure: ReleaseExposure) -> str:
-    ratio = exposure.ratio
-    if ratio is None:
-        return "no buffer" if exposure.expected_slip_weeks else "-"
-    return f"{ratio:.0%}"
-
-
-def top_text(exposure: ReleaseExposure) -> str:
-    return ", ".join(f"{c.id} {two_places(c.weeks)}" for c in exposure.top) or "-"
-
-
-def render_exposure_text(exposures: Sequence[ReleaseExposure]) -> str:
-    """A small plain-text table: one line per release, OVER where the buffer is exceeded."""
-    rows = [("Release", "Buffer", "Expected", "Of buffer", "Top risks (weeks)", "")]
-    rows += [
-        (
-            e.release,
-            weeks_text(e.buffer_weeks),
-            two_places(e.expected_slip_weeks),
-            ratio_text(e),
-            top_text(e),
-            "OVER" if e.over_buffer else "",
-        )
-        for e in exposures
-    ]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["Contingency exposure (expected schedule slip vs buffer, in weeks):"]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
-    return "\n".join(lines)
-
-
-def render_exposure_markdown(exposures: Sequence[ReleaseExposure]) -> str:
-    """A Markdown table of each release's buffer, expected slip and top contributing risks."""
-    lines = [
-        "Expected schedule slip of each release's open risks: probability (midpoint of its "
-        "level's range) × schedule slip (midpoint of its impact level's range), summed and set "
-        "against the release's timeline buffer.",
-        "",
-        "| Release | Buffer (weeks) | Expected slip (weeks) | Of buffer | Top risks (weeks) |",
-        "|---|---|---|---|---|",
-    ]
-    for e in exposures:
-        state = "🟥 over" if e.over_buffer else "🟩 within"
-        top = (
-            ", ".join(f"{c.id} {escape_cell(c.title)} ({two_places(c.weeks)})" for c in e.top)
-            or "-"
-        )
-        lines.append(
-            f"| {escape_cell(e.release)} | {weeks_text(e.buffer_weeks)} | "
-            f"{two_places(e.expected_slip_weeks)} | {state} ({ratio_text(e)}) | {top} |"
-        )
-    return "\n".join(lines)

@@ -7,9 +7,9 @@ express (a rule naming an unknown role, a band pointing at an unknown cadence).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from bot.register.findings import Finding, error
 
@@ -17,6 +17,7 @@ RISK_OWNER = "risk-owner"
 """The escalation word for "whoever owns the risk"."""
 
 BAND_ORDER = ("red", "yellow", "green")
+R = TypeVar("R", bound="Rule")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +81,48 @@ class Release:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One escalation threshold: when it fires is code; its numbers and whom it names are policy."""
+    """One escalation threshold: when it fires is code (:mod:`bot.register.rules`); its numbers
+    and whom it names are policy. The defaults of the numbers live here, and only here."""
 
     key: str
     label: str
     description: str
     notify: tuple[str, ...]
-    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NewRed(Rule):
+    """A risk that becomes Red: immediate escalation."""
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreIncrease(Rule):
+    """A score that rises by ``min_increase`` or more: team lead review."""
+
+    min_increase: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class SameLevel(Rule):
+    """``min_risks`` or more open risks in one of ``bands`` at once: steering committee."""
+
+    min_risks: int = 2
+    bands: tuple[str, ...] = ("red",)
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleImpact(Rule):
+    """Schedule impact above a week (impact ``min_impact`` or more): program sponsor review."""
+
+    min_impact: int = 3
+
+
+RULE_TYPES: Mapping[str, type[Rule]] = {
+    "new_red": NewRed,
+    "score_increase": ScoreIncrease,
+    "same_level": SameLevel,
+    "schedule_impact": ScheduleImpact,
+}
 
 
 @dataclass(frozen=True)
@@ -134,23 +170,47 @@ class Policy:
     def cadence_days(self, name: str) -> int | None:
         return self.cadences.get(name)
 
+    def _rule(self, kind: type[R]) -> R | None:
+        rule = next((r for r in self.rules.values() if type(r) is kind), None)
+        return rule if isinstance(rule, kind) else None
 
-def _rule(key: str, data: Mapping[str, Any], params: Sequence[str]) -> Rule:
-    return Rule(
+    @property
+    def new_red(self) -> NewRed | None:
+        return self._rule(NewRed)
+
+    @property
+    def score_increase(self) -> ScoreIncrease | None:
+        return self._rule(ScoreIncrease)
+
+    @property
+    def same_level(self) -> SameLevel | None:
+        return self._rule(SameLevel)
+
+    @property
+    def schedule_impact(self) -> ScheduleImpact | None:
+        return self._rule(ScheduleImpact)
+
+
+def _rule(key: str, data: Mapping[str, Any]) -> Rule:
+    """A typed rule from its policy entry; numbers the entry leaves out keep their defaults."""
+    kind = RULE_TYPES[key]
+    params: dict[str, Any] = {}
+    if kind is ScoreIncrease and "min_increase" in data:
+        params["min_increase"] = int(data["min_increase"])
+    if kind is SameLevel:
+        if "min_risks" in data:
+            params["min_risks"] = int(data["min_risks"])
+        if "bands" in data:
+            params["bands"] = tuple(str(b) for b in data["bands"])
+    if kind is ScheduleImpact and "min_impact" in data:
+        params["min_impact"] = int(data["min_impact"])
+    return kind(
         key=key,
         label=str(data.get("label", key.replace("_", " "))),
         description=str(data.get("description", "")),
         notify=tuple(data.get("notify", ())),
-        params={p: data[p] for p in params if p in data},
+        **params,
     )
-
-
-RULE_PARAMS: Mapping[str, tuple[str, ...]] = {
-    "new_red": (),
-    "score_increase": ("min_increase",),
-    "same_level": ("min_risks", "bands"),
-    "schedule_impact": ("min_impact",),
-}
 
 
 def policy_from_data(
@@ -265,11 +325,7 @@ def policy_from_data(
             )
         seen.add(r.id)
     escalation = data["escalation"]
-    rules = {
-        key: _rule(key, escalation[key], params)
-        for key, params in RULE_PARAMS.items()
-        if key in escalation
-    }
+    rules = {key: _rule(key, escalation[key]) for key in RULE_TYPES if key in escalation}
     path = tuple(str(p) for p in escalation["path"])
     for where_path, ids in [("$.escalation.path", path)] + [
         (f"$.escalation.{k}.notify", r.notify) for k, r in rules.items()

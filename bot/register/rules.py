@@ -1,7 +1,9 @@
-"""The plan's escalation thresholds, evaluated on the register or on a change to it.
+"""The plan's escalation thresholds, each evaluated here once, on the register or on a change.
 
 Each escalation names its rule, the risks, and whom it notifies: policy roles resolved to their
-GitHub logins, or the risk's own owner(s).
+GitHub logins, or the risk's own owner(s). ``check`` and ``report`` ask what the register
+triggers now (:func:`register_escalations`); ``pr`` and ``sync`` ask what a change triggers,
+from what was known before (:class:`Prior`) to now (:func:`change_escalations`).
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.register.policy import RISK_OWNER, Policy
+from bot.register.policy import RISK_OWNER, Policy, Rule, SameLevel
 from bot.register.risk import LOGIN_RE, Risk
 from bot.register.scoring import Assessment
 
@@ -24,10 +26,6 @@ class Notify:
 
     def as_json(self) -> dict[str, object]:
         return {"role": self.role, "name": self.name, "logins": list(self.logins)}
-
-    def describe(self) -> str:
-        who = ", ".join(f"@{x}" for x in self.logins) if self.logins else "no logins set"
-        return f"{self.name} ({who})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +55,30 @@ class Escalation:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Prior:
+    """What was known of a risk before a change: its score, whether it was an open Red risk, and
+    its impact (None where the one who asks does not know it)."""
+
+    score: int
+    red: bool
+    impact: int | None = None
+    band_label: str = ""
+
+
 def unique(items: Iterable[str]) -> tuple[str, ...]:
     """Items in first-seen order, each once."""
     return tuple(dict.fromkeys(items))
+
+
+def is_open_red(a: Assessment | None) -> bool:
+    """An open risk in the Red band."""
+    return a is not None and a.band.name == "red" and a.risk.is_open
+
+
+def prior_of(a: Assessment) -> Prior:
+    """What an earlier assessment of a risk says, as a :class:`Prior`."""
+    return Prior(a.score, is_open_red(a), a.risk.impact, a.band.label)
 
 
 def owners_of(risk: Risk, policy: Policy) -> list[Notify]:
@@ -88,76 +107,106 @@ def resolve(idents: Sequence[str], risks: Sequence[Risk], policy: Policy) -> tup
     return tuple(out.values())
 
 
-def _make(policy: Policy, key: str, risks: Sequence[Risk], message: str) -> Escalation | None:
-    rule = policy.rules.get(key)
-    if rule is None:
-        return None
+def _escalation(policy: Policy, rule: Rule, risks: Sequence[Risk], message: str) -> Escalation:
     return Escalation(
-        key, rule.label, tuple(r.id for r in risks), resolve(rule.notify, risks, policy), message
+        rule.key,
+        rule.label,
+        tuple(r.id for r in risks),
+        resolve(rule.notify, risks, policy),
+        message,
     )
 
 
-def red_escalation(policy: Policy, a: Assessment, *, new: bool = False) -> Escalation | None:
-    what = "new Red risk" if new else "Red risk"
-    return _make(
-        policy,
-        "new_red",
-        [a.risk],
-        f"{a.risk.id} is a {what} (score {a.score}): immediate escalation",
-    )
+def change_escalations(
+    policy: Policy, prior: Prior | None, now: Assessment, *, state: bool = False
+) -> list[Escalation]:
+    """The per-risk thresholds a risk crosses from ``prior`` (None: it is new) to ``now``.
 
-
-def same_level_escalations(policy: Policy, assessments: Sequence[Assessment]) -> list[Escalation]:
-    """Several open risks at the same level (by default two or more Red) → steering committee."""
-    rule = policy.rules.get("same_level")
-    if rule is None:
-        return []
-    min_risks = int(rule.params.get("min_risks", 2))
+    New Red: an open Red risk that was not one. Score up: a rise of the rule's minimum or more.
+    Schedule impact: an open risk whose impact reaches the rule's minimum. With ``state``, the
+    question is what the risk triggers as it stands (``check``), not what the change does.
+    """
     out: list[Escalation] = []
-    for band_name in rule.params.get("bands", ["red"]):
-        at_level = [a for a in assessments if a.band.name == band_name and a.risk.is_open]
-        if len(at_level) >= min_risks:
-            label = policy.band(band_name).label
-            ids = ", ".join(a.risk.id for a in at_level)
-            esc = _make(
-                policy,
-                "same_level",
-                [a.risk for a in at_level],
-                f"{len(at_level)} {label} risks at once ({ids})",
+    r = now.risk
+    rule_red = policy.new_red
+    if rule_red is not None and is_open_red(now) and not (prior is not None and prior.red):
+        if state:
+            message = f"{r.id} is a Red risk (score {now.score}): immediate escalation"
+        else:
+            band = prior.band_label if prior else ""
+            was = "new" if prior is None else f"was {prior.score}" + (f", {band}" if band else "")
+            message = f"{r.id} is a new Red risk, score {now.score} ({was})"
+        out.append(_escalation(policy, rule_red, [r], message))
+    rule_up = policy.score_increase
+    if (
+        rule_up is not None
+        and prior is not None
+        and now.score - prior.score >= rule_up.min_increase
+    ):
+        message = f"{r.id} score up by {now.score - prior.score} ({prior.score} → {now.score})"
+        out.append(_escalation(policy, rule_up, [r], message))
+    rule_slip = policy.schedule_impact
+    if rule_slip is not None and r.is_open and r.impact >= rule_slip.min_impact:
+        was_above = (
+            prior is not None and prior.impact is not None and prior.impact >= rule_slip.min_impact
+        )
+        if state or not was_above:
+            level = policy.impact_scale[r.impact]
+            when = "above" if state else "newly above"
+            message = (
+                f"{r.id} has schedule impact {when} one week "
+                f"(impact {r.impact} {level.label}: {level.meaning})"
             )
-            if esc is not None:
-                out.append(esc)
+            out.append(_escalation(policy, rule_slip, [r], message))
     return out
 
 
-def schedule_threshold(policy: Policy) -> int | None:
-    rule = policy.rules.get("schedule_impact")
-    return int(rule.params.get("min_impact", 3)) if rule is not None else None
+def same_level_groups(
+    rule: SameLevel, assessments: Sequence[Assessment]
+) -> list[tuple[str, list[Assessment]]]:
+    """The bands holding at least the rule's number of open risks, with those risks."""
+    out: list[tuple[str, list[Assessment]]] = []
+    for band in rule.bands:
+        at_level = [a for a in assessments if a.band.name == band and a.risk.is_open]
+        if len(at_level) >= rule.min_risks:
+            out.append((band, at_level))
+    return out
 
 
-def schedule_escalation(policy: Policy, a: Assessment, *, newly: bool = False) -> Escalation | None:
-    level = policy.impact_scale[a.risk.impact]
-    when = "newly above" if newly else "above"
-    return _make(
-        policy,
-        "schedule_impact",
-        [a.risk],
-        f"{a.risk.id} has schedule impact {when} one week "
-        f"(impact {a.risk.impact} {level.label}: {level.meaning})",
-    )
+def _same_level(
+    policy: Policy, rule: SameLevel, band: str, at_level: Sequence[Assessment]
+) -> Escalation:
+    ids = ", ".join(a.risk.id for a in at_level)
+    message = f"{len(at_level)} {policy.band(band).label} risks at once ({ids})"
+    return _escalation(policy, rule, [a.risk for a in at_level], message)
 
 
 def register_escalations(policy: Policy, assessments: Sequence[Assessment]) -> list[Escalation]:
-    """Escalations the register triggers: each Red risk, several at one level, schedule impact."""
+    """What the register triggers as it stands: each Red risk, several at one level, schedule."""
     out: list[Escalation] = []
     open_ = [a for a in assessments if a.risk.is_open]
-    for a in open_:
-        if a.band.name == "red" and (esc := red_escalation(policy, a)) is not None:
-            out.append(esc)
-    out.extend(same_level_escalations(policy, open_))
-    threshold = schedule_threshold(policy)
-    if threshold is not None:
-        for a in open_:
-            if a.risk.impact >= threshold and (esc := schedule_escalation(policy, a)) is not None:
-                out.append(esc)
+    per_risk = [change_escalations(policy, None, a, state=True) for a in open_]
+    out += [e for found in per_risk for e in found if e.rule == "new_red"]
+    if (rule := policy.same_level) is not None:
+        out += [_same_level(policy, rule, band, at) for band, at in same_level_groups(rule, open_)]
+    out += [e for found in per_risk for e in found if e.rule == "schedule_impact"]
+    return out
+
+
+def comparison_escalations(
+    policy: Policy, base: Sequence[Assessment], head: Sequence[Assessment]
+) -> list[Escalation]:
+    """What a change of the register triggers, base → head, under ``policy``."""
+    base_by = {a.risk.id: a for a in base}
+    per_risk = [
+        change_escalations(policy, prior_of(b) if (b := base_by.get(a.risk.id)) else None, a)
+        for a in head
+    ]
+    out = [e for key in ("new_red", "score_increase") for f in per_risk for e in f if e.rule == key]
+    if (rule := policy.same_level) is not None:
+        for band, at in same_level_groups(rule, head):
+            before = {a.risk.id for a in base if a.band.name == band and a.risk.is_open}
+            if any(a.risk.id not in before for a in at):
+                out.append(_same_level(policy, rule, band, at))
+    out += [e for found in per_risk for e in found if e.rule == "schedule_impact"]
     return out

@@ -8,18 +8,18 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.register.exposure import (
-    exposure_by_release,
-    render_exposure_markdown,
-    render_exposure_text,
-)
+from bot.register.exposure import exposure_by_release
 from bot.register.findings import Finding
 from bot.register.load import Register, read_register
 from bot.register.rules import Escalation, register_escalations
 from bot.register.scoring import Assessment
 from bot.render import actions
-from bot.render.markdown import escape_cell
+from bot.render.exposure import render_exposure_markdown, render_exposure_text
+from bot.render.markdown import bold, code_span, escape_text, table
 from bot.render.matrix import render_markdown, render_text
+from bot.render.text import text_table
+from bot.render.who import who as render_who
+from bot.render.who import who_text
 
 
 @dataclass
@@ -136,37 +136,37 @@ def render_text_report(report: CheckReport) -> str:
             )
             for a in reg.assessments
         ]
-        widths = [max(len(r[i]) for r in rows) for i in range(5)]
-        out += [
-            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
-        ]
+        out += text_table(rows)
         out += ["", render_text(reg.assessments, reg.policy)]
         out += ["", render_exposure_text(exposure_by_release(reg))]
     if report.escalations:
         out += ["", "Escalations:"]
-        for e in report.escalations:
-            who = "; ".join(n.describe() for n in e.notify) or "nobody configured"
-            out.append(f"- {e.label}: {e.message} → {who}")
+        out += [f"- {e.label}: {e.message} → {who_text(e.notify)}" for e in report.escalations]
     out += ["", verdict(report)]
     return "\n".join(out) + "\n"
+
+
+RISKS_HEADER = ("ID", "Title", "Score", "Band", "Owner", "Next review")
 
 
 def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None = None) -> str:
     """The step summary: verdict, risks table, matrix, escalations, and findings not annotated."""
     reg = report.register
-    lines = ["## riskbot check", "", f"**{verdict(report)}**", ""]
+    lines = ["## riskbot check", "", f"**{escape_text(verdict(report))}**", ""]
     if reg.assessments and reg.policy is not None:
-        lines += [
-            "| ID | Title | Score | Band | Owner | Next review |",
-            "|---|---|---|---|---|---|",
-        ]
-        for a in reg.assessments:
-            lines.append(
-                f"| {a.risk.id} | {escape_cell(a.risk.title)} | {a.risk.impact} × "
-                f"{a.risk.probability} = {a.score} | {a.band.label} | "
-                f"{escape_cell(owner_text(a))} | {_review_text(a, reg.today)} |"
+        rows = [
+            (
+                a.risk.id,
+                a.risk.title,
+                f"{a.risk.impact} × {a.risk.probability} = {a.score}",
+                a.band.label,
+                owner_text(a),
+                _review_text(a, reg.today),
             )
+            for a in reg.assessments
+        ]
         lines += [
+            table(RISKS_HEADER, rows),
             "",
             "### Impact × probability",
             "",
@@ -179,9 +179,10 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
         ]
     if report.escalations:
         lines += ["### Escalations", ""]
-        for e in report.escalations:
-            who = "; ".join(escape_cell(n.describe()) for n in e.notify) or "nobody configured"
-            lines.append(f"- **{escape_cell(e.label)}**: {escape_cell(e.message)} → {who}")
+        lines += [
+            f"- {bold(e.label)}: {escape_text(e.message)} → {render_who(e.notify)}"
+            for e in report.escalations
+        ]
         lines.append("")
     if overflow:
         lines += [
@@ -190,7 +191,7 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
             "",
         ]
         lines += [
-            f"- `{escape_cell(f.file)}:{f.line}` {f.severity}: {escape_cell(f.message)}"
+            f"- {code_span(f'{f.file}:{f.line}')} {f.severity}: {escape_text(f.message)}"
             for f in overflow
         ]
         lines.append("")

@@ -8,8 +8,11 @@ embeds machine-readable data are :func:`mention` and :func:`hidden_marker`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 
 __all__ = [
+    "Markdown",
+    "bold",
     "code_span",
     "escape_block",
     "escape_cell",
@@ -17,6 +20,8 @@ __all__ = [
     "hidden_marker",
     "mention",
     "parse_marker",
+    "remove_marker",
+    "table",
 ]
 
 # GitHub links mentions, issue references and URLs in the *rendered* text, so a backslash
@@ -50,8 +55,12 @@ _DIGITS = frozenset("0123456789")
 _LINE_START = frozenset("-+=:")
 
 
-def _escape_line(line: str, backslash: str) -> str:
-    """Escape one line of text; ``backslash`` is what a literal backslash becomes."""
+def _escape_line(line: str, backslash: str, *, line_start: bool = True) -> str:
+    """Escape one line of text; ``backslash`` is what a literal backslash becomes.
+
+    ``line_start=False`` for text that follows other text on its line: block syntax (lists,
+    headings, indented code) only matters at the start of a line.
+    """
 
     def replace(m: re.Match[str]) -> str:
         if m.group("ref") is not None:
@@ -61,6 +70,8 @@ def _escape_line(line: str, backslash: str) -> str:
             return backslash
         return _ENTITIES.get(char, "\\" + char)
 
+    if not line_start:
+        return _INLINE.sub(replace, line)
     body = line.lstrip(" \t")
     # Four columns of indentation start a code block, where every escape would show; HTML
     # collapses the whitespace anyway, so one space loses nothing.
@@ -162,6 +173,15 @@ def hidden_marker(**fields: str) -> str:
     return f"<!-- riskbot:{pairs} -->"
 
 
+def remove_marker(body: str) -> str:
+    """``body`` without its first well-formed riskbot marker (and the newline after it)."""
+    match = _MARKER.search(body)
+    if match is None:
+        return body
+    rest = body[match.end() :]
+    return body[: match.start()] + rest.removeprefix("\n")
+
+
 def parse_marker(body: str) -> dict[str, str] | None:
     """Return the fields of the first well-formed riskbot marker in ``body``, or None."""
     match = _MARKER.search(body)
@@ -173,3 +193,91 @@ def parse_marker(body: str) -> dict[str, str] | None:
         # Keep the first of duplicated keys, as a reader scanning left to right would.
         fields.setdefault(key, value)
     return fields
+
+
+class Markdown(str):
+    """Text that is Markdown already, made by this module's helpers: inserted as it is.
+
+    Everything else that reaches :func:`table` or :func:`join` is a plain ``str`` from data and
+    is escaped there, exactly once.
+    """
+
+
+Cell = str | int | float | Markdown
+
+
+# Text whose end could start a reference or link with what follows it (``#`` + ``12``, ``@`` +
+# ``user``, ``www`` + ``.x``): :func:`join` cannot see what follows, so it breaks the pattern.
+_OPEN_END = re.compile(r"(?:[#@:]|(?i:www)|(?i:gh)-)\Z")
+
+
+def _fragment(text: str, *, first: bool) -> str:
+    flat = _NEWLINES.sub(" ", text)
+    out = _escape_line(flat, "&#92;", line_start=first)
+    return out + _ZWSP if _OPEN_END.search(flat) else out
+
+
+def join(*parts: Cell, sep: str = "") -> Markdown:
+    """Concatenate text and Markdown: each run of plain text is escaped once, Markdown kept.
+
+    ``sep`` is literal Markdown put between the parts (``", "``, ``" → "``).
+    """
+    runs: list[str | Markdown] = []
+    for part in parts:
+        if isinstance(part, Markdown):
+            runs.append(part)
+        elif runs and not sep and not isinstance(runs[-1], Markdown):
+            runs[-1] += str(part)  # adjacent text is one text: escape it as a whole
+        else:
+            runs.append(str(part))
+    return Markdown(
+        sep.join(
+            str(run) if isinstance(run, Markdown) else _fragment(run, first=index == 0)
+            for index, run in enumerate(runs)
+        )
+    )
+
+
+def bold(text: Cell) -> Markdown:
+    """``**text**``, the text escaped unless it is Markdown already."""
+    inner = str(text) if isinstance(text, Markdown) else _fragment(str(text), first=False)
+    return Markdown(f"**{inner}**")
+
+
+def code(text: str) -> Markdown:
+    """A code span showing ``text`` verbatim (pipes are escaped when it lands in a table)."""
+    return Markdown(code_span(text))
+
+
+def _cell_text(value: Cell) -> str:
+    if isinstance(value, Markdown):
+        return str(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return escape_cell(str(value))
+    return str(value)
+
+
+# A pipe that no backslash escapes yet: inside a table every one of them would split the cell,
+# including those in code spans (GFM splits cells before it parses code spans).
+_BARE_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def _table_row(cells: Sequence[Cell]) -> str:
+    out = []
+    for value in cells:
+        text = _cell_text(value)
+        if isinstance(value, Markdown):
+            text = _BARE_PIPE.sub(r"\\|", _NEWLINES.sub(" ", text))
+        out.append(f" {text} " if text else " ")
+    return "|" + "|".join(out) + "|"
+
+
+def table(header: Sequence[Cell], rows: Iterable[Sequence[Cell]]) -> str:
+    """A GFM table: every plain-text cell escaped once, Markdown cells kept (pipes escaped)."""
+    width = len(header)
+    lines = [_table_row(header), "|---" * width + "|"]
+    for row in rows:
+        if len(row) != width:
+            raise ValueError(f"a row of {len(row)} cells in a table of {width} columns")
+        lines.append(_table_row(row))
+    return "\n".join(lines)

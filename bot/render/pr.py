@@ -16,9 +16,18 @@ from bot.register.load import Register, SourceFile, build_register, discover
 from bot.register.rules import Escalation
 from bot.register.scoring import Assessment
 from bot.render import actions as gha
-from bot.render.markdown import code_span, escape_cell, escape_text, mention
+from bot.render.markdown import (
+    Cell,
+    Markdown,
+    bold,
+    code_span,
+    escape_text,
+    join,
+    mention,
+    table,
+)
 from bot.render.matrix import render_markdown
-from bot.render.who import names
+from bot.render.who import who as render_who
 from bot.repo.git import register_at, resolve
 
 PAYLOAD_NAME = "comment.json"
@@ -78,8 +87,41 @@ def build_report(root: Path, base: str, head: str | None, today: dt.date | None 
     return PrReport(compare(base_reg, head_reg), resolve(root, base)[:12], head_ref, changed)
 
 
+CHANGES_HEADER = ("Risk", "What changed", "Score", "Band")
+
+
+def _risk_cell(a: Assessment) -> Markdown:
+    return join(bold(a.risk.id), " ", a.risk.title)
+
+
+def _score(a: Assessment) -> str:
+    return f"{a.risk.impact} × {a.risk.probability} = {a.score}"
+
+
+def change_rows(cmp: Comparison) -> list[tuple[Cell, ...]]:
+    """One row per added, changed and removed risk: what changed, score and band old → new."""
+    rows: list[tuple[Cell, ...]] = [
+        (_risk_cell(a), "added", _score(a), a.band.label) for a in cmp.added
+    ]
+    for c in cmp.changed:
+        parts = [join(f.field, ": ", f.old, " → ", f.new) for f in c.fields]
+        if c.renamed:
+            parts.append(join("renamed ", c.base.risk.file, " → ", c.head.risk.file))
+        score: Cell = str(c.head.score)
+        if c.delta:
+            score = join(str(c.base.score), " → ", bold(str(c.head.score)), f" ({c.delta:+d})")
+        band: Cell = c.head.band.label
+        if c.base.band.name != c.head.band.name:
+            band = join(c.base.band.label, " → ", bold(c.head.band.label))
+        rows.append((_risk_cell(c.head), join(*parts, sep=", ") if parts else "none", score, band))
+    rows += [
+        (_risk_cell(a), "removed", f"was {a.score}", f"was {a.band.label}") for a in cmp.removed
+    ]
+    return rows
+
+
 def _escalation_line(e: Escalation) -> str:
-    who = names(e.notify)
+    who = render_who(e.notify)
     icon = RULE_ICON.get(e.rule, "•")
     return f"- {icon} **{escape_text(e.label)}**: {escape_text(e.message)}. Who: {who}"
 
@@ -123,38 +165,7 @@ def render_markdown_report(report: PrReport) -> str:
             lines += ["", "cc " + " ".join(mention(x) for x in logins)]
         lines.append("")
     if cmp.added or cmp.removed or cmp.changed:
-        lines += ["### Changes", "", "| Risk | What changed | Score | Band |", "|---|---|---|---|"]
-        for a in cmp.added:
-            lines.append(
-                f"| **{a.risk.id}** {escape_cell(a.risk.title)} | added | "
-                f"{a.risk.impact} × {a.risk.probability} = {a.score} | {a.band.label} |"
-            )
-        for c in cmp.changed:
-            what = ", ".join(
-                f"{escape_cell(f.field)}: {escape_cell(f.old)} → {escape_cell(f.new)}"
-                for f in c.fields
-            )
-            if c.renamed:
-                what = (what + ", " if what else "") + (
-                    f"renamed {escape_cell(c.base.risk.file)} → {escape_cell(c.head.risk.file)}"
-                )
-            delta = f" ({c.delta:+d})" if c.delta else ""
-            score = f"{c.base.score} → **{c.head.score}**{delta}" if c.delta else str(c.head.score)
-            band = (
-                f"{c.base.band.label} → **{c.head.band.label}**"
-                if c.base.band.name != c.head.band.name
-                else c.head.band.label
-            )
-            lines.append(
-                f"| **{c.id}** {escape_cell(c.head.risk.title)} | {what or 'none'} | "
-                f"{score} | {band} |"
-            )
-        for a in cmp.removed:
-            lines.append(
-                f"| **{a.risk.id}** {escape_cell(a.risk.title)} | removed | "
-                f"was {a.score} | was {a.band.label} |"
-            )
-        lines.append("")
+        lines += ["### Changes", "", table(CHANGES_HEADER, change_rows(cmp)), ""]
     wrong = [f for f in head.findings if f.code in ("score", "band")]
     if wrong:
         lines += ["### Declared scores that are wrong", ""]

@@ -1,36 +1,43 @@
-"""Who gets mentioned: logins from policy roles and risk owners, each once, never from free text."""
+"""Who must act, in one wording everywhere: ``Role (@a, @b)``, ``Role (no login set)``.
+
+Only :func:`who` with ``ping=True`` makes live mentions, and only of logins the policy or a risk
+file names (each at most once per text); everywhere else logins show as code, pinging nobody.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from bot.register.rules import Notify
-from bot.render.markdown import code_span, escape_text, mention
+from bot.render.markdown import Markdown, code_span, escape_text, mention
+
+NO_LOGIN = "no login set"
+NOBODY = "nobody"
 
 
-def mentions(notify: Iterable[Notify], seen: set[str] | None = None) -> str:
-    """``Role (@a, @b); Other role (no login configured)``, each login mentioned once.
+def who(notify: Iterable[Notify], *, ping: bool = False, seen: set[str] | None = None) -> Markdown:
+    """Markdown naming each role with its logins: mentions when ``ping``, else code spans.
 
-    ``seen`` carries the logins already mentioned elsewhere in the same text (updated here).
+    ``seen`` carries the logins already mentioned elsewhere in the same text (updated here), so
+    nobody is pinged twice by one comment.
     """
     seen = set() if seen is None else seen
     parts: list[str] = []
     for n in notify:
+        name = escape_text(n.name)
+        if not n.logins:
+            parts.append(f"{name} ({NO_LOGIN})")
+            continue
+        if not ping:
+            parts.append(f"{name} ({', '.join(code_span(f'@{x}') for x in n.logins)})")
+            continue
         logins = [x for x in n.logins if x.lower() not in seen]
         seen.update(x.lower() for x in logins)
-        if logins:
-            parts.append(f"{escape_text(n.name)} ({', '.join(mention(x) for x in logins)})")
-        elif not n.logins:
-            parts.append(f"{escape_text(n.name)} (no login configured)")
-        else:
-            parts.append(escape_text(n.name))
-    return "; ".join(parts) if parts else "nobody is configured"
+        parts.append(f"{name} ({', '.join(mention(x) for x in logins)})" if logins else name)
+    return Markdown("; ".join(parts) or NOBODY)
 
 
-def names(notify: Iterable[Notify]) -> str:
-    """``Role (`@a`); Other role (no login configured)``: who, without pinging anyone."""
-    parts = []
-    for n in notify:
-        logins = ", ".join(code_span(f"@{x}") for x in n.logins) or "no login configured"
-        parts.append(f"{escape_text(n.name)} ({logins})")
-    return "; ".join(parts) or "nobody configured"
+def who_text(notify: Iterable[Notify]) -> str:
+    """The same, as plain text for a terminal: ``Role (@a, @b); Other role (no login set)``."""
+    parts = [f"{n.name} ({', '.join(f'@{x}' for x in n.logins) or NO_LOGIN})" for n in notify]
+    return "; ".join(parts) or NOBODY

@@ -6,7 +6,9 @@ import itertools
 import time
 
 from bot.github.api import GitHubApi, Limits
-from bot.reconcile.plan import EnsureComment, EnsureIssue, EnsureLabel, marker, parse_marker
+from bot.reconcile.markers import render as marker
+from bot.reconcile.plan import EnsureComment, EnsureIssue, EnsureLabel
+from bot.render.markdown import parse_marker
 from bot.render.summary import Stats
 from tests.fakegithub.server import FakeGitHub, Fault
 from tests.github.helpers import execute, settings_for
@@ -16,7 +18,7 @@ def issue(ident: str = "red-issue/R-001", body: str = "Body", **kw: object) -> E
     return EnsureIssue(
         ident=ident,
         title=f"Issue {ident}",
-        body=f"{marker(ident)}\n{body}",
+        body=body,
         labels=("risk", "risk:red"),
         **kw,
     )  # type: ignore[arg-type]
@@ -28,7 +30,7 @@ def comment(
     body: str = "Escalation",
     sticky: bool = False,
 ) -> EnsureComment:
-    return EnsureComment(ident, f"{marker(ident)}\n{body}", issue=on, sticky=sticky)
+    return EnsureComment(ident, body, issue=on, sticky=sticky)
 
 
 PLAN = [EnsureLabel("risk", "5319e7", "Managed by riskbot"), issue(), comment()]
@@ -223,14 +225,14 @@ def test_marker_in_a_human_comment_is_not_trusted(github_server: FakeGitHub) -> 
 def test_sticky_comment_is_edited_in_place(github_server: FakeGitHub) -> None:
     pr = github_server.add_pull("Change R-004")
     sticky = EnsureComment(
-        "pr-report/1", f"{marker('pr-report/1')}\nv1", number=pr.number, sticky=True
+        "pr-report/1", "v1", number=pr.number, sticky=True
     )
     execute(github_server, [sticky])
     execute(
         github_server,
         [
             EnsureComment(
-                "pr-report/1", f"{marker('pr-report/1')}\nv2", number=pr.number, sticky=True
+                "pr-report/1", "v2", number=pr.number, sticky=True
             )
         ],
     )

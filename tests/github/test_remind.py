@@ -12,9 +12,10 @@ import pytest
 
 from bot.github.api import Limits
 from bot.github.commands import run_remind, run_sync
-from bot.reconcile.plan import marker_fields
-from bot.reconcile.remind import escalation_step, render_report
+from bot.reconcile.markers import read as marker_fields
 from bot.register.load import read_register
+from bot.register.reviews import escalation_step
+from bot.render.issues import remind_report as render_report
 from tests.factories import copy_register
 from tests.fakegithub.server import FakeGitHub
 from tests.github.helpers import settings_for

@@ -12,8 +12,8 @@ import pytest
 
 from bot.github.api import Limits
 from bot.github.commands import run_sync
-from bot.reconcile.plan import parse_marker
 from bot.register.load import read_register
+from bot.render.markdown import parse_marker
 from bot.render.summary import Stats
 from tests.factories import copy_register, risk_yaml, set_levels, write_risk
 from tests.fakegithub.server import FakeGitHub, Fault

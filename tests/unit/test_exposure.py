@@ -7,15 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.register.exposure import (
-    ReleaseExposure,
-    exposure_by_release,
-    render_exposure_markdown,
-    render_exposure_text,
-    two_places,
-)
+from bot.register.exposure import ReleaseExposure, exposure_by_release
 from bot.register.load import read_register
 from bot.render.check import REPORTER_BY_NAME, render_summary_markdown, run_check
+from bot.render.exposure import render_exposure_markdown, render_exposure_text, two_places
 from tests.factories import REGISTER, copy_policy, copy_register, risk_yaml, write_risk
 
 # The policy's numbers (.github/riskbot.yml), as midpoints:

@@ -1,0 +1,133 @@
+"""riskbot's stored state on GitHub: the idents of everything it writes, formatted and read here.
+
+Every issue and comment the bot owns carries a hidden marker, ``<!-- riskbot:id=IDENT k=v -->``.
+The ident says what the item is (``red-issue/R-001``, ``review/R-004/2026-11-20/1``); the
+other fields record state (the score last escalated, the round, the reminders a digest holds).
+These strings are read back by every later run, so their formats are a contract: they are built
+and parsed in this module only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from bot.render.markdown import hidden_marker, parse_marker, remove_marker
+
+RED_ISSUE = "red-issue"
+NEW_RED = "red"
+SCORE_UP = "score-up"
+LEFT_RED = "left-red"
+REMINDER = "review"
+REVIEWS = "reviews"
+DIGEST = "reviews"
+QUARTERLY = "quarterly"
+PR_REPORT = "pr-report"
+DUPLICATE = "duplicate"
+
+_RED_ISSUE = re.compile(rf"{RED_ISSUE}/(?P<risk>R-[0-9]{{3,}})")
+_REMINDER_KEY = re.compile(
+    r"(?P<risk>R-[0-9]{3,}):(?P<due>[0-9]{4}-[0-9]{2}-[0-9]{2}):(?P<step>[0-9]+)"
+)
+
+
+def red_issue(risk_id: str) -> str:
+    """The issue of a Red risk: ``red-issue/R-001``."""
+    return f"{RED_ISSUE}/{risk_id}"
+
+
+def red_issue_risk(ident: str) -> str | None:
+    """The risk a Red issue's ident names, or None when the ident is not a Red issue's."""
+    match = _RED_ISSUE.fullmatch(ident)
+    return match.group("risk") if match else None
+
+
+def new_red(risk_id: str, round_: int) -> str:
+    """The escalation comment of the ``round_``-th time a risk became Red."""
+    return f"{NEW_RED}/{risk_id}/round-{round_}"
+
+
+def score_up(risk_id: str, old: int, new: int) -> str:
+    """The team-lead comment for a rise from ``old`` to ``new``."""
+    return f"{SCORE_UP}/{risk_id}/{old}-{new}"
+
+
+def left_red(risk_id: str, round_: int) -> str:
+    """The comment saying why a Red issue closes, once per round."""
+    return f"{LEFT_RED}/{risk_id}/round-{round_}"
+
+
+@dataclass(frozen=True, order=True)
+class ReminderKey:
+    """A reminder's identity: the risk, the review's due date, the escalation step."""
+
+    risk: str
+    due: dt.date
+    step: int
+
+    def __str__(self) -> str:
+        """``R-004:2026-11-20:1``, the form markers record."""
+        return f"{self.risk}:{self.due.isoformat()}:{self.step}"
+
+
+def reminder(key: ReminderKey) -> str:
+    """A Red risk's reminder comment: ``review/R-001/2026-11-20/0``."""
+    return f"{REMINDER}/{key.risk}/{key.due.isoformat()}/{key.step}"
+
+
+def reminder_keys(fields: Mapping[str, str]) -> set[ReminderKey]:
+    """The reminders a bot comment's marker records: its ``key``, or a digest's ``items``."""
+    found: set[ReminderKey] = set()
+    texts = [fields.get("key", "")] if fields.get("id", "").startswith(f"{REMINDER}/") else []
+    texts += fields.get("items", "").split("+")
+    for text in filter(None, texts):
+        match = _REMINDER_KEY.fullmatch(text)
+        if match:
+            due = dt.date.fromisoformat(match.group("due"))
+            found.add(ReminderKey(match.group("risk"), due, int(match.group("step"))))
+    return found
+
+
+def digest(day: dt.date, keys: Iterable[ReminderKey]) -> tuple[str, dict[str, str]]:
+    """The ident and fields of a day's digest of Yellow and Green reminders."""
+    items = "+".join(str(k) for k in sorted(keys))
+    digest_id = hashlib.sha256(items.encode()).hexdigest()[:10]
+    return f"{DIGEST}/{day.isoformat()}/{digest_id}", {"items": items}
+
+
+def quarterly(quarter: str) -> str:
+    """The quarter's review issue: ``quarterly/2026-Q4``."""
+    return f"{QUARTERLY}/{quarter}"
+
+
+def pr_report(number: int) -> str:
+    """The one sticky comment on a pull request."""
+    return f"{PR_REPORT}/{number}"
+
+
+def duplicate(number: int) -> str:
+    """The note on an issue closed as a duplicate."""
+    return f"{DUPLICATE}/{number}"
+
+
+def render(ident: str, fields: Mapping[str, str] | None = None) -> str:
+    """The hidden marker: the ident first, then the recorded fields."""
+    return hidden_marker(id=ident, **dict(fields or {}))
+
+
+def read(body: str | None) -> dict[str, str] | None:
+    """The fields of the riskbot marker in a body (``id`` included), or None without one."""
+    if not body:
+        return None
+    fields = parse_marker(body)
+    if fields is None or "id" not in fields:
+        return None
+    return fields
+
+
+def without_marker(body: str) -> str:
+    """A body with its marker line removed: what a desired-state type holds."""
+    return remove_marker(body)

@@ -1,0 +1,18 @@
+"""Plain-text tables for terminals and logs: columns padded to their widest cell."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def text_table(rows: Sequence[Sequence[str]], *, gap: int = 2) -> list[str]:
+    """Rows as lines, each column left-aligned to its widest cell, trailing spaces removed."""
+    if not rows:
+        return []
+    columns = max(len(r) for r in rows)
+    padded = [[*r, *([""] * (columns - len(r)))] for r in rows]
+    widths = [max(len(r[i]) for r in padded) for i in range(columns)]
+    spacer = " " * gap
+    return [
+        spacer.join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in padded
+    ]
