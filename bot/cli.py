@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING
 import click
 
 from bot import __version__
+from bot.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, RiskbotError, UsageError
 
 if TYPE_CHECKING:
     from bot.github.api import Limits
     from bot.github.settings import Settings
     from bot.register.load import Register
-
-EXIT_USAGE = 2
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -26,7 +25,7 @@ def _parse_date(value: str | None) -> dt.date | None:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"'{value}' is not a date of the form YYYY-MM-DD") from None
+        raise UsageError(f"'{value}' is not a date of the form YYYY-MM-DD") from None
 
 
 def _root_option(func: click.decorators.FC) -> click.decorators.FC:
@@ -72,9 +71,10 @@ def check(root: Path, fmt: str, today: str | None) -> None:
     Example:
       riskbot check --root . --format text
     """
-    from bot.render.check import REPORTER_BY_NAME, run_check
+    from bot.render.check import REPORTER_BY_NAME, check_report
+    from bot.repo.worktree import read_register
 
-    report = run_check(root, _parse_date(today))
+    report = check_report(read_register(root, _parse_date(today)))
     sys.stdout.write(REPORTER_BY_NAME[fmt](report, os.environ))
     sys.exit(report.exit_code)
 
@@ -110,23 +110,20 @@ def _github_options(func: click.decorators.FC) -> click.decorators.FC:
 
 
 def _settings() -> Settings:
-    from bot.github.settings import SettingsError, from_env
+    from bot.github.settings import from_env
 
-    try:
-        return from_env(os.environ, require_repository="GITHUB_TOKEN" in os.environ)
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
+    return from_env(os.environ, require_repository="GITHUB_TOKEN" in os.environ)
 
 
 def _register_or_exit(root: Path, today: dt.date | None) -> Register:
-    from bot.register.load import read_register
+    from bot.register.load import Register
+    from bot.repo.worktree import read_register
 
     register = read_register(root, today)
-    if register.policy is None:
+    if not isinstance(register, Register):
         for finding in register.findings:
             click.echo(finding.as_text(), err=True)
-        click.echo("riskbot: the policy has errors; nothing was done", err=True)
-        sys.exit(EXIT_USAGE)
+        raise UsageError("the policy has errors; nothing was done")
     for finding in register.errors:
         click.echo(f"riskbot: skipped: {finding.as_text()}", err=True)
     return register
@@ -135,9 +132,7 @@ def _register_or_exit(root: Path, today: dt.date | None) -> Register:
 def _limits(register: Register, write_interval: float, max_wait: float | None) -> Limits:
     from bot.github.api import Limits
 
-    policy = register.policy
-    assert policy is not None  # _register_or_exit guarantees it
-    wait = policy.max_rate_limit_wait if max_wait is None else max_wait
+    wait = register.policy.max_rate_limit_wait if max_wait is None else max_wait
     return Limits(write_interval=write_interval, max_wait=wait)
 
 
@@ -207,13 +202,8 @@ def pr(
     """
     from bot.github.events import EventError, pull_request_event
     from bot.render import actions as gha
-    from bot.render.pr import (
-        build_report,
-        render_json,
-        render_markdown_report,
-        write_actions_output,
-    )
-    from bot.repo.git import GitError
+    from bot.render.pr import render_json, render_markdown_report, write_actions_output
+    from bot.repo.revisions import build_report
 
     env = os.environ
     event = None
@@ -223,15 +213,12 @@ def pr(
         try:
             event = pull_request_event(env["GITHUB_EVENT_PATH"])
         except EventError as exc:
-            raise click.UsageError(f"GITHUB_EVENT_PATH: {exc}") from None
+            raise UsageError(f"GITHUB_EVENT_PATH: {exc}") from None
         base = base or event.base_sha
         head = head or event.head_sha
     if base is None:
-        raise click.UsageError("--base is required outside a pull_request event")
-    try:
-        report = build_report(root, base, head, _parse_date(today))
-    except GitError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise UsageError("--base is required outside a pull_request event")
+    report = build_report(root, base, head, _parse_date(today))
     body = render_json(report) if fmt == "json" else render_markdown_report(report)
     if event is not None:
         sys.stdout.write(
@@ -264,19 +251,14 @@ def comment(root: Path, payload_path: Path, head_sha: str | None, dry_run: bool)
       riskbot comment --payload riskbot-pr/comment.json
     """
     from bot.github.commands import run_comment
-    from bot.github.events import EventError, read_payload, workflow_run_head_sha
+    from bot.github.events import read_payload, workflow_run_head_sha
 
     settings = _settings()
     register = _register_or_exit(root, None)
     policy = register.policy
-    assert policy is not None
-    try:
-        payload = read_payload(payload_path)
-        if head_sha is None and settings.event_name == "workflow_run" and settings.event_path:
-            head_sha = workflow_run_head_sha(settings.event_path)
-    except EventError as exc:
-        click.echo(f"riskbot: {exc}", err=True)
-        sys.exit(1)
+    payload = read_payload(payload_path)
+    if head_sha is None and settings.event_name == "workflow_run" and settings.event_path:
+        head_sha = workflow_run_head_sha(settings.event_path)
     allowed = [login for role in policy.roles for login in role.logins]
     allowed += [x for a in register.assessments for x in a.risk.owner_logins]
     stats = run_comment(payload, head_sha, allowed, settings, label=policy.label, dry_run=dry_run)
@@ -334,15 +316,15 @@ def review(root: Path, risk_id: str, on: str | None, note: str | None, by: str |
     Example:
       riskbot review R-001 --note "Migration tests green in staging"
     """
-    from bot.documents.review import ReviewError, find_risk_file, record_review
+    from bot.documents.review import find_risk_file, record_review
 
     day = _parse_date(on) or dt.date.today()
     try:
         path = find_risk_file(root, risk_id)
         text = path.read_text(encoding="utf-8")
         path.write_text(record_review(text, day.isoformat(), note, by), encoding="utf-8")
-    except (ReviewError, OSError, UnicodeDecodeError) as exc:
-        raise click.ClickException(str(exc)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RiskbotError(str(exc)) from None
     click.echo(
         f"{path.relative_to(root) if path.is_relative_to(root) else path}: "
         f"last_reviewed {day.isoformat()}"
@@ -374,7 +356,7 @@ def report(root: Path, output: Path | None, check_only: bool) -> None:
 
     register = _register_or_exit(root, None)
     if not register.ok:
-        raise click.ClickException("the register has errors; fix them first (riskbot check)")
+        raise RiskbotError("the register has errors; fix them first (riskbot check)")
     text = render_report(register)
     target = output if output is not None else root / REPORT_FILE
     if str(target) == "-":
@@ -409,7 +391,7 @@ def import_plan_command(plan: Path, out: Path, force: bool) -> None:
     Example:
       riskbot import plan.md --out .
     """
-    from bot.documents.importer import ImportRefused, import_plan, write_import
+    from bot.documents.importer import import_plan, write_import
 
     raw = plan.read_bytes()
     try:
@@ -420,12 +402,8 @@ def import_plan_command(plan: Path, out: Path, force: bool) -> None:
     for finding in result.findings:
         click.echo(finding.as_text(), err=True)
     if not result.ok:
-        click.echo(f"riskbot import: {len(result.errors)} errors; nothing was written", err=True)
-        sys.exit(1)
-    try:
-        written = write_import(result, out, force=force)
-    except ImportRefused as exc:
-        raise click.ClickException(f"{exc}; nothing was written") from None
+        raise RiskbotError(f"import: {len(result.errors)} errors; nothing was written")
+    written = write_import(result, out, force=force)
     click.echo(f"wrote {len(written)} files under {out} ({len(result.warnings)} warnings)")
 
 
@@ -461,7 +439,6 @@ def new(
 
     register = _register_or_exit(root, None)
     policy = register.policy
-    assert policy is not None
     risk = NewRisk(
         title=title or click.prompt("Title"),
         category=category or click.prompt("Category", type=click.Choice(list(policy.categories))),
@@ -480,8 +457,7 @@ def new(
     for finding in created.findings:
         click.echo(finding.as_text(), err=True)
     if not created.ok:
-        click.echo("riskbot new: the new risk does not pass check; nothing was written", err=True)
-        sys.exit(1)
+        raise RiskbotError("new: the new risk does not pass check; nothing was written")
     click.echo(f"wrote {created.path}")
 
 
@@ -507,16 +483,15 @@ def retro(release: str, root: Path, output: Path) -> None:
 
     register = _register_or_exit(root, None)
     policy = register.policy
-    assert policy is not None
     if release not in policy.releases:
-        raise click.UsageError(
+        raise UsageError(
             f"unknown release '{release}'; the policy has: {', '.join(policy.releases)}"
         )
     unregistered, findings = load_unregistered(root, release)
     for finding in findings:
         click.echo(finding.as_text(), err=True)
     if findings:
-        sys.exit(1)
+        sys.exit(EXIT_FINDINGS)
     result = build_retro(register, release, unregistered)
     for finding in result.findings:
         click.echo(finding.as_text(), err=True)
@@ -561,8 +536,6 @@ def init(directory: Path, force: bool, source: str | None, branch: str | None) -
     """
     from bot.documents.init import (
         EXAMPLE_RISK,
-        InitError,
-        InitRefused,
         default_branch,
         default_source,
         init_files,
@@ -572,14 +545,8 @@ def init(directory: Path, force: bool, source: str | None, branch: str | None) -
 
     source = source or default_source()
     branch = branch or default_branch(directory)
-    try:
-        files = init_files(directory, source=source, branch=branch, today=dt.date.today())
-    except InitError as exc:
-        raise click.UsageError(str(exc)) from None
-    try:
-        written = write_files(directory, files, force=force)
-    except InitRefused as exc:
-        raise click.ClickException(f"{exc}; nothing was written") from None
+    files = init_files(directory, source=source, branch=branch, today=dt.date.today())
+    written = write_files(directory, files, force=force)
     for path in written:
         click.echo(f"wrote {path}")
     example = any(f.path == EXAMPLE_RISK for f in files)
@@ -587,12 +554,26 @@ def init(directory: Path, force: bool, source: str | None, branch: str | None) -
 
 
 def main() -> None:
-    """Console entry point: no traceback reaches the user unless RISKBOT_DEBUG is set."""
+    """Console entry point: every failure is mapped to its exit code here, and only here.
+
+    A :class:`RiskbotError` prints its message and exits with its code (1 or 2); click's usage
+    errors exit 2; anything else is a bug: exit 3, without a traceback unless RISKBOT_DEBUG is set.
+    """
     try:
-        cli.main(prog_name="riskbot")
+        code = cli.main(prog_name="riskbot", standalone_mode=False)
+    except RiskbotError as exc:
+        click.echo(f"riskbot: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
+    except (click.Abort, KeyboardInterrupt, EOFError):
+        click.echo("Aborted!", err=True)
+        sys.exit(EXIT_FINDINGS)
     except Exception as exc:  # the last line of defence
         if os.environ.get("RISKBOT_DEBUG"):
             raise
         click.echo(f"riskbot: internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("riskbot: set RISKBOT_DEBUG=1 to see the traceback.", err=True)
-        sys.exit(EXIT_USAGE)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else 0)

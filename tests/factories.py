@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -10,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.register.load import Register
+from bot.repo.worktree import read_register
 
 REPO = Path(__file__).resolve().parent.parent
 REGISTER = REPO / "tests" / "data" / "register"
@@ -131,3 +135,10 @@ def commit(root: Path, message: str) -> str:
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", message)
     return git(root, "rev-parse", "HEAD")
+
+
+def register_of(root: Path, today: dt.date | None = None) -> Register:
+    """The register under ``root``, which the test expects to load (its policy is valid)."""
+    loaded = read_register(root, today)
+    assert isinstance(loaded, Register), [f.as_text() for f in loaded.findings]
+    return loaded

@@ -17,8 +17,10 @@ from typing import Any
 import yaml
 
 from bot.register.findings import Finding
-from bot.register.load import POLICY_PATH, RISKS_DIR, SourceFile, build_register, discover
+from bot.register.load import POLICY_PATH, RISKS_DIR, Register, SourceFile, build_register
 from bot.register.policy import ImpactLevel, ProbabilityLevel
+from bot.register.scoring import score_of
+from bot.repo.worktree import discover
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/risk.schema.json"
 
@@ -137,8 +139,9 @@ def create_risk(root: Path, risk: NewRisk, *, write: bool = True) -> Created:
     policy_source, sources = discover(root)
     ident = next_risk_id([s.name for s in sources])
     name = risk_file_name(ident, risk.title)
-    score = risk.impact * risk.probability
-    policy = build_register(policy_source, []).policy
+    score = score_of(risk.impact, risk.probability)
+    loaded = build_register(policy_source, [])
+    policy = loaded.policy if isinstance(loaded, Register) else None
     band = policy.band_for(score) if policy is not None else None
     text = render_risk_file(new_risk_data(risk, ident, score, band.name if band else None))
     words = f"{risk.impact} × {risk.probability} = {score}"

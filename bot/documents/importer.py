@@ -18,9 +18,11 @@ from bot.documents import planpolicy
 from bot.documents.authoring import render_risk_file, risk_file_name, risk_id
 from bot.documents.planparse import MatrixRow, PlanDocument, PlanRisk, read_plan
 from bot.documents.planpolicy import CADENCE_DAYS, DEFAULT_BOT, PlanJudge, cadence_name
+from bot.errors import RiskbotError
 from bot.register.findings import Finding, FindingsHolder, error, sort_key
 from bot.register.load import POLICY_PATH, SourceFile, build_register
 from bot.register.risk import MITIGATION_KINDS
+from bot.register.scoring import score_of
 
 # Category of a risk, which the plan does not state: the first rule with a keyword in the
 # risk's title or impact wins, else DEFAULT_CATEGORY. Keywords follow the plan's own category
@@ -62,7 +64,7 @@ class ImportResult(FindingsHolder):
     findings: list[Finding] = field(default_factory=list)
 
 
-class ImportRefused(Exception):
+class ImportRefused(RiskbotError):
     """The import would overwrite files (without force) or could not write them."""
 
 
@@ -106,11 +108,11 @@ class _Importer(PlanJudge):
                     risk.score.line, f"Risk #{risk.number}: {what} {level} is not a level of 1 to 5"
                 )
                 return None
-        if score != impact * probability:
+        if score != score_of(impact, probability):
             self.warn(
                 risk.score.line,
                 f"Risk #{risk.number}: score {score} is not "
-                f"{impact} × {probability} = {impact * probability}",
+                f"{impact} × {probability} = {score_of(impact, probability)}",
             )
         return impact, probability, score, m.group(4)
 
@@ -214,7 +216,7 @@ def _risk_data(imp: _Importer, risk: PlanRisk, ctx: _Context) -> dict[str, Any] 
         return None
     i, p, declared, band_word = scored
     imp.check_narratives(risk, i, p)
-    band = next(b for b in ctx.bands if i * p >= b["min_score"] or b is ctx.bands[-1])
+    band = next(b for b in ctx.bands if score_of(i, p) >= b["min_score"] or b is ctx.bands[-1])
     impact = risk.impact.value if risk.impact else ""
     data: dict[str, Any] = {
         "id": risk_id(risk.number),
@@ -239,7 +241,7 @@ def _risk_data(imp: _Importer, risk: PlanRisk, ctx: _Context) -> dict[str, Any] 
             imp.warn(
                 score_line,
                 f"Risk #{risk.number}: band {band_word} is wrong for score "
-                f"{i} × {p} = {i * p} ({band['label']})",
+                f"{i} × {p} = {score_of(i, p)} ({band['label']})",
             )
     elif band_word:
         imp.warn(score_line, f"Risk #{risk.number}: '{band_word}' is not a band; band left out")
@@ -365,7 +367,7 @@ def _matrix_row(
         imp.warn(
             line,
             f"Risk #{risk.number}: the response matrix {what}, but its score "
-            f"{data['impact']['level'] * data['probability']['level']} is {band['label']}",
+            f"{score_of(data['impact']['level'], data['probability']['level'])} is {band['label']}",
         )
     review = cells.get("review date") or cells.get("review") or ""
     cadence = cadence_name(review) if review else ""

@@ -19,6 +19,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from bot import __version__
+from bot.errors import RiskbotError, UsageError
 from bot.register.schemas import schema_dir
 
 POLICY_FILE = ".github/riskbot.yml"
@@ -90,11 +91,11 @@ Next steps:
 """
 
 
-class InitError(Exception):
+class InitError(UsageError):
     """A value given to init cannot be used (a source that is not pinned, a bad branch)."""
 
 
-class InitRefused(Exception):
+class InitRefused(RiskbotError):
     """Init would overwrite existing files without --force, or could not write them."""
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.register.exposure import exposure_by_release
-from bot.register.load import Register
+from bot.register.load import Loaded, Register
 from bot.register.policy import RISK_OWNER, Band, Policy
 from bot.register.risk import MITIGATION_KINDS
 from bot.register.rules import register_escalations
@@ -226,11 +226,11 @@ def _monitoring(register: Register, policy: Policy) -> list[str]:
     return [*lines, ""]
 
 
-def render_report(register: Register) -> str:
+def render_report(register: Loaded) -> str:
     """The register as a Markdown document; same register, same bytes."""
-    policy = register.policy
-    if policy is None:
+    if not isinstance(register, Register):
         raise ValueError("the policy did not load; there is nothing to report")
+    policy = register.policy
     assessments = register.assessments
     open_ = [a for a in assessments if a.risk.is_open]
     counts = ", ".join(

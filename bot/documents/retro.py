@@ -148,7 +148,7 @@ def build_retro(
 ) -> Retro:
     """Set each outcome recorded for ``release`` against the risk's predicted probability."""
     policy = register.policy
-    if policy is None or release not in policy.releases:
+    if release not in policy.releases:
         raise KeyError(release)
     retro = Retro(release, policy.releases[release].buffer_weeks, unregistered=list(unregistered))
     for risk in sorted(register.risks, key=lambda r: r.id):

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.errors import RiskbotError
 from bot.register.yamlfile import load_yaml
 
 
-class ReviewError(Exception):
+class ReviewError(RiskbotError):
     """The file cannot be edited safely (not valid YAML, unexpected shape)."""
 
 

@@ -49,8 +49,6 @@ def _run_with_policy(
 ) -> Stats:
     """Run a plan with the policy's label, write budget and rate-limit bound as defaults."""
     policy = register.policy
-    if policy is None:
-        raise ValueError(f"{command} needs a register with a valid policy")
     return run_plan(
         command,
         settings,

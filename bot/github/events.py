@@ -10,6 +10,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from bot.errors import RiskbotError
 from bot.reconcile.comment import Payload
 from bot.render.pr import PAYLOAD_VERSION
 
@@ -17,7 +18,7 @@ MAX_EVENT_BYTES = 25 * 1024 * 1024
 SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
-class EventError(Exception):
+class EventError(RiskbotError):
     """The event payload is missing, too large, or not the shape expected."""
 
 

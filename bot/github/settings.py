@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+from bot.errors import UsageError
+
 DEFAULT_API_URL = "https://api.github.com"
 REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 SHA_RE = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
-class SettingsError(Exception):
+class SettingsError(UsageError):
     """A missing or malformed setting: one line for the user, exit 2."""
 
 

@@ -46,8 +46,25 @@ class EnsureLabel:
         return f"label '{self.name}'"
 
 
+class _Marked:
+    """A bot-owned item: its text is its marker (from ident and fields), then its body."""
+
+    ident: str
+    body: str
+    fields: Mapping[str, str]
+
+    @property
+    def marker(self) -> str:
+        return markers.render(self.ident, self.fields)
+
+    @property
+    def text(self) -> str:
+        """The body as posted: marker first, within GitHub's size limit."""
+        return with_marker(self.marker, self.body)
+
+
 @dataclass(frozen=True)
-class EnsureIssue:
+class EnsureIssue(_Marked):
     """An issue the bot owns, identified by its ident, in the given state with the given content.
 
     ``body`` is the text without the marker; ``fields`` is the state the marker records.
@@ -65,21 +82,12 @@ class EnsureIssue:
     create: bool = True
     edit: bool = True
 
-    @property
-    def marker(self) -> str:
-        return markers.render(self.ident, self.fields)
-
-    @property
-    def text(self) -> str:
-        """The body as posted: marker first, within GitHub's size limit."""
-        return with_marker(self.marker, self.body)
-
     def describe(self) -> str:
         return f"issue {self.ident} ({self.state})"
 
 
 @dataclass(frozen=True)
-class EnsureComment:
+class EnsureComment(_Marked):
     """A comment the bot owns on an issue (by the issue's ident) or a PR (by number).
 
     ``sticky`` comments are edited to match; other comments are posted once and never edited.
@@ -92,14 +100,6 @@ class EnsureComment:
     number: int | None = None
     sticky: bool = False
     create: bool = True
-
-    @property
-    def marker(self) -> str:
-        return markers.render(self.ident, self.fields)
-
-    @property
-    def text(self) -> str:
-        return with_marker(self.marker, self.body)
 
     def describe(self) -> str:
         where = self.issue if self.issue is not None else f"#{self.number}"

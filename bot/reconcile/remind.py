@@ -109,7 +109,6 @@ def quarterly_issue(
 ) -> EnsureIssue:
     """The quarter's review issue: all risks by band with owners, exposure, new risks."""
     policy = register.policy
-    assert policy is not None
     quarter = quarter_of(today)
     return EnsureIssue(
         ident=markers.quarterly(quarter),
@@ -129,8 +128,6 @@ def plan_remind(
     """The reminders and the quarterly issue that are due and not yet posted."""
     policy = register.policy
     report = RemindReport(today)
-    if policy is None:
-        return Plan(skipped="the policy did not load"), report
     due, report.not_due = reminders_due(register, today)
     report.due = due
     actions: list[Action] = []

@@ -73,8 +73,6 @@ def _owner_logins(a: Assessment, policy: Policy) -> list[str]:
 def sync_needs(register: Register) -> Needs:
     """What sync must know before planning: who can be assigned, where the Red risks' files are."""
     policy = register.policy
-    if policy is None:
-        return Needs()
     red = _red(register)
     return Needs(
         logins=frozenset(x for a in red for x in _owner_logins(a, policy)),
@@ -182,8 +180,6 @@ def plan_leaving(
 def plan_sync(register: Register, snapshot: Snapshot) -> Plan:
     """Every action that makes the bot's Red issues match the register."""
     policy = register.policy
-    if policy is None:
-        return Plan(skipped="the policy did not load")
     actions: list[Action] = []
     red = _red(register)
     used = {policy.label, RED_LABEL} | {category_label(a.risk.category) for a in red}

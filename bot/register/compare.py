@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.register.load import Register
+from bot.register.load import Loaded, Register
 from bot.register.policy import Policy
 from bot.register.risk import Risk
 from bot.register.rules import Escalation, comparison_escalations, is_open_red, owners_of
@@ -63,8 +63,8 @@ class Approval:
 
 @dataclass
 class Comparison:
-    base: Register
-    head: Register
+    base: Loaded
+    head: Loaded
     added: list[Assessment] = field(default_factory=list)
     removed: list[Assessment] = field(default_factory=list)
     changed: list[RiskChange] = field(default_factory=list)
@@ -152,7 +152,7 @@ def owner_approvals(policy: Policy, comparison: Comparison) -> list[Approval]:
     return out
 
 
-def compare(base: Register, head: Register, policy: Policy | None = None) -> Comparison:
+def compare(base: Loaded, head: Loaded, policy: Policy | None = None) -> Comparison:
     """What changed from base to head, and what the change triggers under the head's policy."""
     result = Comparison(base, head)
     base_by = {a.risk.id: a for a in base.assessments}
@@ -166,8 +166,37 @@ def compare(base: Register, head: Register, policy: Policy | None = None) -> Com
         fields = field_changes(before.risk, a.risk)
         if fields or before.risk.file != a.risk.file:
             result.changed.append(RiskChange(before, a, fields))
-    policy = policy or head.policy
+    policy = policy or (head.policy if isinstance(head, Register) else None)
     if policy is not None:
         result.escalations = comparison_escalations(policy, base.assessments, head.assessments)
         result.approvals = owner_approvals(policy, result)
     return result
+
+
+@dataclass
+class PrReport:
+    """A comparison of two revisions as a pull request sees it: refs and the files it changes.
+
+    Everything the PR comment, the JSON and the annotations are made from.
+    """
+
+    comparison: Comparison
+    base_ref: str
+    head_ref: str
+    changed_files: frozenset[str]
+
+    @property
+    def head(self) -> Loaded:
+        return self.comparison.head
+
+    @property
+    def ok(self) -> bool:
+        return self.head.ok
+
+    @property
+    def touches_risks(self) -> bool:
+        return bool(self.changed_files)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1

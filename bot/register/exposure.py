@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.register.load import Register
+from bot.register.load import Loaded, Register
 from bot.register.policy import Policy
 from bot.register.risk import Risk
 
@@ -98,8 +98,8 @@ def exposure_for(policy: Policy, risks: Sequence[Risk]) -> list[ReleaseExposure]
     return out
 
 
-def exposure_by_release(register: Register) -> list[ReleaseExposure]:
+def exposure_by_release(register: Loaded) -> list[ReleaseExposure]:
     """Exposure per release of a checked register (empty when the policy did not load)."""
-    if register.policy is None:
+    if not isinstance(register, Register):
         return []
     return exposure_for(register.policy, register.risks)

@@ -10,13 +10,13 @@ import datetime as dt
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from bot.register.findings import Finding, FindingsHolder, error, sort_key, warning
 from bot.register.policy import Policy, policy_from_data
 from bot.register.risk import LOGIN_RE, Risk, risk_from_data
 from bot.register.schemas import POLICY_SCHEMA, RISK_SCHEMA, validate
-from bot.register.scoring import Assessment, assess
+from bot.register.scoring import Assessment, assess, score_of
 from bot.register.yamlfile import line_for, load_yaml, top_level_lines
 
 POLICY_PATH = ".github/riskbot.yml"
@@ -36,7 +36,7 @@ class SourceFile:
 class Register(FindingsHolder):
     """The checked register: the policy, the valid risks with their assessments, the findings."""
 
-    policy: Policy | None
+    policy: Policy
     assessments: list[Assessment] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
@@ -51,6 +51,31 @@ class Register(FindingsHolder):
             if a.risk.id == risk_id:
                 return a
         return None
+
+
+@dataclass
+class Unloaded(FindingsHolder):
+    """A register whose policy did not load: nothing could be scored; the findings say why.
+
+    Every risk file was still checked against the schema, so its findings are here too.
+    """
+
+    findings: list[Finding] = field(default_factory=list)
+    files_checked: int = 0
+    today: dt.date = field(default_factory=dt.date.today)
+
+    @property
+    def policy(self) -> None:
+        """There is none: it did not load (a :class:`Register` always has one)."""
+        return None
+
+    @property
+    def assessments(self) -> list[Assessment]:
+        return []
+
+
+Loaded = Register | Unloaded
+"""What loading gives: a register, or the findings that stopped its policy."""
 
 
 def load_policy(source: SourceFile | None) -> tuple[Policy | None, list[Finding]]:
@@ -119,7 +144,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 code="owner",
             )
         )
-    score = risk.score
+    score = score_of(risk.impact, risk.probability)
     band = policy.band_for(score)
     if risk.declared_score is not None and risk.declared_score != score:
         found.append(
@@ -169,32 +194,28 @@ def build_register(
     policy_source: SourceFile | None,
     risk_sources: Sequence[SourceFile],
     today: dt.date | None = None,
-) -> Register:
+) -> Loaded:
     """Check the policy and every risk file; score and assess the valid risks."""
     today = today or dt.date.today()
-    policy, findings = load_policy(policy_source)
-    register = Register(
-        policy=policy,
-        findings=list(findings),
-        today=today,
-        files_checked=len(risk_sources) + (1 if policy_source else 0),
-    )
+    policy, found = load_policy(policy_source)
+    findings = list(found)
+    assessments: list[Assessment] = []
     first_file: dict[str, str] = {}
     for source in sorted(risk_sources, key=lambda s: s.name):
         loaded = load_yaml(source.name, source.raw)
         if not loaded.ok:
-            register.findings.extend(loaded.findings)
+            findings.extend(loaded.findings)
             continue
         schema_findings = validate(source.name, loaded.data, loaded.node, RISK_SCHEMA)
         if schema_findings:
-            register.findings.extend(schema_findings)
+            findings.extend(schema_findings)
             continue
         lines = top_level_lines(loaded.node)
         if "review" in loaded.data:
             lines["review.cadence"] = line_for(loaded.node, "$.review.cadence")
         risk = risk_from_data(source.name, loaded.data, lines)
         if not _id_matches_name(risk.id, source.name):
-            register.findings.append(
+            findings.append(
                 error(
                     source.name,
                     risk.line("id"),
@@ -205,7 +226,7 @@ def build_register(
                 )
             )
         if risk.id in first_file:
-            register.findings.append(
+            findings.append(
                 error(
                     source.name,
                     risk.line("id"),
@@ -218,27 +239,11 @@ def build_register(
         first_file[risk.id] = source.name
         if policy is None:
             continue
-        register.findings.extend(check_against_policy(risk, policy))
-        register.assessments.append(assess(risk, policy, today))
-    register.assessments.sort(key=lambda a: (-a.score, a.risk.id))
-    register.findings.sort(key=sort_key)
-    return register
-
-
-def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
-    """Read the policy and the risk files of a working tree."""
-    policy_path = root / POLICY_PATH
-    policy = SourceFile(POLICY_PATH, policy_path.read_bytes()) if policy_path.is_file() else None
-    risks_dir = root / RISKS_DIR
-    sources: list[SourceFile] = []
-    if risks_dir.is_dir():
-        for path in sorted(risks_dir.rglob("*")):
-            if path.suffix in RISK_SUFFIXES and path.is_file():
-                sources.append(SourceFile(path.relative_to(root).as_posix(), path.read_bytes()))
-    return policy, sources
-
-
-def read_register(root: Path, today: dt.date | None = None) -> Register:
-    """Check the register of a working tree."""
-    policy, sources = discover(root)
-    return build_register(policy, sources, today)
+        findings.extend(check_against_policy(risk, policy))
+        assessments.append(assess(risk, policy, today))
+    findings.sort(key=sort_key)
+    checked = len(risk_sources) + (1 if policy_source else 0)
+    if policy is None:
+        return Unloaded(findings, checked, today)
+    assessments.sort(key=lambda a: (-a.score, a.risk.id))
+    return Register(policy, assessments, findings, checked, today)

@@ -58,8 +58,6 @@ def escalation_step(overdue_days: int, cadence_days: int, path_length: int) -> i
 def reminders_due(register: Register, today: dt.date) -> tuple[list[Reminder], list[Assessment]]:
     """Every open risk whose review is due today or earlier, with its escalation step."""
     policy = register.policy
-    if policy is None:
-        return [], []
     due: list[Reminder] = []
     later: list[Assessment] = []
     path = policy.escalation_path or (RISK_OWNER,)

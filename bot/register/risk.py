@@ -42,11 +42,6 @@ class Risk:
     data: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
-    def score(self) -> int:
-        """Impact × probability: the only score the bot believes."""
-        return self.impact * self.probability
-
-    @property
     def is_open(self) -> bool:
         return self.state != "closed"
 

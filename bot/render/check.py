@@ -6,11 +6,10 @@ import datetime as dt
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from bot.register.exposure import exposure_by_release
 from bot.register.findings import Finding
-from bot.register.load import Register, read_register
+from bot.register.load import Loaded, Register
 from bot.register.rules import Escalation, register_escalations
 from bot.register.scoring import Assessment
 from bot.render import actions
@@ -24,7 +23,9 @@ from bot.render.who import who_text
 
 @dataclass
 class CheckReport:
-    register: Register
+    """A checked register and the escalations it triggers as it stands."""
+
+    register: Loaded
     escalations: list[Escalation]
 
     @property
@@ -36,12 +37,11 @@ class CheckReport:
         return 0 if self.ok else 1
 
 
-def run_check(root: Path, today: dt.date | None = None) -> CheckReport:
-    """Check the register under ``root``."""
-    register = read_register(root, today)
+def check_report(register: Loaded) -> CheckReport:
+    """What ``riskbot check`` reports of a loaded register."""
     escalations = (
         register_escalations(register.policy, register.assessments)
-        if register.policy is not None
+        if isinstance(register, Register)
         else []
     )
     return CheckReport(register, escalations)
@@ -122,7 +122,7 @@ def render_text_report(report: CheckReport) -> str:
     """Findings, risks by score, the matrix, escalations and a verdict."""
     reg = report.register
     out: list[str] = [f.as_text() for f in reg.findings]
-    if reg.assessments and reg.policy is not None:
+    if isinstance(reg, Register) and reg.assessments:
         if out:
             out.append("")
         rows = [("ID", "Score", "Band", "Owner", "Next review")]
@@ -153,7 +153,7 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
     """The step summary: verdict, risks table, matrix, escalations, and findings not annotated."""
     reg = report.register
     lines = ["## riskbot check", "", f"**{escape_text(verdict(report))}**", ""]
-    if reg.assessments and reg.policy is not None:
+    if isinstance(reg, Register) and reg.assessments:
         rows = [
             (
                 a.risk.id,

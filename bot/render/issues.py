@@ -250,7 +250,6 @@ def quarterly_title(quarter: str) -> str:
 def quarterly_body(register: Register, quarter: str, exposure_markdown: str | None) -> str:
     """The quarter's review issue: all risks by band with owners, exposure, new risks."""
     policy = register.policy
-    assert policy is not None
     lines = [
         f"## Quarterly risk review — {quarter}",
         "",

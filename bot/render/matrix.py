@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 from bot.register.policy import Policy
-from bot.register.scoring import Assessment
+from bot.register.scoring import Assessment, score_of
 from bot.render.markdown import escape_cell
 
 LEVELS = (1, 2, 3, 4, 5)
@@ -62,9 +62,10 @@ def render_markdown(
     for i in reversed(LEVELS):
         parts = []
         for p in LEVELS:
-            band = policy.band_for(i * p).name
+            score = score_of(i, p)
+            band = policy.band_for(score).name
             ids = [f"**{x}**" if x in moved else x for x in grid[(i, p)]]
-            parts.append(f"{BAND_MARK[band]} {i * p}" + (" " + ", ".join(ids) if ids else ""))
+            parts.append(f"{BAND_MARK[band]} {score}" + (" " + ", ".join(ids) if ids else ""))
         rows.append(
             f"| **{i} {escape_cell(policy.impact_scale[i].label)}** | " + " | ".join(parts) + " |"
         )

@@ -5,14 +5,12 @@ Rendering is pure; reading the two revisions goes through git without a checkout
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
 from pathlib import Path
 
-from bot.register.compare import Comparison, compare
-from bot.register.load import Register, SourceFile, build_register, discover
+from bot.register.compare import Comparison, PrReport
+from bot.register.load import Register
 from bot.register.rules import Escalation
 from bot.register.scoring import Assessment
 from bot.render import actions as gha
@@ -28,7 +26,6 @@ from bot.render.markdown import (
 )
 from bot.render.matrix import render_markdown
 from bot.render.who import who as render_who
-from bot.repo.git import register_at, resolve
 
 PAYLOAD_NAME = "comment.json"
 PAYLOAD_VERSION = 1
@@ -36,55 +33,6 @@ RULE_ICON = {"new_red": "🚨", "score_increase": "📈", "same_level": "🏛️
 NO_LONGER = (
     "## riskbot\n\nThis pull request no longer changes the risk register: nothing to report."
 )
-
-
-@dataclass
-class PrReport:
-    """Everything the PR comment, the JSON and the annotations are made from."""
-
-    comparison: Comparison
-    base_ref: str
-    head_ref: str
-    changed_files: frozenset[str]
-
-    @property
-    def head(self) -> Register:
-        return self.comparison.head
-
-    @property
-    def ok(self) -> bool:
-        return self.head.ok
-
-    @property
-    def touches_risks(self) -> bool:
-        return bool(self.changed_files)
-
-    @property
-    def exit_code(self) -> int:
-        return 0 if self.ok else 1
-
-
-def _files(policy: SourceFile | None, risks: Sequence[SourceFile]) -> dict[str, bytes]:
-    out = {s.name: s.raw for s in risks}
-    if policy is not None:
-        out[policy.name] = policy.raw
-    return out
-
-
-def build_report(root: Path, base: str, head: str | None, today: dt.date | None = None) -> PrReport:
-    """Compare the register at ``base`` with ``head`` (a revision, or the working tree)."""
-    base_policy, base_risks = register_at(root, base)
-    if head is None:
-        head_policy, head_risks = discover(root)
-        head_ref = "working tree"
-    else:
-        head_policy, head_risks = register_at(root, head)
-        head_ref = resolve(root, head)[:12]
-    before, after = _files(base_policy, base_risks), _files(head_policy, head_risks)
-    changed = frozenset(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
-    base_reg = build_register(base_policy, base_risks, today)
-    head_reg = build_register(head_policy, head_risks, today)
-    return PrReport(compare(base_reg, head_reg), resolve(root, base)[:12], head_ref, changed)
 
 
 CHANGES_HEADER = ("Risk", "What changed", "Score", "Band")
@@ -186,7 +134,7 @@ def render_markdown_report(report: PrReport) -> str:
         if len(other) > 100:
             lines.append(f"- … and {len(other) - 100} more (see the check's step summary)")
         lines.append("")
-    if head.policy is not None and head.assessments:
+    if isinstance(head, Register) and head.assessments:
         lines += [
             "### Impact × probability (head)",
             "",

@@ -6,10 +6,11 @@ import subprocess
 from functools import cache
 from pathlib import Path
 
+from bot.errors import UsageError
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile
 
 
-class GitError(Exception):
+class GitError(UsageError):
     """git could not answer (not a repository, unknown revision)."""
 
 

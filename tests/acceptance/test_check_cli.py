@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,25 +10,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from tests.cli import run_riskbot as run
 from tests.factories import REGISTER, REPO, copy_register, line_of, risk_yaml, write_risk
 
-RISKBOT = shutil.which("riskbot", path=str(Path(sys.executable).parent)) or "riskbot"
 CONTRACT = json.loads((REPO / "tests" / "contract" / "check-output.schema.json").read_text())
-
-
-def run(
-    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    return subprocess.run(
-        [RISKBOT, *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**base, **(env or {})},
-        timeout=60,
-        check=False,
-    )
 
 
 def test_plan_register_text() -> None:

@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import run_riskbot as run
 from tests.factories import PLAN, REGISTER, copy_register, line_of, outcome, plan_text, risk_yaml
-
-RISKBOT = shutil.which("riskbot", path=str(Path(sys.executable).parent)) or "riskbot"
-
-
-def run(
-    *args: str, cwd: Path | None = None, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    return subprocess.run(
-        [RISKBOT, *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        input=stdin,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_report_check_fresh_then_stale(tmp_path: Path) -> None:

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-RISKBOT = shutil.which("riskbot", path=str(Path(sys.executable).parent)) or "riskbot"
+from tests.cli import run_riskbot
+
 # The commands DESIGN.md promises, and init: the walk must find at least these.
 PROMISED = {
     "check",
@@ -29,16 +26,7 @@ PROMISED = {
 
 
 def help_of(*path: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    return subprocess.run(
-        [RISKBOT, *path, "--help"],
-        capture_output=True,
-        text=True,
-        env={**env, "COLUMNS": "100"},
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-        check=False,
-    )
+    return run_riskbot(*path, "--help", env={"COLUMNS": "100"})
 
 
 def subcommands(help_text: str) -> list[str]:

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -17,10 +14,10 @@ import yaml
 
 from bot import __version__
 from bot.documents import init as setup
+from tests.cli import run_riskbot as run
 from tests.factories import REPO, RISKS, git
 from tests.test_workflows import run_actionlint, zizmor
 
-RISKBOT = shutil.which("riskbot", path=str(Path(sys.executable).parent)) or "riskbot"
 PINNED = f"riskbot=={__version__}"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 WRITTEN = [
@@ -29,20 +26,6 @@ WRITTEN = [
     "risks/R-001-example.yaml",
     *(f".github/workflows/{name}" for name in setup.WORKFLOWS),
 ]
-
-
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    return subprocess.run(
-        [RISKBOT, *args],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def files_under(root: Path) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.render.markdown import parse_marker
-from tests.acceptance.test_check_cli import RISKBOT
+from tests.cli import RISKBOT
 from tests.factories import REPO, commit, copy_register, git, risk_yaml, set_levels, write_risk
 from tests.fakegithub.server import FakeGitHub
 

@@ -6,7 +6,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from tests.acceptance.test_check_cli import RISKBOT
+from tests.cli import RISKBOT
 from tests.factories import copy_register
 from tests.fakegithub.server import FakeGitHub
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.acceptance.test_check_cli import RISKBOT
+from tests.cli import RISKBOT
 from tests.factories import REGISTER, copy_register
 from tests.fakegithub.server import FakeGitHub
 

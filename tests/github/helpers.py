@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from bot.github.api import GitHubApi, Limits
 from bot.github.executor import Executor
@@ -12,11 +13,11 @@ from bot.render.summary import Stats
 from tests.fakegithub.server import FakeGitHub
 
 
-def settings_for(server: FakeGitHub, **extra: object) -> Settings:
+def settings_for(server: FakeGitHub, **extra: Any) -> Settings:
     """Settings pointing at the fake server, as the Actions variables would."""
     return Settings(
         token=Secret(server.token or ""), repository=server.repo, api_url=server.url, **extra
-    )  # type: ignore[arg-type]
+    )
 
 
 def execute(

@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import itertools
 import time
+from typing import Any
 
 from bot.github.api import GitHubApi, Limits
 from bot.reconcile.markers import render as marker
-from bot.reconcile.plan import EnsureComment, EnsureIssue, EnsureLabel
+from bot.reconcile.plan import Action, EnsureComment, EnsureIssue, EnsureLabel
 from bot.render.markdown import parse_marker
 from bot.render.summary import Stats
 from tests.fakegithub.server import FakeGitHub, Fault
 from tests.github.helpers import execute, settings_for
 
 
-def issue(ident: str = "red-issue/R-001", body: str = "Body", **kw: object) -> EnsureIssue:
+def issue(ident: str = "red-issue/R-001", body: str = "Body", **kw: Any) -> EnsureIssue:
     return EnsureIssue(
         ident=ident,
         title=f"Issue {ident}",
         body=body,
         labels=("risk", "risk:red"),
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 def comment(
@@ -33,7 +34,7 @@ def comment(
     return EnsureComment(ident, body, issue=on, sticky=sticky)
 
 
-PLAN = [EnsureLabel("risk", "5319e7", "Managed by riskbot"), issue(), comment()]
+PLAN: list[Action] = [EnsureLabel("risk", "5319e7", "Managed by riskbot"), issue(), comment()]
 
 
 def bot_issues(server: FakeGitHub) -> list[object]:

@@ -13,10 +13,9 @@ import pytest
 from bot.github.api import Limits
 from bot.github.commands import run_remind, run_sync
 from bot.reconcile.markers import read as marker_fields
-from bot.register.load import read_register
 from bot.register.reviews import escalation_step
 from bot.render.issues import remind_report as render_report
-from tests.factories import copy_register
+from tests.factories import copy_register, register_of
 from tests.fakegithub.server import FakeGitHub
 from tests.github.helpers import settings_for
 
@@ -54,7 +53,7 @@ def root(tmp_path: Path) -> Path:
 def day_run(server: FakeGitHub, root: Path, day: dt.date) -> tuple[int, str]:
     """The daily workflow: sync, then remind; returns (writes, the remind summary)."""
     server.clock.set(dt.datetime.combine(day, dt.time(6, 17), tzinfo=dt.UTC))
-    register = read_register(root, day)
+    register = register_of(root, day)
     settings = settings_for(server)
     limits = Limits(write_interval=0)
     synced = run_sync(register, root, settings, budget=100, limits=limits, stderr=io.StringIO())
@@ -201,6 +200,7 @@ def test_quarter_boundary_opens_one_issue(github_server: FakeGitHub, root: Path)
     assert titles["Quarterly risk review — 2026-Q4"] == 1
     assert titles["Quarterly risk review — 2027-Q1"] == 1
     q1 = next(i for i in github_server.state.issues.values() if i.title.endswith("2027-Q1"))
+    assert q1.body is not None
     assert "### Red (3)" in q1.body
     assert "- [ ] **R-001**" in q1.body
     assert "Contingency exposure per release" in q1.body

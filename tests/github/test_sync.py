@@ -12,10 +12,9 @@ import pytest
 
 from bot.github.api import Limits
 from bot.github.commands import run_sync
-from bot.register.load import read_register
 from bot.render.markdown import parse_marker
 from bot.render.summary import Stats
-from tests.factories import copy_register, risk_yaml, set_levels, write_risk
+from tests.factories import copy_register, register_of, risk_yaml, set_levels, write_risk
 from tests.fakegithub.server import FakeGitHub, Fault
 from tests.github.helpers import settings_for
 
@@ -23,7 +22,7 @@ TODAY = dt.date(2026, 11, 27)
 
 
 def sync(server: FakeGitHub, root: Path, *, budget: int = 1000) -> Stats:
-    register = read_register(root, TODAY)
+    register = register_of(root, TODAY)
     return run_sync(
         register,
         root,

@@ -15,8 +15,8 @@ from bot.documents.authoring import (
     render_risk_file,
     slug_for,
 )
-from bot.render.check import run_check
-from tests.factories import REGISTER, copy_policy, copy_register, risk_data
+from bot.render.check import check_report
+from tests.factories import REGISTER, copy_policy, copy_register, register_of, risk_data
 
 COMMITTED = sorted((REGISTER / "risks").glob("R-*.yaml"))
 
@@ -83,10 +83,11 @@ def test_new_risk_gets_the_next_id_and_passes_check(tmp_path: Path) -> None:
     data = yaml.safe_load((root / created.path).read_text(encoding="utf-8"))
     assert data["id"] == "R-011"
     assert data["identified"] == "2025-02-03"
-    report = run_check(root)
+    register = register_of(root)
+    report = check_report(register)
     assert report.ok
     assert [f for f in report.register.findings if f.file == created.path] == []
-    assert report.register.get("R-011") is not None
+    assert register.get("R-011") is not None
 
 
 def test_first_risk_of_an_empty_register(tmp_path: Path) -> None:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from bot.register.exposure import ReleaseExposure, exposure_by_release
-from bot.register.load import read_register
-from bot.render.check import REPORTER_BY_NAME, render_summary_markdown, run_check
+from bot.render.check import REPORTER_BY_NAME, check_report, render_summary_markdown
 from bot.render.exposure import render_exposure_markdown, render_exposure_text, two_places
+from bot.repo.worktree import read_register
 from tests.factories import REGISTER, copy_policy, copy_register, risk_yaml, write_risk
 
 # The policy's numbers (.github/riskbot.yml), as midpoints:
@@ -139,7 +139,7 @@ def test_two_places_rounds_halves_up(value: float, shown: str) -> None:
 
 
 def test_check_shows_exposure_in_text_json_and_summary() -> None:
-    report = run_check(REGISTER)
+    report = check_report(read_register(REGISTER))
     text = REPORTER_BY_NAME["text"](report, {})
     assert "Contingency exposure" in text
     assert "v4       6       23.26" in text

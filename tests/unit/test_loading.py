@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.register.load import read_register
-from tests.factories import copy_register, line_of, risk_yaml, write_risk
+from bot.repo.worktree import read_register
+from tests.factories import copy_register, line_of, register_of, risk_yaml, write_risk
 
 TODAY = dt.date(2026, 11, 27)
 
@@ -208,7 +208,7 @@ def test_loose_cadence_is_a_warning(root: Path) -> None:
         "R-100", impact={"level": 5}, probability={"level": 4}, review={"cadence": "monthly"}
     )
     write_risk(root, "R-100-cadence.yaml", text)
-    reg = read_register(root, TODAY)
+    reg = register_of(root, TODAY)
     mine = [f for f in reg.findings if f.file == "risks/R-100-cadence.yaml"]
     assert [(f.severity, f.line) for f in mine] == [("warning", line_of(text, "cadence:"))]
     assert "looser than the Red band's 'daily'" in mine[0].message

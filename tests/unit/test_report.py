@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.documents.report import compare_report, render_report
-from bot.register.load import read_register
+from bot.repo.worktree import read_register
 from tests.factories import REGISTER, copy_policy, copy_register, risk_yaml, write_risk
 
 

@@ -9,9 +9,16 @@ from typing import Any
 import pytest
 
 from bot.documents.retro import build_retro, load_unregistered, outcomes_of, render_retro_markdown
-from bot.register.load import read_register
 from bot.register.schemas import load_schema
-from tests.factories import REGISTER, copy_policy, line_of, outcome, risk_yaml, write_risk
+from tests.factories import (
+    REGISTER,
+    copy_policy,
+    line_of,
+    outcome,
+    register_of,
+    risk_yaml,
+    write_risk,
+)
 
 
 def small_register(root: Path) -> Path:
@@ -61,7 +68,7 @@ BRIER = (0.1225 + 0.015625 + 0.4225) / 3  # = 0.186875
 
 
 def test_brier_score_by_hand(tmp_path: Path) -> None:
-    register = read_register(small_register(tmp_path))
+    register = register_of(small_register(tmp_path))
     assert register.ok, register.errors
     retro = build_retro(register, "v3")
     assert [e.risk.id for e in retro.entries] == ["R-101", "R-102", "R-103"]
@@ -76,7 +83,7 @@ def test_brier_score_by_hand(tmp_path: Path) -> None:
 
 
 def test_v2_uses_the_v2_outcome_of_a_list(tmp_path: Path) -> None:
-    retro = build_retro(read_register(small_register(tmp_path)), "v2")
+    retro = build_retro(register_of(small_register(tmp_path)), "v2")
     # Only R-102 (All) has a v2 outcome: occurred with p = 0.125 → (0.125 − 1)² = 0.765625.
     assert [e.risk.id for e in retro.entries] == ["R-102"]
     assert retro.brier == pytest.approx(0.765625)
@@ -90,7 +97,7 @@ def test_markdown_for_the_post_release_review(tmp_path: Path) -> None:
         "    note: Nobody thought of build capacity\n",
         encoding="utf-8",
     )
-    register = read_register(root)
+    register = register_of(root)
     unregistered, findings = load_unregistered(root, "v3")
     assert findings == []
     assert [(u.title, u.impact, u.line) for u in unregistered] == [
@@ -138,7 +145,7 @@ def test_missing_or_empty_retro_file_lists_nothing(tmp_path: Path) -> None:
 
 def test_unknown_release_is_refused() -> None:
     with pytest.raises(KeyError):
-        build_retro(read_register(REGISTER), "v9")
+        build_retro(register_of(REGISTER), "v9")
 
 
 def test_outcome_in_the_risk_schema_one_or_a_list(tmp_path: Path) -> None:
@@ -147,7 +154,7 @@ def test_outcome_in_the_risk_schema_one_or_a_list(tmp_path: Path) -> None:
     write_risk(root, "R-101-x.yaml", risk_yaml("R-101", outcome=[outcome("v2"), outcome("v3")]))
     bad = risk_yaml("R-102", outcome={"release": "v3", "occured": True})
     write_risk(root, "R-102-x.yaml", bad)
-    register = read_register(root)
+    register = register_of(root)
     assert {f.file for f in register.errors} == {"risks/R-102-x.yaml"}
     typo = [f for f in register.errors if "occured" in f.message]
     assert [(f.line, f.message) for f in typo] == [
@@ -195,6 +202,6 @@ def test_retro_schema_is_strict_and_described() -> None:
 def test_outcome_shapes_the_schema_refuses(tmp_path: Path, value: object, message: str) -> None:
     root = copy_policy(tmp_path)
     write_risk(root, "R-100-x.yaml", risk_yaml("R-100", outcome=value))
-    register = read_register(root)
+    register = register_of(root)
     assert register.assessments == []
     assert any(message in f.message for f in register.errors), register.errors

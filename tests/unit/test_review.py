@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.documents.review import ReviewError, record_review
-from tests.acceptance.test_check_cli import RISKBOT
+from tests.cli import RISKBOT
 from tests.factories import RISKS, copy_register
 
 

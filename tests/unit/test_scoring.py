@@ -9,18 +9,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.register.load import SourceFile, load_policy, read_register
+from bot.register.load import SourceFile, load_policy
 from bot.register.risk import risk_from_data
 from bot.register.rules import register_escalations
 from bot.register.scoring import assess, band_for, effective_cadence, next_review
+from bot.repo.worktree import read_register
 from tests.factories import POLICY, REGISTER, risk_data
 
-POL, _ = load_policy(SourceFile(".github/riskbot.yml", POLICY.read_bytes()))
-assert POL is not None
+_POL, _ = load_policy(SourceFile(".github/riskbot.yml", POLICY.read_bytes()))
+assert _POL is not None
+POL = _POL
 TODAY = dt.date(2026, 11, 27)
 
 
-def make(**overrides: object):  # type: ignore[no-untyped-def]
+def make(**overrides: object):
     return risk_from_data("risks/R-100-x.yaml", risk_data("R-100", **overrides), {})
 
 
