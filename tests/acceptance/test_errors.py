@@ -1,0 +1,71 @@
+"""One error type, one table of exit codes: 0 ok, 1 findings or partial, 2 usage, 3 internal."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.errors import EXIT_CODES, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
+from tests.cli import clean_env, run_riskbot
+from tests.factories import REGISTER, REPO, copy_register
+
+# A bug, simulated: the installed command with one library function replaced by one that fails.
+BUG = (
+    "import sys\n"
+    "import bot.repo.worktree as worktree\n"
+    "def broken(*args, **kwargs):\n"
+    "    raise RuntimeError('simulated bug')\n"
+    "worktree.read_register = broken\n"
+    "from bot.cli import main\n"
+    "sys.argv = ['riskbot', 'check', '--root', sys.argv[1]]\n"
+    "main()\n"
+)
+
+
+def run_bug(env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", BUG, str(REGISTER)],
+        capture_output=True,
+        text=True,
+        env=clean_env(env),
+        timeout=60,
+        check=False,
+    )
+
+
+def test_an_internal_error_exits_3_with_the_debug_hint_and_no_traceback() -> None:
+    result = run_bug()
+    assert result.returncode == EXIT_INTERNAL == 3
+    assert "riskbot: internal error: RuntimeError: simulated bug" in result.stderr
+    assert "RISKBOT_DEBUG=1" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_riskbot_debug_shows_the_traceback() -> None:
+    result = run_bug({"RISKBOT_DEBUG": "1"})
+    assert result.returncode != 0
+    assert "Traceback" in result.stderr
+
+
+def test_each_exit_code_from_the_installed_command(tmp_path: Path) -> None:
+    assert run_riskbot("check", "--root", str(REGISTER)).returncode == EXIT_OK
+    root = copy_register(tmp_path / "r")
+    (root / "risks" / "R-001-postgresql-migration.yaml").write_text("id: [\n", encoding="utf-8")
+    assert run_riskbot("check", "--root", str(root)).returncode == EXIT_FINDINGS
+    missing = run_riskbot("review", "R-099", "--root", str(REGISTER))
+    assert missing.returncode == EXIT_FINDINGS
+    assert missing.stderr.startswith("riskbot: ")
+    usage = run_riskbot("check", "--today", "someday", "--root", str(REGISTER))
+    assert usage.returncode == EXIT_USAGE
+    assert run_riskbot("no-such-command").returncode == EXIT_USAGE
+    (root / ".github" / "riskbot.yml").write_text("program: [\n", encoding="utf-8")
+    broken_policy = run_riskbot("sync", "--dry-run", "--root", str(root))
+    assert broken_policy.returncode == EXIT_USAGE
+    assert "the policy has errors" in broken_policy.stderr
+
+
+def test_the_readme_table_lists_every_exit_code() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for code in EXIT_CODES:
+        assert f"| {code} |" in readme
