@@ -12,6 +12,7 @@ the fresh venv finds riskbot's dependencies in a folder of links to this environ
 from __future__ import annotations
 
 import io
+import re
 import shutil
 import subprocess
 import sys
@@ -260,3 +261,10 @@ def test_riskbot_version_shows_the_package_version() -> None:
     from importlib import metadata
 
     assert metadata.version("riskbot") == __version__
+
+
+def test_the_readme_pins_this_version() -> None:
+    # The README's init example and text name the current release (CONTRIBUTING.md, Releasing).
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    pins = set(re.findall(r"riskbot==([0-9][^\s\"`]*)", readme))
+    assert pins == {__version__}
