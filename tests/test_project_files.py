@@ -196,9 +196,12 @@ def makefile_copy(tmp_path: Path) -> Path:
 
 def make_n(target: str, cwd: Path) -> list[str]:
     """The commands `make TARGET` would run (make -n runs none of them)."""
+    # Run under `make test` too: no flags or level inherited from the make that runs pytest.
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}}
     result = subprocess.run(
-        ["make", "-n", target, "PYTHON=python3"],
+        ["make", "--no-print-directory", "-n", target, "PYTHON=python3"],
         cwd=cwd,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
