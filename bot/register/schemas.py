@@ -155,7 +155,6 @@ def explain(file: str, data: Any, node: Node | None, schema_name: str) -> list[F
     ]
 
 
-
 def validate(file: str, data: Any, node: Node | None, schema_name: str) -> list[Finding]:
     """Validate fast; explain slowly (with jsonschema) only when something is wrong."""
     try:

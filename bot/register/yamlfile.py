@@ -236,11 +236,13 @@ def line_for(node: Node | None, path: str, *, key: str | None = None) -> int:
                     line = k.start_mark.line + 1
                     found = v
                     break
-        elif isinstance(current, SequenceNode) and isinstance(step, int) and (
-            0 <= step < len(current.value)
+        elif (
+            isinstance(current, SequenceNode)
+            and isinstance(step, int)
+            and (0 <= step < len(current.value))
         ):
-                found = current.value[step]
-                line = found.start_mark.line + 1
+            found = current.value[step]
+            line = found.start_mark.line + 1
         if found is None:
             return line
         current = found
