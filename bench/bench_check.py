@@ -55,20 +55,58 @@ SEED = 20261127
 # --------------------------------------------------------------------------------------------
 
 SUBJECTS = [
-    "PostgreSQL migration", "Package registry", "Search index", "Recommendation model",
-    "Agent orchestration", "Consensus layer", "Build pipeline", "Release signing",
-    "Dependency graph", "Template engine", "Marketplace API", "Authentication service",
-    "Rate limiter", "Telemetry pipeline", "Plugin sandbox", "Cache layer", "Storage backend",
-    "Documentation site", "Community forum", "Onboarding flow", "Billing integration",
-    "Mirror network", "Code generator", "Schema registry", "Audit trail", "CI runners",
-    "Web frontend", "Command-line client", "Offline mode", "Localization",
+    "PostgreSQL migration",
+    "Package registry",
+    "Search index",
+    "Recommendation model",
+    "Agent orchestration",
+    "Consensus layer",
+    "Build pipeline",
+    "Release signing",
+    "Dependency graph",
+    "Template engine",
+    "Marketplace API",
+    "Authentication service",
+    "Rate limiter",
+    "Telemetry pipeline",
+    "Plugin sandbox",
+    "Cache layer",
+    "Storage backend",
+    "Documentation site",
+    "Community forum",
+    "Onboarding flow",
+    "Billing integration",
+    "Mirror network",
+    "Code generator",
+    "Schema registry",
+    "Audit trail",
+    "CI runners",
+    "Web frontend",
+    "Command-line client",
+    "Offline mode",
+    "Localization",
 ]
 PROBLEMS = [
-    "complexity", "performance regression", "data loss", "outage", "vendor lock-in",
-    "supply chain compromise", "skill gap", "adoption shortfall", "scaling limits",
-    "inconsistent state", "security vulnerability", "cost overrun", "schedule slip",
-    "obsolescence", "insufficient testing", "documentation gaps", "key-person dependency",
-    "licensing conflict", "privacy breach", "misconfiguration",
+    "complexity",
+    "performance regression",
+    "data loss",
+    "outage",
+    "vendor lock-in",
+    "supply chain compromise",
+    "skill gap",
+    "adoption shortfall",
+    "scaling limits",
+    "inconsistent state",
+    "security vulnerability",
+    "cost overrun",
+    "schedule slip",
+    "obsolescence",
+    "insufficient testing",
+    "documentation gaps",
+    "key-person dependency",
+    "licensing conflict",
+    "privacy breach",
+    "misconfiguration",
 ]
 CAUSES = [
     "the design has not been validated at production scale",
@@ -91,22 +129,49 @@ EFFECTS = [
     "the cost of running the service could double",
 ]
 VERBS = [
-    "Run", "Document", "Automate", "Review", "Prototype", "Benchmark", "Monitor", "Audit",
-    "Rehearse", "Pin", "Stage", "Measure", "Alert on", "Test", "Track", "Publish",
+    "Run",
+    "Document",
+    "Automate",
+    "Review",
+    "Prototype",
+    "Benchmark",
+    "Monitor",
+    "Audit",
+    "Rehearse",
+    "Pin",
+    "Stage",
+    "Measure",
+    "Alert on",
+    "Test",
+    "Track",
+    "Publish",
 ]
 OBJECTS = [
-    "the migration against a copy of production data", "rollback procedures every release",
-    "dependency updates with a two-person review", "latency and error budgets per endpoint",
-    "load tests at twice the expected peak", "the schema against real package manifests",
-    "the failure modes in a chaos exercise", "every change to the signing keys",
-    "the on-call handbook with worked examples", "weekly snapshots and restore drills",
-    "canary deployments before each rollout", "contract tests between the services",
-    "the contributor guide and the upgrade notes", "feature flags for each risky change",
-    "third-party licences in the build", "resource usage against the capacity plan",
+    "the migration against a copy of production data",
+    "rollback procedures every release",
+    "dependency updates with a two-person review",
+    "latency and error budgets per endpoint",
+    "load tests at twice the expected peak",
+    "the schema against real package manifests",
+    "the failure modes in a chaos exercise",
+    "every change to the signing keys",
+    "the on-call handbook with worked examples",
+    "weekly snapshots and restore drills",
+    "canary deployments before each rollout",
+    "contract tests between the services",
+    "the contributor guide and the upgrade notes",
+    "feature flags for each risky change",
+    "third-party licences in the build",
+    "resource usage against the capacity plan",
 ]
 QUALIFIERS = [
-    "in staging", "before each release", "on every pull request", "in the nightly build",
-    "with the on-call team", "as part of the quarterly review", "for the top ten packages",
+    "in staging",
+    "before each release",
+    "on every pull request",
+    "in the nightly build",
+    "with the on-call team",
+    "as part of the quarterly review",
+    "for the top ten packages",
     "in a dedicated environment",
 ]
 NARRATIVES_IMPACT = {
@@ -117,8 +182,11 @@ NARRATIVES_IMPACT = {
     5: "Critical program jeopardy, reputation damage",
 }
 NARRATIVES_PROBABILITY = {
-    1: "Rare (<5%)", 2: "Unlikely (5-20%)", 3: "Possible (20-50%)",
-    4: "Likely (50-80%)", 5: "Almost Certain (>80%)",
+    1: "Rare (<5%)",
+    2: "Unlikely (5-20%)",
+    3: "Possible (20-50%)",
+    4: "Likely (50-80%)",
+    5: "Almost Certain (>80%)",
 }
 STATE_NOTES = {
     "planning": ["Planning phase", "To be addressed in the next release", "Owner assigned"],
@@ -127,9 +195,12 @@ STATE_NOTES = {
     "closed": ["No longer a risk after the redesign", "Closed at the last quarterly review"],
 }
 REVIEW_NOTES = [
-    "No change since the last review", "Probability lowered after the load test",
-    "New mitigation added after the incident", "Owner confirmed the plan",
-    "Impact reassessed with the release team", "Progress on schedule",
+    "No change since the last review",
+    "Probability lowered after the load test",
+    "New mitigation added after the incident",
+    "Owner confirmed the plan",
+    "Impact reassessed with the release team",
+    "Progress on schedule",
 ]
 
 
@@ -413,11 +484,15 @@ def git_revision() -> str:
     try:
         rev = subprocess.run(
             ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(REPO), "status", "--porcelain", "--", "bot"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

@@ -39,21 +39,42 @@ def make_register(root: Path, size: int) -> None:
         red = n % 10 == 0
         impact, probability = (5, 4) if red else ((3, 3) if n % 3 else (2, 2))
         reviewed = f"2026-{10 + (n % 40 >= 27):02d}-{(n % 40) % 27 + 1:02d}"
-        write_risk(root, f"R-{n + 1:04d}-risk.yaml", risk_yaml(
-            f"R-{n + 1:04d}", impact={"level": impact}, probability={"level": probability},
-            review={"last_reviewed": reviewed}))
+        write_risk(
+            root,
+            f"R-{n + 1:04d}-risk.yaml",
+            risk_yaml(
+                f"R-{n + 1:04d}",
+                impact={"level": impact},
+                probability={"level": probability},
+                review={"last_reviewed": reviewed},
+            ),
+        )
 
 
 def run(server: FakeGitHub, root: Path, command: str) -> tuple[int, int, int]:
     """Run one command; return (exit code, reads, writes) as counted by the server."""
     server.reset_log()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    env.update({"GITHUB_TOKEN": server.token or "", "GITHUB_REPOSITORY": server.repo,
-                "GITHUB_API_URL": server.url})
-    args = [str(RISKBOT), command, "--root", str(root), "--write-interval", "0",
-            "--budget", "100000", "--today", TODAY]
-    done = subprocess.run(args, capture_output=True, text=True, env=env, check=False,
-                          timeout=1800)
+    env.update(
+        {
+            "GITHUB_TOKEN": server.token or "",
+            "GITHUB_REPOSITORY": server.repo,
+            "GITHUB_API_URL": server.url,
+        }
+    )
+    args = [
+        str(RISKBOT),
+        command,
+        "--root",
+        str(root),
+        "--write-interval",
+        "0",
+        "--budget",
+        "100000",
+        "--today",
+        TODAY,
+    ]
+    done = subprocess.run(args, capture_output=True, text=True, env=env, check=False, timeout=1800)
     return done.returncode, len(server.reads()), len(server.writes())
 
 
@@ -72,8 +93,10 @@ def measure(sizes: Sequence[int]) -> list[tuple[int, str, str, int, int, int]]:
 
 def table(rows: Sequence[tuple[int, str, str, int, int, int]]) -> str:
     lines = ["| risks | command | run | exit | reads | writes |", "|---:|---|---|---:|---:|---:|"]
-    lines += [f"| {size:,} | `{cmd}` | {attempt} | {code} | {reads:,} | {writes:,} |"
-              for size, cmd, attempt, code, reads, writes in rows]
+    lines += [
+        f"| {size:,} | `{cmd}` | {attempt} | {code} | {reads:,} | {writes:,} |"
+        for size, cmd, attempt, code, reads, writes in rows
+    ]
     return "\n".join(lines)
 
 

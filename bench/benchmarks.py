@@ -50,9 +50,10 @@ def latency(runs: int) -> list[str]:
     ours = statistics.median(r[0] for r in rows)
     floor = statistics.median(r[1] for r in rows)
     return [
-        "| command | median s |", "|---|---:|",
+        "| command | median s |",
+        "|---|---:|",
         f"| `riskbot check --root . --format json` (10 risks and the policy) | {ours:.3f} |",
-        f"| `python -c \"import yaml, jsonschema\"` | {floor:.3f} |",
+        f'| `python -c "import yaml, jsonschema"` | {floor:.3f} |',
         "",
         f"riskbot's own work on top of that floor: {ours - floor:.3f} s "
         f"({ours / floor:.2f}× the floor). Medians of {2 * runs} runs of each, alternating.",
@@ -71,41 +72,46 @@ def main(argv: Sequence[str] | None = None) -> int:
         bench_check.main(["--sizes", args.sizes, "--output", str(throughput), "-q"])
         part_a = throughput.read_text(encoding="utf-8").split("\n", 1)[1].strip()
     part_b = latency(args.runs)
-    part_c = bench_github.table(bench_github.measure(
-        [int(x) for x in args.github_sizes.split(",")]))
-    text = "\n".join([
-        "# Benchmarks",
-        "",
-        "Regenerated as a whole by `python bench/benchmarks.py` (in the project's virtual",
-        "environment, with the `bench` extra installed). Figures are wall-clock seconds of whole",
-        "processes on the machine described under (a), or request counts.",
-        "",
-        "## (a) `riskbot check` throughput against check-jsonschema",
-        "",
-        f"Command: `python bench/bench_check.py --sizes {args.sizes}`",
-        "",
-        part_a,
-        "",
-        "## (b) `riskbot check` latency on the plan's register",
-        "",
-        f"Command: `python bench/benchmarks.py` (its `latency` step, {args.runs} runs a round)",
-        "",
-        *part_b,
-        "",
-        "## (c) GitHub API requests per run",
-        "",
-        f"Command: `python bench/bench_github.py --sizes {args.github_sizes}`. One risk in ten",
-        "is Red; reviews are spread over 40 days so some are due. Counted on the local GitHub API",
-        "server of the test suite; `--budget` lifted so the first run finishes in one go.",
-        "",
-        part_c,
-        "",
-        "`sync` reads the bot's issues a page of 100 at a time and the labels; a rerun writes",
-        "nothing. `remind` also reads the recent comments of each Red issue with a due review",
-        "(to find reminders it already posted), so its reads grow with the number of due Red",
-        "risks, not with the register.",
-        "",
-    ])
+    part_c = bench_github.table(
+        bench_github.measure([int(x) for x in args.github_sizes.split(",")])
+    )
+    text = "\n".join(
+        [
+            "# Benchmarks",
+            "",
+            "Regenerated as a whole by `python bench/benchmarks.py` (in the project's virtual",
+            "environment, with the `bench` extra installed). Figures are wall-clock seconds"
+            " of whole",
+            "processes on the machine described under (a), or request counts.",
+            "",
+            "## (a) `riskbot check` throughput against check-jsonschema",
+            "",
+            f"Command: `python bench/bench_check.py --sizes {args.sizes}`",
+            "",
+            part_a,
+            "",
+            "## (b) `riskbot check` latency on the plan's register",
+            "",
+            f"Command: `python bench/benchmarks.py` (its `latency` step, {args.runs} runs a round)",
+            "",
+            *part_b,
+            "",
+            "## (c) GitHub API requests per run",
+            "",
+            f"Command: `python bench/bench_github.py --sizes {args.github_sizes}`. One risk in ten",
+            "is Red; reviews are spread over 40 days so some are due. Counted on the local"
+            " GitHub API",
+            "server of the test suite; `--budget` lifted so the first run finishes in one go.",
+            "",
+            part_c,
+            "",
+            "`sync` reads the bot's issues a page of 100 at a time and the labels; a rerun writes",
+            "nothing. `remind` also reads the recent comments of each Red issue with a due review",
+            "(to find reminders it already posted), so its reads grow with the number of due Red",
+            "risks, not with the register.",
+            "",
+        ]
+    )
     args.output.write_text(text, encoding="utf-8")
     print(text)
     return 0

@@ -516,7 +516,10 @@ def retro(release: str, root: Path, output: Path) -> None:
 @click.option(
     "--source",
     metavar="SPEC",
-    help="Pinned pip requirement the workflows install (default: riskbot==<this version>).",
+    help=(
+        "Pinned pip requirement the workflows install (default: riskbot==<this version> when"
+        " it is a release, or the git commit riskbot was installed from)."
+    ),
 )
 @click.option(
     "--branch",
@@ -527,7 +530,9 @@ def init(directory: Path, force: bool, source: str | None, branch: str | None) -
     """Set up a risk register in a repository: policy, schemas, an example risk, workflows.
 
     The workflows install riskbot at a pinned version (or --source, e.g. a git URL pinned to a
-    commit) instead of copying its code. Existing files are refused (exit 1) unless --force.
+    commit) instead of copying its code. A riskbot that is no release (a checkout, an editable
+    install) needs --source (exit 2 without it). Existing files are refused (exit 1) unless
+    --force.
 
     \b
     Example:
@@ -543,8 +548,8 @@ def init(directory: Path, force: bool, source: str | None, branch: str | None) -
         write_files,
     )
 
-    source = source or default_source()
     branch = branch or default_branch(directory)
+    source = source or default_source()
     files = init_files(directory, source=source, branch=branch, today=dt.date.today())
     written = write_files(directory, files, force=force)
     for path in written:

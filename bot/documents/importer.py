@@ -435,7 +435,9 @@ def write_import(result: ImportResult, out: Path, *, force: bool = False) -> lis
     if existing and not force:
         names = ", ".join(str(p) for p in existing[:5])
         more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
-        raise ImportRefused(f"would overwrite {names}{more}; use --force to replace them")
+        raise ImportRefused(
+            f"would overwrite {names}{more}; use --force to replace them; nothing was written"
+        )
     created: list[Path] = []
     try:
         for path, text in targets:
@@ -448,5 +450,7 @@ def write_import(result: ImportResult, out: Path, *, force: bool = False) -> lis
         # No partial import: take back the files this run created.
         for path in created:
             path.unlink(missing_ok=True)
-        raise ImportRefused(f"could not write {exc.filename}: {exc.strerror}") from None
+        raise ImportRefused(
+            f"could not write {exc.filename}: {exc.strerror}; nothing was written"
+        ) from None
     return [p for p, _ in targets]

@@ -74,6 +74,10 @@ SOURCE_CHARS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+\-=<>!~@:/#,\[\]%?&]*")
 PINNED_VERSION = re.compile(r"[A-Za-z0-9._-]+(\[[A-Za-z0-9,._-]+\])?===?[A-Za-z0-9.!+_-]+")
 PINNED_URL = re.compile(r".+@[0-9a-f]{40}(#.*)?|.+#sha256=[0-9a-f]{64}")
 BRANCH_NAME = re.compile(r"[A-Za-z0-9._][A-Za-z0-9._/-]*")
+COMMIT = re.compile(r"[0-9a-f]{40}")
+# A version a package index holds: PEP 440 in its normal form, without a local part (`+...`),
+# which PyPI refuses.
+RELEASE_VERSION = re.compile(r"(\d+!)?\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
 
 NEXT_STEPS = """\
 Next steps:
@@ -139,24 +143,67 @@ def check_source(source: str) -> str:
     return source
 
 
-def default_source(version: str = __version__, direct_url: str | None = None) -> str:
-    """The pip requirement for the running riskbot: its git commit if installed from one."""
-    if direct_url is None:
-        try:
-            direct_url = metadata.distribution("riskbot").read_text("direct_url.json")
-        except metadata.PackageNotFoundError:
-            direct_url = None
+def default_source() -> str:
+    """The pinned pip requirement that installs the running riskbot (see :func:`source_for`)."""
     try:
-        origin = json.loads(direct_url or "{}")
-    except json.JSONDecodeError:
-        origin = {}
-    vcs = origin.get("vcs_info") if isinstance(origin, dict) else None
-    if isinstance(vcs, dict) and vcs.get("vcs") == "git":
-        url, commit = str(origin.get("url", "")), str(vcs.get("commit_id", ""))
-        if url.startswith("https://") and re.fullmatch("[0-9a-f]{40}", commit):
-            return f"git+{url}@{commit}"
-    # A release, a local path or an editable install: runners install the release.
+        dist = metadata.distribution("riskbot")
+    except metadata.PackageNotFoundError:
+        return source_for(__version__, None, None)
+    return source_for(__version__, dist.version, dist.read_text("direct_url.json"))
+
+
+def source_for(version: str, installed: str | None, direct_url: str | None) -> str:
+    """The requirement a runner can install for riskbot ``version``, else :class:`InitError`.
+
+    ``installed`` is the version in the installed metadata, ``direct_url`` its PEP 610
+    ``direct_url.json`` (pip writes one for every install that did not come from an index). A
+    release -- a public version installed from an index, or from riskbot's own wheel or sdist of
+    that version -- is pinned as ``riskbot==VERSION``; an install from a git URL pinned to a
+    commit is pinned to that commit. Nothing else (a checkout, an editable install, a branch, a
+    local version) names something a runner can install, so init asks for --source instead.
+    """
+    if installed is None:
+        raise _not_installable(version, "from a source tree, not installed as a package")
+    if installed != version:
+        raise _not_installable(version, f"from code that is not the installed riskbot {installed}")
+    if direct_url is not None:
+        try:
+            origin = json.loads(direct_url)
+        except json.JSONDecodeError:
+            origin = None
+        if not isinstance(origin, dict):
+            raise _not_installable(version, "from a place its metadata does not say")
+        url = str(origin.get("url", ""))
+        vcs = origin.get("vcs_info")
+        if isinstance(vcs, dict):
+            commit = str(vcs.get("commit_id", ""))
+            if vcs.get("vcs") == "git" and url.startswith("https://") and COMMIT.fullmatch(commit):
+                return f"git+{url}@{commit}"
+            raise _not_installable(version, f"from {url} at {commit or 'no fixed commit'}")
+        archive = url.rsplit("/", 1)[-1]
+        if "archive_info" not in origin or not _is_distribution_of(archive, version):
+            local = origin.get("dir_info")
+            editable = " (editable)" if isinstance(local, dict) and local.get("editable") else ""
+            raise _not_installable(version, f"from {url}{editable}")
+    if not RELEASE_VERSION.fullmatch(version):
+        raise _not_installable(version, "as a version no package index holds")
     return f"riskbot=={version}"
+
+
+def _is_distribution_of(filename: str, version: str) -> bool:
+    # riskbot's own wheel or sdist of this version (what `python -m build` makes).
+    return filename == f"riskbot-{version}.tar.gz" or (
+        filename.startswith(f"riskbot-{version}-") and filename.endswith(".whl")
+    )
+
+
+def _not_installable(version: str, origin: str) -> InitError:
+    return InitError(
+        f"riskbot {version} runs here {origin}, so there is no release or commit the workflows "
+        "could install it from: pass --source with a pinned pip requirement, such as "
+        '"riskbot==VERSION" of a release or '
+        '"git+https://github.com/OWNER/riskbot@<40-hex commit>"'
+    )
 
 
 def default_branch(root: Path) -> str:
@@ -229,7 +276,7 @@ def write_files(root: Path, files: list[InitFile], *, force: bool = False) -> li
     if existing and not force:
         raise InitRefused(
             f"would overwrite {len(existing)} existing files: {', '.join(existing)}; "
-            "use --force to replace them"
+            "use --force to replace them; nothing was written"
         )
     created: list[Path] = []
     try:
@@ -242,7 +289,9 @@ def write_files(root: Path, files: list[InitFile], *, force: bool = False) -> li
         # No half set-up repository: take back the files this run created.
         for path in created:
             path.unlink(missing_ok=True)
-        raise InitRefused(f"could not write {exc.filename}: {exc.strerror}") from None
+        raise InitRefused(
+            f"could not write {exc.filename}: {exc.strerror}; nothing was written"
+        ) from None
     return [path for path, _ in targets]
 
 

@@ -19,6 +19,9 @@ from tests.factories import REPO, RISKS, git
 from tests.test_workflows import run_actionlint, zizmor
 
 PINNED = f"riskbot=={__version__}"
+# This checkout is installed editable, which is no release: init needs --source here (the
+# wheel's own init, which needs none, is tested in tests/test_release.py).
+INIT = ("init", "--source", PINNED)
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 WRITTEN = [
     ".github/riskbot.yml",
@@ -53,7 +56,7 @@ def repo(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def initialised(repo: Path) -> Path:
-    result = run("init", cwd=repo)
+    result = run(*INIT, cwd=repo)
     assert result.returncode == 0, result.stderr
     return repo
 
@@ -62,7 +65,7 @@ def initialised(repo: Path) -> Path:
 
 
 def test_init_then_check_passes(repo: Path) -> None:
-    result = run("init", cwd=repo)
+    result = run(*INIT, cwd=repo)
     assert result.returncode == 0, result.stderr
     assert files_under(repo) == sorted(WRITTEN)
     assert [line.removeprefix("wrote ") for line in result.stdout.splitlines()[: len(WRITTEN)]] == (
@@ -100,7 +103,7 @@ def test_a_second_init_refuses_and_names_every_file(initialised: Path) -> None:
     policy.write_text("# mine\n", encoding="utf-8")
     (initialised / "risks" / "R-001-example.yaml").unlink()
 
-    result = run("init", cwd=initialised)
+    result = run(*INIT, cwd=initialised)
     assert result.returncode == 1
     assert "--force" in result.stderr
     for name in WRITTEN:
@@ -114,7 +117,7 @@ def test_a_second_init_refuses_and_names_every_file(initialised: Path) -> None:
 def test_force_overwrites(initialised: Path) -> None:
     policy = initialised / ".github" / "riskbot.yml"
     policy.write_text("# mine\n", encoding="utf-8")
-    result = run("init", "--force", cwd=initialised)
+    result = run(*INIT, "--force", cwd=initialised)
     assert result.returncode == 0, result.stderr
     assert policy.read_text(encoding="utf-8") == setup.policy_template().read_text(encoding="utf-8")
     assert files_under(initialised) == sorted(WRITTEN)
@@ -194,23 +197,23 @@ def test_a_source_that_is_not_pinned_or_not_safe_is_refused(repo: Path, source: 
 
 def test_the_sync_workflow_listens_to_the_default_branch(repo: Path) -> None:
     git(repo, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
-    assert run("init", cwd=repo).returncode == 0
+    assert run(*INIT, cwd=repo).returncode == 0
     push = load(repo / ".github" / "workflows" / "riskbot-sync.yml")[True]["push"]
     assert push["branches"] == ["trunk"]
 
 
 def test_branch_option(repo: Path) -> None:
-    assert run("init", "--branch", "release/v2", cwd=repo).returncode == 0
+    assert run(*INIT, "--branch", "release/v2", cwd=repo).returncode == 0
     push = load(repo / ".github" / "workflows" / "riskbot-sync.yml")[True]["push"]
     assert push["branches"] == ["release/v2"]
-    bad = run("init", "--force", "--branch", "x]: [y", cwd=repo)
+    bad = run(*INIT, "--force", "--branch", "x]: [y", cwd=repo)
     assert bad.returncode == 2
     assert "--branch" in bad.stderr
 
 
 def test_a_register_with_risks_gets_no_example(repo: Path) -> None:
     shutil.copytree(RISKS, repo / "risks")
-    result = run("init", str(repo), cwd=repo.parent)
+    result = run(*INIT, str(repo), cwd=repo.parent)
     assert result.returncode == 0, result.stderr
     assert not (repo / "risks" / "R-001-example.yaml").exists()
     assert "Check the risks already under risks/" in result.stdout
@@ -219,7 +222,7 @@ def test_a_register_with_risks_gets_no_example(repo: Path) -> None:
 
 
 def test_init_into_a_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
-    result = run("init", str(tmp_path / "nowhere"), cwd=tmp_path)
+    result = run(*INIT, str(tmp_path / "nowhere"), cwd=tmp_path)
     assert result.returncode == 2
     assert files_under(tmp_path) == []
 
@@ -227,19 +230,113 @@ def test_init_into_a_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
 # --- the library, directly --------------------------------------------------------------------
 
 
-def test_default_source_is_the_git_commit_riskbot_was_installed_from() -> None:
-    vcs = {"url": "https://github.com/o/riskbot", "vcs_info": {"vcs": "git", "commit_id": COMMIT}}
-    assert (
-        setup.default_source("1.2.3", json.dumps(vcs))
-        == f"git+https://github.com/o/riskbot@{COMMIT}"
-    )
-    local = {"url": "file:///home/me/riskbot", "dir_info": {"editable": True}}
-    assert setup.default_source("1.2.3", json.dumps(local)) == "riskbot==1.2.3"
-    assert setup.default_source("1.2.3", "not json") == "riskbot==1.2.3"
-    moved = {**vcs, "vcs_info": {"vcs": "git", "commit_id": "main"}}
-    assert setup.default_source("1.2.3", json.dumps(moved)) == "riskbot==1.2.3"
-    # This checkout is installed editable: the workflows get the release.
-    assert setup.default_source() == PINNED
+def test_without_source_a_riskbot_that_is_no_release_refuses_and_writes_nothing(
+    repo: Path,
+) -> None:
+    result = run("init", cwd=repo)
+    assert result.returncode == 2
+    assert "--source" in result.stderr
+    assert "(editable)" in result.stderr  # it says why: this checkout is installed editable
+    assert "Traceback" not in result.stderr
+    assert files_under(repo) == []
+
+
+RELEASE = "1.2.3"
+GIT = {"url": "https://github.com/o/riskbot", "vcs_info": {"vcs": "git", "commit_id": COMMIT}}
+
+
+@pytest.mark.parametrize(
+    ("direct_url", "expected"),
+    [
+        (None, f"riskbot=={RELEASE}"),  # from an index (pip writes no direct_url.json)
+        (
+            {"url": f"file:///tmp/dist/riskbot-{RELEASE}-py3-none-any.whl", "archive_info": {}},
+            f"riskbot=={RELEASE}",
+        ),
+        (
+            {"url": f"https://example.org/riskbot-{RELEASE}.tar.gz", "archive_info": {}},
+            f"riskbot=={RELEASE}",
+        ),
+        (GIT, f"git+https://github.com/o/riskbot@{COMMIT}"),
+    ],
+    ids=["index", "wheel", "sdist", "git-commit"],
+)
+def test_the_default_source_is_what_the_running_riskbot_was_installed_as(
+    direct_url: dict[str, Any] | None, expected: str
+) -> None:
+    text = None if direct_url is None else json.dumps(direct_url)
+    assert setup.source_for(RELEASE, RELEASE, text) == expected
+    assert setup.check_source(expected) == expected
+
+
+@pytest.mark.parametrize(
+    ("version", "installed", "direct_url", "why"),
+    [
+        (RELEASE, None, None, "source tree"),
+        (RELEASE, "1.2.2", None, "not the installed riskbot 1.2.2"),
+        ("1.2.3+g0123abc", "1.2.3+g0123abc", None, "no package index holds"),
+        (
+            "1.2",
+            "1.2",
+            '{"url": "file:///src/riskbot", "dir_info": {"editable": true}}',
+            "editable",
+        ),
+        (RELEASE, RELEASE, '{"url": "file:///src/riskbot", "dir_info": {}}', "file:///src"),
+        (RELEASE, RELEASE, '{"url": "https://x.org/main.tar.gz", "archive_info": {}}', "main.tar"),
+        (  # a wheel of another version is not this release
+            RELEASE,
+            RELEASE,
+            '{"url": "file:///d/riskbot-1.2.4-py3-none-any.whl", "archive_info": {}}',
+            "1.2.4",
+        ),
+        (
+            RELEASE,
+            RELEASE,
+            json.dumps({**GIT, "vcs_info": {"vcs": "git", "commit_id": "main"}}),
+            "main",
+        ),
+        (
+            RELEASE,
+            RELEASE,
+            json.dumps({**GIT, "url": "ssh://git@github.com/o/riskbot"}),
+            "ssh://",
+        ),
+        (RELEASE, RELEASE, "not json", "does not say"),
+        (RELEASE, RELEASE, "[]", "does not say"),
+    ],
+    ids=[
+        "not-installed",
+        "other-version",
+        "local-version",
+        "editable",
+        "directory",
+        "other-archive",
+        "other-wheel",
+        "git-branch",
+        "git-ssh",
+        "bad-json",
+        "not-an-object",
+    ],
+)
+def test_no_default_source_when_no_runner_could_install_it(
+    version: str, installed: str | None, direct_url: str | None, why: str
+) -> None:
+    with pytest.raises(setup.InitError, match="pass --source") as raised:
+        setup.source_for(version, installed, direct_url)
+    assert why in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "version", ["1", "0.1.0", "2.0.0rc1", "1.0b2", "1.0.post1", "1!2.0", "3.0.dev4"]
+)
+def test_release_versions_are_pinned(version: str) -> None:
+    assert setup.source_for(version, version, None) == f"riskbot=={version}"
+
+
+def test_this_checkout_has_no_default_source() -> None:
+    # The suite runs riskbot installed editable: no release, so init asks for --source.
+    with pytest.raises(setup.InitError, match="editable"):
+        setup.default_source()
 
 
 def test_a_workflow_that_changed_shape_fails_loudly() -> None:

@@ -225,17 +225,11 @@ def test_marker_in_a_human_comment_is_not_trusted(github_server: FakeGitHub) -> 
 
 def test_sticky_comment_is_edited_in_place(github_server: FakeGitHub) -> None:
     pr = github_server.add_pull("Change R-004")
-    sticky = EnsureComment(
-        "pr-report/1", "v1", number=pr.number, sticky=True
-    )
+    sticky = EnsureComment("pr-report/1", "v1", number=pr.number, sticky=True)
     execute(github_server, [sticky])
     execute(
         github_server,
-        [
-            EnsureComment(
-                "pr-report/1", "v2", number=pr.number, sticky=True
-            )
-        ],
+        [EnsureComment("pr-report/1", "v2", number=pr.number, sticky=True)],
     )
     comments = github_server.state.comments_on(pr.number)
     assert len(comments) == 1
