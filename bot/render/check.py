@@ -191,15 +191,16 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
             "",
         ]
         lines += [
-            f"- {code_span(f'{f.file}:{f.line}')} {f.severity}: {escape_text(f.message)}"
-            for f in overflow
+            f"- {code_span(f.where)} {f.severity}: {escape_text(f.message)}" for f in overflow
         ]
         lines.append("")
     return "\n".join(lines)
 
 
 def finding_annotation(f: Finding) -> actions.Annotation:
-    return actions.Annotation(f.severity, f.message, file=f.file, line=f.line, title="riskbot")
+    return actions.Annotation(
+        f.severity, f.message, file=f.file, line=f.line, col=f.col, title="riskbot"
+    )
 
 
 def render_github(report: CheckReport, summary_path: str | None) -> str:
@@ -209,7 +210,7 @@ def render_github(report: CheckReport, summary_path: str | None) -> str:
     shown_keys = {(a.file, a.line, a.message) for a in shown}
     rest = [f for f in reg.findings if (f.file, f.line, f.message) not in shown_keys]
     lines = [
-        actions.annotation(a.level, a.message, file=a.file, line=a.line, title=a.title)
+        actions.annotation(a.level, a.message, file=a.file, line=a.line, col=a.col, title=a.title)
         for a in shown
     ]
     if overflow:

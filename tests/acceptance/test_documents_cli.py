@@ -174,7 +174,7 @@ def test_new_with_findings_writes_nothing(tmp_path: Path) -> None:
         "--impact", "2", "--probability", "2", "--owner", "Team Lead", "--description", "d",
     )  # fmt: skip
     assert result.returncode == 1
-    assert "risks/R-011-x.yaml:4: error: unknown category 'Weather'" in result.stderr
+    assert "risks/R-011-x.yaml:4:11: error: unknown category 'Weather'" in result.stderr
     assert not (root / "risks" / "R-011-x.yaml").exists()
 
 
@@ -208,7 +208,7 @@ def test_retro_on_a_small_example(tmp_path: Path) -> None:
     (root / "retro" / "v3.yaml").write_text("unregistered:\n  - titel: x\n", encoding="utf-8")
     bad = run("retro", "v3", "--root", str(root))
     assert bad.returncode == 1
-    assert "retro/v3.yaml:2: error:" in bad.stderr
+    assert "retro/v3.yaml:2:5: error:" in bad.stderr
     unknown = run("retro", "v9", "--root", str(root))
     assert unknown.returncode == 2
     assert "unknown release 'v9'" in unknown.stderr
