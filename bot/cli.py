@@ -16,7 +16,7 @@ from bot.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, RiskbotError, U
 if TYPE_CHECKING:
     from bot.github.api import Limits
     from bot.github.settings import Settings
-    from bot.register.load import Register
+    from bot.register.load import Loaded, Register
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -28,14 +28,36 @@ def _parse_date(value: str | None) -> dt.date | None:
         raise UsageError(f"'{value}' is not a date of the form YYYY-MM-DD") from None
 
 
+ROOT_SEARCH = "riskbot.root_search"
+
+
+def _find_root(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    from bot.repo.root import find_root, given_root
+
+    search = given_root(value) if value is not None else find_root(Path("."))
+    ctx.meta[ROOT_SEARCH] = search
+    return search.root
+
+
 def _root_option(func: click.decorators.FC) -> click.decorators.FC:
     return click.option(
         "--root",
         type=click.Path(exists=True, file_okay=False, path_type=Path),
-        default=Path("."),
-        show_default=True,
-        help="Repository root holding .github/riskbot.yml and risks/.",
+        default=None,
+        callback=_find_root,
+        help="Repository root holding .github/riskbot.yml and risks/ (default: the nearest "
+        "folder, from here upward to the repository root, that holds .github/riskbot.yml).",
     )(func)
+
+
+def _read_register(root: Path, today: dt.date | None) -> Loaded:
+    """The register under ``root``; a missing policy says where riskbot looked for it."""
+    from bot.repo.root import name_missing_policy
+    from bot.repo.worktree import read_register
+
+    loaded = read_register(root, today)
+    search = click.get_current_context().meta.get(ROOT_SEARCH)
+    return name_missing_policy(loaded, search) if search is not None else loaded
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -72,9 +94,8 @@ def check(root: Path, fmt: str, today: str | None) -> None:
       riskbot check --root . --format text
     """
     from bot.render.check import REPORTER_BY_NAME, check_report
-    from bot.repo.worktree import read_register
 
-    report = check_report(read_register(root, _parse_date(today)))
+    report = check_report(_read_register(root, _parse_date(today)))
     sys.stdout.write(REPORTER_BY_NAME[fmt](report, os.environ))
     sys.exit(report.exit_code)
 
@@ -117,9 +138,8 @@ def _settings() -> Settings:
 
 def _register_or_exit(root: Path, today: dt.date | None) -> Register:
     from bot.register.load import Register
-    from bot.repo.worktree import read_register
 
-    register = read_register(root, today)
+    register = _read_register(root, today)
     if not isinstance(register, Register):
         for finding in register.findings:
             click.echo(finding.as_text(), err=True)
@@ -352,6 +372,7 @@ def report(root: Path, output: Path | None, check_only: bool) -> None:
       riskbot report
       riskbot report --check
     """
+    from bot.documents.output import write_output
     from bot.documents.report import REPORT_FILE, compare_report, render_report
 
     register = _register_or_exit(root, None)
@@ -362,12 +383,15 @@ def report(root: Path, output: Path | None, check_only: bool) -> None:
     if str(target) == "-":
         click.echo(text, nl=False)
     elif check_only:
-        committed = target.read_bytes().decode("utf-8") if target.is_file() else None
+        try:
+            committed = target.read_bytes().decode("utf-8") if target.is_file() else None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RiskbotError(f"cannot read {target}: {exc}") from None
         state = compare_report(committed, text, str(target))
         click.echo(state.summary, err=not state.current)
         sys.exit(0 if state.current else 1)
     else:
-        target.write_bytes(text.encode("utf-8"))
+        write_output(target, text)
         click.echo(f"wrote {target}")
 
 
@@ -479,6 +503,7 @@ def retro(release: str, root: Path, output: Path) -> None:
     Example:
       riskbot retro v3 --output retro/v3.md
     """
+    from bot.documents.output import write_output
     from bot.documents.retro import build_retro, load_unregistered, render_retro_markdown
 
     register = _register_or_exit(root, None)
@@ -499,7 +524,7 @@ def retro(release: str, root: Path, output: Path) -> None:
     if str(output) == "-":
         click.echo(text, nl=False)
     else:
-        output.write_bytes(text.encode("utf-8"))
+        write_output(output, text)
         click.echo(f"wrote {output}")
     sys.exit(0 if register.ok else 1)
 
@@ -512,7 +537,11 @@ def retro(release: str, root: Path, output: Path) -> None:
     default=Path("."),
     type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
-@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite files that already exist; set up a register inside another one.",
+)
 @click.option(
     "--source",
     metavar="SPEC",
@@ -527,7 +556,8 @@ def init(directory: Path, force: bool, source: str | None, branch: str | None) -
     """Set up a risk register in a repository: policy, schemas, an example risk, workflows.
 
     The workflows install riskbot at a pinned version (or --source, e.g. a git URL pinned to a
-    commit) instead of copying its code. Existing files are refused (exit 1) unless --force.
+    commit) instead of copying its code. Existing files are refused (exit 1) unless --force,
+    and so is a DIR inside another register (found upward, up to the repository root).
 
     \b
     Example:
@@ -540,9 +570,11 @@ def init(directory: Path, force: bool, source: str | None, branch: str | None) -
         default_source,
         init_files,
         next_steps,
+        refuse_nested,
         write_files,
     )
 
+    refuse_nested(directory, force=force)
     source = source or default_source()
     branch = branch or default_branch(directory)
     files = init_files(directory, source=source, branch=branch, today=dt.date.today())

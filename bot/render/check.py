@@ -118,10 +118,24 @@ def _review_text(a: Assessment, today: dt.date) -> str:
     return a.next_review.isoformat() + (" (due today)" if a.next_review == today else "")
 
 
+EMPTY_REGISTER_HINT = (
+    "hint: the register has no risks yet: add one with `riskbot new`, or import a plan "
+    "with `riskbot import PLAN.md`"
+)
+
+
+def is_empty(report: CheckReport) -> bool:
+    """A register whose policy loaded but that has no risk files at all (risks/ empty or absent)."""
+    reg = report.register
+    return isinstance(reg, Register) and reg.files_checked <= 1  # the policy alone
+
+
 def render_text_report(report: CheckReport) -> str:
     """Findings, risks by score, the matrix, escalations and a verdict."""
     reg = report.register
     out: list[str] = [f.as_text() for f in reg.findings]
+    if is_empty(report):
+        out.append(EMPTY_REGISTER_HINT)
     if isinstance(reg, Register) and reg.assessments:
         if out:
             out.append("")
