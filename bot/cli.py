@@ -332,19 +332,21 @@ def remind(
 def review(root: Path, risk_id: str, on: str | None, note: str | None, by: str | None) -> None:
     """Record a review: set last_reviewed (and log a note) in place, nothing else changed.
 
+    Block and flow style, a byte order mark and CRLF line endings are kept. A date in the future
+    is refused (exit 1); a date before the recorded last_reviewed is written, with a warning.
+
     \b
     Example:
       riskbot review R-001 --note "Migration tests green in staging"
     """
-    from bot.documents.review import find_risk_file, record_review
+    from bot.documents.review import review_risk
 
-    day = _parse_date(on) or dt.date.today()
-    try:
-        path = find_risk_file(root, risk_id)
-        text = path.read_text(encoding="utf-8")
-        path.write_text(record_review(text, day.isoformat(), note, by), encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RiskbotError(str(exc)) from None
+    today = dt.date.today()
+    day = _parse_date(on) or today
+    done = review_risk(root, risk_id, day, today=today, note=note, by=by)
+    for message in done.warnings:
+        click.echo(f"riskbot: warning: {message}", err=True)
+    path = done.path
     click.echo(
         f"{path.relative_to(root) if path.is_relative_to(root) else path}: "
         f"last_reviewed {day.isoformat()}"
