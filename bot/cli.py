@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -84,17 +85,35 @@ def cli() -> None:
 @click.option(
     "--today", metavar="YYYY-MM-DD", help="Date to compute reviews against (default: today)."
 )
-def check(root: Path, fmt: str, today: str | None) -> None:
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="First rewrite declared score and band values that disagree with the levels.",
+)
+def check(root: Path, fmt: str, today: str | None, fix: bool) -> None:
     """Validate the policy and every risk, compute scores, bands, escalations and due reviews.
 
     Exit 0 when clean (warnings allowed), 1 on findings, 2 on usage errors. Works offline.
+    With --fix, wrong declared scores and bands are rewritten in place first (only those
+    lines change), each change is listed, and the remaining findings are reported.
 
     \b
     Example:
       riskbot check --root . --format text
+      riskbot check --fix
     """
     from bot.render.check import REPORTER_BY_NAME, check_report
 
+    if fix:
+        from bot.documents.fix import fix_register, summary
+
+        fixed = fix_register(root)
+        # Text output is for people: the fixes come first, as ruff shows them. JSON and
+        # annotations stay machine-readable on stdout, so the fixes go to stderr.
+        echo_err = fmt != "text"
+        for change in fixed:
+            click.echo(change.as_text(), err=echo_err)
+        click.echo(summary(fixed), err=echo_err)
     report = check_report(_read_register(root, _parse_date(today)))
     sys.stdout.write(REPORTER_BY_NAME[fmt](report, os.environ))
     sys.exit(report.exit_code)
@@ -433,6 +452,61 @@ def import_plan_command(plan: Path, out: Path, force: bool) -> None:
     click.echo(f"wrote {len(written)} files under {out} ({len(result.warnings)} warnings)")
 
 
+def _ask(option: str, text: str, convert: Callable[[str], Any]) -> Any:
+    """Prompt until the answer converts; without one (no terminal, input ended) name the option."""
+    try:
+        return click.prompt(text, value_proc=convert)
+    except click.Abort:
+        if not sys.stdin.isatty():
+            raise UsageError(f"--{option} is required when stdin is not a terminal") from None
+        raise
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter("an answer is required")
+    return value.strip()
+
+
+def _one_of(kind: str, choices: list[str]) -> Callable[[str], str]:
+    from bot.register.suggest import closest, did_you_mean
+
+    def convert(value: str) -> str:
+        hit = closest(value.strip(), choices)
+        if hit is not None and hit.casefold() == value.strip().casefold():
+            return hit  # the same word in another case is no mistake
+        raise click.BadParameter(
+            f"'{value}' is not a {kind}{did_you_mean(value.strip(), choices)}; "
+            f"choose one of {', '.join(choices)}"
+        )
+
+    return convert
+
+
+def _level(kind: str) -> Callable[[str], int]:
+    def convert(value: str) -> int:
+        if value.strip() in ("1", "2", "3", "4", "5"):
+            return int(value)
+        raise click.BadParameter(f"the {kind} level is a number from 1 to 5, not '{value}'")
+
+    return convert
+
+
+def _owner(register: Register) -> Callable[[str], str]:
+    from bot.register.load import owner_hint
+    from bot.register.risk import LOGIN_RE
+
+    def convert(value: str) -> str:
+        value = value.strip()
+        if LOGIN_RE.match(value) or register.policy.role(value) is not None:
+            return value
+        raise click.BadParameter(
+            f"'{value}' is neither a policy role nor an @login{owner_hint(value, register.policy)}"
+        )
+
+    return convert
+
+
 @cli.command()
 @_root_option
 @click.option("--title", help="Short name of the risk.")
@@ -454,7 +528,10 @@ def new(
 ) -> None:
     """Add a risk: asks for what the options do not give, then writes risks/R-0NN-slug.yaml.
 
-    The new file gets the next free id and must pass the same checks as `riskbot check`.
+    Each answer is checked as it is given (a wrong category, phase or owner is asked again).
+    The new file gets the next free id, counts as reviewed the day it is identified, declares
+    score and band only if most risk files do, and must pass the same checks as `riskbot check`.
+    Without a terminal, every option the input does not answer must be given.
 
     \b
     Example:
@@ -465,18 +542,23 @@ def new(
 
     register = _register_or_exit(root, None)
     policy = register.policy
+    categories, phases = list(policy.categories), list(policy.phases)
+    roles = ", ".join(r.name for r in policy.roles)
     risk = NewRisk(
-        title=title or click.prompt("Title"),
-        category=category or click.prompt("Category", type=click.Choice(list(policy.categories))),
-        phase=phase or click.prompt("Phase", type=click.Choice(list(policy.phases))),
+        title=title or _ask("title", "Title", _text),
+        category=category
+        or _ask("category", f"Category ({', '.join(categories)})", _one_of("category", categories)),
+        phase=phase or _ask("phase", f"Phase ({', '.join(phases)})", _one_of("phase", phases)),
         impact=impact
-        or click.prompt(f"Impact ({scale_hint(policy.impact_scale)})", type=click.IntRange(1, 5)),
+        or _ask("impact", f"Impact ({scale_hint(policy.impact_scale)})", _level("impact")),
         probability=probability
-        or click.prompt(
-            f"Probability ({scale_hint(policy.probability_scale)})", type=click.IntRange(1, 5)
+        or _ask(
+            "probability",
+            f"Probability ({scale_hint(policy.probability_scale)})",
+            _level("probability"),
         ),
-        owner=owner or click.prompt(f"Owner (roles: {', '.join(r.name for r in policy.roles)})"),
-        description=description or click.prompt("Description"),
+        owner=owner or _ask("owner", f"Owner (roles: {roles}; or @login)", _owner(register)),
+        description=description or _ask("description", "Description", _text),
     )
     created = create_risk(root, risk)
     click.echo(f"score: {created.score_text}")

@@ -103,7 +103,7 @@ def _suggest(value: str, choices: Iterable[str]) -> str:
     return did_you_mean(value, choices)
 
 
-def _owner_hint(owner: str, policy: Policy) -> str:
+def owner_hint(owner: str, policy: Policy) -> str:
     """``alice`` for a policy login means ``@alice``; else the closest role name."""
     logins = {login.casefold(): login for role in policy.roles for login in role.logins}
     bare = owner.strip().lstrip("@").casefold()
@@ -150,7 +150,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 f,
                 risk.line("owner"),
                 f"owner '{owner}' is neither a policy role nor an @login"
-                f"{_owner_hint(owner, policy)}",
+                f"{owner_hint(owner, policy)}",
                 path=path,
                 code="owner",
                 col=risk.col("owner"),
