@@ -421,35 +421,53 @@ def report(root: Path, output: Path | None, check_only: bool) -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Directory to write risks/ and .github/riskbot.yml under.",
+    default=None,
+    help="Directory to write risks/, schema/ and .github/riskbot.yml under (default: the "
+    "register found from here upward, else the current directory).",
 )
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-def import_plan_command(plan: Path, out: Path, force: bool) -> None:
-    """Import a Markdown risk management plan: one risk file per risk, and its policy.
+@click.option(
+    "--renumber/--no-renumber",
+    default=True,
+    show_default=True,
+    help="When the plan's ids are already used under --out, number its risks above the "
+    "highest id in use (--renumber), or refuse and list the clashes (--no-renumber).",
+)
+def import_plan_command(plan: Path, out: Path | None, force: bool, renumber: bool) -> None:
+    """Import a Markdown risk management plan: one risk file per risk, its policy, the schemas.
 
-    The plan's inconsistencies are warnings with its line numbers; a plan that cannot be read
-    is an error (exit 1) and nothing is written.
+    Only the risks are required: a section the plan lacks (categories, scoring matrix,
+    monitoring schedule, escalation path or thresholds, timeline buffer, response matrix) is a
+    warning with the line where it was expected and riskbot's default instead. The plan's
+    inconsistencies are warnings with its line numbers; a plan that cannot be read is an error
+    (exit 1) and nothing is written. Ids already used by the register are detected before
+    anything is written.
 
     \b
     Example:
       riskbot import plan.md --out .
     """
-    from bot.documents.importer import import_plan, write_import
+    from bot.documents.importer import import_into, write_import
+    from bot.documents.planparse import decode_plan
+    from bot.repo.root import find_root
 
-    raw = plan.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")  # ftfy then repairs what was mis-encoded
-    result = import_plan(text, str(plan))
+    target = out if out is not None else find_root(Path(".")).root
+    result, numbers = import_into(
+        decode_plan(plan.read_bytes()), str(plan), target, renumber=renumber
+    )
     for finding in result.findings:
         click.echo(finding.as_text(), err=True)
     if not result.ok:
         raise RiskbotError(f"import: {len(result.errors)} errors; nothing was written")
-    written = write_import(result, out, force=force)
-    click.echo(f"wrote {len(written)} files under {out} ({len(result.warnings)} warnings)")
+    written = write_import(result, target, force=force)
+    if numbers:
+        moved = ", ".join(f"#{n} → R-{m:03d}" for n, m in sorted(numbers.items()))
+        click.echo(f"ids renumbered above those already used under {target}: {moved}", err=True)
+    schemas = sum(1 for p in written if p.parent.name == "schema")
+    click.echo(
+        f"wrote {len(written) - schemas} files under {target} ({len(result.warnings)} warnings)"
+        + (f" and {schemas} schemas under {target / 'schema'}" if schemas else "")
+    )
 
 
 def _ask(option: str, text: str, convert: Callable[[str], Any]) -> Any:

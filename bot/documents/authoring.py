@@ -43,7 +43,7 @@ SLUG_PLAN_QUALIFIERS = frozenset(
 )
 SLUG_MAX_WORDS = 3
 SLUG_MAX_CHARS = 40
-_ID_IN_NAME = re.compile(r"^R-([0-9]{3,})(?:[-.]|$)")
+ID_IN_NAME = re.compile(r"^R-([0-9]{3,})(?:[-.]|$)")
 
 
 def slug_for(title: str) -> str:
@@ -79,7 +79,7 @@ def risk_id(number: int) -> str:
 
 def next_risk_id(names: Sequence[str]) -> str:
     """The id after the highest one used by a file name (R-001 for an empty register)."""
-    numbers = [int(m.group(1)) for n in names if (m := _ID_IN_NAME.match(Path(n).name))]
+    numbers = [int(m.group(1)) for n in names if (m := ID_IN_NAME.match(Path(n).name))]
     return risk_id(max(numbers, default=0) + 1)
 
 
