@@ -379,6 +379,8 @@ def _risk_data(imp: _Importer, risk: PlanRisk, ctx: _Context) -> dict[str, Any] 
     data["score"] = declared
     score_line = risk.score.line if risk.score else risk.line
     by_label = {str(b["label"]).casefold(): b for b in ctx.bands}
+    for b in ctx.bands:  # "Amber" for a band labelled Yellow
+        by_label.update({w: b for w, n in planpolicy.BAND_NAMES.items() if n == b["name"]})
     if band_word and band_word.casefold() in by_label:
         data["band"] = by_label[band_word.casefold()]["name"]
         if data["band"] != band["name"]:
@@ -445,7 +447,7 @@ def build_import(doc: PlanDocument, numbers: Mapping[int, int] | None = None) ->
         imp.missing("categories", f"riskbot's default categories {names}")
     rows = {row.number: row for row in doc.matrix}
     if not doc.matrix and doc.risks:
-        imp.missing("matrix", "no review cadence or mitigation status for any risk")
+        imp.missing("matrix", "no risk gets a review cadence or mitigation status", verb="so")
     for row in doc.matrix:
         if row.number not in seen:
             imp.warn(row.line, f"response matrix row #{row.number} names no risk of the plan")

@@ -20,7 +20,7 @@ from bot.documents.authoring import RiskDumper
 from bot.documents.init import policy_template
 from bot.documents.planparse import Item, PlanDocument, words_of
 from bot.register.findings import Finding, error, warning
-from bot.register.policy import RISK_OWNER
+from bot.register.policy import BAND_ORDER, RISK_OWNER
 
 POLICY_SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/policy.schema.json"
 # Review words of the plan and their length in days (a month is 30 days, a quarter 91).
@@ -109,11 +109,11 @@ class PlanJudge:
     def fail(self, line: int, message: str) -> None:
         self.findings.append(error(self.doc.name, line, message, code="plan"))
 
-    def missing(self, part: str, default: str) -> None:
+    def missing(self, part: str, default: str, *, verb: str = "using") -> None:
         """Warn that the plan lacks a part, where it was expected, and what is used instead."""
         what, example = PART_WORDS[part]
         line = self.doc.expected_line(PART_OF.get(part, part))
-        self.warn(line, f"no {what} found (expected here, e.g. {example}); using {default}")
+        self.warn(line, f"no {what} found (expected here, e.g. {example}); {verb} {default}")
         self.assumed.append(f"{what}: {default}")
 
     # -- the scoring matrix -------------------------------------------------------------
@@ -205,6 +205,15 @@ class PlanJudge:
             )
         return out
 
+    def band_names(self) -> dict[str, str]:
+        """Each band label of the plan → red, yellow or green: by its colour word ("Amber"),
+        else, for three bands named otherwise ("High", "Medium", "Low"), by threshold rank."""
+        named = {b.label.casefold(): band_name(b.label) for b in self.doc.bands}
+        if all(named.values()) or len(self.doc.bands) != 3:
+            return {k: v for k, v in named.items() if v}
+        ranked = sorted(self.doc.bands, key=lambda b: -(_lowest_score(b.threshold, None) or 0))
+        return {b.label.casefold(): n for b, n in zip(ranked, BAND_ORDER, strict=True)}
+
     def bands(self, monitoring: Mapping[str, str]) -> list[dict[str, Any]]:
         """Red, Yellow and Green with their lowest score and monitoring cadence."""
         if not self.doc.bands:
@@ -215,14 +224,11 @@ class PlanJudge:
             self.missing("bands", f"riskbot's default bands {shown}")
             return defaults
         out: list[dict[str, Any]] = []
+        names = self.band_names()
         for band in self.doc.bands:
-            name = band_name(band.label)
-            t = band.threshold.replace(" ", "").replace("≥", "").replace(">=", "")
-            if m := re.fullmatch(r"(\d+)(?:\+|[-–]\d+)?", t):
-                low = int(m.group(1))
-            elif re.fullmatch(r"(?:<|≤|<=)\d+", t):
-                low = 1
-            else:
+            name = names.get(band.label.casefold())
+            low = _lowest_score(band.threshold, None)
+            if low is None:
                 self.fail(
                     band.line,
                     f"band '{band.label}' needs a score range like 15+, 8-14 "
@@ -275,11 +281,16 @@ class PlanJudge:
         by_band: dict[str, str] = {}
         band_labels = {b.label.casefold() for b in self.doc.bands} | set(BAND_NAMES)
         for item in self.doc.monitoring:
-            cadence = cadence_name(item.key)
-            band = re.search(r"\(([^)]+)\)", item.text)
-            label = band.group(1).casefold() if band else ""
-            if band and band_name(label) and cadence in CADENCE_DAYS:
-                by_band[str(band_name(label))] = cadence
+            cadence, label = cadence_name(item.key), ""
+            if band := re.search(r"\(([^)]+)\)", item.text):  # "- **Daily**: Critical (Red)"
+                label = band.group(1).casefold()
+            elif self.band_names().get(item.key.casefold()) or band_name(item.key):
+                # "- **Red**: daily": the band first, then its cadence.
+                label = item.key.casefold()
+                cadence = cadence_name(item.text.split()[0]) if item.text else ""
+            name = self.band_names().get(label) or band_name(label)
+            if name and cadence in CADENCE_DAYS:
+                by_band[name] = cadence
             elif cadence == "quarterly":
                 scope = item.text
                 first = re.match(r"(\w+) risks\b", item.text)
@@ -326,6 +337,16 @@ class PlanJudge:
                 release["note"] = m.group(2).strip()
             out.append(release)
         return out
+
+
+def _lowest_score(threshold: str, otherwise: int | None) -> int | None:
+    """The lowest score of a band's range: ``15+`` → 15, ``8-14`` → 8, ``<8`` → 1."""
+    t = threshold.replace(" ", "").replace("≥", "").replace(">=", "")
+    if m := re.fullmatch(r"(\d+)(?:\+|[-–]\d+)?", t):
+        return int(m.group(1))
+    if re.fullmatch(r"(?:<|≤|<=)\d+", t):
+        return 1
+    return otherwise
 
 
 def _levels_text(scale: Sequence[Mapping[str, Any]]) -> str:

@@ -76,7 +76,7 @@ def test_a_missing_section_is_a_warning_on_the_expected_line_with_the_default(
     (warned,) = [f for f in result.warnings if words in f.message]
     expected = line_of(text, previous_end) + 1 if previous_end else 1
     assert warned.line == expected
-    assert "using " in warned.message
+    assert "); using " in warned.message or "); so no risk gets" in warned.message
     register = checked(result.files)
     assert len(register.assessments) == 10
 
@@ -286,3 +286,36 @@ def test_the_second_plan_is_not_the_seed() -> None:
     assert [b["label"] for b in policy["bands"]] == ["Red", "Amber", "Green"]
     assert [b["min_score"] for b in policy["bands"]] == [16, 9, 1]
     assert policy["categories"] == TEMPLATE["categories"]
+
+
+def test_bands_named_other_than_by_colour_are_ranked_by_threshold() -> None:
+    text = PLAN
+    for old, new in (
+        ("  Red     = 15+", "  High    = 15+"),
+        ("  Yellow  = 8-14", "  Medium  = 8-14"),
+        ("  Green   = <8", "  Low     = <8"),
+        ("(Red) risks", "(High) risks"),
+        ("(Yellow) risks", "(Medium) risks"),
+        ("(Green) risks", "(Low) risks"),
+    ):
+        assert old in text, old
+        text = text.replace(old, new)
+    result = import_plan(text, "plan.md")
+    assert result.ok, [f.as_text() for f in result.errors]
+    policy = yaml.safe_load(result.files[POLICY_PATH])
+    assert [(b["name"], b["label"]) for b in policy["bands"]] == [
+        ("red", "High"),
+        ("yellow", "Medium"),
+        ("green", "Low"),
+    ]
+    checked(result.files)
+
+
+def test_a_monitoring_list_may_name_the_band_first() -> None:
+    text = PLAN.replace("- **Daily**: Critical (Red) risks", "- **Red**: daily")
+    text = text.replace("- **Weekly**: High (Yellow) risks", "- **Amber**: weekly review")
+    result = import_plan(text, "plan.md")
+    assert result.ok, [f.as_text() for f in result.errors]
+    assert not [f for f in result.warnings if "monitoring entry" in f.message]
+    policy = yaml.safe_load(result.files[POLICY_PATH])
+    assert [b["monitoring"] for b in policy["bands"]] == ["daily", "weekly", "monthly"]
