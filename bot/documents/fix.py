@@ -13,6 +13,7 @@ from pathlib import Path
 from yaml.nodes import MappingNode, ScalarNode
 
 from bot.documents.yamledit import Edit, EditableText, apply, key_of, scalar_like
+from bot.errors import RiskbotError
 from bot.register.load import Register, build_register
 from bot.register.scoring import Assessment
 from bot.register.yamlfile import load_yaml
@@ -20,6 +21,10 @@ from bot.repo.worktree import discover
 
 DERIVED = ("score", "band")
 """The fields riskbot computes; a declared one must agree with the levels."""
+
+
+class FixError(RiskbotError):
+    """A file that needs fixing could not be written (the files fixed before it stay fixed)."""
 
 
 @dataclass(frozen=True)
@@ -70,11 +75,14 @@ def fix_register(root: Path) -> list[Fixed]:
         path = root / name
         if name not in wrong or path.is_symlink():
             continue  # a link is never written through; check still reports it
-        text = path.read_bytes().decode("utf-8")
-        new_text, fixed = _fix_text(text, assessment, name)
-        if fixed and new_text != text:
-            path.write_bytes(new_text.encode("utf-8"))
-            changes += fixed
+        try:
+            text = path.read_bytes().decode("utf-8")
+            new_text, fixed = _fix_text(text, assessment, name)
+            if fixed and new_text != text:
+                path.write_bytes(new_text.encode("utf-8"))
+                changes += fixed
+        except OSError as exc:
+            raise FixError(f"cannot fix {name}: {exc.strerror}") from None
     return changes
 
 

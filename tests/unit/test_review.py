@@ -259,3 +259,49 @@ def test_cli_review_never_writes_through_a_symlink(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "symbolic link" in done.stderr
     assert outside.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (
+            "review: {cadence: weekly, log: []}\n",
+            'review: {cadence: weekly, log: [{date: "2026-11-27", note: "n"}], '
+            'last_reviewed: "2026-11-27"}\n',
+        ),
+        (
+            "review: {log: ~}\n",
+            'review: {log: [{date: "2026-11-27", note: "n"}], last_reviewed: "2026-11-27"}\n',
+        ),
+        (
+            "review:\n  cadence: weekly\n  log:\nowner: x\n",
+            'review:\n  last_reviewed: "2026-11-27"\n  cadence: weekly\n  log:\n'
+            '    - date: "2026-11-27"\n      note: "n"\nowner: x\n',
+        ),
+        (
+            "review:\n  log: ~\n",
+            'review:\n  last_reviewed: "2026-11-27"\n  log: [{date: "2026-11-27", note: "n"}]\n',
+        ),
+        (
+            'review:\n  log:\n  - date: "2026-01-01"\n  cadence: weekly\n',
+            'review:\n  last_reviewed: "2026-11-27"\n  log:\n  - date: "2026-01-01"\n'
+            '  - date: "2026-11-27"\n    note: "n"\n  cadence: weekly\n',
+        ),
+    ],
+)
+def test_every_shape_of_log_gets_the_entry_in_its_own_style(before: str, after: str) -> None:
+    assert record_review("id: R-001\n" + before, "2026-11-27", note="n") == "id: R-001\n" + after
+
+
+@pytest.mark.parametrize(
+    "review",
+    [
+        "review: {last_reviewed: [2026]}\n",
+        "review:\n  last_reviewed: [2026]\n",
+        "review: {log: nope}\n",
+        "review:\n  log: nope\n",
+    ],
+)
+def test_a_shape_it_cannot_edit_is_refused(review: str) -> None:
+    with pytest.raises(ReviewError):
+        record_review("id: R-001\n" + review, "2026-11-27", note="n")
