@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -16,7 +17,7 @@ from bot.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, RiskbotError, U
 if TYPE_CHECKING:
     from bot.github.api import Limits
     from bot.github.settings import Settings
-    from bot.register.load import Register
+    from bot.register.load import Loaded, Register
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -28,14 +29,36 @@ def _parse_date(value: str | None) -> dt.date | None:
         raise UsageError(f"'{value}' is not a date of the form YYYY-MM-DD") from None
 
 
+ROOT_SEARCH = "riskbot.root_search"
+
+
+def _find_root(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path:
+    from bot.repo.root import find_root, given_root
+
+    search = given_root(value) if value is not None else find_root(Path("."))
+    ctx.meta[ROOT_SEARCH] = search
+    return search.root
+
+
 def _root_option(func: click.decorators.FC) -> click.decorators.FC:
     return click.option(
         "--root",
         type=click.Path(exists=True, file_okay=False, path_type=Path),
-        default=Path("."),
-        show_default=True,
-        help="Repository root holding .github/riskbot.yml and risks/.",
+        default=None,
+        callback=_find_root,
+        help="Repository root holding .github/riskbot.yml and risks/ (default: the nearest "
+        "folder, from here upward to the repository root, that holds .github/riskbot.yml).",
     )(func)
+
+
+def _read_register(root: Path, today: dt.date | None) -> Loaded:
+    """The register under ``root``; a missing policy says where riskbot looked for it."""
+    from bot.repo.root import name_missing_policy
+    from bot.repo.worktree import read_register
+
+    loaded = read_register(root, today)
+    search = click.get_current_context().meta.get(ROOT_SEARCH)
+    return name_missing_policy(loaded, search) if search is not None else loaded
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,19 +85,36 @@ def cli() -> None:
 @click.option(
     "--today", metavar="YYYY-MM-DD", help="Date to compute reviews against (default: today)."
 )
-def check(root: Path, fmt: str, today: str | None) -> None:
+@click.option(
+    "--fix",
+    is_flag=True,
+    help="First rewrite declared score and band values that disagree with the levels.",
+)
+def check(root: Path, fmt: str, today: str | None, fix: bool) -> None:
     """Validate the policy and every risk, compute scores, bands, escalations and due reviews.
 
     Exit 0 when clean (warnings allowed), 1 on findings, 2 on usage errors. Works offline.
+    With --fix, wrong declared scores and bands are rewritten in place first (only those
+    lines change), each change is listed, and the remaining findings are reported.
 
     \b
     Example:
       riskbot check --root . --format text
+      riskbot check --fix
     """
     from bot.render.check import REPORTER_BY_NAME, check_report
-    from bot.repo.worktree import read_register
 
-    report = check_report(read_register(root, _parse_date(today)))
+    if fix:
+        from bot.documents.fix import fix_register, summary
+
+        fixed = fix_register(root)
+        # Text output is for people: the fixes come first, as ruff shows them. JSON and
+        # annotations stay machine-readable on stdout, so the fixes go to stderr.
+        echo_err = fmt != "text"
+        for change in fixed:
+            click.echo(change.as_text(), err=echo_err)
+        click.echo(summary(fixed), err=echo_err)
+    report = check_report(_read_register(root, _parse_date(today)))
     sys.stdout.write(REPORTER_BY_NAME[fmt](report, os.environ))
     sys.exit(report.exit_code)
 
@@ -117,9 +157,8 @@ def _settings() -> Settings:
 
 def _register_or_exit(root: Path, today: dt.date | None) -> Register:
     from bot.register.load import Register
-    from bot.repo.worktree import read_register
 
-    register = read_register(root, today)
+    register = _read_register(root, today)
     if not isinstance(register, Register):
         for finding in register.findings:
             click.echo(finding.as_text(), err=True)
@@ -312,19 +351,21 @@ def remind(
 def review(root: Path, risk_id: str, on: str | None, note: str | None, by: str | None) -> None:
     """Record a review: set last_reviewed (and log a note) in place, nothing else changed.
 
+    Block and flow style, a byte order mark and CRLF line endings are kept. A date in the future
+    is refused (exit 1); a date before the recorded last_reviewed is written, with a warning.
+
     \b
     Example:
       riskbot review R-001 --note "Migration tests green in staging"
     """
-    from bot.documents.review import find_risk_file, record_review
+    from bot.documents.review import review_risk
 
-    day = _parse_date(on) or dt.date.today()
-    try:
-        path = find_risk_file(root, risk_id)
-        text = path.read_text(encoding="utf-8")
-        path.write_text(record_review(text, day.isoformat(), note, by), encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RiskbotError(str(exc)) from None
+    today = dt.date.today()
+    day = _parse_date(on) or today
+    done = review_risk(root, risk_id, day, today=today, note=note, by=by)
+    for message in done.warnings:
+        click.echo(f"riskbot: warning: {message}", err=True)
+    path = done.path
     click.echo(
         f"{path.relative_to(root) if path.is_relative_to(root) else path}: "
         f"last_reviewed {day.isoformat()}"
@@ -352,6 +393,7 @@ def report(root: Path, output: Path | None, check_only: bool) -> None:
       riskbot report
       riskbot report --check
     """
+    from bot.documents.output import write_output
     from bot.documents.report import REPORT_FILE, compare_report, render_report
 
     register = _register_or_exit(root, None)
@@ -362,12 +404,15 @@ def report(root: Path, output: Path | None, check_only: bool) -> None:
     if str(target) == "-":
         click.echo(text, nl=False)
     elif check_only:
-        committed = target.read_bytes().decode("utf-8") if target.is_file() else None
+        try:
+            committed = target.read_bytes().decode("utf-8") if target.is_file() else None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RiskbotError(f"cannot read {target}: {exc}") from None
         state = compare_report(committed, text, str(target))
         click.echo(state.summary, err=not state.current)
         sys.exit(0 if state.current else 1)
     else:
-        target.write_bytes(text.encode("utf-8"))
+        write_output(target, text)
         click.echo(f"wrote {target}")
 
 
@@ -376,35 +421,108 @@ def report(root: Path, output: Path | None, check_only: bool) -> None:
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Directory to write risks/ and .github/riskbot.yml under.",
+    default=None,
+    help="Directory to write risks/, schema/ and .github/riskbot.yml under (default: the "
+    "register found from here upward, else the current directory).",
 )
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
-def import_plan_command(plan: Path, out: Path, force: bool) -> None:
-    """Import a Markdown risk management plan: one risk file per risk, and its policy.
+@click.option(
+    "--renumber/--no-renumber",
+    default=True,
+    show_default=True,
+    help="When the plan's ids are already used under --out, number its risks above the "
+    "highest id in use (--renumber), or refuse and list the clashes (--no-renumber).",
+)
+def import_plan_command(plan: Path, out: Path | None, force: bool, renumber: bool) -> None:
+    """Import a Markdown risk management plan: one risk file per risk, its policy, the schemas.
 
-    The plan's inconsistencies are warnings with its line numbers; a plan that cannot be read
-    is an error (exit 1) and nothing is written.
+    Only the risks are required: a section the plan lacks (categories, scoring matrix,
+    monitoring schedule, escalation path or thresholds, timeline buffer, response matrix) is a
+    warning with the line where it was expected and riskbot's default instead. The plan's
+    inconsistencies are warnings with its line numbers; a plan that cannot be read is an error
+    (exit 1) and nothing is written. Ids already used by the register are detected before
+    anything is written.
 
     \b
     Example:
       riskbot import plan.md --out .
     """
-    from bot.documents.importer import import_plan, write_import
+    from bot.documents.importer import import_into, write_import
+    from bot.documents.planparse import decode_plan
+    from bot.repo.root import find_root
 
-    raw = plan.read_bytes()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")  # ftfy then repairs what was mis-encoded
-    result = import_plan(text, str(plan))
+    target = out if out is not None else find_root(Path(".")).root
+    result, numbers = import_into(
+        decode_plan(plan.read_bytes()), str(plan), target, renumber=renumber
+    )
     for finding in result.findings:
         click.echo(finding.as_text(), err=True)
     if not result.ok:
         raise RiskbotError(f"import: {len(result.errors)} errors; nothing was written")
-    written = write_import(result, out, force=force)
-    click.echo(f"wrote {len(written)} files under {out} ({len(result.warnings)} warnings)")
+    written = write_import(result, target, force=force)
+    if numbers:
+        moved = ", ".join(f"#{n} → R-{m:03d}" for n, m in sorted(numbers.items()))
+        click.echo(f"ids renumbered above those already used under {target}: {moved}", err=True)
+    schemas = sum(1 for p in written if p.parent.name == "schema")
+    click.echo(
+        f"wrote {len(written) - schemas} files under {target} ({len(result.warnings)} warnings)"
+        + (f" and {schemas} schemas under {target / 'schema'}" if schemas else "")
+    )
+
+
+def _ask(option: str, text: str, convert: Callable[[str], Any]) -> Any:
+    """Prompt until the answer converts; without one (no terminal, input ended) name the option."""
+    try:
+        return click.prompt(text, value_proc=convert)
+    except click.Abort:
+        if not sys.stdin.isatty():
+            raise UsageError(f"--{option} is required when stdin is not a terminal") from None
+        raise
+
+
+def _text(value: str) -> str:
+    if not value.strip():
+        raise click.BadParameter("an answer is required")
+    return value.strip()
+
+
+def _one_of(kind: str, choices: list[str]) -> Callable[[str], str]:
+    from bot.register.suggest import closest, did_you_mean
+
+    def convert(value: str) -> str:
+        hit = closest(value.strip(), choices)
+        if hit is not None and hit.casefold() == value.strip().casefold():
+            return hit  # the same word in another case is no mistake
+        raise click.BadParameter(
+            f"'{value}' is not a {kind}{did_you_mean(value.strip(), choices)}; "
+            f"choose one of {', '.join(choices)}"
+        )
+
+    return convert
+
+
+def _level(kind: str) -> Callable[[str], int]:
+    def convert(value: str) -> int:
+        if value.strip() in ("1", "2", "3", "4", "5"):
+            return int(value)
+        raise click.BadParameter(f"the {kind} level is a number from 1 to 5, not '{value}'")
+
+    return convert
+
+
+def _owner(register: Register) -> Callable[[str], str]:
+    from bot.register.load import owner_hint
+    from bot.register.risk import LOGIN_RE
+
+    def convert(value: str) -> str:
+        value = value.strip()
+        if LOGIN_RE.match(value) or register.policy.role(value) is not None:
+            return value
+        raise click.BadParameter(
+            f"'{value}' is neither a policy role nor an @login{owner_hint(value, register.policy)}"
+        )
+
+    return convert
 
 
 @cli.command()
@@ -428,7 +546,10 @@ def new(
 ) -> None:
     """Add a risk: asks for what the options do not give, then writes risks/R-0NN-slug.yaml.
 
-    The new file gets the next free id and must pass the same checks as `riskbot check`.
+    Each answer is checked as it is given (a wrong category, phase or owner is asked again).
+    The new file gets the next free id, counts as reviewed the day it is identified, declares
+    score and band only if most risk files do, and must pass the same checks as `riskbot check`.
+    Without a terminal, every option the input does not answer must be given.
 
     \b
     Example:
@@ -439,18 +560,23 @@ def new(
 
     register = _register_or_exit(root, None)
     policy = register.policy
+    categories, phases = list(policy.categories), list(policy.phases)
+    roles = ", ".join(r.name for r in policy.roles)
     risk = NewRisk(
-        title=title or click.prompt("Title"),
-        category=category or click.prompt("Category", type=click.Choice(list(policy.categories))),
-        phase=phase or click.prompt("Phase", type=click.Choice(list(policy.phases))),
+        title=title or _ask("title", "Title", _text),
+        category=category
+        or _ask("category", f"Category ({', '.join(categories)})", _one_of("category", categories)),
+        phase=phase or _ask("phase", f"Phase ({', '.join(phases)})", _one_of("phase", phases)),
         impact=impact
-        or click.prompt(f"Impact ({scale_hint(policy.impact_scale)})", type=click.IntRange(1, 5)),
+        or _ask("impact", f"Impact ({scale_hint(policy.impact_scale)})", _level("impact")),
         probability=probability
-        or click.prompt(
-            f"Probability ({scale_hint(policy.probability_scale)})", type=click.IntRange(1, 5)
+        or _ask(
+            "probability",
+            f"Probability ({scale_hint(policy.probability_scale)})",
+            _level("probability"),
         ),
-        owner=owner or click.prompt(f"Owner (roles: {', '.join(r.name for r in policy.roles)})"),
-        description=description or click.prompt("Description"),
+        owner=owner or _ask("owner", f"Owner (roles: {roles}; or @login)", _owner(register)),
+        description=description or _ask("description", "Description", _text),
     )
     created = create_risk(root, risk)
     click.echo(f"score: {created.score_text}")
@@ -479,6 +605,7 @@ def retro(release: str, root: Path, output: Path) -> None:
     Example:
       riskbot retro v3 --output retro/v3.md
     """
+    from bot.documents.output import write_output
     from bot.documents.retro import build_retro, load_unregistered, render_retro_markdown
 
     register = _register_or_exit(root, None)
@@ -499,7 +626,7 @@ def retro(release: str, root: Path, output: Path) -> None:
     if str(output) == "-":
         click.echo(text, nl=False)
     else:
-        output.write_bytes(text.encode("utf-8"))
+        write_output(output, text)
         click.echo(f"wrote {output}")
     sys.exit(0 if register.ok else 1)
 
@@ -512,7 +639,11 @@ def retro(release: str, root: Path, output: Path) -> None:
     default=Path("."),
     type=click.Path(exists=True, file_okay=False, path_type=Path),
 )
-@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite files that already exist; set up a register inside another one.",
+)
 @click.option(
     "--source",
     metavar="SPEC",
@@ -532,7 +663,7 @@ def init(directory: Path, force: bool, source: str | None, branch: str | None) -
     The workflows install riskbot at a pinned version (or --source, e.g. a git URL pinned to a
     commit) instead of copying its code. A riskbot that is no release (a checkout, an editable
     install) needs --source (exit 2 without it). Existing files are refused (exit 1) unless
-    --force.
+    --force, and so is a DIR inside another register (found upward, up to the repository root).
 
     \b
     Example:
@@ -545,9 +676,11 @@ def init(directory: Path, force: bool, source: str | None, branch: str | None) -
         default_source,
         init_files,
         next_steps,
+        refuse_nested,
         write_files,
     )
 
+    refuse_nested(directory, force=force)
     branch = branch or default_branch(directory)
     source = source or default_source()
     files = init_files(directory, source=source, branch=branch, today=dt.date.today())

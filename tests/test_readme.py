@@ -1,8 +1,10 @@
 """The README's examples work, and so do the files it documents (action.yml, pre-commit hook).
 
 Each ```sh block's `riskbot` commands run, in order, in a copy of this repository (or, after
-`<!-- readme-test: empty-repository -->`, in a new empty git repository), and must exit as
-shown: 0, unless the line ends in a comment `# exit N`. Each ```yaml block parses; one that names
+`<!-- readme-test: empty-repository -->`, in a new empty git repository; after
+`<!-- readme-test: with-examples -->`, in a copy with the README's risk and retro examples
+added to its register), and must exit as shown: 0, unless the line ends in a comment
+`# exit N`. A command may start with `cd DIR &&`. Each ```yaml block parses; one that names
 a schema on its first line validates against it, a workflow passes zizmor and actionlint, a
 pre-commit configuration names hooks that `.pre-commit-hooks.yaml` defines.
 """
@@ -30,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"
 BIN = Path(sys.executable).parent
 EMPTY_REPOSITORY = "empty-repository"
+WITH_EXAMPLES = "with-examples"
 DIRECTIVE = re.compile(r"<!--\s*readme-test:\s*([\w-]+)\s*-->")
 FENCE = re.compile(r"^```(\w*)\s*$")
 EXIT = re.compile(r"#\s*exit\s+(\d+)\b")
@@ -101,6 +104,8 @@ def riskbot_commands(block: Block) -> list[Command]:
             continue
         text, pending = (pending + line).strip(), ""
         words = text.split()
+        if words[:1] == ["cd"] and "&&" in words:
+            words = words[words.index("&&") + 1 :]  # cd DIR && riskbot ...
         while words and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=\S*", words[0]):
             words.pop(0)  # VAR=value before the command
         if words and words[0] == "riskbot":
@@ -146,18 +151,36 @@ def place_for(block: Block, tmp_path: Path) -> Path:
         place.mkdir()
         git(place, "init", "-q", "-b", "main")
         return place
-    assert block.directive is None, f"README.md:{block.line}: unknown readme-test directive"
+    assert block.directive in (None, WITH_EXAMPLES), (
+        f"README.md:{block.line}: unknown readme-test directive"
+    )
     place = tmp_path / "riskbot"
     shutil.copytree(ROOT, place, ignore=IGNORED)
+    if block.directive == WITH_EXAMPLES:
+        add_examples(place)
     git(place, "init", "-q", "-b", "main")
     git(place, "add", "-A")
     git(place, "commit", "-q", "-m", "the README's repository")
     return place
 
 
+def add_examples(place: Path) -> None:
+    """The README's risk file and retro examples, added to the register at ``place``."""
+    for block in yaml_blocks():
+        found = SCHEMA_LINE.match(block.text)
+        data = yaml.safe_load(block.text)
+        if found and found.group(1) == "risk.schema.json":
+            (place / "risks" / f"{data['id']}-readme-example.yaml").write_text(
+                block.text, encoding="utf-8"
+            )
+        elif found and found.group(1) == "retro.schema.json":
+            (place / "retro").mkdir(exist_ok=True)
+            (place / "retro" / f"{data['release']}.yaml").write_text(block.text, encoding="utf-8")
+
+
 def test_the_readme_shows_riskbot_commands() -> None:
-    shown = {c.text.split()[1] for b in shell_blocks() for c in riskbot_commands(b)}
-    assert {"check", "init"} <= shown
+    shown = {c.text.split("&&")[-1].split()[1] for b in shell_blocks() for c in riskbot_commands(b)}
+    assert {"check", "init", "retro"} <= shown
 
 
 @pytest.mark.parametrize("block", shell_blocks(), ids=lambda b: f"L{b.line}")
@@ -390,7 +413,9 @@ def test_the_pre_commit_hook_reports_the_findings_and_lines_of_ci(tmp_path: Path
         check=False,
     )
     assert local.returncode == ci.returncode == 1
-    text = set(re.findall(r"^(\S+):(\d+): (error|warning): ", local.stdout, re.MULTILINE))
+    text = set(
+        re.findall(r"^([^:\s]+):(\d+)(?::\d+)?: (error|warning): ", local.stdout, re.MULTILINE)
+    )
     annotations = set(
         re.findall(r"^::(error|warning) file=([^,]+),line=(\d+)", ci.stdout, re.MULTILINE)
     )

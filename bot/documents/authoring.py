@@ -20,21 +20,30 @@ from bot.register.findings import Finding
 from bot.register.load import POLICY_PATH, RISKS_DIR, Register, SourceFile, build_register
 from bot.register.policy import ImpactLevel, ProbabilityLevel
 from bot.register.scoring import score_of
+from bot.register.yamlfile import load_yaml
 from bot.repo.worktree import discover
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/risk.schema.json"
 
-# The slug rule: lower-case words of the title; a connective ends it ("Community Resistance to
-# Breaking Changes" → community-resistance); stop words are dropped; at most three words.
-# The qualifier words are those the register's own file names leave out (R-001 … R-010), so
-# that `riskbot import` of the plan reproduces them.
+# The slug rule: lower-case ASCII words of the title, stop words dropped; a connective ends it
+# once two words are kept ("Community Resistance to Breaking Changes" → community-resistance,
+# but "Loss of Key Staff" → loss-key-staff); at most three words and SLUG_MAX_CHARS characters,
+# cut on a word boundary. The words below are data, not code: edit them, not the rule.
 SLUG_CONNECTIVES = frozenset({"to", "under", "of", "for", "with", "in", "on", "at", "by", "from"})
+# English articles and conjunctions, and words that name no risk of their own ("risk", "issue").
 SLUG_STOP_WORDS = frozenset(
-    {"a", "an", "the", "and", "or"}
-    | {"autonomous", "complexity", "dependency", "federated", "model", "network"}
+    {"a", "an", "the", "and", "or", "risk", "risks", "issue", "issues", "potential", "possible"}
+)
+# Qualifiers the committed register's file names leave out (R-001 … R-010 were named by hand
+# when the program's plan was first imported: "Federated Network Byzantine Failure" is
+# R-003-byzantine-failure). They are kept so that re-importing that plan reproduces those names;
+# other plans do not need words of their own here to get sensible names.
+SLUG_PLAN_QUALIFIERS = frozenset(
+    {"autonomous", "complexity", "dependency", "federated", "model", "network"}
 )
 SLUG_MAX_WORDS = 3
-_ID_IN_NAME = re.compile(r"^R-([0-9]{3,})(?:[-.]|$)")
+SLUG_MAX_CHARS = 40
+ID_IN_NAME = re.compile(r"^R-([0-9]{3,})(?:[-.]|$)")
 
 
 def slug_for(title: str) -> str:
@@ -43,11 +52,20 @@ def slug_for(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     words: list[str] = []
     for word in re.findall(r"[a-z0-9]+", ascii_title.casefold()):
-        if word in SLUG_CONNECTIVES and words:
-            break
-        if word not in SLUG_STOP_WORDS:
+        if word in SLUG_CONNECTIVES:
+            if len(words) >= 2:
+                break
+            continue
+        if word not in SLUG_STOP_WORDS and word not in SLUG_PLAN_QUALIFIERS:
             words.append(word)
-    return "-".join(words[:SLUG_MAX_WORDS]) or "risk"
+    slug = ""
+    for word in words[:SLUG_MAX_WORDS]:
+        longer = f"{slug}-{word}" if slug else word
+        if len(longer) > SLUG_MAX_CHARS:
+            slug = slug or word[:SLUG_MAX_CHARS]  # one very long word: cut it
+            break
+        slug = longer
+    return slug or "risk"
 
 
 def risk_file_name(risk_id: str, title: str) -> str:
@@ -61,7 +79,7 @@ def risk_id(number: int) -> str:
 
 def next_risk_id(names: Sequence[str]) -> str:
     """The id after the highest one used by a file name (R-001 for an empty register)."""
-    numbers = [int(m.group(1)) for n in names if (m := _ID_IN_NAME.match(Path(n).name))]
+    numbers = [int(m.group(1)) for n in names if (m := ID_IN_NAME.match(Path(n).name))]
     return risk_id(max(numbers, default=0) + 1)
 
 
@@ -93,8 +111,14 @@ class NewRisk:
     identified: dt.date = field(default_factory=dt.date.today)
 
 
-def new_risk_data(risk: NewRisk, risk_ident: str, score: int, band: str | None) -> dict[str, Any]:
-    """The mapping of a new risk file, in the register's key order."""
+def new_risk_data(
+    risk: NewRisk, risk_ident: str, score: int | None = None, band: str | None = None
+) -> dict[str, Any]:
+    """The mapping of a new risk file, in the register's key order.
+
+    ``score`` and ``band`` are written only when given (see :func:`declares_derived_fields`).
+    The risk counts as reviewed the day it was identified, so it is not overdue at birth.
+    """
     data: dict[str, Any] = {
         "id": risk_ident,
         "title": risk.title,
@@ -109,8 +133,23 @@ def new_risk_data(risk: NewRisk, risk_ident: str, score: int, band: str | None) 
         "mitigation": {"prevention": [], "detection": [], "response": []},
         "owner": risk.owner,
         "status": {"state": "planning", "note": "New risk: mitigation to be planned"},
+        "review": {"last_reviewed": risk.identified.isoformat()},
     }
     return {k: v for k, v in data.items() if v is not None}
+
+
+def declares_derived_fields(sources: Sequence[SourceFile]) -> bool:
+    """Whether most risk files of the register declare ``score`` (and so a new one should too).
+
+    A declared score is one more line to keep right by hand (`check --fix` rewrites it), so a
+    new risk writes it only to look like its neighbours.
+    """
+    declaring = 0
+    for source in sources:
+        loaded = load_yaml(source.name, source.raw)
+        if loaded.ok and "score" in loaded.data:
+            declaring += 1
+    return declaring * 2 > len(sources)
 
 
 def scale_hint(scale: Mapping[int, ImpactLevel] | Mapping[int, ProbabilityLevel]) -> str:
@@ -143,7 +182,11 @@ def create_risk(root: Path, risk: NewRisk, *, write: bool = True) -> Created:
     loaded = build_register(policy_source, [])
     policy = loaded.policy if isinstance(loaded, Register) else None
     band = policy.band_for(score) if policy is not None else None
-    text = render_risk_file(new_risk_data(risk, ident, score, band.name if band else None))
+    if declares_derived_fields(sources):
+        data = new_risk_data(risk, ident, score, band.name if band else None)
+    else:
+        data = new_risk_data(risk, ident)
+    text = render_risk_file(data)
     words = f"{risk.impact} × {risk.probability} = {score}"
     if policy is not None and band is not None:
         i = policy.impact_scale.get(risk.impact)

@@ -1,58 +1,144 @@
 """`riskbot import`: turn a Markdown risk management plan into risk files and a policy.
 
-The plan is read by :mod:`bot.planparse`; here it is judged and converted. What the plan gets
-wrong but can still be imported is a warning with the plan's line; what it lacks is an error,
-and a plan with any error writes nothing. The plan states no categories, so a risk's category
-comes from :data:`CATEGORY_RULES`; file names come from :func:`bot.authoring.slug_for`.
+The plan is read by :mod:`bot.documents.planparse`; here it is judged and converted. What the
+plan gets wrong but can still be imported is a warning with the plan's line; a section it lacks
+is a warning too, with riskbot's default in its place (:mod:`bot.documents.planpolicy`); only a
+plan without risks, or a risk that cannot be read, is an error, and a plan with any error writes
+nothing. The plan states no categories, so a risk's category comes from :data:`CATEGORY_KINDS`;
+file names come from :func:`bot.documents.authoring.slug_for`. Ids the register already uses
+are found before anything is written (:func:`import_into`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from bot.documents import planpolicy
-from bot.documents.authoring import render_risk_file, risk_file_name, risk_id
+from bot.documents.authoring import ID_IN_NAME, render_risk_file, risk_file_name, risk_id
+from bot.documents.init import SCHEMA_FOLDER
 from bot.documents.planparse import MatrixRow, PlanDocument, PlanRisk, read_plan
 from bot.documents.planpolicy import CADENCE_DAYS, DEFAULT_BOT, PlanJudge, cadence_name
 from bot.errors import RiskbotError
 from bot.register.findings import Finding, FindingsHolder, error, sort_key
-from bot.register.load import POLICY_PATH, SourceFile, build_register
+from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile, build_register
 from bot.register.risk import MITIGATION_KINDS
+from bot.register.schemas import schema_dir
 from bot.register.scoring import score_of
+from bot.register.yamlfile import load_yaml
 
-# Category of a risk, which the plan does not state: the first rule with a keyword in the
-# risk's title or impact wins, else DEFAULT_CATEGORY. Keywords follow the plan's own category
-# descriptions ("Vulnerabilities, supply chain", "Adoption, competition", "Team, skill gaps").
-CATEGORY_RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Security", ("security", "vulnerab", "supply chain", "byzantine", "malicious", "attack")),
-    ("Market", ("community", "adoption", "competit", "market")),
-    ("Organizational", ("documentation", "onboarding", "staffing", "skill", "hiring")),
-    ("Operational", ("deployment", "incident", "outage", "on-call")),
-)
-DEFAULT_CATEGORY = "Technical"
+# Category of a risk, which the plan does not state. This is data, not code: each kind of
+# category has the names plans give it and keywords that point to it. The keywords began as
+# the program plan's own category descriptions ("Vulnerabilities, supply chain", "Adoption,
+# competition", "Team, skill gaps") and the words its risks use; the rest are the common words
+# for each kind. A keyword matches where a word of the risk's title or impact starts with it.
+# The plan's own description of each category ("- **Technical Risk**: Architectural,
+# performance, ...") adds its words, matched against the title only (descriptions are broad).
+# The most matches win; ties go to the earlier kind below; no match gives DEFAULT_KIND.
+CATEGORY_KINDS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
+    (
+        "security",
+        ("security", "cybersecurity", "information security", "infosec"),
+        ("security", "vulnerab", "supply chain", "byzantine", "malicious", "attack", "breach",
+         "exploit", "compromis", "credential", "phishing", "ransomware", "pci", "audit"),
+    ),
+    (
+        "compliance",
+        ("compliance", "legal", "regulatory", "regulation"),
+        ("complian", "regulat", "legal", "licens", "gdpr", "pci", "audit", "certif"),
+    ),
+    (
+        "market",
+        ("market", "business", "commercial", "adoption", "customer"),
+        ("community", "adoption", "competit", "market", "demand", "churn", "pricing"),
+    ),
+    (
+        "organizational",
+        ("organizational", "organisational", "organization", "organisation", "people",
+         "staffing", "team", "resource", "resourcing", "human"),
+        ("documentation", "onboarding", "staffing", "skill", "hiring", "key person", "turnover",
+         "attrition", "bus factor", "the only", "sole", "knowledge", "burnout"),
+    ),
+    (
+        "operational",
+        ("operational", "operations", "ops"),
+        ("deployment", "incident", "outage", "on-call", "downtime", "backup", "cost", "hosting",
+         "capacity"),
+    ),
+    (
+        "financial",
+        ("financial", "finance", "budget", "cost"),
+        ("budget", "cost", "funding", "spend", "overrun"),
+    ),
+    (
+        "vendor",
+        ("vendor", "supplier", "third party", "third-party", "partner", "external"),
+        ("vendor", "supplier", "third-party", "third party", "acquirer", "provider", "contractor"),
+    ),
+    (
+        "schedule",
+        ("schedule", "timeline", "delivery"),
+        ("deadline", "slip", "delay", "late"),
+    ),
+    (
+        "technical",
+        ("technical", "technology", "engineering", "architecture"),
+        ("performance", "architect", "reliab", "scalab", "migration", "integration", "api",
+         "testing", "bug", "regression"),
+    ),
+)  # fmt: skip
+DEFAULT_KIND = "technical"
+# Words of a category description that say nothing about the category ("reliability issues").
+DESCRIPTION_NOISE = frozenset({"issues", "issue", "changes", "change", "risk", "risks", "and"})
 
+# A risk's state by the words its status line starts with (after any emoji). Data, as above.
 STATE_WORDS = {
     "planning": "planning",
+    "planned": "planning",
+    "not started": "planning",
+    "to do": "planning",
+    "todo": "planning",
+    "proposed": "planning",
+    "identified": "planning",
+    "new": "planning",
     "active": "active",
+    "in progress": "active",
+    "ongoing": "active",
+    "underway": "active",
+    "mitigating": "active",
+    "open": "active",
     "monitor": "monitor",
     "monitoring": "monitor",
+    "monitored": "monitor",
+    "watch": "monitor",
+    "watching": "monitor",
+    "accepted": "monitor",
+    "tracking": "monitor",
     "closed": "closed",
+    "done": "closed",
+    "resolved": "closed",
+    "retired": "closed",
+    "mitigated": "closed",
 }
 BAND_EMOJI = {
     "🔴": "red",
     "🟥": "red",
     "🟡": "yellow",
     "🟨": "yellow",
+    "🟠": "yellow",
+    "🟧": "yellow",
     "🟢": "green",
     "🟩": "green",
 }
-SCORE_LINE = re.compile(r"^(\d+)\s*[×xX*]\s*(\d+)\s*=\s*(\d+)\s*(?:\(\s*([^)]*?)\s*\))?")
-STATUS_LINE = re.compile(r"^(?:[^\w\s]+\s*)?([A-Za-z]+)\s*(?:[-–—:]\s*(.*))?$")
+SCORE_LINE = re.compile(
+    r"^\D{0,30}?(\d+)\s*[×xX*·]\s*\D{0,30}?(\d+)\s*=\s*(\d+)\s*(?:\(\s*([^)]*?)\s*\))?"
+)
+STATUS_LINE = re.compile(r"^(?:[^\w\s]+\s*)?(.*?)\s*$")
 PERCENT_COMPLETE = re.compile(r"^(\d{1,3})\s*%")
+OWNER_SEPARATORS = re.compile(r"\s+/\s+|\s*;\s*|,\s+")
 
 
 @dataclass
@@ -62,6 +148,8 @@ class ImportResult(FindingsHolder):
     plan: str
     files: dict[str, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    risks: dict[int, str] = field(default_factory=dict)
+    """Each plan risk number and the risk file it becomes."""
 
 
 class ImportRefused(RiskbotError):
@@ -73,10 +161,12 @@ class _Importer(PlanJudge):
 
     # -- risks --------------------------------------------------------------------------
     def phase(self, risk: PlanRisk, phases: Sequence[str]) -> str:
+        releases = [p for p in phases if p not in ("All", "Long-term") and not p.endswith("+")]
         if risk.phase is not None and risk.phase in phases:
             return risk.phase
+        if risk.phase is not None and (named := planpolicy.phase_of(risk.phase, releases)):
+            return named
         what = f"'({risk.phase})' is not a phase" if risk.phase else "the heading names no phase"
-        releases = [p for p in phases if p not in ("All", "Long-term") and not p.endswith("+")]
         self.warn(
             risk.line,
             f"Risk #{risk.number}: {what} (a phase is a release "
@@ -148,29 +238,79 @@ class _Importer(PlanJudge):
         if risk.status is None:
             self.fail(risk.line, f"Risk #{risk.number} has no '**Status**:' line")
             return None
-        m = STATUS_LINE.match(risk.status.value.strip())
-        state = STATE_WORDS.get(m.group(1).casefold()) if m else None
-        if m is None or state is None:
+        found = status_of(risk.status.value)
+        if found is None:
             self.fail(
                 risk.status.line,
                 f"Risk #{risk.number}: cannot read the status "
                 f"'{risk.status.value}' (expected Planning, Active, Monitor or Closed, "
                 "optionally '- note')",
             )
-            return None
-        out = {"state": state}
-        if m.group(2):
-            out["note"] = m.group(2).strip()
-        return out
+        return found
 
 
-def category_for(title: str, impact: str, categories: Sequence[str]) -> str:
-    """The category by :data:`CATEGORY_RULES`, limited to the plan's categories."""
+def status_of(text: str) -> dict[str, str] | None:
+    """``🟡 Active - Mitigation in progress`` → state active, note ``Mitigation in progress``."""
+    m = STATUS_LINE.match(text.strip())
+    rest = m.group(1) if m else ""
+    low = rest.casefold()
+    for words in sorted(STATE_WORDS, key=len, reverse=True):
+        if low == words or (low.startswith(words) and not low[len(words)].isalnum()):
+            note = rest[len(words) :].strip().strip("()").strip()
+            note = re.sub(r"^[-–—:,]\s*", "", note).strip()
+            out = {"state": STATE_WORDS[words]}
+            if note:
+                out["note"] = note
+            return out
+    return None
+
+
+def _kind_of(name: str) -> int | None:
+    plain = re.sub(r"\s+risks?$", "", name.strip().casefold())
+    for i, (_, names, _words) in enumerate(CATEGORY_KINDS):
+        if plain in names:
+            return i
+    return None
+
+
+def _matches(stem: str, text: str) -> bool:
+    return re.search(rf"(?<![a-z0-9]){re.escape(stem)}", text) is not None
+
+
+def _description_stems(description: str) -> list[str]:
+    words = [w for w in re.findall(r"[a-z][a-z-]+", description.casefold())]
+    # "vulnerabilities" also means "vulnerability": keep the start of longer words.
+    return [w[: max(5, len(w) - 3)] for w in words if w not in DESCRIPTION_NOISE]
+
+
+def category_for(
+    title: str,
+    impact: str,
+    categories: Sequence[str],
+    descriptions: Mapping[str, str] | None = None,
+) -> str:
+    """The category by :data:`CATEGORY_KINDS`, limited to the plan's categories."""
     text = f"{title} {impact}".casefold()
-    for name, words in CATEGORY_RULES:
-        if name in categories and any(w in text for w in words):
-            return name
-    return DEFAULT_CATEGORY if DEFAULT_CATEGORY in categories else categories[0]
+    heading = title.casefold()
+    best: tuple[int, int, str] | None = None
+    for position, name in enumerate(categories):
+        kind = _kind_of(name)
+        keywords = CATEGORY_KINDS[kind][2] if kind is not None else ()
+        hits = sum(1 for w in keywords if _matches(w, text))
+        own = [name.casefold(), *_description_stems((descriptions or {}).get(name, ""))]
+        hits += sum(1 for w in dict.fromkeys(own) if w and _matches(w, heading))
+        rank = (kind if kind is not None else len(CATEGORY_KINDS)) * 100 + position
+        if hits and (best is None or (-hits, rank) < (-best[0], best[1])):
+            best = (hits, rank, name)
+    if best is not None:
+        return best[2]
+    kinds = [_kind_of(c) for c in categories]
+    default = [
+        c
+        for c, k in zip(categories, kinds, strict=True)
+        if k is not None and CATEGORY_KINDS[k][0] == DEFAULT_KIND
+    ]
+    return default[0] if default else categories[0]
 
 
 @dataclass(frozen=True)
@@ -181,9 +321,11 @@ class _Context:
     band_days: Mapping[str, int]
     phase_names: list[str]
     categories: list[str]
+    descriptions: Mapping[str, str]
     owners: Mapping[int, list[str]]
     rows: Mapping[int, MatrixRow]
     identified: str | None
+    numbers: Mapping[int, int]
 
 
 def _owners(
@@ -195,7 +337,9 @@ def _owners(
         if risk.owner is None:
             imp.fail(risk.line, f"Risk #{risk.number} has no '**Owner**:' line")
             continue
-        owners[risk.number] = [o.strip() for o in risk.owner.value.split(" / ") if o.strip()]
+        owners[risk.number] = [
+            o.strip() for o in OWNER_SEPARATORS.split(risk.owner.value) if o.strip()
+        ]
     shorts: dict[str, str] = {}
     for number, names in owners.items():
         short = rows[number].cells.get("owner", "") if number in rows else ""
@@ -219,9 +363,9 @@ def _risk_data(imp: _Importer, risk: PlanRisk, ctx: _Context) -> dict[str, Any] 
     band = next(b for b in ctx.bands if score_of(i, p) >= b["min_score"] or b is ctx.bands[-1])
     impact = risk.impact.value if risk.impact else ""
     data: dict[str, Any] = {
-        "id": risk_id(risk.number),
+        "id": risk_id(ctx.numbers.get(risk.number, risk.number)),
         "title": risk.title,
-        "category": category_for(risk.title, impact, ctx.categories),
+        "category": category_for(risk.title, impact, ctx.categories, ctx.descriptions),
         "phase": imp.phase(risk, ctx.phase_names),
     }
     if ctx.identified:
@@ -235,6 +379,8 @@ def _risk_data(imp: _Importer, risk: PlanRisk, ctx: _Context) -> dict[str, Any] 
     data["score"] = declared
     score_line = risk.score.line if risk.score else risk.line
     by_label = {str(b["label"]).casefold(): b for b in ctx.bands}
+    for b in ctx.bands:  # "Amber" for a band labelled Yellow
+        by_label.update({w: b for w, n in planpolicy.BAND_NAMES.items() if n == b["name"]})
     if band_word and band_word.casefold() in by_label:
         data["band"] = by_label[band_word.casefold()]["name"]
         if data["band"] != band["name"]:
@@ -257,19 +403,23 @@ def _risk_data(imp: _Importer, risk: PlanRisk, ctx: _Context) -> dict[str, Any] 
     data["owner"] = names[0] if len(names) == 1 else names
     data["status"] = status
     row = ctx.rows.get(risk.number)
-    if row is None:
+    if row is None and ctx.rows:
         imp.warn(
             risk.line,
             f"Risk #{risk.number} has no row in the risk response matrix: "
             "no review cadence or mitigation status",
         )
-    else:
+    elif row is not None:
         _matrix_row(imp, risk, row.cells, row.line, band, ctx.band_days, data)
     return data
 
 
-def build_import(doc: PlanDocument) -> ImportResult:
-    """Judge and convert a read plan: the files to write and the findings."""
+def build_import(doc: PlanDocument, numbers: Mapping[int, int] | None = None) -> ImportResult:
+    """Judge and convert a read plan: the files to write and the findings.
+
+    ``numbers`` maps a plan's risk number to the id number it is imported as (default: the
+    same), so that an import can be renumbered above the ids a register already uses.
+    """
     imp = _Importer(doc)
     result = ImportResult(doc.name)
     if not doc.risks:
@@ -288,16 +438,16 @@ def build_import(doc: PlanDocument) -> ImportResult:
     bands = imp.bands(monitoring)
     releases = imp.releases()
     categories = [
-        {"name": re.sub(r"\s+risk$", "", c.key, flags=re.I), "description": c.text}
+        {"name": re.sub(r"\s+risks?$", "", c.key, flags=re.I), "description": c.text}
         for c in doc.categories
     ]
     if not categories:
-        imp.fail(
-            1,
-            "no risk categories found: expected a '### Risk Categories' list like "
-            "'- **Technical Risk**: ...'",
-        )
+        categories = planpolicy.template("categories")
+        names = ", ".join(str(c["name"]) for c in categories)
+        imp.missing("categories", f"riskbot's default categories {names}")
     rows = {row.number: row for row in doc.matrix}
+    if not doc.matrix and doc.risks:
+        imp.missing("matrix", "no risk gets a review cadence or mitigation status", verb="so")
     for row in doc.matrix:
         if row.number not in seen:
             imp.warn(row.line, f"response matrix row #{row.number} names no risk of the plan")
@@ -310,15 +460,19 @@ def build_import(doc: PlanDocument) -> ImportResult:
         band_days={b["name"]: CADENCE_DAYS[b["monitoring"]] for b in bands},
         phase_names=planpolicy.phase_names(releases),
         categories=[str(c["name"]) for c in categories],
+        descriptions={str(c["name"]): str(c.get("description", "")) for c in categories},
         owners=owners,
         rows=rows,
         identified=planning_date.value if planning_date else None,
+        numbers=dict(numbers or {}),
     )
     risk_files: dict[str, tuple[PlanRisk, dict[str, Any]]] = {}
     for risk in doc.risks:
         data = _risk_data(imp, risk, ctx)
         if data is not None:
-            risk_files[risk_file_name(str(data["id"]), risk.title)] = (risk, data)
+            name = risk_file_name(str(data["id"]), risk.title)
+            risk_files[name] = (risk, data)
+            result.risks[risk.number] = name
     cadences = {b["monitoring"] for b in bands} | {"quarterly"}
     cadences |= {d["review"]["cadence"] for _, d in risk_files.values() if "review" in d}
     policy = {
@@ -421,29 +575,106 @@ def _self_check(result: ImportResult) -> None:
         result.files.clear()
 
 
-def import_plan(text: str, name: str) -> ImportResult:
+def import_plan(text: str, name: str, numbers: Mapping[int, int] | None = None) -> ImportResult:
     """Read and convert a plan: the files it would write, warnings and errors with plan lines."""
-    return build_import(read_plan(text, name))
+    return build_import(read_plan(text, name), numbers)
+
+
+def ids_in_use(out: Path, result: ImportResult) -> dict[int, list[str]]:
+    """The risk ids the register under ``out`` already uses (number → its files), leaving out
+    the files this import would replace. The id of a file is its name's and its ``id:``'s."""
+    folder = out / RISKS_DIR
+    if not folder.is_dir():
+        return {}
+    used: dict[int, list[str]] = {}
+    for path in sorted(folder.rglob("*")):
+        name = path.relative_to(out).as_posix()
+        if path.suffix not in RISK_SUFFIXES or not path.is_file() or name in result.files:
+            continue
+        numbers = {int(m.group(1))} if (m := ID_IN_NAME.match(path.name)) else set()
+        loaded = load_yaml(name, path.read_bytes())
+        declared = loaded.data.get("id") if loaded.ok else None
+        if isinstance(declared, str) and (m := ID_IN_NAME.match(declared)):
+            numbers.add(int(m.group(1)))
+        for number in numbers:
+            used.setdefault(number, []).append(name)
+    return used
+
+
+def renumbering(numbers: Iterable[int], used: Iterable[int]) -> dict[int, int]:
+    """Plan risk number → id number: the same when no id is taken, else every imported risk
+    above the highest id in use, in the plan's order (so their order is kept).
+
+    ``used`` is every id number the register holds; any set will do (a history of ids too).
+    """
+    wanted, taken = sorted(set(numbers)), set(used)
+    if not taken & set(wanted):
+        return {}
+    top = max(taken)
+    return {n: top + i for i, n in enumerate(wanted, start=1)}
+
+
+def import_into(
+    text: str, name: str, out: Path, *, renumber: bool = True
+) -> tuple[ImportResult, dict[int, int]]:
+    """Import a plan for the register under ``out``: ids that clash with the ones it already
+    uses are renumbered (or, without ``renumber``, refused with the list); nothing is written.
+    """
+    result = import_plan(text, name)
+    if not result.ok:
+        return result, {}
+    used = ids_in_use(out, result)
+    numbers = renumbering(result.risks, used)
+    if not numbers:
+        return result, {}
+    if not renumber:
+        clashes = sorted(set(result.risks) & set(used))
+        listed = ", ".join(f"{risk_id(n)} ({', '.join(used[n])})" for n in clashes)
+        raise ImportRefused(
+            f"ids already used under {out / RISKS_DIR}: {listed}; nothing was written. "
+            f"Use --renumber to import the plan's risks as {risk_id(min(numbers.values()))} "
+            "onwards"
+        )
+    return import_plan(text, name, numbers), numbers
+
+
+def schema_files() -> dict[str, str]:
+    """The schemas riskbot ships, as init writes them (``schema/*.schema.json``)."""
+    return {
+        f"{SCHEMA_FOLDER}/{path.name}": path.read_text(encoding="utf-8")
+        for path in sorted(schema_dir().glob("*.schema.json"))
+    }
 
 
 def write_import(result: ImportResult, out: Path, *, force: bool = False) -> list[Path]:
-    """Write every file of a clean import, or none: existing files are refused unless ``force``."""
+    """Write every file of a clean import, and the schemas its files name, or none: existing
+    files are refused unless ``force`` (a schema already there as riskbot ships it is kept)."""
     if not result.ok:
         raise ImportRefused("the plan has errors; nothing was written")
-    targets = [(out / name, text) for name, text in sorted(result.files.items())]
-    existing = [p for p, _ in targets if p.exists()]
+    files = dict(sorted(result.files.items()))
+    for name, text in schema_files().items():
+        path = out / name
+        if not (path.is_file() and path.read_bytes() == text.encode("utf-8")):
+            files[name] = text
+    targets = [(out / name, text) for name, text in files.items()]
+    existing = [p for p, _ in targets if p.exists() or p.is_symlink()]
     if existing and not force:
         names = ", ".join(str(p) for p in existing[:5])
         more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
         raise ImportRefused(
             f"would overwrite {names}{more}; use --force to replace them; nothing was written"
         )
+    links = [p for p, _ in targets if p.is_symlink()]
+    if links:
+        raise ImportRefused(
+            f"will not write through the symbolic link {links[0]}; nothing was written"
+        )
     created: list[Path] = []
     try:
         for path, text in targets:
             new = not path.exists()
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
+            path.write_bytes(text.encode("utf-8"))
             if new:
                 created.append(path)
     except OSError as exc:

@@ -21,6 +21,7 @@ from pathlib import Path
 from bot import __version__
 from bot.errors import RiskbotError, UsageError
 from bot.register.schemas import schema_dir
+from bot.repo.root import enclosing_register
 
 POLICY_FILE = ".github/riskbot.yml"
 EXAMPLE_RISK = "risks/R-001-example.yaml"
@@ -267,6 +268,17 @@ def _other_risks(root: Path) -> list[Path]:
     folder = root / "risks"
     found = [*folder.glob("*.yaml"), *folder.glob("*.yml")] if folder.is_dir() else []
     return [p for p in found if p.relative_to(root).as_posix() != EXAMPLE_RISK]
+
+
+def refuse_nested(directory: Path, *, force: bool = False) -> None:
+    """Refuse to set up a register inside another one (unless ``force``): say which one."""
+    outer = enclosing_register(directory)
+    if outer is not None and not force:
+        raise InitRefused(
+            f"{directory} is inside the register at {outer} (its policy is "
+            f"{outer / POLICY_FILE}); riskbot finds that register from any folder inside it. "
+            f"Use --force to set up a separate register in {directory} anyway"
+        )
 
 
 def write_files(root: Path, files: list[InitFile], *, force: bool = False) -> list[Path]:

@@ -2,26 +2,86 @@
 
 Each piece is read from its section of the plan (see :mod:`bot.planparse`); what the plan leaves
 open is assumed, said so in a warning or in the policy file's header, and never invented silently.
+A section the plan lacks altogether costs a warning, on the line where it was expected, and the
+value riskbot's own policy template (`riskbot init`'s `.github/riskbot.yml`) has for it.
 """
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 import yaml
 
 from bot.documents.authoring import RiskDumper
-from bot.documents.planparse import Item, PlanDocument
+from bot.documents.init import policy_template
+from bot.documents.planparse import Item, PlanDocument, words_of
 from bot.register.findings import Finding, error, warning
-from bot.register.policy import RISK_OWNER
+from bot.register.policy import BAND_ORDER, RISK_OWNER
 
 POLICY_SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/policy.schema.json"
 # Review words of the plan and their length in days (a month is 30 days, a quarter 91).
 CADENCE_DAYS = {"daily": 1, "weekly": 7, "bi-weekly": 14, "monthly": 30, "quarterly": 91}
 WEEKS_PER_MONTH = 52 / 12
 DEFAULT_BOT = {"label": "risk", "write_budget": 30, "max_rate_limit_wait": 300, "timezone": "UTC"}
+# A band's colour as plans write it ("Amber" is yellow). Data: add a plan's word here.
+BAND_NAMES = {
+    "red": "red",
+    "yellow": "yellow",
+    "amber": "yellow",
+    "orange": "yellow",
+    "green": "green",
+}
+# How each missing part is named in its warning, with an example of what the plan could say.
+PART_WORDS = {
+    "categories": ("risk categories", "'### Risk Categories' with '- **Technical Risk**: ...'"),
+    "impact": ("impact levels", "'Impact Levels:' then '4 = Major (schedule slip 1-3 months)'"),
+    "probability": ("probability levels", "'Probability Levels:' then '4 = Likely (50-80%)'"),
+    "bands": ("score bands", "'Risk Score = Impact × Probability' then 'Red = 15+ (...)'"),
+    "matrix": ("risk response matrix", "'## Risk Response Matrix' with a '| Risk ID | ...' table"),
+    "monitoring": ("monitoring schedule", "'### Monitoring Schedule' with '- **Daily**: (Red)'"),
+    "escalation path": ("escalation path", "'### Escalation Path' with '1. **Risk Owner** ...'"),
+    "escalation thresholds": (
+        "escalation thresholds",
+        "'### Escalation Thresholds' with '- New Red risk detected → Immediate escalation'",
+    ),
+    "timeline buffer": (
+        "timeline buffer",
+        "'### Timeline Buffer' with '- **v2**: 2 weeks built-in'",
+    ),
+}
+# Where in the plan each piece is expected (see PlanDocument.expected_line).
+PART_OF = {"impact": "scoring", "probability": "scoring", "bands": "scoring"}
+# A phase that names a release: a version (v3, 2.0, R2) or a word releases are called by.
+RELEASE_NAME = re.compile(
+    r"(?i)^(?:v?\d+(?:\.\d+)*|[a-z]{1,8}[ -]?\d+(?:\.\d+)*|alpha|beta|pilot|ga|mvp|preview|launch)$"
+)
+ALL_PHASE_WORDS = {"all", "all releases", "every release", "all phases", "always", "ongoing"}
+LONG_TERM_WORDS = {"long term", "long-term", "longterm", "future", "beyond", "later"}
+LATER_SUFFIX = re.compile(r"(?i)^(.+?)\s*(?:\+|and later|and beyond|onwards?|or later)$")
+SAME_LEVEL_WORDS = ("same level", "multiple risks", "several risks", "two or more")
+NO_RELEASE = "next"
+"""The one release a plan that names none is given (its buffer 0 weeks)."""
+
+
+@cache
+def _template() -> dict[str, Any]:
+    loaded = yaml.safe_load(policy_template().read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def template(key: str) -> Any:
+    """A part of riskbot's own policy template, the default of a part a plan lacks (a copy)."""
+    return copy.deepcopy(_template()[key])
+
+
+def band_name(label: str) -> str | None:
+    """``Amber`` → ``yellow``: the band a plan's colour word stands for."""
+    return BAND_NAMES.get(label.strip().casefold())
 
 
 def slug_role(name: str) -> str:
@@ -49,9 +109,20 @@ class PlanJudge:
     def fail(self, line: int, message: str) -> None:
         self.findings.append(error(self.doc.name, line, message, code="plan"))
 
+    def missing(self, part: str, default: str, *, verb: str = "using") -> None:
+        """Warn that the plan lacks a part, where it was expected, and what is used instead."""
+        what, example = PART_WORDS[part]
+        line = self.doc.expected_line(PART_OF.get(part, part))
+        self.warn(line, f"no {what} found (expected here, e.g. {example}); {verb} {default}")
+        self.assumed.append(f"{what}: {default}")
+
     # -- the scoring matrix -------------------------------------------------------------
     def impact_scale(self) -> list[dict[str, Any]]:
         """Impact levels 1-5 with their schedule slip in weeks (assumed where unstated)."""
+        if not self.doc.impact_levels:
+            scale: list[dict[str, Any]] = template("impact_scale")
+            self.missing("impact", "riskbot's default: " + _levels_text(scale))
+            return scale
         levels = sorted(self.doc.impact_levels, key=lambda x: x.level)
         if [x.level for x in levels] != [1, 2, 3, 4, 5]:
             self.fail(
@@ -96,6 +167,10 @@ class PlanJudge:
 
     def probability_scale(self) -> list[dict[str, Any]]:
         """Probability levels 1-5 with their percent ranges."""
+        if not self.doc.probability_levels:
+            scale: list[dict[str, Any]] = template("probability_scale")
+            self.missing("probability", "riskbot's default: " + _levels_text(scale))
+            return scale
         levels = sorted(self.doc.probability_levels, key=lambda x: x.level)
         if [x.level for x in levels] != [1, 2, 3, 4, 5]:
             self.fail(
@@ -130,21 +205,41 @@ class PlanJudge:
             )
         return out
 
+    def band_names(self) -> dict[str, str]:
+        """Each band label of the plan → red, yellow or green: by its colour word ("Amber"),
+        else, for three bands named otherwise ("High", "Medium", "Low"), by threshold rank."""
+        named = {b.label.casefold(): band_name(b.label) for b in self.doc.bands}
+        if all(named.values()) or len(self.doc.bands) != 3:
+            return {k: v for k, v in named.items() if v}
+        ranked = sorted(self.doc.bands, key=lambda b: -(_lowest_score(b.threshold, None) or 0))
+        return {b.label.casefold(): n for b, n in zip(ranked, BAND_ORDER, strict=True)}
+
     def bands(self, monitoring: Mapping[str, str]) -> list[dict[str, Any]]:
         """Red, Yellow and Green with their lowest score and monitoring cadence."""
+        if not self.doc.bands:
+            defaults: list[dict[str, Any]] = template("bands")
+            for default in defaults:
+                default["monitoring"] = monitoring.get(default["name"], default["monitoring"])
+            shown = ", ".join(f"{b['label']} {b['min_score']}+" for b in defaults)
+            self.missing("bands", f"riskbot's default bands {shown}")
+            return defaults
         out: list[dict[str, Any]] = []
+        names = self.band_names()
         for band in self.doc.bands:
-            name = band.label.casefold()
-            t = band.threshold.replace(" ", "")
-            if m := re.fullmatch(r"(\d+)(?:\+|[-–]\d+)", t):
-                low = int(m.group(1))
-            elif re.fullmatch(r"<\d+", t):
-                low = 1
-            else:
+            name = names.get(band.label.casefold())
+            low = _lowest_score(band.threshold, None)
+            if low is None:
                 self.fail(
                     band.line,
                     f"band '{band.label}' needs a score range like 15+, 8-14 "
                     f"or <8, not '{band.threshold}'",
+                )
+                continue
+            if name is None:
+                self.fail(
+                    band.line,
+                    f"band '{band.label}' is not a colour riskbot knows "
+                    f"({', '.join(b.capitalize() for b in BAND_NAMES)})",
                 )
                 continue
             if name not in monitoring:
@@ -163,7 +258,9 @@ class PlanJudge:
                     "monitoring": monitoring[name],
                 }
             )
-        if sorted(b["name"] for b in out) != ["green", "red", "yellow"]:
+        if sorted(b["name"] for b in out) != ["green", "red", "yellow"] and not any(
+            f.severity == "error" for f in self.findings
+        ):
             self.fail(
                 self.doc.scoring_line,
                 "the scoring matrix must define the bands Red, "
@@ -175,14 +272,25 @@ class PlanJudge:
     # -- sections 4 and 5 ---------------------------------------------------------------
     def monitoring(self) -> tuple[dict[str, str], str]:
         """Band name → cadence name, and the quarterly review's scope."""
+        scope = str(template("quarterly_review")["scope"])
+        if not self.doc.monitoring:
+            defaults = {str(b["name"]): str(b["monitoring"]) for b in template("bands")}
+            shown = ", ".join(f"{n} {c}" for n, c in defaults.items())
+            self.missing("monitoring", f"riskbot's default cadences ({shown})")
+            return defaults, scope
         by_band: dict[str, str] = {}
-        scope = "all risks + new risk identification"
-        band_labels = {b.label.casefold() for b in self.doc.bands}
+        band_labels = {b.label.casefold() for b in self.doc.bands} | set(BAND_NAMES)
         for item in self.doc.monitoring:
-            cadence = cadence_name(item.key)
-            band = re.search(r"\(([^)]+)\)", item.text)
-            if band and band.group(1).casefold() in band_labels and cadence in CADENCE_DAYS:
-                by_band[band.group(1).casefold()] = cadence
+            cadence, label = cadence_name(item.key), ""
+            if band := re.search(r"\(([^)]+)\)", item.text):  # "- **Daily**: Critical (Red)"
+                label = band.group(1).casefold()
+            elif self.band_names().get(item.key.casefold()) or band_name(item.key):
+                # "- **Red**: daily": the band first, then its cadence.
+                label = item.key.casefold()
+                cadence = cadence_name(item.text.split()[0]) if item.text else ""
+            name = self.band_names().get(label) or band_name(label)
+            if name and cadence in CADENCE_DAYS:
+                by_band[name] = cadence
             elif cadence == "quarterly":
                 scope = item.text
                 first = re.match(r"(\w+) risks\b", item.text)
@@ -204,6 +312,16 @@ class PlanJudge:
 
     def releases(self) -> list[dict[str, Any]]:
         """The releases of the timeline buffer, with their buffers in weeks."""
+        if not self.doc.buffers:
+            names = release_names_in(r.phase for r in self.doc.risks)
+            if not names:
+                names = [NO_RELEASE]
+            self.missing(
+                "timeline buffer",
+                f"the releases the risk headings name ({', '.join(names)}), "
+                "each with no buffer (0 weeks)",
+            )
+            return [{"name": n, "buffer_weeks": 0} for n in names]
         out: list[dict[str, Any]] = []
         for item in self.doc.buffers:
             m = re.match(r"(\d+(?:\.\d+)?)\s*weeks?\b[^(]*(?:\((.*)\))?", item.text)
@@ -218,13 +336,51 @@ class PlanJudge:
             if m.group(2):
                 release["note"] = m.group(2).strip()
             out.append(release)
-        if not out and not any(f.severity == "error" for f in self.findings):
-            self.fail(
-                1,
-                "no releases found: expected a '### Timeline Buffer' list like "
-                "'- **v2**: 2 weeks built-in'",
-            )
         return out
+
+
+def _lowest_score(threshold: str, otherwise: int | None) -> int | None:
+    """The lowest score of a band's range: ``15+`` → 15, ``8-14`` → 8, ``<8`` → 1."""
+    t = threshold.replace(" ", "").replace("≥", "").replace(">=", "")
+    if m := re.fullmatch(r"(\d+)(?:\+|[-–]\d+)?", t):
+        return int(m.group(1))
+    if re.fullmatch(r"(?:<|≤|<=)\d+", t):
+        return 1
+    return otherwise
+
+
+def _levels_text(scale: Sequence[Mapping[str, Any]]) -> str:
+    return ", ".join(f"{x['level']} {x['label']}" for x in scale)
+
+
+def release_names_in(phases: Iterable[str | None]) -> list[str]:
+    """The releases risk headings name (``(v3)``, ``(GA+)``), in version order where numbered."""
+    found: list[str] = []
+    for phase in phases:
+        if phase is None:
+            continue
+        base = m.group(1) if (m := LATER_SUFFIX.match(phase.strip())) else phase.strip()
+        if RELEASE_NAME.match(base) and base.casefold() not in {f.casefold() for f in found}:
+            found.append(base)
+    if found and all(re.search(r"\d", n) for n in found):
+        found.sort(key=lambda n: [int(x) for x in re.findall(r"\d+", n)])
+    return found
+
+
+def phase_of(raw: str, releases: Sequence[str]) -> str | None:
+    """The policy phase a heading's ``(…)`` names, loosely: ``GA+``, ``All releases``."""
+    text = raw.strip()
+    folded = {r.casefold(): r for r in releases}
+    if text.casefold() in folded:
+        return folded[text.casefold()]
+    plain = " ".join(words_of(text))
+    if plain in ALL_PHASE_WORDS:
+        return "All"
+    if plain in LONG_TERM_WORDS or text.casefold() in LONG_TERM_WORDS:
+        return "Long-term"
+    if (m := LATER_SUFFIX.match(text)) and m.group(1).strip().casefold() in folded:
+        return f"{folded[m.group(1).strip().casefold()]}+"
+    return None
 
 
 def _weeks(value: str, unit: str) -> float | int:
@@ -264,15 +420,37 @@ def roles(
             roles[item.key.casefold()] = {"id": slug_role(item.key), "name": item.key}
         steps.append(roles[item.key.casefold()]["id"])
     if not steps:
-        judge.fail(
-            1,
-            "no escalation path found: expected a '### Escalation Path' list like "
-            "'1. **Risk Owner** identifies issue'",
-        )
+        # riskbot's default path, with its roles (a role the plan already has is reused).
+        defaults = {str(r["id"]): r for r in template("roles")}
+        for ident in template("escalation")["path"]:
+            if ident == RISK_OWNER:
+                steps.append(RISK_OWNER)
+                continue
+            name = str(defaults[ident]["name"])
+            roles.setdefault(name.casefold(), {"id": slug_role(name), "name": name})
+            steps.append(roles[name.casefold()]["id"])
+        shown = " → ".join("Risk Owner" if s == RISK_OWNER else _role_name(roles, s) for s in steps)
+        judge.missing("escalation path", f"riskbot's default path {shown}")
     out = list(roles.values())
     for role in out:
         role["logins"] = []
     return out, steps
+
+
+def _role_name(roles: Mapping[str, Mapping[str, Any]], ident: str) -> str:
+    return next((str(r["name"]) for r in roles.values() if r["id"] == ident), ident)
+
+
+def default_rules(path: Sequence[str]) -> dict[str, Any]:
+    """riskbot's default thresholds, each notifying the same steps of ``path`` as in its own
+    (its path is risk owner → team lead → program sponsor → steering committee → board)."""
+    escalation = template("escalation")
+    own_path = list(escalation.pop("path"))
+    for rule in escalation.values():
+        rule["notify"] = list(
+            dict.fromkeys(path[min(own_path.index(i), len(path) - 1)] for i in rule["notify"])
+        )
+    return dict(escalation)
 
 
 def rules(
@@ -283,6 +461,11 @@ def rules(
     impact: Sequence[Mapping[str, Any]],
 ) -> dict[str, Any]:
     """The escalation section: the path and the thresholds the plan states."""
+    if not thresholds:
+        defaults = default_rules(path)
+        shown = "; ".join(str(r.get("description", k)) for k, r in defaults.items())
+        judge.missing("escalation thresholds", f"riskbot's default rules ({shown})")
+        return {"path": list(path), **defaults}
     rules: dict[str, Any] = {}
     for item in thresholds:
         cond = item.key.casefold()
@@ -290,9 +473,9 @@ def rules(
         rule: dict[str, Any] = {}
         if "new" in cond and "red" in cond:
             key = "new_red"
-        elif m := re.search(r"increases?\s+by\s+(\d+)", cond):
+        elif m := re.search(r"(?:increases?|rises?|goes up|jumps?)\s+by\s+(\d+)", cond):
             key, rule = "score_increase", {"min_increase": int(m.group(1))}
-        elif "same level" in cond or "multiple risks" in cond:
+        elif any(w in cond for w in SAME_LEVEL_WORDS):
             key, rule = "same_level", {"min_risks": 2, "bands": ["red"]}
             judge.assumed.append("'multiple risks at same level' means two or more Red risks")
         elif m := re.search(r"schedule impact\s*>\s*(\d+(?:\.\d+)?)\s*weeks?", cond):

@@ -10,7 +10,10 @@ Severity = Literal["error", "warning"]
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One problem in one file: where it is (1-based line, JSON path) and what it is."""
+    """One problem in one file: where it is (1-based line and column, JSON path) and what it is.
+
+    ``col`` is None where the problem has no single column (a plan line, a whole file).
+    """
 
     file: str
     line: int
@@ -18,16 +21,24 @@ class Finding:
     message: str
     path: str = "$"
     code: str = ""
+    col: int | None = None
+
+    @property
+    def where(self) -> str:
+        """``file:line`` or ``file:line:col``, the form compilers and editors understand."""
+        col = f":{self.col}" if self.col is not None else ""
+        return f"{self.file}:{self.line}{col}"
 
     def as_text(self) -> str:
-        """Render as ``file:line: severity: message``, the form compilers and editors understand."""
-        return f"{self.file}:{self.line}: {self.severity}: {self.message}"
+        """Render as ``file:line:col: severity: message`` (``file:line: …`` without a column)."""
+        return f"{self.where}: {self.severity}: {self.message}"
 
     def as_json(self) -> dict[str, object]:
-        """The finding as the JSON contract names it."""
+        """The finding as the JSON contract names it (``col`` is null where unknown)."""
         return {
             "file": self.file,
             "line": self.line,
+            "col": self.col,
             "severity": self.severity,
             "message": self.message,
             "path": self.path,
@@ -53,16 +64,20 @@ class FindingsHolder:
         return not self.errors
 
 
-def error(file: str, line: int, message: str, *, path: str = "$", code: str = "") -> Finding:
+def error(
+    file: str, line: int, message: str, *, path: str = "$", code: str = "", col: int | None = None
+) -> Finding:
     """Build an error finding."""
-    return Finding(file, line, "error", message, path, code)
+    return Finding(file, line, "error", message, path, code, col)
 
 
-def warning(file: str, line: int, message: str, *, path: str = "$", code: str = "") -> Finding:
+def warning(
+    file: str, line: int, message: str, *, path: str = "$", code: str = "", col: int | None = None
+) -> Finding:
     """Build a warning finding."""
-    return Finding(file, line, "warning", message, path, code)
+    return Finding(file, line, "warning", message, path, code, col)
 
 
-def sort_key(finding: Finding) -> tuple[str, int, str]:
-    """Order findings by file, then line, then message."""
-    return (finding.file, finding.line, finding.message)
+def sort_key(finding: Finding) -> tuple[str, int, int, str]:
+    """Order findings by file, then line, then column, then message."""
+    return (finding.file, finding.line, finding.col or 0, finding.message)

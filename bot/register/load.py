@@ -7,7 +7,6 @@ are plain (name, bytes) pairs so the same code reads a working tree or a git rev
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -17,7 +16,8 @@ from bot.register.policy import Policy, policy_from_data
 from bot.register.risk import LOGIN_RE, Risk, risk_from_data
 from bot.register.schemas import POLICY_SCHEMA, RISK_SCHEMA, validate
 from bot.register.scoring import Assessment, assess, score_of
-from bot.register.yamlfile import line_for, load_yaml, top_level_lines
+from bot.register.suggest import did_you_mean
+from bot.register.yamlfile import line_for, load_yaml, top_level_columns, top_level_lines
 
 POLICY_PATH = ".github/riskbot.yml"
 RISKS_DIR = "risks"
@@ -100,8 +100,17 @@ def load_policy(source: SourceFile | None) -> tuple[Policy | None, list[Finding]
 
 
 def _suggest(value: str, choices: Iterable[str]) -> str:
-    hint = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{hint[0]}'?)" if hint else ""
+    return did_you_mean(value, choices)
+
+
+def owner_hint(owner: str, policy: Policy) -> str:
+    """``alice`` for a policy login means ``@alice``; else the closest role name."""
+    logins = {login.casefold(): login for role in policy.roles for login in role.logins}
+    bare = owner.strip().lstrip("@").casefold()
+    if bare in logins:
+        return f" (did you mean '@{logins[bare]}'?)"
+    names = [r.name for r in policy.roles] + [r.short for r in policy.roles]
+    return _suggest(owner, names + [r.id for r in policy.roles])
 
 
 def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
@@ -117,6 +126,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 f"; the policy has: {', '.join(policy.categories)}",
                 path="$.category",
                 code="category",
+                col=risk.col("category"),
             )
         )
     if risk.phase not in policy.phases:
@@ -128,9 +138,9 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 f"; the policy has: {', '.join(policy.phases)}",
                 path="$.phase",
                 code="phase",
+                col=risk.col("phase"),
             )
         )
-    names = [r.name for r in policy.roles] + [r.short for r in policy.roles]
     for i, owner in enumerate(risk.owners):
         if LOGIN_RE.match(owner) or policy.role(owner) is not None:
             continue
@@ -139,9 +149,11 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
             error(
                 f,
                 risk.line("owner"),
-                f"owner '{owner}' is neither a policy role nor an @login{_suggest(owner, names)}",
+                f"owner '{owner}' is neither a policy role nor an @login"
+                f"{owner_hint(owner, policy)}",
                 path=path,
                 code="owner",
+                col=risk.col("owner"),
             )
         )
     score = score_of(risk.impact, risk.probability)
@@ -155,6 +167,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 f"probability {risk.probability} = {score}",
                 path="$.score",
                 code="score",
+                col=risk.col("score"),
             )
         )
     if risk.declared_band is not None and risk.declared_band != band.name:
@@ -166,6 +179,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 f"{band.label} ({band.name})",
                 path="$.band",
                 code="band",
+                col=risk.col("band"),
             )
         )
     if risk.cadence is not None and risk.cadence in policy.cadences:
@@ -213,7 +227,7 @@ def build_register(
         lines = top_level_lines(loaded.node)
         if "review" in loaded.data:
             lines["review.cadence"] = line_for(loaded.node, "$.review.cadence")
-        risk = risk_from_data(source.name, loaded.data, lines)
+        risk = risk_from_data(source.name, loaded.data, lines, top_level_columns(loaded.node))
         if not _id_matches_name(risk.id, source.name):
             findings.append(
                 error(
@@ -223,6 +237,7 @@ def build_register(
                     f"(e.g. {risk.id}-short-title.yaml)",
                     path="$.id",
                     code="file-name",
+                    col=risk.col("id"),
                 )
             )
         if risk.id in first_file:
@@ -233,6 +248,7 @@ def build_register(
                     f"duplicate id '{risk.id}': already used by {first_file[risk.id]}",
                     path="$.id",
                     code="duplicate-id",
+                    col=risk.col("id"),
                 )
             )
             continue

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from bot.register.findings import Finding, error
+from bot.register.suggest import did_you_mean
 
 RISK_OWNER = "risk-owner"
 """The escalation word for "whoever owns the risk"."""
 
 BAND_ORDER = ("red", "yellow", "green")
+LEVEL_NAMES = tuple(f"level {n}" for n in range(1, 6))
 R = TypeVar("R", bound="Rule")
 
 
@@ -191,6 +193,22 @@ class Policy:
         return self._rule(ScheduleImpact)
 
 
+def _set_problems(have: list[str], wanted: tuple[str, ...]) -> str:
+    """``yellow is missing; red is defined twice``: how a list differs from a fixed set."""
+    parts = []
+    missing = [w for w in wanted if w not in have]
+    if missing:
+        parts.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing")
+    twice = [w for w in dict.fromkeys(have) if have.count(w) > 1]
+    parts += [
+        f"{w} is defined {'twice' if have.count(w) == 2 else f'{have.count(w)} times'}"
+        for w in twice
+    ]
+    unknown = [h for h in dict.fromkeys(have) if h not in wanted]
+    parts += [f"{h} is not one of {', '.join(wanted)}" for h in unknown]
+    return "; ".join(parts) or f"must be {', '.join(wanted)}"
+
+
 def _rule(key: str, data: Mapping[str, Any]) -> Rule:
     """A typed rule from its policy entry; numbers the entry leaves out keep their defaults."""
     kind = RULE_TYPES[key]
@@ -242,13 +260,14 @@ def policy_from_data(
         )
         for p in data["probability_scale"]
     }
-    for name, scale in (("impact_scale", impact), ("probability_scale", probability)):
-        if sorted(scale) != [1, 2, 3, 4, 5]:
+    for name in ("impact_scale", "probability_scale"):
+        levels = [int(x["level"]) for x in data[name]]
+        if sorted(levels) != [1, 2, 3, 4, 5]:
             findings.append(
                 error(
                     file,
                     where(f"$.{name}"),
-                    f"{name} must define levels 1 to 5 exactly once",
+                    f"{name}: {_set_problems([f'level {n}' for n in levels], LEVEL_NAMES)}",
                     path=f"$.{name}",
                     code="policy",
                 )
@@ -275,7 +294,7 @@ def policy_from_data(
             error(
                 file,
                 where("$.bands"),
-                "bands must be exactly red, yellow and green",
+                f"bands: {_set_problems([b.name for b in bands], BAND_ORDER)}",
                 path="$.bands",
                 code="policy",
             )
@@ -296,7 +315,9 @@ def policy_from_data(
                 error(
                     file,
                     where(f"$.bands[{i}].monitoring"),
-                    f"band '{band['name']}' names unknown cadence '{band['monitoring']}'",
+                    f"band '{band['name']}' names unknown cadence '{band['monitoring']}'"
+                    f"{did_you_mean(band['monitoring'], cadences)}; the cadences are "
+                    f"{', '.join(cadences)}",
                     path=f"$.bands[{i}].monitoring",
                     code="policy",
                 )
@@ -314,11 +335,16 @@ def policy_from_data(
     seen: set[str] = set()
     for i, r in enumerate(roles):
         if r.id in seen or r.id == RISK_OWNER:
+            why = (
+                f"'{RISK_OWNER}' is reserved for the risk's own owner(s)"
+                if r.id == RISK_OWNER
+                else f"role id '{r.id}' is defined twice"
+            )
             findings.append(
                 error(
                     file,
                     where(f"$.roles[{i}].id"),
-                    f"role id '{r.id}' is reserved or defined twice",
+                    f"roles: {why}",
                     path=f"$.roles[{i}].id",
                     code="policy",
                 )
@@ -336,7 +362,8 @@ def policy_from_data(
                     error(
                         file,
                         where(where_path),
-                        f"unknown role '{ident}' (roles: {', '.join(sorted(role_ids))})",
+                        f"unknown role '{ident}'{did_you_mean(ident, sorted(role_ids))} "
+                        f"(roles: {', '.join(sorted(role_ids))})",
                         path=where_path,
                         code="policy",
                     )
@@ -360,7 +387,8 @@ def policy_from_data(
                     error(
                         file,
                         where(f"$.phases[{i}].counts_toward"),
-                        f"phase '{phase.name}' counts toward unknown release '{rel}'",
+                        f"phase '{phase.name}' counts toward unknown release '{rel}'"
+                        f"{did_you_mean(rel, releases)} (releases: {', '.join(releases)})",
                         path=f"$.phases[{i}].counts_toward",
                         code="policy",
                     )

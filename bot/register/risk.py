@@ -40,6 +40,7 @@ class Risk:
     declared_band: str | None = None
     lines: Mapping[str, int] = field(default_factory=dict)
     data: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    cols: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def is_open(self) -> bool:
@@ -48,6 +49,10 @@ class Risk:
     def line(self, key: str) -> int:
         """The line a top-level key is on (1 when the file does not have it)."""
         return self.lines.get(key, 1)
+
+    def col(self, key: str) -> int | None:
+        """The column a top-level key's value starts at (None when unknown)."""
+        return self.cols.get(key)
 
     @property
     def owner_logins(self) -> tuple[str, ...]:
@@ -64,7 +69,12 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
-def risk_from_data(file: str, data: Mapping[str, Any], lines: Mapping[str, int]) -> Risk:
+def risk_from_data(
+    file: str,
+    data: Mapping[str, Any],
+    lines: Mapping[str, int],
+    cols: Mapping[str, int] | None = None,
+) -> Risk:
     """Build a Risk from a mapping that already passed the risk schema."""
     owner = data["owner"]
     owners = (owner,) if isinstance(owner, str) else tuple(owner)
@@ -96,4 +106,5 @@ def risk_from_data(file: str, data: Mapping[str, Any], lines: Mapping[str, int])
         declared_band=data.get("band"),
         lines=dict(lines),
         data=data,
+        cols=dict(cols or {}),
     )

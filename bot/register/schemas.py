@@ -9,8 +9,8 @@ jsonschema's own.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from importlib import resources
@@ -23,7 +23,8 @@ from jsonschema.exceptions import ValidationError, best_match
 from yaml.nodes import Node
 
 from bot.register.findings import Finding, error
-from bot.register.yamlfile import line_for
+from bot.register.suggest import closest
+from bot.register.yamlfile import column_for, line_for
 
 RISK_SCHEMA = "risk.schema.json"
 POLICY_SCHEMA = "policy.schema.json"
@@ -84,18 +85,69 @@ def _unknown_keys(err: ValidationError) -> Iterator[str]:
                 yield str(key)
 
 
-def _describe(err: ValidationError) -> str:
+def _resolve(schema: Any, root: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Follow a ``$ref`` to one of the schema's own ``$defs``."""
+    # fastjsonschema makes the references of the cached schema absolute (…schema.json#/$defs/x).
+    while isinstance(schema, Mapping) and "#/$defs/" in str(schema.get("$ref", "")):
+        schema = root.get("$defs", {}).get(str(schema["$ref"]).rsplit("/", 1)[-1], {})
+    return schema if isinstance(schema, Mapping) else {}
+
+
+def _missing_members(err: ValidationError, root: Mapping[str, Any]) -> list[str]:
+    """For a list that must hold each of a fixed set once (bands red/yellow/green, levels 1-5):
+    the members it lacks, read from the schema of its items."""
+    if not isinstance(err.instance, list) or not isinstance(err.schema, Mapping):
+        return []
+    items = _resolve(err.schema.get("items"), root)
+    for key, prop in items.get("properties", {}).items():
+        prop = _resolve(prop, root)
+        if "enum" in prop:
+            members: list[object] = list(prop["enum"])
+        elif prop.get("type") == "integer" and {"minimum", "maximum"} <= set(prop):
+            members = list(range(int(prop["minimum"]), int(prop["maximum"]) + 1))
+        else:
+            continue
+        if len(members) != err.schema.get("minItems"):
+            continue
+        have = {x.get(key) for x in err.instance if isinstance(x, dict)}
+        return [f"{key} {m}" if isinstance(m, int) else str(m) for m in members if m not in have]
+    return []
+
+
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _is_date_schema(err: ValidationError) -> bool:
+    return isinstance(err.schema, Mapping) and err.schema.get("format") == "date"
+
+
+def _describe(err: ValidationError, root: Mapping[str, Any] | None = None) -> str:
     if err.validator in ("anyOf", "oneOf") and err.context:
         inner = best_match(err.context)
         return str(inner.message)
-    if err.validator == "required" and isinstance(err.validator_value, list):
-        missing = [
-            k
-            for k in err.validator_value
-            if isinstance(err.instance, dict) and k not in err.instance
-        ]
-        if missing:
-            return f"missing required key '{missing[0]}'"
+    if _is_date_schema(err):
+        # The pattern, the format and the type each fail on a bad date: one message says it.
+        if isinstance(err.instance, str) and _DATE_SHAPE.fullmatch(err.instance):
+            return f"{err.instance!r} is not a calendar date"
+        return f"{err.instance!r} is not a date: write it as YYYY-MM-DD, e.g. 2026-11-20"
+    if err.validator == "enum" and isinstance(err.validator_value, list):
+        allowed = [str(v) for v in err.validator_value]
+        message = f"{err.instance!r} is not one of {', '.join(allowed)}"
+        hint = closest(str(err.instance), allowed) if isinstance(err.instance, str) else None
+        return message + (f" (did you mean '{hint}'?)" if hint else "")
+    if (
+        err.validator in ("minItems", "maxItems")
+        and isinstance(err.instance, list)
+        and err.instance
+    ):
+        count = len(err.instance)
+        if err.validator == "minItems":
+            missing = _missing_members(err, root or {})
+            if missing:
+                verb = "is" if len(missing) == 1 else "are"
+                return f"{', '.join(missing)} {verb} missing"
+            return f"has {count} item{'s' * (count != 1)}; at least {err.validator_value} needed"
+        return f"has {count} items; at most {err.validator_value} allowed"
     if err.validator == "type":
         return f"{err.message.split(' is not of type ')[0]} is not of type {err.validator_value!r}"
     return err.message
@@ -125,34 +177,70 @@ def _leaf_errors(err: ValidationError) -> Iterator[tuple[ValidationError, str | 
     yield best_match(err.context), None
 
 
+def _prefix(path: str) -> str:
+    # The document itself needs no path: "missing required key 'title'".
+    return "" if path == "$" else f"{path}: "
+
+
 def _finding(
-    file: str, node: Node | None, err: ValidationError, text: str | None
+    file: str,
+    node: Node | None,
+    err: ValidationError,
+    text: str | None,
+    root: Mapping[str, Any] | None = None,
 ) -> Iterator[Finding]:
     path = json_path(err.absolute_path)
     if err.validator == "additionalProperties" and isinstance(err.schema, Mapping):
         known = sorted(err.schema.get("properties", {}))
         for key in _unknown_keys(err):
-            hint = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = closest(key, known)
             message = f"unknown key '{key}'"
-            message += (
-                f" (did you mean '{hint[0]}'?)" if hint else f" (allowed: {', '.join(known)})"
-            )
+            message += f" (did you mean '{hint}'?)" if hint else f" (allowed: {', '.join(known)})"
             yield error(
-                file, line_for(node, path, key=key), message, path=f"{path}.{key}", code="schema"
+                file,
+                line_for(node, path, key=key),
+                message,
+                path=f"{path}.{key}",
+                code="schema",
+                col=column_for(node, path, key=key),
             )
         return
-    message = text or _describe(err)
-    yield error(file, line_for(node, path), f"{path}: {message}", path=path, code="schema")
+    if err.validator == "required" and isinstance(err.validator_value, list) and text is None:
+        # One finding per missing key, each naming it, on the line of the mapping that lacks it.
+        present = err.instance if isinstance(err.instance, dict) else {}
+        for key in err.validator_value:
+            if key not in present:
+                yield error(
+                    file,
+                    line_for(node, path),
+                    f"{_prefix(path)}missing required key '{key}'",
+                    path=path,
+                    code="schema",
+                    col=column_for(node, path),
+                )
+        return
+    message = text or _describe(err, root)
+    yield error(
+        file,
+        line_for(node, path),
+        f"{_prefix(path)}{message}",
+        path=path,
+        code="schema",
+        col=column_for(node, path),
+    )
 
 
 def explain(file: str, data: Any, node: Node | None, schema_name: str) -> list[Finding]:
-    """One finding per schema violation, each with its line, JSON path and a helpful message."""
-    return [
+    """One finding per mistake, each with its line, column, JSON path and a helpful message."""
+    root = load_schema(schema_name)
+    found = [
         finding
         for err in validator(schema_name).iter_errors(data)
         for leaf, text in _leaf_errors(err)
-        for finding in _finding(file, node, leaf, text)
+        for finding in _finding(file, node, leaf, text, root)
     ]
+    # Several keywords can fail on one value (a bad date: pattern and format): say it once.
+    return list(dict.fromkeys(found))
 
 
 def validate(file: str, data: Any, node: Node | None, schema_name: str) -> list[Finding]:

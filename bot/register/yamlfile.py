@@ -7,12 +7,16 @@ that a "billion laughs" file is refused in microseconds instead of exhausting me
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import yaml
+import yaml.reader
 from yaml.constructor import ConstructorError
+from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.register.findings import Finding, error
@@ -27,11 +31,12 @@ else:  # the C loader where PyYAML was built with libyaml
 
 
 class _DuplicateKey(Exception):
-    def __init__(self, key: str, line: int, first_line: int) -> None:
+    def __init__(self, key: str, line: int, first_line: int, col: int) -> None:
         super().__init__(key)
         self.key = key
         self.line = line
         self.first_line = first_line
+        self.col = col
 
 
 class RiskLoader(_BaseLoader):
@@ -52,7 +57,8 @@ class RiskLoader(_BaseLoader):
                 key = (key_node.tag, key_node.value)
                 line = key_node.start_mark.line + 1
                 if key in seen:
-                    raise _DuplicateKey(str(key_node.value), line, seen[key])
+                    col = key_node.start_mark.column + 1
+                    raise _DuplicateKey(str(key_node.value), line, seen[key], col)
                 seen[key] = line
         mapping: dict[Hashable, Any] = super().construct_mapping(node, deep=deep)
         return mapping
@@ -162,18 +168,33 @@ def load_yaml(file: str, raw: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Load
                 dup.line,
                 f"duplicate key '{dup.key}' (first defined on line {dup.first_line})",
                 code="duplicate-key",
+                col=dup.col,
             )
         )
         return result
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        problem = exc.problem or str(exc)
-        if exc.context:
-            problem = f"{exc.context}; {problem}"
+        col = mark.column + 1 if mark is not None else None
+        problem = syntax_problem(exc, text)
         if isinstance(exc, ConstructorError):
             problem = f"unsupported YAML: {problem}"
-        result.findings.append(error(file, line, f"YAML syntax error: {problem}", code="yaml"))
+        result.findings.append(
+            error(file, line, f"YAML syntax error: {problem}", code="yaml", col=col)
+        )
+        return result
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        result.findings.append(
+            error(
+                file,
+                line,
+                f"YAML syntax error: {character_name(chr(exc.character))} is not allowed in YAML",
+                code="yaml",
+                col=col,
+            )
+        )
         return result
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
         result.findings.append(error(file, 1, f"YAML error: {exc}", code="yaml"))
@@ -195,6 +216,57 @@ def load_yaml(file: str, raw: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Load
     result.data = data
     result.node = node
     return result
+
+
+# What to do about a character YAML refuses, by character; the default is to quote the value.
+_CHARACTER_HINTS = {
+    "\t": "indent with spaces, not tabs",
+    "@": "'@' is reserved in YAML: put the value in quotes",
+    "`": "'`' is reserved in YAML: put the value in quotes",
+    "%": "'%' starts a directive in YAML: put the value in quotes",
+}
+_CHARACTER_NAMES = {
+    "\t": "a tab character",
+    " ": "a space",
+    "\u00a0": "a non-breaking space (U+00A0)",
+    "\ufeff": "a byte order mark (U+FEFF)",
+}
+_CANNOT_START = re.compile(r"found character (?:'.*?' )?that cannot start any token")
+
+
+def character_name(ch: str) -> str:
+    """How a message names a character: ``a tab character``, ``'@'``, ``control character …``."""
+    if ch in _CHARACTER_NAMES:
+        return _CHARACTER_NAMES[ch]
+    if unicodedata.category(ch).startswith("C"):
+        return f"control character U+{ord(ch):04X}"
+    return f"'{ch}'"
+
+
+def _character_at(text: str, mark: Mark | None) -> str:
+    if mark is None:
+        return ""
+    lines = text.lstrip("\ufeff").splitlines()
+    if mark.line >= len(lines) or mark.column >= len(lines[mark.line]):
+        return ""
+    return lines[mark.line][mark.column]
+
+
+def syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """PyYAML's complaint in plain words, naming the character it stopped at."""
+    problem = exc.problem or str(exc)
+    ch = _character_at(text, exc.problem_mark)
+    if _CANNOT_START.search(problem) and ch:
+        problem = f"{character_name(ch)} cannot start a value here"
+    if ch in _CHARACTER_HINTS and ("cannot start" in problem or "tab" in problem):
+        problem = f"{problem} ({_CHARACTER_HINTS[ch]})"
+    else:
+        context, at = exc.context, exc.context_mark
+        # "while parsing a flow sequence" says where the unfinished thing began; "while
+        # scanning for the next token" says nothing a person can use.
+        if context and at is not None and "next token" not in context:
+            problem = f"{problem} ({context} that starts at {at.line + 1}:{at.column + 1})"
+    return problem
 
 
 def _path_steps(path: str) -> Iterator[str | int]:
@@ -260,3 +332,45 @@ def top_level_lines(node: Node | None) -> dict[str, int]:
     if not isinstance(node, MappingNode):
         return {}
     return {str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, ScalarNode)}
+
+
+def column_for(node: Node | None, path: str, *, key: str | None = None) -> int | None:
+    """The 1-based column where :func:`line_for` points (the value, or ``key`` inside it)."""
+    if node is None:
+        return None
+    mark = node.start_mark
+    current: Node = node
+    for step in _path_steps(path):
+        found: Node | None = None
+        if isinstance(current, MappingNode) and isinstance(step, str):
+            for k, v in current.value:
+                if isinstance(k, ScalarNode) and k.value == step:
+                    mark, found = k.start_mark, v
+                    break
+        elif (
+            isinstance(current, SequenceNode)
+            and isinstance(step, int)
+            and 0 <= step < len(current.value)
+        ):
+            found = current.value[step]
+            mark = found.start_mark
+        if found is None:
+            return mark.column + 1
+        current = found
+    if key is not None and isinstance(current, MappingNode):
+        for k, _ in current.value:
+            if isinstance(k, ScalarNode) and k.value == key:
+                return k.start_mark.column + 1
+    if isinstance(current, ScalarNode):
+        # The value itself: where a person would put the cursor to fix it.
+        return current.start_mark.column + 1
+    return mark.column + 1
+
+
+def top_level_columns(node: Node | None) -> dict[str, int]:
+    """Map each top-level key of a mapping document to the 1-based column of its value."""
+    if not isinstance(node, MappingNode):
+        return {}
+    return {
+        str(k.value): v.start_mark.column + 1 for k, v in node.value if isinstance(k, ScalarNode)
+    }

@@ -88,11 +88,12 @@ class Annotation:
     file: str | None = None
     line: int | None = None
     title: str | None = None
+    col: int | None = None
 
     def command(self) -> str:
         """Return the workflow-command line for this annotation."""
         return annotation(
-            self.level, self.message, file=self.file, line=self.line, title=self.title
+            self.level, self.message, file=self.file, line=self.line, col=self.col, title=self.title
         )
 
 

@@ -118,10 +118,24 @@ def _review_text(a: Assessment, today: dt.date) -> str:
     return a.next_review.isoformat() + (" (due today)" if a.next_review == today else "")
 
 
+EMPTY_REGISTER_HINT = (
+    "hint: the register has no risks yet: add one with `riskbot new`, or import a plan "
+    "with `riskbot import PLAN.md`"
+)
+
+
+def is_empty(report: CheckReport) -> bool:
+    """A register whose policy loaded but that has no risk files at all (risks/ empty or absent)."""
+    reg = report.register
+    return isinstance(reg, Register) and reg.files_checked <= 1  # the policy alone
+
+
 def render_text_report(report: CheckReport) -> str:
     """Findings, risks by score, the matrix, escalations and a verdict."""
     reg = report.register
     out: list[str] = [f.as_text() for f in reg.findings]
+    if is_empty(report):
+        out.append(EMPTY_REGISTER_HINT)
     if isinstance(reg, Register) and reg.assessments:
         if out:
             out.append("")
@@ -191,15 +205,16 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
             "",
         ]
         lines += [
-            f"- {code_span(f'{f.file}:{f.line}')} {f.severity}: {escape_text(f.message)}"
-            for f in overflow
+            f"- {code_span(f.where)} {f.severity}: {escape_text(f.message)}" for f in overflow
         ]
         lines.append("")
     return "\n".join(lines)
 
 
 def finding_annotation(f: Finding) -> actions.Annotation:
-    return actions.Annotation(f.severity, f.message, file=f.file, line=f.line, title="riskbot")
+    return actions.Annotation(
+        f.severity, f.message, file=f.file, line=f.line, col=f.col, title="riskbot"
+    )
 
 
 def render_github(report: CheckReport, summary_path: str | None) -> str:
@@ -209,7 +224,7 @@ def render_github(report: CheckReport, summary_path: str | None) -> str:
     shown_keys = {(a.file, a.line, a.message) for a in shown}
     rest = [f for f in reg.findings if (f.file, f.line, f.message) not in shown_keys]
     lines = [
-        actions.annotation(a.level, a.message, file=a.file, line=a.line, title=a.title)
+        actions.annotation(a.level, a.message, file=a.file, line=a.line, col=a.col, title=a.title)
         for a in shown
     ]
     if overflow:

@@ -13,6 +13,7 @@ from bot.register.load import (
     SourceFile,
     build_register,
 )
+from bot.repo.unread import with_unread_files
 
 
 def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
@@ -29,6 +30,6 @@ def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
 
 
 def read_register(root: Path, today: dt.date | None = None) -> Loaded:
-    """Check the register of a working tree."""
+    """Check the register of a working tree (and say which files under risks/ it skipped)."""
     policy, sources = discover(root)
-    return build_register(policy, sources, today)
+    return with_unread_files(build_register(policy, sources, today), root)

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
 from tests.cli import run_riskbot as run
-from tests.factories import PLAN, REGISTER, copy_register, line_of, outcome, plan_text, risk_yaml
+from tests.factories import (
+    PLAN,
+    REGISTER,
+    REPO,
+    copy_register,
+    git,
+    line_of,
+    outcome,
+    plan_text,
+    risk_yaml,
+)
 
 
 def test_report_check_fresh_then_stale(tmp_path: Path) -> None:
@@ -174,7 +185,7 @@ def test_new_with_findings_writes_nothing(tmp_path: Path) -> None:
         "--impact", "2", "--probability", "2", "--owner", "Team Lead", "--description", "d",
     )  # fmt: skip
     assert result.returncode == 1
-    assert "risks/R-011-x.yaml:4: error: unknown category 'Weather'" in result.stderr
+    assert "risks/R-011-x.yaml:4:11: error: unknown category 'Weather'" in result.stderr
     assert not (root / "risks" / "R-011-x.yaml").exists()
 
 
@@ -208,7 +219,7 @@ def test_retro_on_a_small_example(tmp_path: Path) -> None:
     (root / "retro" / "v3.yaml").write_text("unregistered:\n  - titel: x\n", encoding="utf-8")
     bad = run("retro", "v3", "--root", str(root))
     assert bad.returncode == 1
-    assert "retro/v3.yaml:2: error:" in bad.stderr
+    assert "retro/v3.yaml:2:5: error:" in bad.stderr
     unknown = run("retro", "v9", "--root", str(root))
     assert unknown.returncode == 2
     assert "unknown release 'v9'" in unknown.stderr
@@ -220,3 +231,60 @@ def test_help_has_an_example(command: str) -> None:
     assert result.returncode == 0
     example = result.stdout.split("Example:", 1)[1]
     assert example.lstrip().startswith(f"riskbot {command}")
+
+
+HARBOR = REPO / "tests" / "data" / "plans" / "harbor-payments.md"
+
+
+def test_a_second_plan_lacking_sections_imports_to_a_register_check_accepts(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "harbor"
+    result = run("import", str(HARBOR), "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    plan = HARBOR.read_text(encoding="utf-8")
+    warnings = [line for line in result.stderr.splitlines() if ": warning: " in line]
+    after_matrix = line_of(plan, "| #6 | Cloud cost |") + 1
+    for missing, line in (
+        ("no risk categories found", 1),
+        ("no monitoring schedule found", after_matrix),
+        ("no escalation path found", after_matrix),
+    ):
+        assert any(
+            w.startswith(f"{HARBOR}:{line}: warning: {missing}") and "using riskbot's default" in w
+            for w in warnings
+        ), (missing, warnings)
+    check = run("check", "--root", str(out), "--format", "json")
+    assert check.returncode == 0, check.stdout
+    doc = json.loads(check.stdout)
+    assert [f for f in doc["findings"] if f["severity"] == "error"] == []
+    risks = {r["id"]: r for r in doc["risks"]}
+    assert sorted(risks) == [f"R-00{n}" for n in range(1, 7)]
+    assert (risks["R-002"]["band"], risks["R-002"]["category"]) == ("red", "Security")
+    assert risks["R-004"]["category"] == "Organizational"
+    assert risks["R-004"]["owners"] == ["Engineering Manager", "Payments Engineering Lead"]
+    assert risks["R-003"]["phase"] == "GA+"
+    assert risks["R-006"]["phase"] == "Long-term"
+    # The schemas are written beside the risks, so each file's $schema line resolves.
+    for path in [*(out / "risks").glob("*.yaml"), out / ".github" / "riskbot.yml"]:
+        first = path.read_text(encoding="utf-8").splitlines()[0]
+        schema = first.split("$schema=", 1)[1]
+        assert (path.parent / schema).resolve().is_file(), path
+
+
+def test_import_after_init_renumbers_above_the_example(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    assert run("init", cwd=tmp_path).returncode == 0
+    example = (tmp_path / "risks" / "R-001-example.yaml").read_bytes()
+    refused = run("import", str(PLAN), "--force", "--no-renumber", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert "ids already used under risks: R-001 (risks/R-001-example.yaml)" in refused.stderr
+    assert sorted(p.name for p in (tmp_path / "risks").iterdir()) == ["R-001-example.yaml"]
+    done = run("import", str(PLAN), "--force", cwd=tmp_path / "risks")  # found upward
+    assert done.returncode == 0, done.stderr
+    assert "#1 → R-002" in done.stderr
+    assert (tmp_path / "risks" / "R-001-example.yaml").read_bytes() == example
+    assert (tmp_path / "risks" / "R-002-postgresql-migration.yaml").is_file()
+    check = run("check", "--format", "json", cwd=tmp_path)
+    assert check.returncode == 0, check.stdout
+    assert len(json.loads(check.stdout)["risks"]) == 11

@@ -16,7 +16,14 @@ from bot.documents.authoring import (
     slug_for,
 )
 from bot.render.check import check_report
-from tests.factories import REGISTER, copy_policy, copy_register, register_of, risk_data
+from tests.factories import (
+    REGISTER,
+    copy_policy,
+    copy_register,
+    register_of,
+    risk_data,
+    risk_yaml,
+)
 
 COMMITTED = sorted((REGISTER / "risks").glob("R-*.yaml"))
 
@@ -33,7 +40,9 @@ def test_slug_rule_yields_the_committed_file_names(path: Path) -> None:
     [
         ("Key Person Leaves the Team", "key-person-leaves"),
         ("The Cloud Bill", "cloud-bill"),
-        ("Risk to the Schedule", "risk"),
+        ("Risk to the Schedule", "schedule"),
+        ("Loss of Key Staff", "loss-key-staff"),
+        ("Failure of the Payment Provider", "failure-payment-provider"),
         ("Ünïcode & Symbols!", "unicode-symbols"),
         ("!!!", "risk"),
     ],
@@ -115,3 +124,38 @@ def test_a_new_risk_with_findings_is_not_written(
     assert any(message in f.message for f in created.findings), created.findings
     assert not (root / created.path).exists()
     assert len(list((root / "risks").iterdir())) == 10
+
+
+def test_slugs_are_capped_on_a_word_boundary() -> None:
+    words = "Catastrophically Overcommitted Infrastructure Procurement Negotiations Stall"
+    slug = slug_for(words)
+    assert len(slug) <= 40
+    assert slug == "catastrophically-overcommitted"
+    assert len(slug_for("x" * 150)) == 40
+    long_title = " ".join(["Supercalifragilistic"] * 8)
+    assert len(slug_for(long_title)) <= 40
+    assert slug_for(long_title) == "supercalifragilistic"  # 41 characters with the next word
+
+
+def test_a_new_risk_in_a_register_without_declared_scores_declares_none(tmp_path: Path) -> None:
+    root = copy_policy(tmp_path)
+    (root / "risks").mkdir()
+    (root / "risks" / "R-001-a.yaml").write_text(risk_yaml("R-001"), encoding="utf-8")
+    created = create_risk(root, example())
+    data = yaml.safe_load((root / created.path).read_text(encoding="utf-8"))
+    assert "score" not in data
+    assert "band" not in data
+    # A register whose files declare them (the frozen one does) gets them, to match.
+    full = copy_register(tmp_path / "full")
+    declared = yaml.safe_load(create_risk(full, example()).text)
+    assert (declared["score"], declared["band"]) == (9, "yellow")
+
+
+def test_a_new_risk_is_reviewed_the_day_it_is_identified(tmp_path: Path) -> None:
+    root = copy_policy(tmp_path)
+    created = create_risk(root, example())
+    data = yaml.safe_load(created.text)
+    assert data["review"] == {"last_reviewed": "2025-02-03"}
+    register = register_of(root, dt.date(2025, 2, 3))
+    (assessment,) = register.assessments
+    assert not assessment.is_due(dt.date(2025, 2, 3))

@@ -1,0 +1,194 @@
+"""Messages: one finding per mistake, each naming its key, with line and column where known."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.register.findings import error
+from bot.render.check import check_report, render_github
+from bot.repo.worktree import read_register
+from tests.factories import POLICY, copy_register, line_of, risk_yaml, write_risk
+
+TODAY = dt.date(2026, 11, 27)
+
+
+def findings_of(root: Path, name: str, text: str | bytes) -> list[tuple[int, int | None, str]]:
+    write_risk(root, name, text)
+    reg = read_register(root, TODAY)
+    return [(f.line, f.col, f.message) for f in reg.findings if f.file == f"risks/{name}"]
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return copy_register(tmp_path)
+
+
+def test_every_missing_key_is_its_own_finding_on_the_mappings_line(root: Path) -> None:
+    text = risk_yaml("R-100", title=None, category=None, owner=None)
+    found = findings_of(root, "R-100-gaps.yaml", text)
+    first_key = line_of(text, "id:")
+    assert sorted(m for _, _, m in found) == [
+        "missing required key 'category'",
+        "missing required key 'owner'",
+        "missing required key 'title'",
+    ]
+    assert {(line, col) for line, col, _ in found} == {(first_key, 1)}
+
+
+def test_a_missing_nested_key_names_its_mapping(root: Path) -> None:
+    text = risk_yaml("R-100", status={"note": "no state"})
+    found = findings_of(root, "R-100-state.yaml", text)
+    assert found == [(line_of(text, "status:"), 1, "$.status: missing required key 'state'")]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("26-1-2", "'26-1-2' is not a date: write it as YYYY-MM-DD, e.g. 2026-11-20"),
+        ("2026-02-30", "'2026-02-30' is not a calendar date"),
+        ("20261120", "20261120 is not a date: write it as YYYY-MM-DD, e.g. 2026-11-20"),
+    ],
+)
+def test_a_bad_date_is_one_message(root: Path, value: str, message: str) -> None:
+    text = risk_yaml("R-100").replace("identified: '2024-11-17'", f"identified: {value}")
+    assert f"identified: {value}" in text
+    found = findings_of(root, "R-100-date.yaml", text)
+    assert found == [
+        (line_of(text, "identified:"), len("identified: ") + 1, f"$.identified: {message}")
+    ]
+
+
+def test_an_enum_slip_suggests_the_value(root: Path) -> None:
+    text = risk_yaml("R-100", status={"state": "Active"})
+    (found,) = findings_of(root, "R-100-enum.yaml", text)
+    assert found[2] == (
+        "$.status.state: 'Active' is not one of planning, active, monitor, closed "
+        "(did you mean 'active'?)"
+    )
+    assert found[0] == line_of(text, "state: Active")
+    assert found[1] == len("  state: ") + 1
+
+
+def test_a_bare_login_suggests_the_at_login(root: Path) -> None:
+    policy = root / ".github" / "riskbot.yml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text.replace("logins: []", "logins: [alice]", 1), encoding="utf-8")
+    risk = risk_yaml("R-100", owner="alice")
+    found = findings_of(root, "R-100-login.yaml", risk)
+    assert found == [
+        (
+            line_of(risk, "owner:"),
+            len("owner: ") + 1,
+            "owner 'alice' is neither a policy role nor an @login (did you mean '@alice'?)",
+        )
+    ]
+    # A name that is nobody's login gets the closest role instead.
+    found = findings_of(root, "R-100-login.yaml", risk_yaml("R-100", owner="QA Leed"))
+    assert found[0][2].endswith("(did you mean 'QA Lead'?)")
+
+
+def test_closest_category_and_phase_ignore_case(root: Path) -> None:
+    text = risk_yaml("R-100", category="security", phase="V3")
+    messages = [m for _, _, m in findings_of(root, "R-100-case.yaml", text)]
+    assert any("unknown category 'security' (did you mean 'Security'?)" in m for m in messages)
+    assert any("unknown phase 'V3' (did you mean 'v3'?)" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "col", "words"),
+    [
+        ("id: R-100\n\ttitle: x\n", 2, 1, "a tab character"),
+        ("id: R-100\ntitle: @alice\n", 2, 8, "'@' cannot start a value here"),
+        ("id: R-100\ntitle: [open\nphase: v3\n", 3, None, "flow sequence that starts at 2:8"),
+        ("id: R-100\ntitle: x\x07\n", 2, 9, "control character U+0007 is not allowed"),
+    ],
+)
+def test_yaml_errors_have_line_col_and_name_the_character(
+    root: Path, text: str, line: int, col: int | None, words: str
+) -> None:
+    (found,) = findings_of(root, "R-100-yaml.yaml", text)
+    assert found[0] == line
+    if col is not None:
+        assert found[1] == col
+    assert found[1] is not None
+    assert words in found[2]
+    assert found[2].startswith("YAML syntax error: ")
+
+
+def test_a_missing_band_is_named_not_printed_as_a_list(root: Path) -> None:
+    policy = root / ".github" / "riskbot.yml"
+    text = policy.read_text(encoding="utf-8")
+    start = text.index("  - name: yellow")
+    end = text.index("  - name: green")
+    policy.write_text(text[:start] + text[end:], encoding="utf-8")
+    reg = read_register(root, TODAY)
+    (found,) = [f for f in reg.findings if f.file == ".github/riskbot.yml"]
+    assert found.message == "$.bands: yellow is missing"
+    assert found.line == line_of(text, "bands:")
+
+
+def test_a_band_listed_twice_is_named(root: Path) -> None:
+    policy = root / ".github" / "riskbot.yml"
+    text = policy.read_text(encoding="utf-8").replace("  - name: yellow", "  - name: red")
+    policy.write_text(text, encoding="utf-8")
+    reg = read_register(root, TODAY)
+    messages = [f.message for f in reg.findings if f.file == ".github/riskbot.yml"]
+    assert messages == ["bands: yellow is missing; red is defined twice"]
+
+
+def test_a_missing_scale_level_is_named(root: Path) -> None:
+    policy = root / ".github" / "riskbot.yml"
+    text = policy.read_text(encoding="utf-8").replace(
+        "  - level: 3\n    label: Moderate", "  - level: 2\n    label: Moderate"
+    )
+    policy.write_text(text, encoding="utf-8")
+    reg = read_register(root, TODAY)
+    messages = [f.message for f in reg.findings if f.file == ".github/riskbot.yml"]
+    assert messages == ["impact_scale: level 3 is missing; level 2 is defined twice"]
+
+
+def test_an_unknown_role_suggests_the_closest(root: Path) -> None:
+    policy = root / ".github" / "riskbot.yml"
+    text = policy.read_text(encoding="utf-8").replace(
+        "- steering-committee", "- steering-comittee", 1
+    )
+    policy.write_text(text, encoding="utf-8")
+    reg = read_register(root, TODAY)
+    assert any(
+        "unknown role 'steering-comittee' (did you mean 'steering-committee'?)" in f.message
+        for f in reg.findings
+    )
+
+
+def test_a_finding_renders_its_column_when_known() -> None:
+    with_col = error("risks/R-001-a.yaml", 17, "bad", col=5)
+    without = error("plan.md", 3, "bad")
+    assert with_col.as_text() == "risks/R-001-a.yaml:17:5: error: bad"
+    assert without.as_text() == "plan.md:3: error: bad"
+    assert with_col.as_json()["col"] == 5
+    assert with_col.as_json()["line"] == 17
+    assert without.as_json()["col"] is None
+
+
+def test_annotations_carry_the_column(root: Path) -> None:
+    write_risk(root, "R-100-x.yaml", risk_yaml("R-100", category="Weather"))
+    out = render_github(check_report(read_register(root, TODAY)), None)
+    text = risk_yaml("R-100", category="Weather")
+    expected = f"file=risks/R-100-x.yaml,line={line_of(text, 'category:')},col=11,"
+    assert any(line.startswith("::error " + expected) for line in out.splitlines()), out
+
+
+def test_json_findings_keep_line_and_add_col(root: Path) -> None:
+    from bot.render.check import REPORTER_BY_NAME
+
+    write_risk(root, "R-100-x.yaml", "id: R-100\n\ttitle: x\n")
+    doc = json.loads(REPORTER_BY_NAME["json"](check_report(read_register(root, TODAY)), {}))
+    (found,) = [f for f in doc["findings"] if f["file"] == "risks/R-100-x.yaml"]
+    assert (found["line"], found["col"]) == (2, 1)
+    assert re.search("a tab character", found["message"])
+    assert POLICY.is_file()
