@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import __version__
 from tests.cli import run_riskbot as run
 from tests.factories import copy_policy, copy_register, git, outcome, risk_yaml, write_risk
 
@@ -30,6 +31,10 @@ def test_check_from_a_subfolder_checks_the_register_above(repo: Path, below: str
     assert inside.returncode == at_root.returncode == 0, inside.stdout + inside.stderr
     assert json.loads(inside.stdout) == json.loads(at_root.stdout)
     assert len(json.loads(inside.stdout)["risks"]) == 10
+
+
+# riskbot runs from an editable install here: init needs a pinned source to write.
+SOURCE = f"riskbot=={__version__}"
 
 
 def test_root_option_still_wins(repo: Path, tmp_path: Path) -> None:
@@ -91,7 +96,7 @@ def test_init_refuses_a_register_inside_a_register(repo: Path) -> None:
     assert list(below.iterdir()) == []
     also = run("init", str(below), cwd=repo)
     assert also.returncode == 1
-    forced = run("init", "--force", cwd=below)
+    forced = run("init", "--force", "--source", SOURCE, cwd=below)
     assert forced.returncode == 0, forced.stderr
     assert (below / ".github" / "riskbot.yml").is_file()
 
@@ -99,7 +104,7 @@ def test_init_refuses_a_register_inside_a_register(repo: Path) -> None:
 def test_init_in_a_repository_of_its_own_below_a_register_is_fine(repo: Path) -> None:
     inner = repo / "docs" / "deep"
     git(inner, "init", "-q", "-b", "main")
-    assert run("init", cwd=inner).returncode == 0
+    assert run("init", "--source", SOURCE, cwd=inner).returncode == 0
 
 
 # --- 6. output paths ------------------------------------------------------------------------

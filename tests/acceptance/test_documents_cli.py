@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import __version__
 from tests.cli import run_riskbot as run
 from tests.factories import (
     PLAN,
@@ -274,7 +275,7 @@ def test_a_second_plan_lacking_sections_imports_to_a_register_check_accepts(
 
 def test_import_after_init_renumbers_above_the_example(tmp_path: Path) -> None:
     git(tmp_path, "init", "-q", "-b", "main")
-    assert run("init", cwd=tmp_path).returncode == 0
+    assert run("init", "--source", f"riskbot=={__version__}", cwd=tmp_path).returncode == 0
     example = (tmp_path / "risks" / "R-001-example.yaml").read_bytes()
     refused = run("import", str(PLAN), "--force", "--no-renumber", cwd=tmp_path)
     assert refused.returncode == 1
