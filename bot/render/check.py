@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from bot.register.exposure import exposure_by_release
 from bot.register.findings import Finding
 from bot.register.load import Loaded, Register
+from bot.register.odds import odds_by_release
 from bot.register.rules import Escalation, register_escalations
 from bot.register.scoring import Assessment
 from bot.render import actions
 from bot.render.exposure import render_exposure_markdown, render_exposure_text
 from bot.render.markdown import bold, code_span, escape_text, table
 from bot.render.matrix import render_markdown, render_text
+from bot.render.odds import render_odds_markdown, render_odds_text
 from bot.render.text import text_table
 from bot.render.who import who as render_who
 from bot.render.who import who_text
@@ -83,6 +85,7 @@ def to_json(report: CheckReport) -> dict[str, object]:
         "findings": [f.as_json() for f in reg.findings],
         "escalations": [e.as_json() for e in report.escalations],
         "exposure": [e.as_json() for e in exposure_by_release(reg)],
+        "odds": [o.as_json() for o in odds_by_release(reg)],
         "summary": summary_counts(report),
     }
 
@@ -139,6 +142,7 @@ def render_text_report(report: CheckReport) -> str:
         out += text_table(rows)
         out += ["", render_text(reg.assessments, reg.policy)]
         out += ["", render_exposure_text(exposure_by_release(reg))]
+        out += ["", render_odds_text(odds_by_release(reg))]
     if report.escalations:
         out += ["", "Escalations:"]
         out += [f"- {e.label}: {e.message} → {who_text(e.notify)}" for e in report.escalations]
@@ -175,6 +179,10 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
             "### Contingency exposure",
             "",
             render_exposure_markdown(exposure_by_release(reg)),
+            "",
+            "### Schedule odds",
+            "",
+            render_odds_markdown(odds_by_release(reg)),
             "",
         ]
     if report.escalations:
