@@ -371,6 +371,44 @@ def report(root: Path, output: Path | None, check_only: bool) -> None:
         click.echo(f"wrote {target}")
 
 
+@cli.command()
+@_root_option
+@click.argument("risk_id", metavar="[RISK_ID]", required=False)
+@click.option("--since", "since_day", metavar="YYYY-MM-DD", help="Only changes from this day on.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output: text for people, json for tools, markdown for GitHub.",
+)
+def history(root: Path, risk_id: str | None, since_day: str | None, fmt: str) -> None:
+    """The register's history from git: each risk's score, band, owner and status at every
+    commit that changed it (date, commit, author, old → new), and the register week by week.
+
+    Each revision is scored with the policy of that revision. Exit 2 outside git or in a
+    shallow clone.
+
+    \b
+    Example:
+      riskbot history R-001 --since 2026-01-01
+      riskbot history --format json
+    """
+    from bot.register.history import only, since
+    from bot.render.history import REPORTER_BY_NAME
+    from bot.repo.history import read_history
+
+    found = read_history(root)
+    if not found.available:
+        raise UsageError(f"no history: {found.unavailable}")
+    if risk_id is not None:
+        if risk_id not in found.risk_ids:
+            raise UsageError(f"{risk_id} is not in the register's history")
+        found = only(found, [risk_id])
+    click.echo(REPORTER_BY_NAME[fmt](since(found, _parse_date(since_day))), nl=False)
+
+
 @cli.command("import")
 @click.argument("plan", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
