@@ -287,7 +287,7 @@ def remind(
     Example:
       riskbot remind --today 2026-11-27 --dry-run
     """
-    from bot.github.commands import run_remind, today_utc
+    from bot.github.commands import changes_link, run_remind, today_utc
     from bot.render import actions as gha
     from bot.render.issues import remind_report as render_report
 
@@ -296,7 +296,13 @@ def remind(
     register = _register_or_exit(root, day)
     limits = _limits(register, write_interval, max_wait)
     stats, report = run_remind(
-        register, settings, day, dry_run=dry_run, budget=budget, limits=limits
+        register,
+        settings,
+        day,
+        dry_run=dry_run,
+        budget=budget,
+        limits=limits,
+        changes_link=changes_link(root, settings),
     )
     click.echo(render_report(report, markdown=False), err=True, nl=False)
     gha.append_step_summary(render_report(report, markdown=True), settings.step_summary)
@@ -342,10 +348,16 @@ def review(root: Path, risk_id: str, on: str | None, note: str | None, by: str |
 @click.option(
     "--check", "check_only", is_flag=True, help="Write nothing; exit 1 when the file is stale."
 )
-def report(root: Path, output: Path | None, check_only: bool) -> None:
+@click.option(
+    "--residual", is_flag=True, help="Heat map of the residual targets instead of the inherent."
+)
+def report(root: Path, output: Path | None, check_only: bool, residual: bool) -> None:
     """Render the register as a Markdown document (RISKS.md) in the shape of the plan.
 
-    The output depends on the register only, so a committed copy can be checked for staleness.
+    The output depends on the register and its committed history only, so a committed copy can
+    be checked for staleness. Trends and changes come from the commits that touched the
+    register: commit risk changes first, then run `riskbot report`. Outside git (or below the
+    top of a repository) it says "no history"; a shallow clone is refused (exit 2).
 
     \b
     Example:
@@ -353,12 +365,21 @@ def report(root: Path, output: Path | None, check_only: bool) -> None:
       riskbot report --check
     """
     from bot.documents.report import REPORT_FILE, compare_report, render_report
+    from bot.repo.history import read_history, uncommitted
 
     register = _register_or_exit(root, None)
     if not register.ok:
         raise RiskbotError("the register has errors; fix them first (riskbot check)")
-    text = render_report(register)
+    text = render_report(register, read_history(root), residual=residual)
     target = output if output is not None else root / REPORT_FILE
+    pending = uncommitted(root)
+    if pending:
+        click.echo(
+            f"riskbot: note: {len(pending)} register file(s) differ from HEAD "
+            f"({', '.join(pending[:3])}{', …' if len(pending) > 3 else ''}); the trends and "
+            "changes show committed changes only: commit, then run `riskbot report` again",
+            err=True,
+        )
     if str(target) == "-":
         click.echo(text, nl=False)
     elif check_only:

@@ -12,8 +12,19 @@ from bot.render.mermaid import BAND_COLOURS, Series, xychart
 from bot.render.text import text_table
 
 BANDS = ("red", "yellow", "green")
+CHANGED_HEADING = "Changed since the last quarterly review"
+"""A heading of RISKS.md that the quarterly review issue links to (keep its words: the anchor)."""
 CHART_WEEKS = 26
 """At most this many weeks on the trend chart: a longer history shows every k-th week."""
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, spaces to hyphens, punctuation dropped."""
+    kept = "".join(c for c in heading.lower() if c.isalnum() or c in " -_")
+    return kept.replace(" ", "-")
+
+
+CHANGED_ANCHOR = github_anchor(CHANGED_HEADING)
 
 
 def change_text(c: RiskChange) -> str:

@@ -212,3 +212,13 @@ def read_history(root: Path) -> History:
         )
     revisions, blobs, _ = read_revisions(root, log(root))
     return build_history(revisions, blobs)
+
+
+def uncommitted(root: Path) -> list[str]:
+    """The register's files that differ from HEAD (changed, added, removed); [] outside git."""
+    try:
+        out = _git(root, "status", "--porcelain", "-z", "--", RISKS_DIR, POLICY_PATH)
+    except GitError:
+        return []
+    entries = out.decode("utf-8", "surrogateescape").split("\0")
+    return sorted(e[3:] for e in entries if len(e) > 3)

@@ -34,6 +34,7 @@ def test_sections_in_the_plans_order() -> None:
         "## 4. Risk monitoring and escalation",
         "## 5. Heat map (impact × probability)",
         "## 6. Contingency exposure",
+        "## 7. History",
     ]
     bands = [
         line
