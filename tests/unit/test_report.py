@@ -76,7 +76,8 @@ def test_each_risk_with_score_words_mitigation_owner_status() -> None:
 def test_response_matrix_monitoring_escalation_heat_map_exposure() -> None:
     text = report_of(REGISTER)
     assert (
-        "| R-001: PostgreSQL Migration Complexity | 🟥 16 Red | - | Active - Mitigation in progress "
+        "| R-001: PostgreSQL Migration Complexity | 🟥 16 Red | - "
+        "| Active - Mitigation in progress "
         "| Database/Infrastructure Lead | Daily (Weekly declared; the band's is stricter) "
         "| 60% complete |"
     ) in text
