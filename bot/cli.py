@@ -533,12 +533,19 @@ def retro(release: str, root: Path, output: Path) -> None:
     """Compare a release's predictions with its outcomes: Brier score, impacts, surprises.
 
     Reads each risk's `outcome` for RELEASE and retro/RELEASE.yaml (risks never registered).
+    Ends with the calibration over every release with outcomes: observed frequency per
+    probability level against the policy's range, and the Brier skill score.
 
     \b
     Example:
       riskbot retro v3 --output retro/v3.md
     """
-    from bot.documents.retro import build_retro, load_unregistered, render_retro_markdown
+    from bot.documents.retro import (
+        build_calibration,
+        build_retro,
+        load_unregistered,
+        render_retro_markdown,
+    )
 
     register = _register_or_exit(root, None)
     policy = register.policy
@@ -554,7 +561,7 @@ def retro(release: str, root: Path, output: Path) -> None:
     result = build_retro(register, release, unregistered)
     for finding in result.findings:
         click.echo(finding.as_text(), err=True)
-    text = render_retro_markdown(result, policy)
+    text = render_retro_markdown(result, policy, build_calibration(register))
     if str(output) == "-":
         click.echo(text, nl=False)
     else:
