@@ -19,12 +19,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 
+import yaml
+
 from bot.register.load import RISK_SUFFIXES, SourceFile, load_policy
 from bot.register.policy import Policy
 from bot.register.risk import ID_RE, Risk, risk_from_data
-from bot.register.schemas import RISK_SCHEMA, validate
+from bot.register.schemas import RISK_SCHEMA, fast_validator, validate
 from bot.register.scoring import score_of
-from bot.register.yamlfile import load_yaml, top_level_lines
+from bot.register.yamlfile import MAX_FILE_BYTES, RiskLoader, load_yaml
 
 TRACKED = ("score", "band", "owner", "status", "residual", "reviewed", "file")
 """The fields a change of a risk names, old → new (others are "other fields")."""
@@ -169,6 +171,14 @@ class _Reader:
         self.blobs = blobs
         self.policies: dict[str, Policy | None] = {}
         self.risks: dict[tuple[str, str], Risk | None] = {}
+        self.states: dict[tuple[str, str, int], RiskState] = {}
+
+    def state(self, path: str, blob: str, risk: Risk, policy: Policy) -> RiskState:
+        """One state object per (file, blob, policy): an unchanged risk is the same object."""
+        key = (path, blob, id(policy))
+        if key not in self.states:
+            self.states[key] = _state(risk, blob, policy)
+        return self.states[key]
 
     def policy(self, blob: str | None) -> Policy | None:
         if blob is None:
@@ -186,10 +196,22 @@ class _Reader:
 
 
 def _parse_risk(path: str, raw: bytes) -> Risk | None:
+    """A risk file at a revision, or None where it does not load (no findings: only whether).
+
+    A file without anchors (no ``&``) cannot expand aliases, so it is read by the plain C loader,
+    without line positions; any other goes through the bounded loader of ``riskbot check``.
+    """
+    if b"&" not in raw and len(raw) <= MAX_FILE_BYTES:
+        try:
+            data = yaml.load(raw.decode("utf-8"), Loader=RiskLoader)  # noqa: S506 - a safe loader
+            fast_validator(RISK_SCHEMA)(data)
+        except Exception:  # any problem at all: the file does not load at this revision
+            return None
+        return risk_from_data(path, data, {})
     loaded = load_yaml(path, raw)
     if not loaded.ok or validate(path, loaded.data, loaded.node, RISK_SCHEMA):
         return None
-    return risk_from_data(path, loaded.data, top_level_lines(loaded.node))
+    return risk_from_data(path, loaded.data, {})
 
 
 def _state(risk: Risk, blob: str, policy: Policy) -> RiskState:
@@ -315,7 +337,7 @@ def build_history(revisions: Sequence[Revision], blobs: Mapping[str, bytes]) -> 
                 )
                 continue
             if risk.id not in current:
-                current[risk.id] = _state(risk, blob, policy)
+                current[risk.id] = reader.state(path, blob, risk, policy)
         for rid in unreadable:
             if rid not in current and rid in previous:
                 current[rid] = previous[rid]  # unknown at this revision: as it was
@@ -325,7 +347,9 @@ def build_history(revisions: Sequence[Revision], blobs: Mapping[str, bytes]) -> 
                 change = RiskChange(rid, revision.commit, day, revision.author, "added", (), new)
             elif new is None and old is not None:
                 change = RiskChange(rid, revision.commit, day, revision.author, "removed", (), old)
-            elif old is not None and new is not None and (fields := _changes(old, new)):
+            elif old is not None and new is not None and old is not new and (
+                fields := _changes(old, new)
+            ):
                 change = RiskChange(
                     rid, revision.commit, day, revision.author, "changed", fields, new
                 )
