@@ -283,6 +283,17 @@ def _history(history: History | None) -> list[str]:
         "policy of its commit. Trends and changes are those of committed files; dates are "
         "author dates (UTC).",
         "",
+    ]
+    policies = sum(1 for n in history.notes if n.file == ".github/riskbot.yml")
+    skipped = len(history.notes) - policies
+    if history.notes:
+        lines += [
+            f"Read as they were: the policy did not load at {policies} commit(s) (scored with "
+            f"the nearest valid policy), and {skipped} risk file version(s) did not load "
+            "(skipped); `riskbot history` lists them.",
+            "",
+        ]
+    lines += [
         "### Open risks per band, week by week",
         "",
         band_chart(history.weeks),

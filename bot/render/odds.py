@@ -167,6 +167,32 @@ CHANGE_HEADER = (
 )
 
 
+BASE_COLOUR, HEAD_COLOUR = "#8c959f", "#0969da"
+
+
+def change_chart(base: Sequence[ReleaseOdds], head: Sequence[ReleaseOdds]) -> Markdown:
+    """Two bars per release, base (grey) and head (blue): the chance of exceeding the buffer."""
+    before = {o.release: o for o in base}
+    return xychart(
+        "Chance the slip exceeds the buffer: base (grey) and head (blue)",
+        "release",
+        [o.release for o in head],
+        "chance (%)",
+        (0, 100),
+        [
+            Series(
+                "bar",
+                tuple(
+                    float(before[o.release].exceed) * 100 if o.release in before else 0.0
+                    for o in head
+                ),
+            ),
+            Series("bar", tuple(float(o.exceed) * 100 for o in head)),
+        ],
+        [BASE_COLOUR, HEAD_COLOUR],
+    )
+
+
 def render_odds_change(base: Sequence[ReleaseOdds], head: Sequence[ReleaseOdds]) -> str:
     """Base → head for every release whose figures moved (empty when none did)."""
     before = {o.release: o for o in base}
@@ -180,4 +206,4 @@ def render_odds_change(base: Sequence[ReleaseOdds], head: Sequence[ReleaseOdds])
         rows.append((o.release, buffer_text(o), exceed, slips))
     if not rows:
         return ""
-    return table(CHANGE_HEADER, rows)
+    return "\n".join([table(CHANGE_HEADER, rows), "", change_chart(base, head)])

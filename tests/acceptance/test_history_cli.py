@@ -82,6 +82,8 @@ def test_report_shows_trends_and_the_changes_since_the_last_quarterly_review(rep
     assert "| 2025-10-20 | R-001 Database migration | band yellow → red | sponsor |" in changed
     assert "| 2025-12-15 | R-003 Byzantine node | removed (was score 15, red) | bob |" in changed
     assert "2025-09-15" not in changed
+    assert "the policy did not load at 1 commit(s)" in text
+    assert "1 risk file version(s) did not load (skipped)" in text
     assert_charts_parse(text, at_least=5)  # four releases' odds and the band trend
     assert run("report", "--root", str(repo), "--check").returncode == 0
 

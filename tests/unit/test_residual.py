@@ -12,6 +12,7 @@ from bot.render.issues import red_issue_body
 from bot.render.matrix import cells
 from bot.render.pr import render_markdown_report
 from tests.factories import copy_policy, line_of, register_of, risk_yaml, write_risk
+from tests.mermaid import assert_charts_parse
 
 
 def _register(root: Path, **residual: object) -> Path:
@@ -106,5 +107,7 @@ def test_the_pr_comment_shows_inherent_to_residual_and_the_odds_it_moves(tmp_pat
     section = body[body.index("### Schedule odds moved") :]
     assert "| v3 | 4 |" in section
     assert " → " in section
+    (chart,) = assert_charts_parse(section)
+    assert chart["config"]["themeVariables"]["xyChart"]["plotColorPalette"] == "#8c959f, #0969da"
     same = PrReport(compare(base, base), "base", "base", frozenset())
     assert "Schedule odds moved" not in render_markdown_report(same)
