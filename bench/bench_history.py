@@ -7,7 +7,7 @@ history. It then times `riskbot history --format json` and `riskbot report --out
 subprocesses (median of RUNS), counts the git processes the history reading starts, and fails
 (exit 1) when the history takes longer than the floor.
 
-    .venv/bin/python bench/bench_history.py --commits 3000 --risks 60 --years 4 --floor 10
+    .venv/bin/python bench/bench_history.py --commits 1000 --risks 60 --years 4 --floor 10
 """
 
 from __future__ import annotations
@@ -139,7 +139,7 @@ def git_processes(root: Path) -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--commits", type=int, default=3000)
+    parser.add_argument("--commits", type=int, default=1000)
     parser.add_argument("--risks", type=int, default=60)
     parser.add_argument("--years", type=int, default=4)
     parser.add_argument("--runs", type=int, default=3)
