@@ -370,9 +370,10 @@ def report(root: Path, output: Path | None, check_only: bool, residual: bool) ->
     register = _register_or_exit(root, None)
     if not register.ok:
         raise RiskbotError("the register has errors; fix them first (riskbot check)")
-    text = render_report(register, read_history(root), residual=residual)
+    history = read_history(root)
+    text = render_report(register, history, residual=residual)
     target = output if output is not None else root / REPORT_FILE
-    pending = uncommitted(root)
+    pending = uncommitted(root) if history.available else []
     if pending:
         click.echo(
             f"riskbot: note: {len(pending)} register file(s) differ from HEAD "
