@@ -326,7 +326,7 @@ def remind(
     Example:
       riskbot remind --today 2026-11-27 --dry-run
     """
-    from bot.github.commands import run_remind, today_utc
+    from bot.github.commands import changes_link, run_remind, today_utc
     from bot.render import actions as gha
     from bot.render.issues import remind_report as render_report
 
@@ -335,7 +335,13 @@ def remind(
     register = _register_or_exit(root, day)
     limits = _limits(register, write_interval, max_wait)
     stats, report = run_remind(
-        register, settings, day, dry_run=dry_run, budget=budget, limits=limits
+        register,
+        settings,
+        day,
+        dry_run=dry_run,
+        budget=budget,
+        limits=limits,
+        changes_link=changes_link(root, settings),
     )
     click.echo(render_report(report, markdown=False), err=True, nl=False)
     gha.append_step_summary(render_report(report, markdown=True), settings.step_summary)
@@ -383,10 +389,17 @@ def review(root: Path, risk_id: str, on: str | None, note: str | None, by: str |
 @click.option(
     "--check", "check_only", is_flag=True, help="Write nothing; exit 1 when the file is stale."
 )
-def report(root: Path, output: Path | None, check_only: bool) -> None:
+@click.option(
+    "--residual", is_flag=True, help="Heat map of the residual targets instead of the inherent."
+)
+def report(root: Path, output: Path | None, check_only: bool, residual: bool) -> None:
     """Render the register as a Markdown document (RISKS.md) in the shape of the plan.
 
-    The output depends on the register only, so a committed copy can be checked for staleness.
+    The output depends on the register and its history only, so a committed copy can be checked
+    for staleness. Trends and changes come from the commits that touched the register; changes
+    not committed yet count as of today, so a report committed together with them stays
+    current. Outside git (or below the top of a repository) it says "no history"; a shallow
+    clone is refused (exit 2).
 
     \b
     Example:
@@ -395,12 +408,23 @@ def report(root: Path, output: Path | None, check_only: bool) -> None:
     """
     from bot.documents.output import write_output
     from bot.documents.report import REPORT_FILE, compare_report, render_report
+    from bot.repo.history import read_history, uncommitted
 
     register = _register_or_exit(root, None)
     if not register.ok:
         raise RiskbotError("the register has errors; fix them first (riskbot check)")
-    text = render_report(register)
+    history = read_history(root)
+    text = render_report(register, history, residual=residual)
     target = output if output is not None else root / REPORT_FILE
+    pending = uncommitted(root) if history.available else []
+    if pending:
+        click.echo(
+            f"riskbot: note: {len(pending)} register file(s) differ from HEAD "
+            f"({', '.join(pending[:3])}{', …' if len(pending) > 3 else ''}): the history ends "
+            "with them as of today (UTC); commit them with the report today, or run "
+            "`riskbot report` again after the commit",
+            err=True,
+        )
     if str(target) == "-":
         click.echo(text, nl=False)
     elif check_only:
@@ -414,6 +438,44 @@ def report(root: Path, output: Path | None, check_only: bool) -> None:
     else:
         write_output(target, text)
         click.echo(f"wrote {target}")
+
+
+@cli.command()
+@_root_option
+@click.argument("risk_id", metavar="[RISK_ID]", required=False)
+@click.option("--since", "since_day", metavar="YYYY-MM-DD", help="Only changes from this day on.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output: text for people, json for tools, markdown for GitHub.",
+)
+def history(root: Path, risk_id: str | None, since_day: str | None, fmt: str) -> None:
+    """The register's history from git: each risk's score, band, owner and status at every
+    commit that changed it (date, commit, author, old → new), and the register week by week.
+
+    Each revision is scored with the policy of that revision. Exit 2 outside git or in a
+    shallow clone.
+
+    \b
+    Example:
+      riskbot history R-001 --since 2026-01-01
+      riskbot history --format json
+    """
+    from bot.register.history import only, since
+    from bot.render.history import REPORTER_BY_NAME
+    from bot.repo.history import read_history
+
+    found = read_history(root)
+    if not found.available:
+        raise UsageError(f"no history: {found.unavailable}")
+    if risk_id is not None:
+        if risk_id not in found.risk_ids:
+            raise UsageError(f"{risk_id} is not in the register's history")
+        found = only(found, [risk_id])
+    click.echo(REPORTER_BY_NAME[fmt](since(found, _parse_date(since_day))), nl=False)
 
 
 @cli.command("import")
@@ -600,13 +662,20 @@ def retro(release: str, root: Path, output: Path) -> None:
     """Compare a release's predictions with its outcomes: Brier score, impacts, surprises.
 
     Reads each risk's `outcome` for RELEASE and retro/RELEASE.yaml (risks never registered).
+    Ends with the calibration over every release with outcomes: observed frequency per
+    probability level against the policy's range, and the Brier skill score.
 
     \b
     Example:
       riskbot retro v3 --output retro/v3.md
     """
     from bot.documents.output import write_output
-    from bot.documents.retro import build_retro, load_unregistered, render_retro_markdown
+    from bot.documents.retro import (
+        build_calibration,
+        build_retro,
+        load_unregistered,
+        render_retro_markdown,
+    )
 
     register = _register_or_exit(root, None)
     policy = register.policy
@@ -622,7 +691,7 @@ def retro(release: str, root: Path, output: Path) -> None:
     result = build_retro(register, release, unregistered)
     for finding in result.findings:
         click.echo(finding.as_text(), err=True)
-    text = render_retro_markdown(result, policy)
+    text = render_retro_markdown(result, policy, build_calibration(register))
     if str(output) == "-":
         click.echo(text, nl=False)
     else:

@@ -142,3 +142,27 @@ def register_of(root: Path, today: dt.date | None = None) -> Register:
     loaded = read_register(root, today)
     assert isinstance(loaded, Register), [f.as_text() for f in loaded.findings]
     return loaded
+
+
+def commit_at(root: Path, message: str, when: str, author: str = "t") -> str:
+    """Commit everything in ``root`` as ``author`` at ``when`` (ISO 8601, author and committer
+    date both); the new commit's id."""
+    env = {
+        **os.environ,
+        **GIT_IDENTITY,
+        "GIT_AUTHOR_NAME": author,
+        "GIT_AUTHOR_DATE": when,
+        "GIT_COMMITTER_DATE": when,
+    }
+    for args in (("add", "-A"), ("commit", "-q", "--allow-empty", "-m", message)):
+        subprocess.run(
+            ["git", "-C", str(root), *args], check=True, timeout=60, env=env, capture_output=True
+        )
+    return git(root, "rev-parse", "HEAD")
+
+
+def init_repo(root: Path) -> Path:
+    """``git init`` in ``root`` (branch main) and return it."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "-q", "-b", "main")
+    return root

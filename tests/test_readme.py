@@ -145,7 +145,8 @@ def git(cwd: Path, *args: str) -> None:
 
 
 def place_for(block: Block, tmp_path: Path) -> Path:
-    """A committed copy of this repository, or a new empty git repository."""
+    """A committed copy of this repository (a clone, so the register keeps its history, with
+    the working tree on top), or a new empty git repository."""
     if block.directive == EMPTY_REPOSITORY:
         place = tmp_path / "empty"
         place.mkdir()
@@ -155,12 +156,16 @@ def place_for(block: Block, tmp_path: Path) -> Path:
         f"README.md:{block.line}: unknown readme-test directive"
     )
     place = tmp_path / "riskbot"
-    shutil.copytree(ROOT, place, ignore=IGNORED)
+    if (ROOT / ".git").exists():
+        git(tmp_path, "clone", "-q", "--no-hardlinks", str(ROOT), str(place))
+    else:
+        place.mkdir()
+        git(place, "init", "-q", "-b", "main")
+    shutil.copytree(ROOT, place, ignore=IGNORED, dirs_exist_ok=True)
     if block.directive == WITH_EXAMPLES:
         add_examples(place)
-    git(place, "init", "-q", "-b", "main")
     git(place, "add", "-A")
-    git(place, "commit", "-q", "-m", "the README's repository")
+    git(place, "commit", "-q", "--allow-empty", "-m", "the README's repository")
     return place
 
 
@@ -439,3 +444,24 @@ def test_risks_md_is_current() -> None:
         f"RISKS.md is not the register's report (run `riskbot report`):\n{result.stdout}"
         f"{result.stderr}"
     )
+
+
+# --- the chart ------------------------------------------------------------------------------------
+
+
+def test_the_readme_chart_parses_and_is_what_riskbot_draws_for_the_plans_register() -> None:
+    from bot.register.odds import odds_by_release
+    from bot.render.odds import exceed_chart, percent
+    from tests.factories import REGISTER, register_of
+    from tests.mermaid import assert_charts_parse
+
+    text = README.read_text(encoding="utf-8")
+    blocks = assert_charts_parse(text)
+    assert {b["type"] for b in blocks} == {"xychart"}
+    odds = {o.release: o for o in odds_by_release(register_of(REGISTER))}
+    assert exceed_chart(list(odds.values())) in text
+    v4 = odds["v4"]
+    # The figures the README's prose quotes.
+    assert percent(odds["v2"].exceed) == "32.7%"
+    assert percent(v4.exceed) == "81.7%"
+    assert (v4.drivers[0].id, percent(v4.drivers[0].exceed_without)) == ("R-002", "47.7%")

@@ -8,6 +8,7 @@ hit the release without ever being registered are listed by hand in ``retro/<rel
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -184,6 +185,159 @@ def build_retro(
     return retro
 
 
+@dataclass(frozen=True, slots=True)
+class CalibrationRow:
+    """One probability level: what it predicts, and how often its risks occurred."""
+
+    level: int
+    label: str
+    percent_min: float
+    percent_max: float
+    predicted: float
+    outcomes: int
+    occurred: int
+
+    @property
+    def observed(self) -> float | None:
+        return self.occurred / self.outcomes if self.outcomes else None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """The 95 % Wilson interval of the observed frequency."""
+        if not self.outcomes:
+            return None
+        n, z = self.outcomes, 1.959963984540054
+        p = self.occurred / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        return max(0.0, centre - half), min(1.0, centre + half)
+
+    @property
+    def outside(self) -> bool:
+        """The observed frequency falls outside the level's percent range."""
+        observed = self.observed
+        return observed is not None and not (
+            self.percent_min / 100 <= observed <= self.percent_max / 100
+        )
+
+    @property
+    def clearly_outside(self) -> bool:
+        """Even the 95 % interval misses the level's range."""
+        interval = self.interval
+        return interval is not None and (
+            interval[1] < self.percent_min / 100 or interval[0] > self.percent_max / 100
+        )
+
+
+@dataclass
+class Calibration:
+    """Predictions against outcomes pooled over every release that has outcomes."""
+
+    releases: list[str] = field(default_factory=list)
+    rows: list[CalibrationRow] = field(default_factory=list)
+    entries: list[RetroEntry] = field(default_factory=list)
+
+    @property
+    def brier(self) -> float | None:
+        if not self.entries:
+            return None
+        return sum(e.squared_error for e in self.entries) / len(self.entries)
+
+    @property
+    def base_rate(self) -> float | None:
+        if not self.entries:
+            return None
+        return sum(1 for e in self.entries if e.outcome.occurred) / len(self.entries)
+
+    @property
+    def skill(self) -> float | None:
+        """Brier skill score against always predicting the base rate: 1 − BS / (ō (1 − ō))."""
+        brier, rate = self.brier, self.base_rate
+        if brier is None or rate is None or rate in (0.0, 1.0):
+            return None
+        return 1 - brier / (rate * (1 - rate))
+
+
+def build_calibration(register: Register) -> Calibration:
+    """Every recorded outcome of every release (one per risk and release), by probability level."""
+    policy = register.policy
+    result = Calibration()
+    for release in policy.releases:
+        entries = build_retro(register, release).entries
+        if entries:
+            result.releases.append(release)
+            result.entries += entries
+    for level, scale in sorted(policy.probability_scale.items()):
+        mine = [e for e in result.entries if e.risk.probability == level]
+        result.rows.append(
+            CalibrationRow(
+                level,
+                scale.label,
+                scale.percent_min,
+                scale.percent_max,
+                scale.likelihood,
+                len(mine),
+                sum(1 for e in mine if e.outcome.occurred),
+            )
+        )
+    return result
+
+
+def _pct(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def render_calibration(calibration: Calibration) -> list[str]:
+    """The reliability table and the Brier skill score, pooled over the releases."""
+    lines = ["## Calibration over all releases", ""]
+    if not calibration.entries:
+        return [*lines, "No release has recorded outcomes yet.", ""]
+    brier, rate, skill = calibration.brier, calibration.base_rate, calibration.skill
+    assert brier is not None
+    assert rate is not None
+    releases = ", ".join(escape_text(r) for r in calibration.releases)
+    lines += [
+        f"Pooled over {len(calibration.entries)} outcomes of {len(calibration.releases)} "
+        f"release(s) ({releases}). Each risk predicts the midpoint of its probability level as "
+        "the register states it now; the observed frequency is how often the risks of that "
+        "level occurred, with its 95 % (Wilson) interval.",
+        "",
+        "| Probability level | Policy range | Predicted | Outcomes | Occurred | Observed "
+        "| 95 % interval | Against the range |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in calibration.rows:
+        observed, interval = row.observed, row.interval
+        if observed is None or interval is None:
+            verdict, seen, span = "no outcomes", "-", "-"
+        else:
+            seen, span = _pct(observed), f"{_pct(interval[0])}–{_pct(interval[1])}"
+            if row.clearly_outside:
+                verdict = "⚠️ outside (even at 95 %)"
+            elif row.outside:
+                verdict = "⚠️ outside"
+            else:
+                verdict = "within"
+        lines.append(
+            f"| {row.level} {escape_cell(row.label)} | {row.percent_min:g}–{row.percent_max:g}% "
+            f"| {row.predicted:.1%} | {row.outcomes} | {row.occurred} | {seen} | {span} "
+            f"| {verdict} |"
+        )
+    lines += [
+        "",
+        f"- Brier score: {brier:.4f}; always predicting the base rate ({_pct(rate)}) scores "
+        f"{rate * (1 - rate):.4f}.",
+        "- Brier skill score: "
+        + (
+            f"{skill:.3f} (1 is perfect, 0 no better than the base rate, below 0 worse)"
+            if skill is not None
+            else "undefined (every outcome is the same, so the base rate is never wrong)"
+        ),
+        "",
+    ]
+    return lines
+
+
 def _level(policy: Policy, level: int | None) -> str:
     """An impact level with its label, escaped for a table cell."""
     if level is None:
@@ -202,8 +356,11 @@ def _impact_change(entry: RetroEntry) -> str:
     return f" (worse by {diff})" if diff > 0 else f" (milder by {-diff})"
 
 
-def render_retro_markdown(retro: Retro, policy: Policy) -> str:
-    """The post-release review document: summary, predicted vs actual, unregistered risks."""
+def render_retro_markdown(
+    retro: Retro, policy: Policy, calibration: Calibration | None = None
+) -> str:
+    """The post-release review document: summary, predicted vs actual, unregistered risks, and
+    (given) the calibration pooled over every release with outcomes."""
     brier = retro.brier
     lines = [
         f"# Risk retrospective: {escape_text(retro.release)}",
@@ -260,6 +417,10 @@ def render_retro_markdown(retro: Retro, policy: Policy) -> str:
     if retro.without_outcome:
         lines += ["", "## Without a recorded outcome", ""]
         lines += [f"- {r.id}: {escape_text(r.title)}" for r in retro.without_outcome]
+    if calibration is not None:
+        lines += ["", *render_calibration(calibration)]
+        while lines and not lines[-1]:
+            lines.pop()
     if retro.findings:
         lines += ["", "## Findings", ""]
         lines += [f"- {escape_text(f.as_text())}" for f in retro.findings]

@@ -18,8 +18,11 @@ from bot.register.exposure import exposure_by_release
 from bot.register.load import Register
 from bot.register.reviews import RemindReport
 from bot.render.exposure import render_exposure_markdown
+from bot.render.history import CHANGED_ANCHOR
 from bot.render.summary import Stats
 from bot.repo.git import last_commit
+
+REPORT_FILE = "RISKS.md"
 
 
 def file_linker(root: Path, settings: Settings) -> LinkFor:
@@ -134,13 +137,17 @@ def run_remind(
     limits: Limits | None = None,
     stderr: TextIO | None = None,
     sleep: Callable[[float], None] | None = None,
+    changes_link: str | None = None,
 ) -> tuple[Stats, RemindReport]:
-    """Post the reminders that are due and not yet posted, and open the quarter's review."""
+    """Post the reminders that are due and not yet posted, and open the quarter's review.
+
+    ``changes_link``: where RISKS.md shows the changes since the last quarterly review.
+    """
     exposure = render_exposure_markdown(exposure_by_release(register))
     reports: list[RemindReport] = []
 
     def planner(snapshot: Snapshot) -> Plan:
-        plan, report = plan_remind(register, snapshot, today, exposure)
+        plan, report = plan_remind(register, snapshot, today, exposure, changes_link)
         reports.append(report)
         return plan
 
@@ -158,3 +165,10 @@ def run_remind(
     )
     report = reports[0] if reports else RemindReport(today)
     return stats, report
+
+
+def changes_link(root: Path, settings: Settings) -> str | None:
+    """RISKS.md's "changed since the last quarterly review" on the default branch, if committed."""
+    if not (root / REPORT_FILE).is_file() or not settings.repository:
+        return None
+    return f"{settings.blob_url(REPORT_FILE, 'HEAD')}#{CHANGED_ANCHOR}"

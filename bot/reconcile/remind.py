@@ -105,7 +105,10 @@ def digest(reminders: Sequence[Reminder], today: dt.date) -> EnsureComment:
 
 
 def quarterly_issue(
-    register: Register, today: dt.date, exposure_markdown: str | None
+    register: Register,
+    today: dt.date,
+    exposure_markdown: str | None,
+    changes_link: str | None = None,
 ) -> EnsureIssue:
     """The quarter's review issue: all risks by band with owners, exposure, new risks."""
     policy = register.policy
@@ -113,7 +116,7 @@ def quarterly_issue(
     return EnsureIssue(
         ident=markers.quarterly(quarter),
         title=quarterly_title(quarter),
-        body=quarterly_body(register, quarter, exposure_markdown),
+        body=quarterly_body(register, quarter, exposure_markdown, changes_link),
         labels=(policy.label, REVIEW_LABEL),
         edit=False,
     )
@@ -124,6 +127,7 @@ def plan_remind(
     snapshot: Snapshot,
     today: dt.date,
     exposure_markdown: str | None = None,
+    changes_link: str | None = None,
 ) -> tuple[Plan, RemindReport]:
     """The reminders and the quarterly issue that are due and not yet posted."""
     policy = register.policy
@@ -132,7 +136,7 @@ def plan_remind(
     report.due = due
     actions: list[Action] = []
     if markers.quarterly(quarter_of(today)) not in snapshot.issues:
-        actions.append(quarterly_issue(register, today, exposure_markdown))
+        actions.append(quarterly_issue(register, today, exposure_markdown, changes_link))
         report.quarterly = quarter_of(today)
     reds, rest = _split(due, snapshot)
     for r in sorted(reds, key=lambda x: x.risk_id):

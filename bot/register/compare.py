@@ -20,6 +20,7 @@ COMPARED_FIELDS = (
     "category",
     "cadence",
     "mitigation",
+    "residual",
 )
 
 
@@ -97,6 +98,10 @@ def _text(risk: Risk, name: str) -> str:
         return risk.cadence or "(band's)"
     if name == "mitigation":
         return "; ".join(f"{k}: {len(v)} items" for k, v in risk.mitigation.items())
+    if name == "residual":
+        if risk.residual_impact is None or risk.residual_probability is None:
+            return "none"
+        return f"{risk.residual_impact} × {risk.residual_probability}"
     return str(getattr(risk, name))
 
 

@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 
 from bot.register.findings import Finding, FindingsHolder, error, sort_key, warning
 from bot.register.policy import Policy, policy_from_data
+from bot.register.residual import check_residual
 from bot.register.risk import LOGIN_RE, Risk, risk_from_data
 from bot.register.schemas import POLICY_SCHEMA, RISK_SCHEMA, validate
 from bot.register.scoring import Assessment, assess, score_of
@@ -227,6 +228,9 @@ def build_register(
         lines = top_level_lines(loaded.node)
         if "review" in loaded.data:
             lines["review.cadence"] = line_for(loaded.node, "$.review.cadence")
+        if "residual" in loaded.data:
+            for key in ("residual.impact", "residual.probability"):
+                lines[key] = line_for(loaded.node, f"$.{key}")
         risk = risk_from_data(source.name, loaded.data, lines, top_level_columns(loaded.node))
         if not _id_matches_name(risk.id, source.name):
             findings.append(
@@ -256,6 +260,7 @@ def build_register(
         if policy is None:
             continue
         findings.extend(check_against_policy(risk, policy))
+        findings.extend(check_residual(risk))
         assessments.append(assess(risk, policy, today))
     findings.sort(key=sort_key)
     checked = len(risk_sources) + (1 if policy_source else 0)

@@ -38,6 +38,9 @@ class Risk:
     identified: dt.date | None = None
     declared_score: int | None = None
     declared_band: str | None = None
+    residual_impact: int | None = None
+    residual_probability: int | None = None
+    residual_note: str = ""
     lines: Mapping[str, int] = field(default_factory=dict)
     data: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     cols: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
@@ -53,6 +56,11 @@ class Risk:
     def col(self, key: str) -> int | None:
         """The column a top-level key's value starts at (None when unknown)."""
         return self.cols.get(key)
+
+    @property
+    def has_residual(self) -> bool:
+        """Whether the risk states a residual target (the levels once its mitigation works)."""
+        return self.residual_impact is not None and self.residual_probability is not None
 
     @property
     def owner_logins(self) -> tuple[str, ...]:
@@ -82,6 +90,7 @@ def risk_from_data(
     review = data.get("review") or {}
     mitigation = data.get("mitigation") or {}
     progress = data.get("mitigation_status") or {}
+    residual = data.get("residual") or {}
     return Risk(
         id=data["id"],
         file=file,
@@ -104,6 +113,9 @@ def risk_from_data(
         identified=_date(data.get("identified")),
         declared_score=data.get("score"),
         declared_band=data.get("band"),
+        residual_impact=residual.get("impact"),
+        residual_probability=residual.get("probability"),
+        residual_note=str(residual.get("note", "")),
         lines=dict(lines),
         data=data,
         cols=dict(cols or {}),

@@ -10,12 +10,16 @@ from dataclasses import dataclass
 from bot.register.exposure import exposure_by_release
 from bot.register.findings import Finding
 from bot.register.load import Loaded, Register
+from bot.register.odds import odds_by_release
+from bot.register.policy import Policy
+from bot.register.residual import residual_band, residual_score, without_residual
 from bot.register.rules import Escalation, register_escalations
 from bot.register.scoring import Assessment
 from bot.render import actions
 from bot.render.exposure import render_exposure_markdown, render_exposure_text
 from bot.render.markdown import bold, code_span, escape_text, table
 from bot.render.matrix import render_markdown, render_text
+from bot.render.odds import render_odds_markdown, render_odds_text
 from bot.render.text import text_table
 from bot.render.who import who as render_who
 from bot.render.who import who_text
@@ -73,17 +77,52 @@ def risk_json(a: Assessment, today: dt.date) -> dict[str, object]:
     }
 
 
+def residual_json(a: Assessment, policy: Policy) -> dict[str, object] | None:
+    """The residual target: levels, score and band under the policy (None without one)."""
+    r = a.risk
+    score, band = residual_score(r), residual_band(r, policy)
+    if score is None or band is None:
+        return None
+    return {
+        "impact": r.residual_impact,
+        "probability": r.residual_probability,
+        "score": score,
+        "band": band.name,
+    }
+
+
+def residual_line(report: CheckReport) -> str | None:
+    """One line naming the open risks without a residual target (None when all have one)."""
+    reg = report.register
+    if not isinstance(reg, Register):
+        return None
+    missing = without_residual(reg.assessments)
+    if not missing:
+        return None
+    opened = sum(1 for a in reg.assessments if a.risk.is_open)
+    return (
+        f"Residual targets: {opened - len(missing)} of {opened} open risks state one; "
+        f"without one: {', '.join(missing)}"
+    )
+
+
 def to_json(report: CheckReport) -> dict[str, object]:
     """The JSON object DESIGN.md promises."""
     reg = report.register
+    risks = [risk_json(a, reg.today) for a in reg.assessments]
+    if isinstance(reg, Register):
+        for risk, a in zip(risks, reg.assessments, strict=True):
+            risk["residual"] = residual_json(a, reg.policy)
     return {
         "ok": report.ok,
         "today": reg.today.isoformat(),
-        "risks": [risk_json(a, reg.today) for a in reg.assessments],
+        "risks": risks,
         "findings": [f.as_json() for f in reg.findings],
         "escalations": [e.as_json() for e in report.escalations],
         "exposure": [e.as_json() for e in exposure_by_release(reg)],
+        "odds": [o.as_json() for o in odds_by_release(reg)],
         "summary": summary_counts(report),
+        "without_residual": without_residual(reg.assessments),
     }
 
 
@@ -153,6 +192,10 @@ def render_text_report(report: CheckReport) -> str:
         out += text_table(rows)
         out += ["", render_text(reg.assessments, reg.policy)]
         out += ["", render_exposure_text(exposure_by_release(reg))]
+        out += ["", render_odds_text(odds_by_release(reg))]
+    residual = residual_line(report)
+    if residual:
+        out += ["", residual]
     if report.escalations:
         out += ["", "Escalations:"]
         out += [f"- {e.label}: {e.message} → {who_text(e.notify)}" for e in report.escalations]
@@ -190,7 +233,14 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
             "",
             render_exposure_markdown(exposure_by_release(reg)),
             "",
+            "### Schedule odds",
+            "",
+            render_odds_markdown(odds_by_release(reg)),
+            "",
         ]
+    residual = residual_line(report)
+    if residual:
+        lines += [escape_text(residual), ""]
     if report.escalations:
         lines += ["### Escalations", ""]
         lines += [

@@ -16,7 +16,9 @@ from bot.register.policy import Policy
 from bot.register.reviews import Reminder, RemindReport
 from bot.register.rules import Notify, owners_of, resolve
 from bot.register.scoring import Assessment
+from bot.render.history import CHANGED_HEADING
 from bot.render.markdown import Markdown, bold, code_span, escape_block, escape_text, join, table
+from bot.render.residual import residual_cell
 from bot.render.who import who
 
 NEW_RED = (
@@ -88,6 +90,7 @@ def red_issue_body(
             ),
         ),
         (bold("Band"), f"{a.band.label}: {a.band.meaning}"),
+        (bold("Inherent → residual"), residual_cell(a, policy)),
         (bold("Category"), r.category),
         (bold("Phase"), r.phase),
         (bold("Owner"), who(owners_of(r, policy))),  # no ping: the escalation comment does that
@@ -247,8 +250,14 @@ def quarterly_title(quarter: str) -> str:
     return f"Quarterly risk review — {quarter}"
 
 
-def quarterly_body(register: Register, quarter: str, exposure_markdown: str | None) -> str:
-    """The quarter's review issue: all risks by band with owners, exposure, new risks."""
+def quarterly_body(
+    register: Register,
+    quarter: str,
+    exposure_markdown: str | None,
+    changes_link: str | None = None,
+) -> str:
+    """The quarter's review issue: all risks by band with owners, exposure, new risks, and a link
+    to what changed since the last quarterly review (RISKS.md's section)."""
     policy = register.policy
     lines = [
         f"## Quarterly risk review — {quarter}",
@@ -257,6 +266,12 @@ def quarterly_body(register: Register, quarter: str, exposure_markdown: str | No
         "Tick each risk once its owner has reviewed it (and recorded `last_reviewed`).",
         "",
     ]
+    if changes_link:
+        lines += [
+            f"What changed since the last quarterly review, risk by risk (from git): "
+            f"[RISKS.md § {CHANGED_HEADING}](<{changes_link}>).",
+            "",
+        ]
     for band in policy.bands:
         at = [a for a in register.assessments if a.band.name == band.name and a.risk.is_open]
         lines += [f"### {escape_text(band.label)} ({len(at)})", ""]

@@ -12,12 +12,22 @@ LEVELS = (1, 2, 3, 4, 5)
 BAND_MARK = {"red": "🟥", "yellow": "🟨", "green": "🟩"}
 
 
-def cells(assessments: Sequence[Assessment]) -> dict[tuple[int, int], list[str]]:
-    """Risk ids by (impact, probability), open risks only."""
+def position(a: Assessment, residual: bool = False) -> tuple[int, int]:
+    """(impact, probability) of a risk: inherent, or its residual target where it states one."""
+    r = a.risk
+    if residual and r.residual_impact is not None and r.residual_probability is not None:
+        return r.residual_impact, r.residual_probability
+    return r.impact, r.probability
+
+
+def cells(
+    assessments: Sequence[Assessment], residual: bool = False
+) -> dict[tuple[int, int], list[str]]:
+    """Risk ids by (impact, probability), open risks only; ``residual``: at their targets."""
     grid: dict[tuple[int, int], list[str]] = {(i, p): [] for i in LEVELS for p in LEVELS}
     for a in assessments:
         if a.risk.is_open:
-            grid[(a.risk.impact, a.risk.probability)].append(a.risk.id)
+            grid[position(a, residual)].append(a.risk.id)
     for ids in grid.values():
         ids.sort()
     return grid
@@ -49,10 +59,18 @@ def render_text(
 
 
 def render_markdown(
-    assessments: Sequence[Assessment], policy: Policy, moved: Collection[str] = ()
+    assessments: Sequence[Assessment],
+    policy: Policy,
+    moved: Collection[str] = (),
+    *,
+    residual: bool = False,
 ) -> str:
-    """Markdown table: a band colour per cell, ids in it; moved risks in bold with an arrow."""
-    grid = cells(assessments)
+    """Markdown table: a band colour per cell, ids in it; moved risks in bold with an arrow.
+
+    ``residual``: each risk in the cell of its residual target (risks without one stay in their
+    inherent cell).
+    """
+    grid = cells(assessments, residual)
     header = (
         "| Impact \\ Probability | "
         + " | ".join(f"{p} {escape_cell(policy.probability_scale[p].label)}" for p in LEVELS)

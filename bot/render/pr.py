@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.register.compare import Comparison, PrReport
 from bot.register.load import Register
+from bot.register.odds import odds_by_release
 from bot.register.rules import Escalation
 from bot.register.scoring import Assessment
 from bot.render import actions as gha
@@ -25,6 +26,8 @@ from bot.render.markdown import (
     table,
 )
 from bot.render.matrix import render_markdown
+from bot.render.odds import odds_moved, render_odds_change
+from bot.render.residual import residual_cell
 from bot.render.who import who as render_who
 
 PAYLOAD_NAME = "comment.json"
@@ -134,6 +137,8 @@ def render_markdown_report(report: PrReport) -> str:
         if len(other) > 100:
             lines.append(f"- … and {len(other) - 100} more (see the check's step summary)")
         lines.append("")
+    lines += residual_section(cmp)
+    lines += odds_section(cmp)
     if isinstance(head, Register) and head.assessments:
         lines += [
             "### Impact × probability (head)",
@@ -145,6 +150,32 @@ def render_markdown_report(report: PrReport) -> str:
         lines.append("")
     lines.append(f"base {code_span(report.base_ref)} → head {code_span(report.head_ref)}")
     return "\n".join(lines) + "\n"
+
+
+def residual_section(cmp: Comparison) -> list[str]:
+    """Inherent → residual for each risk the change adds or changes."""
+    head = cmp.head
+    touched = [*cmp.added, *(c.head for c in cmp.changed)]
+    if not isinstance(head, Register) or not touched:
+        return []
+    rows = [(_risk_cell(a), residual_cell(a, head.policy)) for a in touched]
+    return ["### Inherent → residual", "", table(("Risk", "Score now → residual target"), rows), ""]
+
+
+def odds_section(cmp: Comparison) -> list[str]:
+    """The schedule odds base → head, for the releases the change moves."""
+    base, head = odds_by_release(cmp.base), odds_by_release(cmp.head)
+    if not head or not odds_moved(base, head):
+        return []
+    return [
+        "### Schedule odds moved",
+        "",
+        "The chance that a release's slip exceeds its buffer, and the slip at 50/80/95 %, "
+        "base → head (exact distribution of its open risks' slips).",
+        "",
+        render_odds_change(base, head),
+        "",
+    ]
 
 
 def _assessment_json(a: Assessment) -> dict[str, object]:
@@ -189,6 +220,10 @@ def to_json(report: PrReport) -> dict[str, object]:
         "mentions": list(mention_logins(report)),
         "findings": [f.as_json() for f in report.head.findings],
         "wrong_scores": [f.as_json() for f in report.head.findings if f.code in ("score", "band")],
+        "odds": {
+            "base": [o.as_json() for o in odds_by_release(cmp.base)],
+            "head": [o.as_json() for o in odds_by_release(cmp.head)],
+        },
     }
 
 

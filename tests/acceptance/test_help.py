@@ -22,6 +22,7 @@ PROMISED = {
     "new",
     "retro",
     "init",
+    "history",
 }
 
 

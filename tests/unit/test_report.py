@@ -34,6 +34,7 @@ def test_sections_in_the_plans_order() -> None:
         "## 4. Risk monitoring and escalation",
         "## 5. Heat map (impact × probability)",
         "## 6. Contingency exposure",
+        "## 7. History",
     ]
     bands = [
         line
@@ -75,7 +76,8 @@ def test_each_risk_with_score_words_mitigation_owner_status() -> None:
 def test_response_matrix_monitoring_escalation_heat_map_exposure() -> None:
     text = report_of(REGISTER)
     assert (
-        "| R-001: PostgreSQL Migration Complexity | 🟥 16 Red | Active - Mitigation in progress "
+        "| R-001: PostgreSQL Migration Complexity | 🟥 16 Red | - "
+        "| Active - Mitigation in progress "
         "| Database/Infrastructure Lead | Daily (Weekly declared; the band's is stricter) "
         "| 60% complete |"
     ) in text

@@ -205,3 +205,64 @@ def test_outcome_shapes_the_schema_refuses(tmp_path: Path, value: object, messag
     register = register_of(root)
     assert register.assessments == []
     assert any(message in f.message for f in register.errors), register.errors
+
+
+def test_calibration_pools_every_release_by_probability_level(tmp_path: Path) -> None:
+    from bot.documents.retro import build_calibration, render_calibration
+
+    register = register_of(small_register(tmp_path))
+    cal = build_calibration(register)
+    # v2: R-102 occurred; v3: R-101 yes, R-102 no, R-103 yes (R-105 is left out: phase v4).
+    assert cal.releases == ["v2", "v3"]
+    assert len(cal.entries) == 4
+    rows = {r.level: r for r in cal.rows}
+    assert (rows[2].outcomes, rows[2].occurred) == (2, 1)
+    assert (rows[3].outcomes, rows[3].occurred) == (1, 1)
+    assert (rows[4].outcomes, rows[4].occurred) == (1, 1)
+    assert rows[1].outcomes == 0
+    assert rows[1].observed is None
+    # Unlikely (5–20 %) risks occurred half the time: outside the range, but with two outcomes
+    # the 95 % interval still reaches it.
+    assert rows[2].outside
+    assert not rows[2].clearly_outside
+    brier = (0.125**2 + (0.125 - 1) ** 2 + (0.65 - 1) ** 2 + (0.35 - 1) ** 2) / 4
+    assert cal.brier == pytest.approx(brier)
+    assert cal.base_rate == pytest.approx(0.75)
+    assert cal.skill == pytest.approx(1 - brier / (0.75 * 0.25))
+    text = "\n".join(render_calibration(cal))
+    assert "| 2 Unlikely | 5–20% | 12.5% | 2 | 1 | 50% |" in text
+    assert "⚠️ outside |" in text
+    assert f"Brier skill score: {1 - brier / 0.1875:.3f}" in text
+
+
+def test_calibration_flags_a_range_even_the_interval_misses(tmp_path: Path) -> None:
+    from bot.documents.retro import build_calibration, render_calibration
+
+    copy_policy(tmp_path)
+    for n in range(1, 13):  # twelve Rare (<5 %) risks that all occurred
+        rid = f"R-{n:03d}"
+        write_risk(
+            tmp_path,
+            f"{rid}-x.yaml",
+            risk_yaml(rid, phase="v2", probability={"level": 1}, outcome=outcome("v2", True)),
+        )
+    cal = build_calibration(register_of(tmp_path))
+    rare = cal.rows[0]
+    assert rare.clearly_outside
+    assert cal.skill is None  # every outcome is "occurred": no base-rate uncertainty to beat
+    text = "\n".join(render_calibration(cal))
+    assert "outside (even at 95 %)" in text
+    assert "undefined" in text
+    empty = build_calibration(register_of(copy_policy(tmp_path / "empty")))
+    assert "No release has recorded outcomes yet." in render_calibration(empty)
+
+
+def test_every_retro_ends_with_the_calibration(tmp_path: Path) -> None:
+    from bot.documents.retro import build_calibration
+
+    register = register_of(small_register(tmp_path))
+    text = render_retro_markdown(
+        build_retro(register, "v3"), register.policy, build_calibration(register)
+    )
+    assert "## Calibration over all releases" in text
+    assert text.endswith("\n")

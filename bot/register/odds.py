@@ -1,0 +1,261 @@
+"""Schedule risk as odds: per release, the exact distribution of the total slip of its open risks.
+
+The model, every number from the policy:
+
+- Each open risk that counts toward a release (its phase's ``counts_toward``) occurs, independently
+  of the others, with the midpoint of its probability level's ``percent`` range. Reading the range
+  as uniform uncertainty about the probability gives the same figures: for independent risks a
+  Bernoulli whose probability is uniform on [a, b] is a Bernoulli with probability (a + b) / 2.
+- A risk that occurs slips the release by a whole number of days drawn uniformly from its impact
+  level's ``schedule_slip_weeks`` range (``min × 7`` … ``max × 7`` days, both included). So the
+  expected slip is exactly the point estimate of :mod:`bot.register.exposure`.
+- The release's slip is the sum. Its distribution is the convolution of the risks' own, computed
+  exactly on the grid of days with integer weights: the same register always gives the same
+  figures, to the last digit, and no floating point enters before display.
+
+The risks that drive the tail are those whose removal lowers the chance of exceeding the buffer
+the most.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+
+from bot.register.load import Loaded, Register
+from bot.register.policy import Policy, Release
+from bot.register.risk import Risk
+
+QUANTILES = (Fraction(1, 2), Fraction(4, 5), Fraction(19, 20))
+"""The slips reported: the 50 %, 80 % and 95 % quantiles."""
+TOP_DRIVERS = 3
+"""How many of the risks that drive the tail a release names."""
+DAYS_PER_WEEK = 7
+
+
+def _exact(value: float) -> Fraction:
+    """A policy number as the decimal it was written as (0.1 is 1/10, not its binary neighbour)."""
+    return Fraction(repr(value))
+
+
+def weeks_to_days(weeks: float) -> int:
+    """Whole days, halves rounded up."""
+    return math.floor(_exact(weeks) * DAYS_PER_WEEK + Fraction(1, 2))
+
+
+@dataclass(frozen=True, slots=True)
+class RiskSlip:
+    """One risk's share of a release's slip: occurs with ``probability``, then slips uniformly
+    by ``min_days`` … ``max_days`` days."""
+
+    id: str
+    title: str
+    probability: Fraction
+    min_days: int
+    max_days: int
+
+    @property
+    def kernel(self) -> tuple[int, int, int]:
+        """Integer weights: (weight of "does not occur", weight of each slip day, total)."""
+        n = self.max_days - self.min_days + 1
+        p = self.probability
+        return (p.denominator - p.numerator) * n, p.numerator, p.denominator * n
+
+    @property
+    def mean_days(self) -> Fraction:
+        return self.probability * Fraction(self.min_days + self.max_days, 2)
+
+
+def risk_slip(risk: Risk, policy: Policy) -> RiskSlip:
+    """A risk's slip as the policy's scales define it."""
+    level = policy.probability_scale[risk.probability]
+    impact = policy.impact_scale[risk.impact]
+    low, high = weeks_to_days(impact.slip_min_weeks), weeks_to_days(impact.slip_max_weeks)
+    probability = (_exact(level.percent_min) + _exact(level.percent_max)) / 200
+    return RiskSlip(risk.id, risk.title, probability, min(low, high), max(low, high))
+
+
+def convolve(weights: Sequence[int], slip: RiskSlip, limit: int | None = None) -> list[int]:
+    """``weights`` (of a total slip of 0, 1, 2 … days) with one more risk added.
+
+    A sliding window over prefix sums makes it linear in the length; ``limit`` keeps only the
+    weights of slips up to that many days (enough for a chance of exceeding a buffer).
+    """
+    absent, each, _ = slip.kernel
+    size = len(weights) + slip.max_days
+    if limit is not None:
+        size = min(size, limit + 1)
+    prefix = [0]
+    for w in weights:
+        prefix.append(prefix[-1] + w)
+    last = len(weights)
+    out = []
+    for t in range(size):
+        own = weights[t] if t < last else 0
+        hi = min(t - slip.min_days, last - 1)
+        lo = max(t - slip.max_days, 0)
+        window = prefix[hi + 1] - prefix[lo] if hi >= lo else 0
+        out.append(absent * own + each * window)
+    return out
+
+
+@dataclass(frozen=True)
+class SlipDistribution:
+    """The distribution of a total slip: ``weights[t] / total`` is P(slip = t days)."""
+
+    weights: tuple[int, ...]
+    total: int
+
+    def at_most(self, days: float) -> Fraction:
+        """P(slip ≤ days)."""
+        whole = math.floor(days)
+        return Fraction(sum(self.weights[: max(whole + 1, 0)]), self.total)
+
+    def exceeds(self, days: float) -> Fraction:
+        """P(slip > days)."""
+        return 1 - self.at_most(days)
+
+    def quantile(self, q: Fraction) -> int:
+        """The smallest slip, in days, that is not exceeded with probability ``q``."""
+        running = 0
+        for t, w in enumerate(self.weights):
+            running += w
+            if running * q.denominator >= q.numerator * self.total:
+                return t
+        return len(self.weights) - 1
+
+    @property
+    def mean_days(self) -> Fraction:
+        return Fraction(sum(t * w for t, w in enumerate(self.weights)), self.total)
+
+    @property
+    def max_days(self) -> int:
+        return len(self.weights) - 1
+
+
+def distribution_of(slips: Sequence[RiskSlip]) -> SlipDistribution:
+    """The exact distribution of the sum of independent risk slips."""
+    weights = [1]
+    total = 1
+    for slip in slips:
+        weights = convolve(weights, slip)
+        total *= slip.kernel[2]
+    return SlipDistribution(tuple(weights), total)
+
+
+def chance_to_exceed(slips: Sequence[RiskSlip], days: float) -> Fraction:
+    """P(sum of the slips > days), convolving only the weights up to ``days``."""
+    if days < 0:
+        return Fraction(1)  # every slip is at least 0 days
+    limit = math.floor(days)
+    weights = [1]
+    total = 1
+    for slip in slips:
+        weights = convolve(weights, slip, limit)
+        total *= slip.kernel[2]
+    return 1 - Fraction(sum(weights[: limit + 1]), total)
+
+
+@dataclass(frozen=True, slots=True)
+class Driver:
+    """A risk of the tail: the chance of exceeding the buffer without it, and the difference."""
+
+    id: str
+    title: str
+    exceed_without: Fraction
+    lowers_by: Fraction
+
+
+@dataclass(frozen=True)
+class ReleaseOdds:
+    """A release's slip distribution against its buffer."""
+
+    release: str
+    buffer_weeks: float
+    slips: tuple[RiskSlip, ...]
+    distribution: SlipDistribution
+    drivers: tuple[Driver, ...]
+
+    @property
+    def buffer_days(self) -> float:
+        return float(_exact(self.buffer_weeks) * DAYS_PER_WEEK)
+
+    @property
+    def exceed(self) -> Fraction:
+        """P(slip > buffer)."""
+        return self.distribution.exceeds(self.buffer_days)
+
+    @property
+    def quantiles(self) -> tuple[tuple[Fraction, int], ...]:
+        """(q, slip in days) for the 50, 80 and 95 % quantiles."""
+        return tuple((q, self.distribution.quantile(q)) for q in QUANTILES)
+
+    @property
+    def top(self) -> tuple[Driver, ...]:
+        return self.drivers[:TOP_DRIVERS]
+
+    def figures(self) -> tuple[Fraction, tuple[int, ...]]:
+        """What a change can move: the chance of exceeding and the quantiles."""
+        return self.exceed, tuple(days for _, days in self.quantiles)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "release": self.release,
+            "buffer_weeks": self.buffer_weeks,
+            "risks": [s.id for s in self.slips],
+            "p_exceed_buffer": round(float(self.exceed), 6),
+            "mean_slip_weeks": round(float(self.distribution.mean_days) / DAYS_PER_WEEK, 4),
+            "slip_weeks": {
+                f"p{int(q * 100)}": round(days / DAYS_PER_WEEK, 4) for q, days in self.quantiles
+            },
+            "max_slip_weeks": round(self.distribution.max_days / DAYS_PER_WEEK, 4),
+            "drivers": [
+                {
+                    "id": d.id,
+                    "p_exceed_without": round(float(d.exceed_without), 6),
+                    "lowers_by": round(float(d.lowers_by), 6),
+                }
+                for d in self.top
+            ],
+        }
+
+
+def counts_toward(risk: Risk, policy: Policy, release: str) -> bool:
+    """An open risk whose phase counts toward the release."""
+    phase = policy.phases.get(risk.phase)
+    return risk.is_open and phase is not None and release in phase.counts_toward
+
+
+def release_odds(release: Release, slips: Sequence[RiskSlip]) -> ReleaseOdds:
+    """The distribution of one release's slip, and the risks whose removal helps most."""
+    slips = tuple(sorted(slips, key=lambda s: s.id))
+    distribution = distribution_of(slips)
+    buffer_days = float(_exact(release.buffer_weeks) * DAYS_PER_WEEK)
+    exceed = distribution.exceeds(buffer_days)
+    drivers = []
+    for i, slip in enumerate(slips):
+        without = chance_to_exceed(slips[:i] + slips[i + 1 :], buffer_days)
+        if exceed - without > 0:
+            drivers.append(Driver(slip.id, slip.title, without, exceed - without))
+    drivers.sort(key=lambda d: (-d.lowers_by, d.id))
+    return ReleaseOdds(release.name, release.buffer_weeks, slips, distribution, tuple(drivers))
+
+
+def odds_for(policy: Policy, risks: Sequence[Risk]) -> list[ReleaseOdds]:
+    """The odds of every release of the policy, in the policy's order."""
+    return [
+        release_odds(
+            release,
+            [risk_slip(r, policy) for r in risks if counts_toward(r, policy, release.name)],
+        )
+        for release in policy.releases.values()
+    ]
+
+
+def odds_by_release(register: Loaded) -> list[ReleaseOdds]:
+    """The odds per release of a checked register (empty when the policy did not load)."""
+    if not isinstance(register, Register):
+        return []
+    return odds_for(register.policy, register.risks)

@@ -1,0 +1,255 @@
+"""The register's history as text, JSON and Markdown, with the band trend as a Mermaid chart."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+
+from bot.register.history import History, RiskChange, WeekPoint
+from bot.render.markdown import Markdown, escape_text, join, table
+from bot.render.mermaid import BAND_COLOURS, Series, xychart
+from bot.render.text import text_table
+
+BANDS = ("red", "yellow", "green")
+CHANGED_HEADING = "Changed since the last quarterly review"
+"""A heading of RISKS.md that the quarterly review issue links to (keep its words: the anchor)."""
+CHART_WEEKS = 26
+"""At most this many weeks on the trend chart: a longer history shows every k-th week."""
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, spaces to hyphens, punctuation dropped."""
+    kept = "".join(c for c in heading.lower() if c.isalnum() or c in " -_")
+    return kept.replace(" ", "-")
+
+
+CHANGED_ANCHOR = github_anchor(CHANGED_HEADING)
+
+
+def change_text(c: RiskChange) -> str:
+    """``score 12 (4 × 3) → 16 (4 × 4); band yellow → red`` (or what an addition brought)."""
+    s = c.state
+    if c.kind == "added":
+        return f"added: score {s.value('score')}, {s.band}, owner {s.owner}, {s.status}"
+    if c.kind == "removed":
+        return f"removed (was score {s.score}, {s.band})"
+    return "; ".join(
+        f"{f.field} {f.old} → {f.new}" if f.old else f"{f.field} {f.new}" for f in c.fields
+    )
+
+
+def trend_text(history: History, risk_id: str) -> str:
+    """``9 (2025-01-06) → 16 (2025-03-02) → 12 (2025-06-10)``, or why there is none."""
+    if not history.available:
+        return "no history"
+    points = history.trend(risk_id)
+    if not points:
+        return "no history"
+    return " → ".join(f"{score} ({day.isoformat()})" for day, score in points)
+
+
+def _by_risk(changes: Sequence[RiskChange]) -> dict[str, list[RiskChange]]:
+    out: dict[str, list[RiskChange]] = {}
+    for c in changes:
+        out.setdefault(c.risk, []).append(c)
+    return dict(sorted(out.items()))
+
+
+def _title(changes: Sequence[RiskChange]) -> str:
+    return changes[-1].state.title
+
+
+def render_history_text(history: History) -> str:
+    """Each risk's changes, then the register week by week."""
+    if not history.available:
+        return f"no history: {history.unavailable}\n"
+    out: list[str] = []
+    for rid, changes in _by_risk(history.changes).items():
+        out.append(f"{rid} {_title(changes)}")
+        out += [
+            "  " + line
+            for line in text_table(
+                [(c.date.isoformat(), c.commit[:12], c.author, change_text(c)) for c in changes]
+            )
+        ]
+        out.append("")
+    if not history.changes:
+        out += ["No changes.", ""]
+    out.append("The register by ISO week (open risks at the end of the week):")
+    rows = [("Week", "Red", "Yellow", "Green", "Total score", "Residual")]
+    rows += [
+        (
+            w.week,
+            str(w.counts["red"]),
+            str(w.counts["yellow"]),
+            str(w.counts["green"]),
+            str(w.total_score),
+            str(w.total_residual),
+        )
+        for w in history.weeks
+    ]
+    out += text_table(rows)
+    out += [
+        f"note: {n.date.isoformat()} {n.commit[:12]} {n.file}: {n.message}" for n in history.notes
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _change_json(c: RiskChange) -> dict[str, object]:
+    s = c.state
+    return {
+        "commit": c.commit,
+        "date": c.date.isoformat(),
+        "author": c.author,
+        "kind": c.kind,
+        "fields": [{"field": f.field, "old": f.old, "new": f.new} for f in c.fields],
+        "state": {
+            "file": s.file,
+            "title": s.title,
+            "impact": s.impact,
+            "probability": s.probability,
+            "score": s.score,
+            "band": s.band,
+            "owner": s.owner,
+            "status": s.status,
+            "open": s.open,
+            "residual": None
+            if s.residual is None
+            else {"impact": s.residual[0], "probability": s.residual[1], "score": s.residual_score},
+            "last_reviewed": None if s.reviewed == "-" else s.reviewed,
+        },
+    }
+
+
+def _week_json(w: WeekPoint) -> dict[str, object]:
+    return {
+        "week": w.week,
+        "end": w.end.isoformat(),
+        **{band: w.counts[band] for band in BANDS},
+        "total_score": w.total_score,
+        "total_residual": w.total_residual,
+    }
+
+
+def history_json(history: History) -> dict[str, object]:
+    return {
+        "available": history.available,
+        "reason": history.unavailable,
+        "revisions": history.revisions,
+        "first": history.first.isoformat() if history.first else None,
+        "last": history.last.isoformat() if history.last else None,
+        "risks": [
+            {
+                "id": rid,
+                "title": _title(changes),
+                "trend": [
+                    {"date": c.date.isoformat(), "score": c.state.score}
+                    for c in changes
+                    if c.score_changed
+                ],
+                "changes": [_change_json(c) for c in changes],
+            }
+            for rid, changes in _by_risk(history.changes).items()
+        ],
+        "weeks": [_week_json(w) for w in history.weeks],
+        "notes": [
+            {"commit": n.commit, "date": n.date.isoformat(), "file": n.file, "message": n.message}
+            for n in history.notes
+        ],
+    }
+
+
+def render_history_json(history: History) -> str:
+    return json.dumps(history_json(history), indent=2, ensure_ascii=False) + "\n"
+
+
+def chart_weeks(weeks: Sequence[WeekPoint]) -> list[WeekPoint]:
+    """At most :data:`CHART_WEEKS` weeks, evenly spaced, always ending with the last one."""
+    if len(weeks) <= CHART_WEEKS:
+        return list(weeks)
+    step = math.ceil(len(weeks) / CHART_WEEKS)
+    return list(reversed(list(reversed(weeks))[::step]))
+
+
+def band_chart(weeks: Sequence[WeekPoint]) -> Markdown:
+    """Open risks per band at the end of each week: a red, a yellow and a green line."""
+    shown = chart_weeks(weeks)
+    top = max([w.counts[b] for w in shown for b in BANDS] + [1])
+    return xychart(
+        "Open risks per band, week by week (red, yellow, green)",
+        "ISO week",
+        [w.week for w in shown],
+        "open risks",
+        (0, top + 1),
+        [Series("line", tuple(float(w.counts[b]) for w in shown)) for b in BANDS],
+        [BAND_COLOURS[b] for b in BANDS],
+    )
+
+
+CHANGES_HEADER = ("Date", "Risk", "Change", "By")
+
+
+def changes_table(changes: Sequence[RiskChange]) -> str:
+    """One row per change of a risk: date, risk, old → new, author."""
+    rows = [
+        (c.date.isoformat(), join(c.risk, " ", c.state.title), change_text(c), c.author)
+        for c in changes
+    ]
+    return table(CHANGES_HEADER, rows)
+
+
+def weeks_table(weeks: Sequence[WeekPoint]) -> str:
+    header = ("Week", "🟥 Red", "🟨 Yellow", "🟩 Green", "Total score", "Residual")
+    rows = [
+        (
+            w.week,
+            w.counts["red"],
+            w.counts["yellow"],
+            w.counts["green"],
+            w.total_score,
+            w.total_residual,
+        )
+        for w in weeks
+    ]
+    return table(header, rows)
+
+
+def render_history_markdown(history: History) -> str:
+    """Each risk's changes as a table, the band trend chart and the weekly register."""
+    if not history.available:
+        return f"No history: {escape_text(history.unavailable or '')}.\n"
+    lines = [
+        "## riskbot history",
+        "",
+        f"{history.revisions} commits changed the register between "
+        f"{history.first} and {history.last}.",
+        "",
+    ]
+    for rid, changes in _by_risk(history.changes).items():
+        lines += [f"### {escape_text(rid)}: {escape_text(_title(changes))}", ""]
+        lines += [f"Trend: {escape_text(trend_text(history, rid))}", ""]
+        rows = [
+            (c.date.isoformat(), Markdown(f"`{c.commit[:12]}`"), c.author, change_text(c))
+            for c in changes
+        ]
+        lines += [table(("Date", "Commit", "By", "Change"), rows), ""]
+    if history.weeks:
+        lines += ["### The register week by week", "", band_chart(history.weeks), ""]
+        lines += [weeks_table(history.weeks), ""]
+    if history.notes:
+        lines += ["### Notes", ""]
+        lines += [
+            f"- {n.date.isoformat()} `{n.commit[:12]}` {escape_text(n.file)}: "
+            f"{escape_text(n.message)}"
+            for n in history.notes
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+REPORTER_BY_NAME = {
+    "text": render_history_text,
+    "json": render_history_json,
+    "markdown": render_history_markdown,
+}
