@@ -408,7 +408,7 @@ def report(root: Path, output: Path | None, check_only: bool, residual: bool) ->
     """
     from bot.documents.output import write_output
     from bot.documents.report import REPORT_FILE, compare_report, render_report
-    from bot.repo.history import read_history, uncommitted
+    from bot.repo.history import read_history
 
     register = _register_or_exit(root, None)
     if not register.ok:
@@ -416,15 +416,6 @@ def report(root: Path, output: Path | None, check_only: bool, residual: bool) ->
     history = read_history(root)
     text = render_report(register, history, residual=residual)
     target = output if output is not None else root / REPORT_FILE
-    pending = uncommitted(root) if history.available else []
-    if pending:
-        click.echo(
-            f"riskbot: note: {len(pending)} register file(s) differ from HEAD "
-            f"({', '.join(pending[:3])}{', …' if len(pending) > 3 else ''}): the history ends "
-            "with them as of today (UTC); commit them with the report today, or run "
-            "`riskbot report` again after the commit",
-            err=True,
-        )
     if str(target) == "-":
         click.echo(text, nl=False)
     elif check_only:
@@ -438,6 +429,15 @@ def report(root: Path, output: Path | None, check_only: bool, residual: bool) ->
     else:
         write_output(target, text)
         click.echo(f"wrote {target}")
+    pending = history.pending
+    if pending and not check_only:
+        click.echo(
+            f"riskbot: note: {len(pending)} register file(s) differ from HEAD "
+            f"({', '.join(pending[:3])}{', …' if len(pending) > 3 else ''}): the history ends "
+            "with them as of today (UTC); commit them with the report today, or run "
+            "`riskbot report` again after the commit",
+            err=True,
+        )
 
 
 @cli.command()

@@ -137,6 +137,8 @@ class History:
     last: dt.date | None = None
     unavailable: str | None = None
     """Why there is no history (not a git repository, …); None when there is one."""
+    pending: tuple[str, ...] = ()
+    """The register's files whose working-tree state, not committed yet, ends the history."""
 
     @property
     def available(self) -> bool:

@@ -216,22 +216,28 @@ def _author(root: Path) -> str:
     return name or PENDING
 
 
-def pending_revision(root: Path, now: dt.datetime) -> tuple[Revision, dict[str, bytes]] | None:
+def pending_revision(
+    root: Path, last: Revision | None, now: dt.datetime
+) -> tuple[Revision, dict[str, bytes], tuple[str, ...]] | None:
     """The working tree's register as the newest revision, dated ``now``, when it differs from
-    HEAD (None when it does not): so a report regenerated before the commit that records the
-    change is the report of that commit, made the same day."""
-    if not uncommitted(root):
-        return None
+    HEAD's (``last``), with the files that differ; None when nothing differs.
+
+    So a report regenerated before the commit that records the change is the report of that
+    commit, made the same day. Reads no git: blob ids are computed as git computes them.
+    """
     policy, risks = discover(root)
-    blobs = {_blob_id(s.raw): s.raw for s in [*risks, *([policy] if policy else [])]}
-    revision = Revision(
-        PENDING,
-        now,
-        _author(root),
-        _blob_id(policy.raw) if policy else None,
-        tuple(sorted((s.name, _blob_id(s.raw)) for s in risks)),
-    )
-    return revision, blobs
+    sources = [*risks, *([policy] if policy else [])]
+    blobs = {_blob_id(s.raw): s.raw for s in sources}
+    here = {s.name: _blob_id(s.raw) for s in risks}
+    there = dict(last.risks) if last is not None else {}
+    differ = {n for n in here.keys() | there.keys() if here.get(n) != there.get(n)}
+    policy_id = _blob_id(policy.raw) if policy else None
+    if policy_id != (last.policy if last is not None else None):
+        differ.add(POLICY_PATH)
+    if not differ:
+        return None
+    revision = Revision(PENDING, now, _author(root), policy_id, tuple(sorted(here.items())))
+    return revision, blobs, tuple(sorted(differ))
 
 
 def read_history(root: Path, now: dt.datetime | None = None) -> History:
@@ -251,19 +257,19 @@ def read_history(root: Path, now: dt.datetime | None = None) -> History:
             "this clone is shallow, so the register's history is cut off; fetch all of it "
             "(`git fetch --unshallow`, or actions/checkout with `fetch-depth: 0`)"
         )
-    revisions, blobs, _ = read_revisions(root, log(root))
-    pending = pending_revision(root, now or dt.datetime.now(dt.UTC))
-    if pending is not None:
-        revisions.append(pending[0])
-        blobs.update(pending[1])
-    return build_history(revisions, blobs)
+    commits = log(root)
+    # HEAD's register read in the same batch: what the working tree is compared with.
+    revisions, blobs, _ = read_revisions(root, [*commits, ("HEAD", _now(), "")])
+    head = revisions.pop()
+    pending = pending_revision(root, head if commits else None, now or _now())
+    if pending is None:
+        return build_history(revisions, blobs)
+    revisions.append(pending[0])
+    blobs.update(pending[1])
+    history = build_history(revisions, blobs)
+    history.pending = pending[2]
+    return history
 
 
-def uncommitted(root: Path) -> list[str]:
-    """The register's files that differ from HEAD (changed, added, removed); [] outside git."""
-    try:
-        out = _git(root, "status", "--porcelain", "-z", "--", RISKS_DIR, POLICY_PATH)
-    except GitError:
-        return []
-    entries = out.decode("utf-8", "surrogateescape").split("\0")
-    return sorted(e[3:] for e in entries if len(e) > 3)
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
