@@ -191,25 +191,25 @@ def pr(
 ) -> None:
     """Compare two revisions of the register and report what the change means.
 
-    Scores old → new, band changes, the escalations the change triggers, owner approvals
-    needed, findings and the matrix. In Actions on a pull_request event, base and head come
-    from the event; it also writes annotations, the step summary and the comment payload.
-    Exit 1 when head has errors.
+    Scores old → new, band changes, policy changes and what they do to each risk, the
+    escalations the change triggers, approvals needed, findings and the matrix. In Actions on
+    a pull_request (or pull_request_review) event, base and head come from the event; it reads
+    the PR's reviews (with GITHUB_TOKEN) and writes annotations, the step summary and the
+    comment payload. Exit 1 when head has errors or an approval is missing.
 
     \b
     Example:
       riskbot pr --base origin/main --head HEAD --format json
     """
-    from bot.github.events import EventError, pull_request_event
+    from bot.github.events import PULL_REQUEST_EVENTS, EventError, pull_request_event
+    from bot.github.reviews import check_pr_approvals
     from bot.render import actions as gha
     from bot.render.pr import render_json, render_markdown_report, write_actions_output
     from bot.repo.revisions import build_report
 
     env = os.environ
     event = None
-    if env.get("GITHUB_EVENT_NAME") in ("pull_request", "pull_request_target") and env.get(
-        "GITHUB_EVENT_PATH"
-    ):
+    if env.get("GITHUB_EVENT_NAME") in PULL_REQUEST_EVENTS and env.get("GITHUB_EVENT_PATH"):
         try:
             event = pull_request_event(env["GITHUB_EVENT_PATH"])
         except EventError as exc:
@@ -219,6 +219,14 @@ def pr(
     if base is None:
         raise UsageError("--base is required outside a pull_request event")
     report = build_report(root, base, head, _parse_date(today))
+    failure = None
+    if event is not None:
+        settings = _settings()
+        report.approval, failure = check_pr_approvals(
+            report, settings, event.number, event.head_sha
+        )
+        if settings.run_url:
+            report.links = {"summary": settings.run_url}
     body = render_json(report) if fmt == "json" else render_markdown_report(report)
     if event is not None:
         sys.stdout.write(
@@ -226,6 +234,8 @@ def pr(
         )
         body = gha.stop_commands(body.rstrip("\n")) + "\n"
     sys.stdout.write(body)
+    if failure is not None:
+        raise failure
     sys.exit(report.exit_code)
 
 
@@ -392,13 +402,14 @@ def import_plan_command(plan: Path, out: Path, force: bool) -> None:
       riskbot import plan.md --out .
     """
     from bot.documents.importer import import_plan, write_import
+    from bot.repo.ids import removed_ids
 
     raw = plan.read_bytes()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")  # ftfy then repairs what was mis-encoded
-    result = import_plan(text, str(plan))
+    result = import_plan(text, str(plan), removed_ids(out) if out.is_dir() else frozenset())
     for finding in result.findings:
         click.echo(finding.as_text(), err=True)
     if not result.ok:

@@ -9,7 +9,7 @@ comes from :data:`CATEGORY_RULES`; file names come from :func:`bot.authoring.slu
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from bot.documents.planparse import MatrixRow, PlanDocument, PlanRisk, read_plan
 from bot.documents.planpolicy import CADENCE_DAYS, DEFAULT_BOT, PlanJudge, cadence_name
 from bot.errors import RiskbotError
 from bot.register.findings import Finding, FindingsHolder, error, sort_key
+from bot.register.ids import next_id
 from bot.register.load import POLICY_PATH, SourceFile, build_register
 from bot.register.risk import MITIGATION_KINDS
 from bot.register.scoring import score_of
@@ -184,6 +185,7 @@ class _Context:
     owners: Mapping[int, list[str]]
     rows: Mapping[int, MatrixRow]
     identified: str | None
+    ids: Mapping[int, str] = field(default_factory=dict)
 
 
 def _owners(
@@ -219,7 +221,7 @@ def _risk_data(imp: _Importer, risk: PlanRisk, ctx: _Context) -> dict[str, Any] 
     band = next(b for b in ctx.bands if score_of(i, p) >= b["min_score"] or b is ctx.bands[-1])
     impact = risk.impact.value if risk.impact else ""
     data: dict[str, Any] = {
-        "id": risk_id(risk.number),
+        "id": ctx.ids.get(risk.number, risk_id(risk.number)),
         "title": risk.title,
         "category": category_for(risk.title, impact, ctx.categories),
         "phase": imp.phase(risk, ctx.phase_names),
@@ -268,8 +270,30 @@ def _risk_data(imp: _Importer, risk: PlanRisk, ctx: _Context) -> dict[str, Any] 
     return data
 
 
-def build_import(doc: PlanDocument) -> ImportResult:
-    """Judge and convert a read plan: the files to write and the findings."""
+def import_ids(
+    imp: _Importer, risks: Sequence[PlanRisk], reserved: Collection[str]
+) -> dict[int, str]:
+    """Risk #N becomes R-00N, unless that id was used before and removed (ids are never reused):
+    then it gets the next id above every id used or imported."""
+    ids = {r.number: risk_id(r.number) for r in risks}
+    taken = set(reserved) | set(ids.values())
+    for risk in risks:
+        if ids[risk.number] in reserved:
+            ids[risk.number] = next_id(taken)
+            taken.add(ids[risk.number])
+            imp.warn(
+                risk.line,
+                f"Risk #{risk.number} becomes {ids[risk.number]}: {risk_id(risk.number)} was "
+                "used before and removed, and ids are never reused",
+            )
+    return ids
+
+
+def build_import(doc: PlanDocument, reserved: Collection[str] = ()) -> ImportResult:
+    """Judge and convert a read plan: the files to write and the findings.
+
+    ``reserved``: ids the target register used and removed (:func:`bot.repo.ids.removed_ids`).
+    """
     imp = _Importer(doc)
     result = ImportResult(doc.name)
     if not doc.risks:
@@ -313,6 +337,7 @@ def build_import(doc: PlanDocument) -> ImportResult:
         owners=owners,
         rows=rows,
         identified=planning_date.value if planning_date else None,
+        ids=import_ids(imp, doc.risks, reserved),
     )
     risk_files: dict[str, tuple[PlanRisk, dict[str, Any]]] = {}
     for risk in doc.risks:
@@ -421,9 +446,9 @@ def _self_check(result: ImportResult) -> None:
         result.files.clear()
 
 
-def import_plan(text: str, name: str) -> ImportResult:
+def import_plan(text: str, name: str, reserved: Collection[str] = ()) -> ImportResult:
     """Read and convert a plan: the files it would write, warnings and errors with plan lines."""
-    return build_import(read_plan(text, name))
+    return build_import(read_plan(text, name), reserved)
 
 
 def write_import(result: ImportResult, out: Path, *, force: bool = False) -> list[Path]:

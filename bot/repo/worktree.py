@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from bot.register.ids import id_of_name
 from bot.register.load import (
     POLICY_PATH,
     RISK_SUFFIXES,
@@ -13,6 +14,7 @@ from bot.register.load import (
     SourceFile,
     build_register,
 )
+from bot.repo.ids import id_history
 
 
 def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
@@ -29,6 +31,7 @@ def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
 
 
 def read_register(root: Path, today: dt.date | None = None) -> Loaded:
-    """Check the register of a working tree."""
+    """Check the register of a working tree (in git, also that no risk reuses a removed id)."""
     policy, sources = discover(root)
-    return build_register(policy, sources, today)
+    present = {i for s in sources if (i := id_of_name(s.name)) is not None}
+    return build_register(policy, sources, today, history=id_history(root, present))

@@ -95,6 +95,10 @@ def test_owner_lowering_a_red_risk_needs_approval(repo: tuple[Path, str]) -> Non
             "reason": "score lowered 20 → 12 (Yellow)",
             "owners": ["AI/ML & Safety Lead"],
             "logins": [],
+            "role": "owner",
+            "state": "nobody",  # the role has no logins: nobody can approve (a warning)
+            "approved_by": [],
+            "unfilled": [{"role": "AI/ML & Safety Lead", "line": 162}],
         }
     ]
     text = pr(root, "--base", base, "--head", head).stdout
