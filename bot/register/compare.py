@@ -254,7 +254,7 @@ def field_changes(old: Risk, new: Risk) -> tuple[FieldChange, ...]:
 def _rules(policy: Policy, a: Assessment) -> tuple[str, ...]:
     """The per-risk escalation rules a risk triggers as it stands, with whom each names."""
     found = change_escalations(policy, None, a, state=True)
-    return tuple(sorted(f"{e.rule}→{','.join(n.role for n in e.notify)}" for e in found))
+    return tuple(sorted(f"{e.label}→{','.join(n.role for n in e.notify)}" for e in found))
 
 
 def policy_effect(risk: Risk, base: Policy, head: Policy, today: dt.date) -> PolicyEffect | None:

@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-ITEM_KEYS = ("name", "id", "level")
-"""The keys that name an item of a policy list (bands by name, roles by id, levels by level)."""
+ITEM_KEYS = ("id", "name", "level")
+"""The keys that name an item of a policy list (roles by id, bands by name, levels by level)."""
 
 SPONSOR_SECTIONS = ("impact_scale", "probability_scale")
 """Sections whose every change needs the program sponsor: what the numbers mean."""

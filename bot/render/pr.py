@@ -184,7 +184,7 @@ def _subject(s: ApprovalStatus) -> str:
     )
 
 
-def approval_line(s: ApprovalStatus, seen: set[str], why_not: str) -> str:
+def approval_line(s: ApprovalStatus, seen: set[str]) -> str:
     """One approval and where it stands; waiting approvers are mentioned (once per text)."""
     ap = s.approval
     if s.state == "approved":
@@ -207,10 +207,7 @@ def approval_line(s: ApprovalStatus, seen: set[str], why_not: str) -> str:
             f"- ⏳ {_subject(s)}: waiting for approval by {who}. This check fails until one of "
             "them approves the pull request's head commit."
         )
-    return (
-        f"- ✋ {_subject(s)}. {whose} ({who}) must approve this pull request "
-        f"(approvals not checked: {escape_text(why_not)})."
-    )
+    return f"- ✋ {_subject(s)}. {whose} must approve this pull request: {who}."
 
 
 def mention_logins(report: PrReport) -> tuple[str, ...]:
@@ -281,10 +278,13 @@ def _render(report: PrReport, cap: int | None, matrix: bool) -> str:
     if (headline := approval_headline(report)) is not None:
         lines += ["", headline]
     lines.append("")
-    if cap is not None and report.links.get("summary"):
+    if cap is not None:
+        where = "step summary of the check"
+        if report.links.get("summary"):
+            where = f"[{where}](<{report.links['summary']}>)"
         lines += [
-            f"> This comment is shortened to fit GitHub's limit; the whole report is in the "
-            f"[step summary of the check]({report.links['summary']}).",
+            f"> **This comment is shortened** to fit GitHub's limit: the whole report is in the "
+            f"{where}.",
             "",
         ]
     if cmp.policy_changes:
@@ -295,7 +295,7 @@ def _render(report: PrReport, cap: int | None, matrix: bool) -> str:
     if cmp.escalations or statuses:
         seen: set[str] = set()
         lines += ["### Who must look", ""]
-        approvals = [approval_line(s, seen, report.approval.why_not) for s in statuses]
+        approvals = [approval_line(s, seen) for s in statuses]
         lines += _capped(approvals, cap, "approvals")
         lines += _capped([_escalation_line(e) for e in cmp.escalations], cap, "escalations")
         escalated = dict.fromkeys(x for e in cmp.escalations for x in e.logins)

@@ -166,7 +166,7 @@ def pr_event(tmp: Path, base: str, head: str, number: int = 7, fork: bool = Fals
 
 
 def run_event(
-    tmp: Path, base: str, head: str, root: Path, **kw: Any
+    tmp: Path, base: str, head: str, root: Path, *, extra: dict[str, str] | None = None, **kw: Any
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
     summary = tmp / "summary.md"
     result = pr(
@@ -178,6 +178,7 @@ def run_event(
             "GITHUB_ACTIONS": "true",
             "GITHUB_EVENT_PATH": str(pr_event(tmp, base, head, **kw)),
             "GITHUB_STEP_SUMMARY": str(summary),
+            **(extra or {}),
         },
     )
     return result, summary
