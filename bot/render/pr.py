@@ -93,10 +93,16 @@ def policy_text(c: RiskChange) -> Markdown | None:
     if effect.cadence_moved:
         parts.append(join("reviews ", effect.before.cadence, " → ", effect.after.cadence))
     if effect.rules_moved:
-        gone = [r.split("→")[0] for r in effect.rules_before if r not in effect.rules_after]
-        new = [r.split("→")[0] for r in effect.rules_after if r not in effect.rules_before]
-        words = [f"+{r}" for r in new] + [f"−{r}" for r in gone] or ["who is notified"]
-        parts.append(join("escalations ", " ".join(dict.fromkeys(words))))
+        before = dict(r.split("→", 1) for r in effect.rules_before)
+        after = dict(r.split("→", 1) for r in effect.rules_after)
+        words = [f"+{rule}" for rule in after if rule not in before]
+        words += [f"−{rule}" for rule in before if rule not in after]
+        words += [
+            f"{rule} (who is notified)"
+            for rule in after
+            if before.get(rule, after[rule]) != after[rule]
+        ]
+        parts.append(join("escalations ", ", ".join(words)))
     return join(bold("by the policy"), ": ", join(*parts, sep=", "))
 
 
@@ -113,7 +119,7 @@ def _invalid_row(n: NotCompared) -> tuple[Cell, ...]:
         if n.base is None
         else _risk_cell(n.base)
     )
-    first = n.findings[0].message if n.findings else "it does not load"
+    first = n.findings[0].message if n.findings else "not checked: the head policy has errors"
     more = f" (+{len(n.findings) - 1} more)" if len(n.findings) > 1 else ""
     what = "added (invalid)" if n.added else "invalid on head (not compared)"
     score: Cell = "—" if n.base is None else f"was {n.base.score}"
@@ -193,10 +199,13 @@ def approval_line(s: ApprovalStatus, seen: set[str]) -> str:
     whose = "Its owner" if ap.risk is not None else "The program sponsor"
     if s.state == "nobody":
         names = ", ".join(escape_text(n) for n in ap.owners) or "nobody"
-        fill = "; ".join(
-            f"{escape_text(name)} has no logins (fill {code_span(f'{POLICY_PATH}:{line}')})"
-            for name, line in ap.unfilled
-        ) or "the policy names no role that could"
+        fill = (
+            "; ".join(
+                f"{escape_text(name)} has no logins (fill {code_span(f'{POLICY_PATH}:{line}')})"
+                for name, line in ap.unfilled
+            )
+            or "the policy names no role that could"
+        )
         return (
             f"- ⚠️ {_subject(s)}. {whose} ({names}) must approve this pull request, but "
             f"nobody can yet: {fill}. This does not block the merge."
@@ -383,7 +392,6 @@ def to_json(report: PrReport) -> dict[str, object]:
     cmp = report.comparison
     return {
         "ok": report.ok,
-        "exit": report.exit_code,
         "base": report.base_ref,
         "head": report.head_ref,
         "touches_risks": report.touches_risks,
