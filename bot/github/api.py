@@ -343,9 +343,7 @@ class GitHubApi:
 
     def pull_head_sha(self, number: int) -> str:
         """A pull request's head commit (one read)."""
-        return str(
-            self.read(lambda: self._repo.get_pull(number).head.sha, needs=PULLS_READ)
-        )
+        return str(self.read(lambda: self._repo.get_pull(number).head.sha, needs=PULLS_READ))
 
     def pull_reviews(self, number: int) -> list[Review]:
         """Every review of a pull request, oldest first (``pull-requests: read`` is enough)."""

@@ -203,4 +203,4 @@ def plan_sync(register: Register, snapshot: Snapshot) -> Plan:
         if rid not in by_id and unknown:
             continue
         actions += plan_leaving(found, by_id.get(rid), policy, snapshot)
-    return Plan(actions, held_back=held_back(register.failed_files, "its Red issue is not synced"))
+    return Plan(actions, held_back=held_back(register.failed_files, "not synced"))

@@ -196,8 +196,10 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 code="band",
             )
         )
-    if risk.is_open and band.name == "red" and not (
-        risk.mitigation.get("prevention") or risk.mitigation.get("response")
+    if (
+        risk.is_open
+        and band.name == "red"
+        and not (risk.mitigation.get("prevention") or risk.mitigation.get("response"))
     ):
         found.append(
             warning(

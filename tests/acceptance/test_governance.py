@@ -16,7 +16,16 @@ from bot.register.load import POLICY_PATH, SourceFile, build_register
 from bot.render.pr import COMMENT_LIMIT, write_actions_output
 from tests.acceptance.test_pr import comment, pr, pr_json, repo, run_event, sticky
 from tests.cli import run_riskbot
-from tests.factories import POLICY, commit, copy_register, git, risk_yaml, set_levels, write_risk
+from tests.factories import (
+    PLAN,
+    POLICY,
+    commit,
+    copy_register,
+    git,
+    risk_yaml,
+    set_levels,
+    write_risk,
+)
 from tests.fakegithub.server import FakeGitHub, Fault
 
 __all__ = ["repo"]  # the fixture, shared with test_pr
@@ -172,6 +181,17 @@ def test_new_skips_a_removed_id_and_check_and_pr_refuse_a_reused_one(
         for f in doc["findings"]
     )
     assert "R-010" in {n["id"] for n in doc["invalid"]}  # not compared: its id is in doubt
+
+
+def test_import_does_not_give_a_plan_risk_a_removed_id(repo: tuple[Path, str]) -> None:
+    root, _ = repo
+    git(root, "rm", "-q", str(risk_file(root, "R-010")))
+    commit(root, "remove R-010")
+    imported = run_riskbot("import", str(PLAN), "--out", str(root), "--force")
+    assert imported.returncode == 0, imported.stderr
+    assert "Risk #10 becomes R-011: R-010 was used before and removed" in imported.stderr
+    assert (root / "risks" / "R-011-documentation-gaps.yaml").is_file()
+    assert not list((root / "risks").glob("R-010-*"))
 
 
 def test_a_restored_risk_keeps_its_id(repo: tuple[Path, str]) -> None:

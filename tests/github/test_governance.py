@@ -48,7 +48,7 @@ def test_risks_whose_files_have_errors_are_left_alone(
     assert stats.exit_code == 1
     held = "\n".join(stats.undone)
     for rid in ("R-001", "R-002", "R-003", "R-011"):
-        assert f"{rid}: its Red issue is not synced while risks/{rid}-" in held
+        assert f"{rid}: not synced while risks/{rid}-" in held
     # Fixed, the file is synced again.
     set_levels(root, "R-001", 5, 4)
     assert sync(github_server, root).writes > 0
@@ -73,7 +73,7 @@ def test_the_summary_says_what_was_held_back(github_server: FakeGitHub, root: Pa
     )
     assert "INCOMPLETE" in err.getvalue()
     assert (
-        "left undone: R-001: its Red issue is not synced while "
+        "left undone: R-001: not synced while "
         "risks/R-001-postgresql-migration.yaml has errors (see riskbot check)" in err.getvalue()
     )
     assert "red-issue/R-001" not in "\n".join(red_issues(github_server))
