@@ -151,7 +151,8 @@ def sync(
     """Bring the Red-risk issues on GitHub in line with the register.
 
     Each Red risk gets one open issue (created, edited or reopened as needed); a risk that
-    leaves Red gets a comment and its issue closed. Exit 0 done, 1 partial, 2 setup error.
+    leaves Red gets a comment and its issue closed. A risk whose file has errors is left as it
+    is. Exit 0 done, 1 partial or held back, 2 setup error (no token in Actions, 401/403/404).
 
     \b
     Example:
@@ -290,8 +291,10 @@ def remind(
     """Post the review reminders that are due, and open the quarterly review.
 
     Red risks are reminded on their issue; Yellow and Green risks in one comment on the
-    "Risk reviews" issue. Overdue reviews climb the escalation path one step per period.
-    Every reminder is posted once. Exit 0 done, 1 partial, 2 setup error.
+    "Risk reviews" issue. While a review is overdue it is reminded once per cadence period
+    (Red daily, Yellow weekly, Green monthly), climbing the escalation path; each reminder is
+    posted once, never two for a risk on one day. Risks whose files have errors are held back.
+    Exit 0 done, 1 partial or held back, 2 setup error (no token in Actions, 401/403/404).
 
     \b
     Example:

@@ -48,9 +48,11 @@ def flatten(
         return out
     if isinstance(data, list):
         if all(isinstance(x, Mapping) for x in data) and data:
+            names = [_item_key(item, item_keys) for item in data]
             for i, item in enumerate(data):
-                name = _item_key(item, item_keys)
-                sub = f"{key}.{name}" if name is not None else f"{key}[{i}]"
+                name = names[i]
+                unique = name is not None and names.count(name) == 1
+                sub = f"{key}.{name}" if unique else f"{key}[{i}]"
                 out.update(flatten(item, sub, f"{path}[{i}]", item_keys=item_keys))
             return out
         out[key] = (tuple(_text(x) for x in data), path)

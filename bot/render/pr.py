@@ -184,10 +184,9 @@ def _approvers(notify: Iterable[Notify], *, ping: bool, seen: set[str]) -> str:
 def _subject(s: ApprovalStatus) -> str:
     ap = s.approval
     title = "Program sponsor approval" if ap.risk is None else "Owner approval"
+    state = " given" if s.state == "approved" else " needed"
     what = "the policy" if ap.risk is None else f"{ap.subject} (Red)"
-    return (
-        f"**{title}{'' if s.state == 'approved' else ' needed'}**: {what} {escape_text(ap.reason)}"
-    )
+    return f"**{title}{state}**: {what} {escape_text(ap.reason)}"
 
 
 def approval_line(s: ApprovalStatus, seen: set[str]) -> str:
@@ -195,7 +194,7 @@ def approval_line(s: ApprovalStatus, seen: set[str]) -> str:
     ap = s.approval
     if s.state == "approved":
         by = ", ".join(code_span(f"@{x}") for x in s.by)
-        return f"- ✅ {_subject(s)}: approved by {by} on the head commit."
+        return f"- ✅ {_subject(s)}; approved by {by} on the head commit."
     whose = "Its owner" if ap.risk is not None else "The program sponsor"
     if s.state == "nobody":
         names = ", ".join(escape_text(n) for n in ap.owners) or "nobody"

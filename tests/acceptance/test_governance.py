@@ -500,6 +500,12 @@ def test_reviews_unreadable_is_a_setup_error_naming_the_permission(
     assert result.returncode == 2
     assert "the job lacks `pull-requests: read`" in result.stderr
     assert (tmp_path / "artifact" / "comment.json").is_file()  # the author still gets the comment
+    github_server.inject(Fault(status=422, path=r".*/reviews", body={"message": "Odd"}))
+    result, _ = run_event(
+        tmp_path, base, head, root, number=pull.number, extra=approval_env(github_server)
+    )
+    assert result.returncode == 1  # could not finish: the gate is not passed unread
+    assert "pr: the reviews could not be read: 422 Odd" in result.stderr
     no_token = {**approval_env(github_server), "GITHUB_TOKEN": ""}
     result, _ = run_event(tmp_path, base, head, root, number=pull.number, extra=no_token)
     assert result.returncode == 2
