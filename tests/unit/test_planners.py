@@ -124,8 +124,7 @@ def test_sync_removed_risk_but_not_a_broken_file(root: Path) -> None:
     held = plan_sync(register_of(root, TODAY), snapshot)
     assert "red-issue/R-001" not in idents(held.actions)
     assert held.held_back == (
-        "R-001: not synced while risks/R-001-broken.yaml has errors "
-        "(see riskbot check)",
+        "R-001: not synced while risks/R-001-broken.yaml has errors (see riskbot check)",
     )
     # ... as does one whose risk cannot be told; a broken file of another risk does not.
     (root / "risks" / "R-001-broken.yaml").rename(root / "risks" / "notes.yaml")
