@@ -198,9 +198,29 @@ def plan_sync(register: Register, snapshot: Snapshot) -> Plan:
     by_id = {a.risk.id: a for a in register.assessments}
     for ident, found in sorted(snapshot.issues.items()):
         rid = markers.red_issue_risk(ident)
-        if rid is None or found.state == "closed" or rid in red_ids or rid in failed:
+        if rid is None or rid in red_ids or rid in failed:
             continue  # a file with errors is not a removed (or lowered) risk: left alone
         if rid not in by_id and unknown:
             continue
+        if found.state == "closed":
+            actions += plan_closed_title(found, rid, by_id.get(rid))
+            continue
         actions += plan_leaving(found, by_id.get(rid), policy, snapshot)
     return Plan(actions, held_back=held_back(register.failed_files, "not synced"))
+
+
+def plan_closed_title(found: IssueState, rid: str, a: Assessment | None) -> list[Action]:
+    """A closed Red issue's title keeps following its risk (its score, closed, removed)."""
+    title = left_red_title(rid, found.title, a)
+    if title == found.title:
+        return []
+    return [
+        EnsureIssue(
+            ident=found.ident,
+            title=title,
+            body=remove_marker(found.body),
+            fields={k: v for k, v in found.fields.items() if k != "id"},
+            state="closed",
+            create=False,
+        )
+    ]

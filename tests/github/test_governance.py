@@ -95,6 +95,12 @@ def test_a_closed_red_issue_title_follows_the_score(github_server: FakeGitHub, r
     }
     github_server.reset_log()
     assert sync(github_server, root).writes == 0  # the new titles are stable
+    set_levels(root, "R-002", 2, 3)  # 6: still not Red, the closed issue's title follows
+    github_server.reset_log()
+    assert sync(github_server, root).writes == 1
+    assert github_server.state.issues[issues["R-002"].number].title == (
+        "R-002: Autonomous Agent Unpredictability (score 6, no longer Red)"
+    )
     set_levels(root, "R-002", 5, 4)  # back to Red: the same issue, its Red title again
     sync(github_server, root)
     reopened = github_server.state.issues[issues["R-002"].number]
