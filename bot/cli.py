@@ -190,7 +190,8 @@ def sync(
     """Bring the Red-risk issues on GitHub in line with the register.
 
     Each Red risk gets one open issue (created, edited or reopened as needed); a risk that
-    leaves Red gets a comment and its issue closed. Exit 0 done, 1 partial, 2 setup error.
+    leaves Red gets a comment and its issue closed. A risk whose file has errors is left as it
+    is. Exit 0 done, 1 partial or held back, 2 setup error (no token in Actions, 401/403/404).
 
     \b
     Example:
@@ -230,25 +231,25 @@ def pr(
 ) -> None:
     """Compare two revisions of the register and report what the change means.
 
-    Scores old → new, band changes, the escalations the change triggers, owner approvals
-    needed, findings and the matrix. In Actions on a pull_request event, base and head come
-    from the event; it also writes annotations, the step summary and the comment payload.
-    Exit 1 when head has errors.
+    Scores old → new, band changes, policy changes and what they do to each risk, the
+    escalations the change triggers, approvals needed, findings and the matrix. In Actions on
+    a pull_request (or pull_request_review) event, base and head come from the event; it reads
+    the PR's reviews (with GITHUB_TOKEN) and writes annotations, the step summary and the
+    comment payload. Exit 1 when head has errors or an approval is missing.
 
     \b
     Example:
       riskbot pr --base origin/main --head HEAD --format json
     """
-    from bot.github.events import EventError, pull_request_event
+    from bot.github.events import PULL_REQUEST_EVENTS, EventError, pull_request_event
+    from bot.github.reviews import check_pr_approvals
     from bot.render import actions as gha
     from bot.render.pr import render_json, render_markdown_report, write_actions_output
     from bot.repo.revisions import build_report
 
     env = os.environ
     event = None
-    if env.get("GITHUB_EVENT_NAME") in ("pull_request", "pull_request_target") and env.get(
-        "GITHUB_EVENT_PATH"
-    ):
+    if env.get("GITHUB_EVENT_NAME") in PULL_REQUEST_EVENTS and env.get("GITHUB_EVENT_PATH"):
         try:
             event = pull_request_event(env["GITHUB_EVENT_PATH"])
         except EventError as exc:
@@ -258,6 +259,14 @@ def pr(
     if base is None:
         raise UsageError("--base is required outside a pull_request event")
     report = build_report(root, base, head, _parse_date(today))
+    failure = None
+    if event is not None:
+        settings = _settings()
+        report.approval, failure = check_pr_approvals(
+            report, settings, event.number, event.head_sha
+        )
+        if settings.run_url:
+            report.links = {"summary": settings.run_url}
     body = render_json(report) if fmt == "json" else render_markdown_report(report)
     if event is not None:
         sys.stdout.write(
@@ -265,6 +274,8 @@ def pr(
         )
         body = gha.stop_commands(body.rstrip("\n")) + "\n"
     sys.stdout.write(body)
+    if failure is not None:
+        raise failure
     sys.exit(report.exit_code)
 
 
@@ -319,8 +330,10 @@ def remind(
     """Post the review reminders that are due, and open the quarterly review.
 
     Red risks are reminded on their issue; Yellow and Green risks in one comment on the
-    "Risk reviews" issue. Overdue reviews climb the escalation path one step per period.
-    Every reminder is posted once. Exit 0 done, 1 partial, 2 setup error.
+    "Risk reviews" issue. While a review is overdue it is reminded once per cadence period
+    (Red daily, Yellow weekly, Green monthly), climbing the escalation path; each reminder is
+    posted once, never two for a risk on one day. Risks whose files have errors are held back.
+    Exit 0 done, 1 partial or held back, 2 setup error (no token in Actions, 401/403/404).
 
     \b
     Example:
@@ -511,11 +524,13 @@ def import_plan_command(plan: Path, out: Path | None, force: bool, renumber: boo
     """
     from bot.documents.importer import import_into, write_import
     from bot.documents.planparse import decode_plan
+    from bot.repo.ids import removed_ids
     from bot.repo.root import find_root
 
     target = out if out is not None else find_root(Path(".")).root
+    reserved = removed_ids(target) if target.is_dir() else frozenset()
     result, numbers = import_into(
-        decode_plan(plan.read_bytes()), str(plan), target, renumber=renumber
+        decode_plan(plan.read_bytes()), str(plan), target, renumber=renumber, reserved=reserved
     )
     for finding in result.findings:
         click.echo(finding.as_text(), err=True)

@@ -54,7 +54,7 @@ PINNED = {
 
 # Job id -> its exact GITHUB_TOKEN permissions (anything not named is `none`).
 PERMISSIONS = {
-    PR: {"check": {"contents": "read"}},
+    PR: {"check": {"contents": "read", "pull-requests": "read"}},
     COMMENT: {"comment": {"actions": "read", "contents": "read", "pull-requests": "write"}},
     SYNC: {"sync": {"contents": "read", "issues": "write"}},
     REMIND: {"remind": {"contents": "read", "issues": "write"}},
@@ -437,9 +437,11 @@ def test_pr_workflow_is_fork_safe_and_always_uploads_the_payload() -> None:
     doc = load(PR)
     assert doc["name"] == "riskbot PR"  # riskbot-comment.yml listens for this name
     on = triggers(doc)
-    assert set(on) == {"pull_request"}
+    assert set(on) == {"pull_request", "pull_request_review"}
     # Every PR: one that stops touching the register must still update its sticky comment.
     assert not (on["pull_request"] or {}).get("paths")
+    # An approval given or dismissed reruns the check (the approval gate).
+    assert on["pull_request_review"] == {"types": ["submitted", "dismissed"]}
     items = job_steps(doc, "check")
     checkout = items[index_of(items, lambda s: action(s) == "actions/checkout", "checks out")]
     assert checkout["with"]["fetch-depth"] == 0, "riskbot pr needs the base commit in the clone"
@@ -451,6 +453,8 @@ def test_pr_workflow_is_fork_safe_and_always_uploads_the_payload() -> None:
     assert "riskbot report --check" in scripts
     pr = scripts.index("riskbot pr --format markdown --payload-dir riskbot-pr")
     assert "!cancelled()" in items[pr]["if"], "the PR report runs even after a failed step"
+    # The job's own (read-only on forks) token, to read the PR's reviews.
+    assert items[pr]["env"] == {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}
 
     upload = index_of(items, lambda s: action(s) == "actions/upload-artifact", "uploads")
     assert upload > pr

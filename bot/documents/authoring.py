@@ -17,13 +17,16 @@ from typing import Any
 import yaml
 
 from bot.register.findings import Finding
+from bot.register.ids import id_of_name, next_id
 from bot.register.load import POLICY_PATH, RISKS_DIR, Register, SourceFile, build_register
 from bot.register.policy import ImpactLevel, ProbabilityLevel
 from bot.register.scoring import score_of
 from bot.register.yamlfile import load_yaml
+from bot.repo.ids import next_free_id
 from bot.repo.worktree import discover
 
 SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/risk.schema.json"
+UNMITIGATED = "red-unmitigated"
 
 # The slug rule: lower-case ASCII words of the title, stop words dropped; a connective ends it
 # once two words are kept ("Community Resistance to Breaking Changes" → community-resistance,
@@ -79,8 +82,7 @@ def risk_id(number: int) -> str:
 
 def next_risk_id(names: Sequence[str]) -> str:
     """The id after the highest one used by a file name (R-001 for an empty register)."""
-    numbers = [int(m.group(1)) for n in names if (m := ID_IN_NAME.match(Path(n).name))]
-    return risk_id(max(numbers, default=0) + 1)
+    return next_id(i for n in names if (i := id_of_name(n)) is not None)
 
 
 class RiskDumper(yaml.SafeDumper):
@@ -170,13 +172,14 @@ class Created:
 
     @property
     def ok(self) -> bool:
-        return not self.findings
+        """No finding but the one every new Red risk has: its mitigation is still to be planned."""
+        return all(f.code == UNMITIGATED for f in self.findings)
 
 
 def create_risk(root: Path, risk: NewRisk, *, write: bool = True) -> Created:
     """Check the new risk with the whole register; write it only when it has no findings."""
     policy_source, sources = discover(root)
-    ident = next_risk_id([s.name for s in sources])
+    ident = next_free_id(root)  # above every id ever used, in git too: ids are never reused
     name = risk_file_name(ident, risk.title)
     score = score_of(risk.impact, risk.probability)
     loaded = build_register(policy_source, [])

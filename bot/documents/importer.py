@@ -12,7 +12,7 @@ are found before anything is written (:func:`import_into`).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from bot.documents.planparse import MatrixRow, PlanDocument, PlanRisk, read_plan
 from bot.documents.planpolicy import CADENCE_DAYS, DEFAULT_BOT, PlanJudge, cadence_name
 from bot.errors import RiskbotError
 from bot.register.findings import Finding, FindingsHolder, error, sort_key
+from bot.register.ids import next_id
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile, build_register
 from bot.register.risk import MITIGATION_KINDS
 from bot.register.schemas import schema_dir
@@ -325,7 +326,7 @@ class _Context:
     owners: Mapping[int, list[str]]
     rows: Mapping[int, MatrixRow]
     identified: str | None
-    numbers: Mapping[int, int]
+    ids: Mapping[int, str] = field(default_factory=dict)
 
 
 def _owners(
@@ -363,7 +364,7 @@ def _risk_data(imp: _Importer, risk: PlanRisk, ctx: _Context) -> dict[str, Any] 
     band = next(b for b in ctx.bands if score_of(i, p) >= b["min_score"] or b is ctx.bands[-1])
     impact = risk.impact.value if risk.impact else ""
     data: dict[str, Any] = {
-        "id": risk_id(ctx.numbers.get(risk.number, risk.number)),
+        "id": ctx.ids.get(risk.number, risk_id(risk.number)),
         "title": risk.title,
         "category": category_for(risk.title, impact, ctx.categories, ctx.descriptions),
         "phase": imp.phase(risk, ctx.phase_names),
@@ -414,11 +415,42 @@ def _risk_data(imp: _Importer, risk: PlanRisk, ctx: _Context) -> dict[str, Any] 
     return data
 
 
-def build_import(doc: PlanDocument, numbers: Mapping[int, int] | None = None) -> ImportResult:
+def import_ids(
+    imp: _Importer,
+    risks: Sequence[PlanRisk],
+    reserved: Collection[str],
+    numbers: Mapping[int, int] | None = None,
+) -> dict[int, str]:
+    """Risk #N becomes R-00N (or the number ``numbers`` gives it), unless that id was used
+    before and removed (ids are never reused): then it gets the next id above every id used or
+    imported."""
+    numbers = numbers or {}
+    ids = {r.number: risk_id(numbers.get(r.number, r.number)) for r in risks}
+    taken = set(reserved) | set(ids.values())
+    for risk in risks:
+        if ids[risk.number] in reserved:
+            was = ids[risk.number]
+            ids[risk.number] = next_id(taken)
+            taken.add(ids[risk.number])
+            imp.warn(
+                risk.line,
+                f"Risk #{risk.number} becomes {ids[risk.number]}: {was} was "
+                "used before and removed, and ids are never reused",
+            )
+    return ids
+
+
+def build_import(
+    doc: PlanDocument,
+    numbers: Mapping[int, int] | None = None,
+    reserved: Collection[str] = (),
+) -> ImportResult:
     """Judge and convert a read plan: the files to write and the findings.
 
     ``numbers`` maps a plan's risk number to the id number it is imported as (default: the
-    same), so that an import can be renumbered above the ids a register already uses.
+    same), so that an import can be renumbered above the ids a register already uses;
+    ``reserved`` holds the ids the target register used and removed
+    (:func:`bot.repo.ids.removed_ids`), which are never given again.
     """
     imp = _Importer(doc)
     result = ImportResult(doc.name)
@@ -464,7 +496,7 @@ def build_import(doc: PlanDocument, numbers: Mapping[int, int] | None = None) ->
         owners=owners,
         rows=rows,
         identified=planning_date.value if planning_date else None,
-        numbers=dict(numbers or {}),
+        ids=import_ids(imp, doc.risks, reserved, numbers),
     )
     risk_files: dict[str, tuple[PlanRisk, dict[str, Any]]] = {}
     for risk in doc.risks:
@@ -575,9 +607,14 @@ def _self_check(result: ImportResult) -> None:
         result.files.clear()
 
 
-def import_plan(text: str, name: str, numbers: Mapping[int, int] | None = None) -> ImportResult:
+def import_plan(
+    text: str,
+    name: str,
+    numbers: Mapping[int, int] | None = None,
+    reserved: Collection[str] = (),
+) -> ImportResult:
     """Read and convert a plan: the files it would write, warnings and errors with plan lines."""
-    return build_import(read_plan(text, name), numbers)
+    return build_import(read_plan(text, name), numbers, reserved)
 
 
 def ids_in_use(out: Path, result: ImportResult) -> dict[int, list[str]]:
@@ -615,12 +652,13 @@ def renumbering(numbers: Iterable[int], used: Iterable[int]) -> dict[int, int]:
 
 
 def import_into(
-    text: str, name: str, out: Path, *, renumber: bool = True
+    text: str, name: str, out: Path, *, renumber: bool = True, reserved: Collection[str] = ()
 ) -> tuple[ImportResult, dict[int, int]]:
     """Import a plan for the register under ``out``: ids that clash with the ones it already
-    uses are renumbered (or, without ``renumber``, refused with the list); nothing is written.
+    uses are renumbered (or, without ``renumber``, refused with the list), and ids it used and
+    removed (``reserved``) are never given again; nothing is written.
     """
-    result = import_plan(text, name)
+    result = import_plan(text, name, reserved=reserved)
     if not result.ok:
         return result, {}
     used = ids_in_use(out, result)
@@ -635,7 +673,7 @@ def import_into(
             f"Use --renumber to import the plan's risks as {risk_id(min(numbers.values()))} "
             "onwards"
         )
-    return import_plan(text, name, numbers), numbers
+    return import_plan(text, name, numbers, reserved), numbers
 
 
 def schema_files() -> dict[str, str]:

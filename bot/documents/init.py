@@ -83,7 +83,8 @@ RELEASE_VERSION = re.compile(r"(\d+!)?\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.de
 NEXT_STEPS = """\
 Next steps:
   1. Edit {policy}: name your program (program, plan) and give each role its GitHub
-     logins (`logins: [alice]`); only those logins and risk owners are ever mentioned.
+     logins (`logins: [alice]`); only those logins and risk owners are ever mentioned, and
+     only they can approve a pull request that takes a Red risk out of Red.
   2. {risks},
      then run `riskbot check` until it passes.
   3. Commit and push to {branch}. The workflows install riskbot as {source};

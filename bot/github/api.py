@@ -21,14 +21,25 @@ from github.PaginatedList import PaginatedList
 from github.Repository import Repository
 from requests.exceptions import RequestException
 
-from bot.github.settings import Settings
+from bot.github.settings import TOKEN_FIX, Settings
 from bot.reconcile import markers
 from bot.reconcile.plan import CommentState, IssueState
+from bot.register.approvals import Review
 from bot.render.summary import Stats
 
 T = TypeVar("T")
 G = TypeVar("G", bound=GithubObject)
 PER_PAGE = 100
+Needs = tuple[str, ...]
+"""The permissions of which one lets a call through (``("issues: write",)``)."""
+ISSUES_READ: Needs = ("issues: read",)
+ISSUES_WRITE: Needs = ("issues: write",)
+COMMENT: Needs = ("issues: write", "pull-requests: write")
+PULLS_READ: Needs = ("pull-requests: read",)
+
+
+def _permission(needs: Needs) -> str:
+    return " or ".join(f"`{n}`" for n in needs)
 
 
 class StopRun(Exception):
@@ -41,6 +52,10 @@ class BudgetExhausted(StopRun):
 
 class RateLimited(StopRun):
     pass
+
+
+class SetupFailed(StopRun):
+    """GitHub refused the token, the repository or the permission: a setup error (exit 2)."""
 
 
 class WriteFailed(Exception):
@@ -141,7 +156,40 @@ class GitHubApi:
         self._sleep(wait)
         return True
 
-    def read(self, call: Callable[[], T]) -> T:
+    def refusal(
+        self, exc: Exception, needs: Needs, *, repository_level: bool = False
+    ) -> SetupFailed | None:
+        """A 401, a 403 for a missing permission, or a 404 of the repository itself, as the
+        setup error it is: naming the repository and the permission the job lacks."""
+        status = _status(exc)
+        repo = self.settings.repository
+        message = ""
+        if isinstance(exc, GithubException) and isinstance(exc.data, dict):
+            message = str(exc.data.get("message", ""))
+        if status == 401:
+            return SetupFailed(
+                f"GitHub refused the token for {repo} (401 {message or 'Bad credentials'}): "
+                f"give the step the job's token (`{TOKEN_FIX}`)"
+            )
+        if status == 403 and message.lower().startswith("resource not accessible"):
+            return SetupFailed(
+                f"GitHub refused access to {repo} (403 {message}): the job lacks "
+                f"{_permission(needs)}; add it to the job's `permissions:`"
+            )
+        if status == 404 and repository_level:
+            return SetupFailed(
+                f"repository {repo} not found (404) with this token: check GITHUB_REPOSITORY, "
+                f"and that the job's `permissions:` give {_permission(needs)}"
+            )
+        return None
+
+    def read(
+        self,
+        call: Callable[[], T],
+        *,
+        needs: Needs = ISSUES_READ,
+        repository_level: bool = False,
+    ) -> T:
         """One counted GET, retried after a 5xx, a lost connection or a short rate limit."""
         attempt = 0
         while True:
@@ -151,6 +199,9 @@ class GitHubApi:
             except (GithubException, RequestException) as exc:
                 if self._wait_for_limit(exc):
                     continue
+                refused = self.refusal(exc, needs, repository_level=repository_level)
+                if refused is not None:
+                    raise refused from None
                 status = _status(exc)
                 retryable = status is None or status >= 500
                 if retryable and attempt < self.limits.read_retries:
@@ -159,8 +210,16 @@ class GitHubApi:
                     continue
                 raise
 
-    def write(self, what: str, call: Callable[[], T]) -> T:
-        """One counted, paced write; a failure raises WriteFailed (it may have happened)."""
+    def write(
+        self,
+        what: str,
+        call: Callable[[], T],
+        *,
+        needs: Needs = ISSUES_WRITE,
+        repository_level: bool = False,
+    ) -> T:
+        """One counted, paced write; a failure raises WriteFailed (it may have happened), a
+        refusal of the token or permission SetupFailed."""
         while True:
             gap = self._clock() - self._last_write
             if self._last_write and gap < self.limits.write_interval:
@@ -173,6 +232,10 @@ class GitHubApi:
                 if self._wait_for_limit(exc):
                     self.stats.writes -= 1  # refused before it happened: not a write
                     continue
+                refused = self.refusal(exc, needs, repository_level=repository_level)
+                if refused is not None:
+                    self.stats.writes -= 1
+                    raise refused from None
                 detail = (
                     exc.data.get("message", "")
                     if isinstance(exc, GithubException) and isinstance(exc.data, dict)
@@ -180,11 +243,17 @@ class GitHubApi:
                 )
                 raise WriteFailed(what, _status(exc), str(detail) or str(_status(exc))) from None
 
-    def pages(self, plist: PaginatedList[G]) -> Iterator[G]:
+    def pages(
+        self, plist: PaginatedList[G], *, needs: Needs = ISSUES_READ, repository_level: bool = True
+    ) -> Iterator[G]:
         """Iterate a paginated list page by page, each page one counted read."""
         page = 0
         while True:
-            items = self.read(lambda p=page: plist.get_page(p))  # type: ignore[misc]
+            items = self.read(
+                lambda p=page: plist.get_page(p),  # type: ignore[misc]
+                needs=needs,
+                repository_level=repository_level,
+            )
             yield from items
             if len(items) < PER_PAGE:
                 return
@@ -243,7 +312,7 @@ class GitHubApi:
         issue = self._issue(number)
         found: list[CommentState] = []
         listing = issue.get_comments(since=since) if since is not None else issue.get_comments()
-        for comment in self.pages(listing):
+        for comment in self.pages(listing, repository_level=False):
             fields = markers.read(comment.body)
             # Anyone can paste a marker into a comment: only a bot's own comments count.
             if fields is None or not self.is_bot(comment.user):
@@ -274,12 +343,27 @@ class GitHubApi:
 
     def pull_head_sha(self, number: int) -> str:
         """A pull request's head commit (one read)."""
-        return str(self.read(lambda: self._repo.get_pull(number).head.sha))
+        return str(self.read(lambda: self._repo.get_pull(number).head.sha, needs=PULLS_READ))
+
+    def pull_reviews(self, number: int) -> list[Review]:
+        """Every review of a pull request, oldest first (``pull-requests: read`` is enough)."""
+        pull = self._repo.get_pull(number)  # lazy: no request
+        return [
+            Review(
+                login=(r.user.login if r.user is not None else ""),
+                state=r.state or "",
+                commit_id=r.commit_id or "",
+                submitted_at=r.submitted_at.isoformat() if r.submitted_at else "",
+            )
+            for r in self.pages(pull.get_reviews(), needs=PULLS_READ)
+        ]
 
     # -- writes -----------------------------------------------------------------------------
     def create_label(self, name: str, color: str, description: str) -> None:
         self.write(
-            f"create label {name}", lambda: self._repo.create_label(name, color, description)
+            f"create label {name}",
+            lambda: self._repo.create_label(name, color, description),
+            repository_level=True,
         )
 
     def create_issue(
@@ -290,6 +374,7 @@ class GitHubApi:
             lambda: self._repo.create_issue(
                 title=title, body=body, labels=labels, assignees=assignees
             ),
+            repository_level=True,
         )
         return self._issue_state(issue)
 
@@ -299,8 +384,8 @@ class GitHubApi:
 
     def create_comment(self, number: int, body: str) -> None:
         issue = self._issue(number)
-        self.write(f"comment on #{number}", lambda: issue.create_comment(body))
+        self.write(f"comment on #{number}", lambda: issue.create_comment(body), needs=COMMENT)
 
     def edit_comment(self, comment_id: int, body: str) -> None:
         comment = self._comments[comment_id]
-        self.write(f"edit comment {comment_id}", lambda: comment.edit(body))
+        self.write(f"edit comment {comment_id}", lambda: comment.edit(body), needs=COMMENT)

@@ -12,9 +12,11 @@ from jsonschema import Draft202012Validator
 
 from bot.errors import RiskbotError
 from bot.reconcile.comment import Payload
-from bot.render.pr import PAYLOAD_VERSION
+from bot.render.pr import COMMENT_LIMIT, PAYLOAD_VERSION
 
 MAX_EVENT_BYTES = 25 * 1024 * 1024
+PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target", "pull_request_review")
+"""Events whose payload names a pull request's base and head (``riskbot pr`` reads them)."""
 SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -76,7 +78,7 @@ def workflow_run_head_sha(path: str | Path) -> str:
 
 
 MAX_PAYLOAD_BYTES = 256 * 1024
-MAX_BODY_CHARS = 60_000
+MAX_BODY_CHARS = COMMENT_LIMIT
 PAYLOAD_SCHEMA: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from bot.github.api import BudgetExhausted, GitHubApi, StopRun, WriteFailed
+from bot.github.api import BudgetExhausted, GitHubApi, SetupFailed, StopRun, WriteFailed
 from bot.reconcile import markers
 from bot.reconcile.plan import (
     Action,
@@ -90,6 +90,8 @@ class Executor:
             except StopRun as exc:
                 self.stats.stopped = str(exc)
                 self.stats.undone.extend(names[index:])
+                if isinstance(exc, SetupFailed):
+                    raise  # not a partial run: the command cannot work as set up (exit 2)
                 break
             except WriteFailed as exc:
                 self.stats.failed += 1

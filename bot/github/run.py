@@ -9,9 +9,10 @@ from typing import TextIO
 from github import GithubException
 from requests.exceptions import RequestException
 
-from bot.github.api import GitHubApi, Limits, StopRun
+from bot.errors import UsageError
+from bot.github.api import GitHubApi, Limits, SetupFailed, StopRun
 from bot.github.executor import Executor
-from bot.github.settings import Settings
+from bot.github.settings import Settings, no_token_in_actions
 from bot.reconcile.plan import Needs, Plan, Snapshot
 from bot.render import actions as gha
 from bot.render.summary import Stats, render_markdown, render_text
@@ -65,11 +66,17 @@ def run_plan(
     stats = Stats()
     limits = limits or Limits()
     dry = dry_run or not settings.has_token
+    if not settings.has_token and not dry_run and settings.in_actions:
+        refused = no_token_in_actions(command)
+        stats.stopped = str(refused)
+        summarise(command, stats, settings, dry_run=dry, stderr=stderr)
+        raise refused
     api = None
     if settings.has_token:
         kwargs = {"sleep": sleep} if sleep is not None else {}
         api = GitHubApi(settings, limits, stats, **kwargs)  # type: ignore[arg-type]
     executor = Executor(api, label=label, budget=budget, dry_run=dry, stats=stats)
+    setup: SetupFailed | None = None
     try:
         # Comments on a PR need no issue listing: skip that read when the plan cannot use it.
         found = executor.snapshot() if snapshot else Snapshot()
@@ -78,7 +85,11 @@ def run_plan(
         plan = planner(found)
         if plan.skipped:
             stats.done.append(f"skipped: {plan.skipped}")
+        stats.undone.extend(plan.held_back)
         executor.execute(plan.actions, found)
+    except SetupFailed as exc:
+        stats.stopped = str(exc)
+        setup = exc
     except StopRun as exc:
         stats.stopped = str(exc)
     except (GithubException, RequestException) as exc:
@@ -88,6 +99,17 @@ def run_plan(
             api.close()
     if not settings.has_token:
         stderr.write("riskbot: no GITHUB_TOKEN: dry run, assuming nothing exists on GitHub yet\n")
+    summarise(command, stats, settings, dry_run=dry, stderr=stderr)
+    if setup is not None:
+        raise UsageError(scrub(str(setup), settings)) from None
+    return stats
+
+
+def summarise(
+    command: str, stats: Stats, settings: Settings, *, dry_run: bool, stderr: TextIO
+) -> None:
+    """The summary every run ends with: stderr, the step summary, outputs, an annotation."""
+    dry = dry_run
     stderr.write(scrub(render_text(command, stats, dry_run=dry), settings))
     gha.append_step_summary(
         scrub(render_markdown(command, stats, dry_run=dry), settings), settings.step_summary
@@ -104,7 +126,6 @@ def run_plan(
             gha.annotation("error", scrub(f"riskbot {command} stopped: {stats.stopped}", settings))
             + "\n"
         )
-    return stats
 
 
 def describe_error(exc: Exception) -> str:

@@ -14,8 +14,20 @@ REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 SHA_RE = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
+TOKEN_FIX = "env: GITHUB_TOKEN: ${{ github.token }}"  # noqa: S105 - the setting, not a token
+"""The step setting that gives riskbot the job's token (with the job's ``permissions:``)."""
+
+
 class SettingsError(UsageError):
     """A missing or malformed setting: one line for the user, exit 2."""
+
+
+def no_token_in_actions(command: str) -> SettingsError:
+    """In Actions a missing token is a workflow that forgot it: a setup error, never a dry run."""
+    return SettingsError(
+        f"{command}: GITHUB_TOKEN is not set in GitHub Actions; give the step the job's token "
+        f"(`{TOKEN_FIX}`), or pass --dry-run to only plan"
+    )
 
 
 class Secret:
@@ -54,6 +66,9 @@ class Settings:
     run_id: str | None = None
     bot_login: str | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
+    in_actions: bool = False
+    """Running in GitHub Actions (``GITHUB_ACTIONS=true``): a missing token is then a setup
+    error, not a dry run."""
 
     @property
     def owner_repo(self) -> tuple[str, str]:
@@ -65,6 +80,13 @@ class Settings:
     @property
     def has_token(self) -> bool:
         return self.token is not None and bool(self.token)
+
+    @property
+    def run_url(self) -> str | None:
+        """This workflow run's page (its step summaries), when the run is known."""
+        if not self.repository or not self.run_id:
+            return None
+        return f"{self.server_url.rstrip('/')}/{self.repository}/actions/runs/{self.run_id}"
 
     def blob_url(self, path: str, ref: str | None = None) -> str:
         """A link to a file of the repository at a commit (or the default branch)."""
@@ -112,4 +134,5 @@ def from_env(env: Mapping[str, str], *, require_repository: bool = True) -> Sett
         server_url=server_url,
         run_id=_clean(env, "GITHUB_RUN_ID"),
         bot_login=_clean(env, "RISKBOT_BOT_LOGIN"),
+        in_actions=_clean(env, "GITHUB_ACTIONS") == "true",
     )

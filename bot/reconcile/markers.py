@@ -1,7 +1,7 @@
 """riskbot's stored state on GitHub: the idents of everything it writes, formatted and read here.
 
 Every issue and comment the bot owns carries a hidden marker, ``<!-- riskbot:id=IDENT k=v -->``.
-The ident says what the item is (``red-issue/R-001``, ``review/R-004/2026-11-20/1``); the
+The ident says what the item is (``red-issue/R-001``, ``review/R-004/2026-11-20/p3``); the
 other fields record state (the score last escalated, the round, the reminders a digest holds).
 These strings are read back by every later run, so their formats are a contract: they are built
 and parsed in this module only.
@@ -30,7 +30,7 @@ DUPLICATE = "duplicate"
 
 _RED_ISSUE = re.compile(rf"{RED_ISSUE}/(?P<risk>R-[0-9]{{3,}})")
 _REMINDER_KEY = re.compile(
-    r"(?P<risk>R-[0-9]{3,}):(?P<due>[0-9]{4}-[0-9]{2}-[0-9]{2}):(?P<step>[0-9]+)"
+    r"(?P<risk>R-[0-9]{3,}):(?P<due>[0-9]{4}-[0-9]{2}-[0-9]{2}):(?P<p>p?)(?P<n>[0-9]+)"
 )
 
 
@@ -62,32 +62,48 @@ def left_red(risk_id: str, round_: int) -> str:
 
 @dataclass(frozen=True, order=True)
 class ReminderKey:
-    """A reminder's identity: the risk, the review's due date, the escalation step."""
+    """A reminder's identity: the risk, the review's due date, the cadence period."""
+
+    risk: str
+    due: dt.date
+    period: int
+
+    def __str__(self) -> str:
+        """``R-004:2026-11-20:p3``, the form markers record."""
+        return f"{self.risk}:{self.due.isoformat()}:p{self.period}"
+
+
+@dataclass(frozen=True, order=True)
+class StepKey:
+    """A reminder as markers recorded it before periods: (risk, due date, escalation step).
+
+    Still read, so that what was posted then counts as posted (see
+    :func:`bot.register.reviews.step_marker_covers`)."""
 
     risk: str
     due: dt.date
     step: int
 
     def __str__(self) -> str:
-        """``R-004:2026-11-20:1``, the form markers record."""
         return f"{self.risk}:{self.due.isoformat()}:{self.step}"
 
 
 def reminder(key: ReminderKey) -> str:
-    """A Red risk's reminder comment: ``review/R-001/2026-11-20/0``."""
-    return f"{REMINDER}/{key.risk}/{key.due.isoformat()}/{key.step}"
+    """A Red risk's reminder comment: ``review/R-001/2026-11-20/p3``."""
+    return f"{REMINDER}/{key.risk}/{key.due.isoformat()}/p{key.period}"
 
 
-def reminder_keys(fields: Mapping[str, str]) -> set[ReminderKey]:
+def reminder_keys(fields: Mapping[str, str]) -> set[ReminderKey | StepKey]:
     """The reminders a bot comment's marker records: its ``key``, or a digest's ``items``."""
-    found: set[ReminderKey] = set()
+    found: set[ReminderKey | StepKey] = set()
     texts = [fields.get("key", "")] if fields.get("id", "").startswith(f"{REMINDER}/") else []
     texts += fields.get("items", "").split("+")
     for text in filter(None, texts):
         match = _REMINDER_KEY.fullmatch(text)
         if match:
             due = dt.date.fromisoformat(match.group("due"))
-            found.add(ReminderKey(match.group("risk"), due, int(match.group("step"))))
+            kind = ReminderKey if match.group("p") else StepKey
+            found.add(kind(match.group("risk"), due, int(match.group("n"))))
     return found
 
 

@@ -111,10 +111,23 @@ Action = EnsureLabel | EnsureIssue | EnsureComment
 
 @dataclass(frozen=True)
 class Plan:
-    """What a command wants done, in order; or nothing, and why (``skipped``)."""
+    """What a command wants done, in order; or nothing, and why (``skipped``).
+
+    ``held_back`` names what the plan leaves alone on purpose because the register cannot say
+    (a risk file with errors): the run reports it as left undone and exits 1.
+    """
 
     actions: Sequence[Action] = ()
     skipped: str | None = None
+    held_back: tuple[str, ...] = ()
+
+
+def held_back(failed_files: Mapping[str, str | None], what: str) -> tuple[str, ...]:
+    """One line per risk file with errors: what the run leaves alone for it, and why."""
+    return tuple(
+        f"{rid or name}: {what} while {name} has errors (see riskbot check)"
+        for name, rid in sorted(failed_files.items())
+    )
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,13 @@
 """Review reminders on the plan's monitoring schedule, escalation of overdue reviews, and the
 quarterly review issue.
 
-A reminder is identified by (risk, due date, escalation step). It is posted once: the bot's own
-earlier comments (gathered into the snapshot, see :func:`remind_needs`) say what was already
-posted, so a rerun, a late run or a run after a missed day posts exactly what is missing.
-Reviews are recorded only in the risk files (``last_reviewed``); nothing the bot writes counts
-as one.
+A reminder is identified by (risk, due date, cadence period): one per period while the review
+is overdue, its escalation step recorded beside it. It is posted once: the bot's own earlier
+comments (gathered into the snapshot, see :func:`remind_needs`) say what was already posted, so
+a rerun, a late run or a run after a missed day posts exactly what is missing, and a risk
+reminded today is not reminded again today. Reviews are recorded only in the risk files
+(``last_reviewed``); nothing the bot writes counts as one. A risk whose file has errors is
+left alone (held back) until the file is fixed.
 """
 
 from __future__ import annotations
@@ -23,9 +25,16 @@ from bot.reconcile.plan import (
     Needs,
     Plan,
     Snapshot,
+    held_back,
 )
 from bot.register.load import Register
-from bot.register.reviews import Reminder, RemindReport, quarter_of, reminders_due
+from bot.register.reviews import (
+    Reminder,
+    RemindReport,
+    quarter_of,
+    reminders_due,
+    step_marker_covers,
+)
 from bot.render.issues import (
     REVIEWS_BODY,
     REVIEWS_TITLE,
@@ -39,7 +48,14 @@ REVIEW_LABEL = "risk:review"
 
 
 def _key(r: Reminder) -> markers.ReminderKey:
-    return markers.ReminderKey(r.risk_id, r.due, r.step)
+    return markers.ReminderKey(r.risk_id, r.due, r.period)
+
+
+def _due(register: Register, today: dt.date) -> tuple[list[Reminder], list[Reminder]]:
+    """The reminders due today, and those held back because their risk's file has errors."""
+    due, _ = reminders_due(register, today)
+    failed = register.failed_ids
+    return [r for r in due if r.risk_id not in failed], [r for r in due if r.risk_id in failed]
 
 
 def _split(due: Sequence[Reminder], snapshot: Snapshot) -> tuple[list[Reminder], list[Reminder]]:
@@ -64,7 +80,7 @@ def _window(issue: IssueState | None, reminders: Sequence[Reminder]) -> dt.datet
 
 def remind_needs(register: Register, snapshot: Snapshot, today: dt.date) -> Needs:
     """The issues whose bot comments tell which due reminders were already posted."""
-    due, _ = reminders_due(register, today)
+    due, _ = _due(register, today)
     reds, rest = _split(due, snapshot)
     wanted: dict[int, dt.datetime | None] = {}
     pairs: list[tuple[IssueState | None, list[Reminder]]] = [
@@ -79,13 +95,35 @@ def remind_needs(register: Register, snapshot: Snapshot, today: dt.date) -> Need
     return Needs(comments=wanted)
 
 
-def _posted(snapshot: Snapshot, issue: IssueState | None) -> set[markers.ReminderKey]:
+Posted = set[markers.ReminderKey | markers.StepKey]
+
+
+def _posted(
+    snapshot: Snapshot, issue: IssueState | None, today: dt.date
+) -> tuple[Posted, set[str]]:
+    """The reminders the bot's comments on an issue record, and the risks reminded ``today``."""
     if issue is None or issue.number is None:
-        return set()
-    found: set[markers.ReminderKey] = set()
+        return set(), set()
+    found: Posted = set()
+    today_ids: set[str] = set()
     for comment in snapshot.comments.get(issue.number, []):
-        found |= markers.reminder_keys(markers.read(comment.body) or {})
-    return found
+        keys = markers.reminder_keys(markers.read(comment.body) or {})
+        found |= keys
+        if comment.created_at and dt.datetime.fromisoformat(comment.created_at).date() == today:
+            today_ids |= {k.risk for k in keys}
+    return found, today_ids
+
+
+def is_posted(r: Reminder, posted: Posted) -> bool:
+    """Posted for its period, or (by a marker of the older format) for its step."""
+    if _key(r) in posted:
+        return True
+    return any(
+        isinstance(k, markers.StepKey)
+        and (k.risk, k.due) == (r.risk_id, r.due)
+        and step_marker_covers(k.step, r.period)
+        for k in posted
+    )
 
 
 def red_reminder(r: Reminder) -> EnsureComment:
@@ -93,7 +131,7 @@ def red_reminder(r: Reminder) -> EnsureComment:
     return EnsureComment(
         markers.reminder(key),
         red_reminder_body(r),
-        fields={"key": str(key)},
+        fields={"key": str(key), "step": str(r.step)},
         issue=markers.red_issue(r.risk_id),
     )
 
@@ -132,20 +170,22 @@ def plan_remind(
     """The reminders and the quarterly issue that are due and not yet posted."""
     policy = register.policy
     report = RemindReport(today)
-    due, report.not_due = reminders_due(register, today)
+    _, report.not_due = reminders_due(register, today)
+    due, held = _due(register, today)
     report.due = due
+    report.held = held
     actions: list[Action] = []
     if markers.quarterly(quarter_of(today)) not in snapshot.issues:
         actions.append(quarterly_issue(register, today, exposure_markdown, changes_link))
         report.quarterly = quarter_of(today)
     reds, rest = _split(due, snapshot)
     for r in sorted(reds, key=lambda x: x.risk_id):
-        issue = snapshot.issues[markers.red_issue(r.risk_id)]
-        if _key(r) not in _posted(snapshot, issue):
+        posted, today_ids = _posted(snapshot, snapshot.issues[markers.red_issue(r.risk_id)], today)
+        if not is_posted(r, posted) and r.risk_id not in today_ids:
             actions.append(red_reminder(r))
             report.posting.append(r)
-    posted = _posted(snapshot, snapshot.issues.get(markers.REVIEWS))
-    new = [r for r in rest if _key(r) not in posted]
+    posted, today_ids = _posted(snapshot, snapshot.issues.get(markers.REVIEWS), today)
+    new = [r for r in rest if not is_posted(r, posted) and r.risk_id not in today_ids]
     if new or report.quarterly:
         actions.insert(0, EnsureLabel(REVIEW_LABEL, "fbca04", "Managed by riskbot: risk reviews"))
     if new:
@@ -160,4 +200,4 @@ def plan_remind(
         )
         actions.append(digest(new, today))
         report.posting.extend(new)
-    return Plan(actions), report
+    return Plan(actions, held_back=held_back(register.failed_files, "no reminders")), report

@@ -20,6 +20,7 @@ from bot.reconcile.plan import (
     Needs,
     Plan,
     Snapshot,
+    held_back,
 )
 from bot.register.load import Register
 from bot.register.policy import Policy
@@ -27,6 +28,7 @@ from bot.register.rules import Prior, change_escalations, is_open_red, owners_of
 from bot.register.scoring import Assessment
 from bot.render.issues import (
     left_red_comment,
+    left_red_title,
     new_red_comment,
     red_issue_body,
     red_issue_title,
@@ -63,7 +65,8 @@ def labels_for(policy: Policy) -> list[EnsureLabel]:
 
 
 def _red(register: Register) -> list[Assessment]:
-    return sorted((a for a in register.assessments if is_open_red(a)), key=lambda a: a.risk.id)
+    """The open Red risks sync acts on: not those whose file has errors (left alone)."""
+    return sorted((a for a in register.sound if is_open_red(a)), key=lambda a: a.risk.id)
 
 
 def _owner_logins(a: Assessment, policy: Policy) -> list[str]:
@@ -165,7 +168,7 @@ def plan_leaving(
         EnsureComment(ident, left_red_comment(rid, a, snapshot.commit), issue=found.ident),
         EnsureIssue(
             ident=found.ident,
-            title=found.title,
+            title=left_red_title(rid, found.title, a),
             body=remove_marker(found.body),
             fields={k: v for k, v in found.fields.items() if k != "id"},
             labels=(policy.label,),
@@ -189,13 +192,35 @@ def plan_sync(register: Register, snapshot: Snapshot) -> Plan:
             a, policy, snapshot, snapshot.issues.get(markers.red_issue(a.risk.id))
         )
     red_ids = {a.risk.id for a in red}
+    failed = register.failed_ids
+    # A broken file whose id cannot be told could be any risk: then no risk counts as removed.
+    unknown = None in register.failed_files.values()
     by_id = {a.risk.id: a for a in register.assessments}
     for ident, found in sorted(snapshot.issues.items()):
         rid = markers.red_issue_risk(ident)
-        if rid is None or found.state == "closed" or rid in red_ids:
+        if rid is None or rid in red_ids or rid in failed:
+            continue  # a file with errors is not a removed (or lowered) risk: left alone
+        if rid not in by_id and unknown:
             continue
-        current = by_id.get(rid)
-        if current is None and not register.ok:
-            continue  # a file that failed to load is not a removed risk
-        actions += plan_leaving(found, current, policy, snapshot)
-    return Plan(actions)
+        if found.state == "closed":
+            actions += plan_closed_title(found, rid, by_id.get(rid))
+            continue
+        actions += plan_leaving(found, by_id.get(rid), policy, snapshot)
+    return Plan(actions, held_back=held_back(register.failed_files, "not synced"))
+
+
+def plan_closed_title(found: IssueState, rid: str, a: Assessment | None) -> list[Action]:
+    """A closed Red issue's title keeps following its risk (its score, closed, removed)."""
+    title = left_red_title(rid, found.title, a)
+    if title == found.title:
+        return []
+    return [
+        EnsureIssue(
+            ident=found.ident,
+            title=title,
+            body=remove_marker(found.body),
+            fields={k: v for k, v in found.fields.items() if k != "id"},
+            state="closed",
+            create=False,
+        )
+    ]

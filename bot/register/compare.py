@@ -1,14 +1,41 @@
-"""Where two revisions of the register are compared: changes, and the escalations they trigger."""
+"""Where two revisions of the register are compared: changes, and the escalations they trigger.
+
+Each risk on head is assessed under the head policy and, when the policy changed, under the base
+policy too: the difference between the two is what the policy alone does to it (a band, a cadence
+or an escalation that changes although its file did not). A risk file on head that fails is
+*invalid on head*, not compared and never taken for a removal; only a risk whose file is gone is
+removed.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from bot.register.load import Loaded, Register
+from bot.register.approvals import (
+    NOT_CHECKED,
+    POLICY_SUBJECT,
+    Approval,
+    ApprovalCheck,
+    check_approvals,
+    sponsors,
+    with_unfilled,
+)
+from bot.register.findings import Finding
+from bot.register.load import POLICY_PATH, Loaded, Register
 from bot.register.policy import Policy
+from bot.register.policydiff import PolicyChange, flatten, policy_changes
 from bot.register.risk import Risk
-from bot.register.rules import Escalation, comparison_escalations, is_open_red, owners_of
-from bot.register.scoring import Assessment
+from bot.register.rules import (
+    Escalation,
+    change_escalations,
+    comparison_escalations,
+    is_open_red,
+    owners_of,
+)
+from bot.register.scoring import Assessment, assess
 
 COMPARED_FIELDS = (
     "title",
@@ -22,22 +49,81 @@ COMPARED_FIELDS = (
     "mitigation",
     "residual",
 )
+"""The fields listed first, in this order; every other field of the file follows."""
+
+RENAMED = {
+    "impact.level": "impact",
+    "probability.level": "probability",
+    "review.cadence": "cadence",
+}
+NOT_COMPARED = ("id", "score", "band")
+"""A declared score or band says nothing the computed one does not (a wrong one is an error)."""
+RISK_ITEM_KEYS = ("release", "date")
+"""List items keyed by these (``outcome`` by release, ``review.log`` by date)."""
+ABSENT = "(none)"
 
 
 @dataclass(frozen=True)
 class FieldChange:
+    """One field of a risk file that differs; for a list, the items added and removed."""
+
     field: str
     old: str
     new: str
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    @property
+    def is_list(self) -> bool:
+        return self.old.endswith(" items") or self.new.endswith(" items")
+
+    def as_json(self) -> dict[str, object]:
+        out: dict[str, object] = {"field": self.field, "old": self.old, "new": self.new}
+        if self.is_list:
+            out |= {"added": list(self.added), "removed": list(self.removed)}
+        return out
+
+
+@dataclass(frozen=True)
+class PolicyEffect:
+    """What the policy change alone does to one risk: its head file under each policy."""
+
+    before: Assessment
+    after: Assessment
+    rules_before: tuple[str, ...]
+    rules_after: tuple[str, ...]
+
+    @property
+    def band_moved(self) -> bool:
+        return self.before.band.name != self.after.band.name
+
+    @property
+    def cadence_moved(self) -> bool:
+        return (self.before.cadence, self.before.cadence_days) != (
+            self.after.cadence,
+            self.after.cadence_days,
+        )
+
+    @property
+    def rules_moved(self) -> bool:
+        return self.rules_before != self.rules_after
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "band": {"old": self.before.band.name, "new": self.after.band.name},
+            "cadence": {"old": self.before.cadence, "new": self.after.cadence},
+            "escalations": {"old": list(self.rules_before), "new": list(self.rules_after)},
+        }
 
 
 @dataclass(frozen=True)
 class RiskChange:
-    """One risk present on both sides, with what changed in it."""
+    """One risk present on both sides, with what changed in its file and what the policy did."""
 
     base: Assessment
     head: Assessment
     fields: tuple[FieldChange, ...]
+    policy: PolicyEffect | None = None
 
     @property
     def id(self) -> str:
@@ -51,15 +137,38 @@ class RiskChange:
     def delta(self) -> int:
         return self.head.score - self.base.score
 
+    @property
+    def band_cause(self) -> str | None:
+        """What moved the band: ``file``, ``policy``, ``file and policy`` (None: it stayed)."""
+        if self.base.band.name == self.head.band.name:
+            return None
+        if self.policy is None or not self.policy.band_moved:
+            return "file"
+        return (
+            "policy" if self.policy.before.band.name == self.base.band.name else "file and policy"
+        )
+
+    @property
+    def cause(self) -> str:
+        """``file``, ``policy`` or ``file and policy``: what this row of the report comes from."""
+        by_file = bool(self.fields) or self.renamed
+        by_policy = self.policy is not None
+        return "file and policy" if by_file and by_policy else "policy" if by_policy else "file"
+
 
 @dataclass(frozen=True)
-class Approval:
-    """A Red risk lowered, closed or removed: its owner must approve the PR."""
+class NotCompared:
+    """A risk file on head that fails: *invalid on head*, not compared, its findings beside it."""
 
-    risk: str
-    reason: str
-    owners: tuple[str, ...]
-    logins: tuple[str, ...]
+    file: str
+    risk_id: str | None
+    base: Assessment | None
+    """The risk on base with the id the file most likely holds (None: the file is new)."""
+    findings: tuple[Finding, ...]
+
+    @property
+    def added(self) -> bool:
+        return self.base is None
 
 
 @dataclass
@@ -69,8 +178,10 @@ class Comparison:
     added: list[Assessment] = field(default_factory=list)
     removed: list[Assessment] = field(default_factory=list)
     changed: list[RiskChange] = field(default_factory=list)
+    invalid: list[NotCompared] = field(default_factory=list)
     escalations: list[Escalation] = field(default_factory=list)
     approvals: list[Approval] = field(default_factory=list)
+    policy_changes: list[PolicyChange] = field(default_factory=list)
 
     @property
     def moved(self) -> set[str]:
@@ -81,100 +192,188 @@ class Comparison:
             for c in self.changed
             if (c.base.risk.impact, c.base.risk.probability)
             != (c.head.risk.impact, c.head.risk.probability)
+            or c.band_cause is not None
         }
         return out
 
+    @property
+    def fixed(self) -> set[str]:
+        """Added risks whose file was invalid on base (so they could not be compared)."""
+        return {a.risk.id for a in self.added} & self.base.failed_ids
 
-def _text(risk: Risk, name: str) -> str:
-    if name == "impact":
-        return str(risk.impact)
-    if name == "probability":
-        return str(risk.probability)
-    if name == "owner":
-        return " / ".join(risk.owners)
-    if name == "status":
-        return risk.state + (f": {risk.status_note}" if risk.status_note else "")
-    if name == "cadence":
-        return risk.cadence or "(band's)"
-    if name == "mitigation":
-        return "; ".join(f"{k}: {len(v)} items" for k, v in risk.mitigation.items())
-    if name == "residual":
-        if risk.residual_impact is None or risk.residual_probability is None:
-            return "none"
-        return f"{risk.residual_impact} × {risk.residual_probability}"
-    return str(getattr(risk, name))
+
+def _plain(value: Any) -> str:
+    return " ".join(str(value).split())
+
+
+def _leaves(risk: Risk) -> dict[str, str | tuple[str, ...]]:
+    """The file's fields as the report names them: ``impact``, ``mitigation.response``, …"""
+    data = {k: v for k, v in risk.data.items() if k not in NOT_COMPARED}
+    owner = data.pop("owner", None)
+    status = data.pop("status", None)
+    out: dict[str, str | tuple[str, ...]] = {}
+    for key, (value, _) in flatten(data, item_keys=RISK_ITEM_KEYS).items():
+        out[RENAMED.get(key, key)] = value if isinstance(value, tuple) else _plain(value)
+    if owner is not None:
+        out["owner"] = " / ".join(risk.owners)
+    if status is not None:
+        out["status"] = risk.state + (f": {_plain(risk.status_note)}" if risk.status_note else "")
+    return out
+
+
+def _order(name: str) -> tuple[int, str]:
+    head = name.split(".", 1)[0]
+    return (COMPARED_FIELDS.index(head) if head in COMPARED_FIELDS else len(COMPARED_FIELDS), "")
 
 
 def field_changes(old: Risk, new: Risk) -> tuple[FieldChange, ...]:
-    """The compared fields that differ between two versions of a risk."""
+    """Every field that differs between two versions of a risk; lists say what came and went."""
+    before, after = _leaves(old), _leaves(new)
     out: list[FieldChange] = []
-    for name in COMPARED_FIELDS:
-        if name == "mitigation":
-            for kind in old.mitigation.keys() | new.mitigation.keys():
-                was, now = old.mitigation.get(kind, ()), new.mitigation.get(kind, ())
-                if was != now:
-                    added = len([x for x in now if x not in was])
-                    gone = len([x for x in was if x not in now])
-                    out.append(
-                        FieldChange(
-                            f"mitigation.{kind}",
-                            f"{len(was)} items",
-                            f"{len(now)} items (+{added} −{gone})",
-                        )
-                    )
+    for name in list(after) + [k for k in before if k not in after]:
+        was, now = before.get(name), after.get(name)
+        if was == now:
             continue
-        before, after = _text(old, name), _text(new, name)
-        if before != after:
-            out.append(FieldChange(name, before, after))
-    return tuple(sorted(out, key=lambda c: COMPARED_FIELDS.index(c.field.split(".")[0])))
+        if isinstance(was, tuple) or isinstance(now, tuple):
+            was_items = was if isinstance(was, tuple) else ()
+            now_items = now if isinstance(now, tuple) else ()
+            out.append(
+                FieldChange(
+                    name,
+                    f"{len(was_items)} items",
+                    f"{len(now_items)} items",
+                    tuple(x for x in now_items if x not in was_items),
+                    tuple(x for x in was_items if x not in now_items),
+                )
+            )
+            continue
+        default = "(band's)" if name == "cadence" else ABSENT
+        out.append(FieldChange(name, was or default, now or default))
+    return tuple(sorted(out, key=lambda c: _order(c.field)))
+
+
+def _rules(policy: Policy, a: Assessment) -> tuple[str, ...]:
+    """The per-risk escalation rules a risk triggers as it stands, with whom each names."""
+    found = change_escalations(policy, None, a, state=True)
+    return tuple(sorted(f"{e.label}→{','.join(n.role for n in e.notify)}" for e in found))
+
+
+def policy_effect(risk: Risk, base: Policy, head: Policy, today: dt.date) -> PolicyEffect | None:
+    """How a risk's band, cadence or escalations change from the base to the head policy alone."""
+    before, after = assess(risk, base, today), assess(risk, head, today)
+    effect = PolicyEffect(before, after, _rules(base, before), _rules(head, after))
+    if effect.band_moved or effect.cadence_moved or effect.rules_moved:
+        return effect
+    return None
+
+
+def _leaving_reason(
+    before: Assessment, after: Assessment | None, change: RiskChange | None
+) -> str | None:
+    if after is None:
+        return "removed"
+    if not after.risk.is_open:
+        return f"closed (score {after.score})"
+    if after.score < before.score:
+        return f"score lowered {before.score} → {after.score} ({after.band.label})"
+    if not is_open_red(after):
+        by = (
+            "the policy change"
+            if change is not None and change.band_cause == "policy"
+            else "a change"
+        )
+        return f"left Red by {by}: score {after.score} is now {after.band.label}"
+    return None
 
 
 def owner_approvals(policy: Policy, comparison: Comparison) -> list[Approval]:
-    """Every Red risk the change lowers, closes or removes needs its owner's approval."""
-    head_by = {a.risk.id: a for a in comparison.head.assessments}
+    """Every Red risk the change lowers, closes, removes or moves out of Red (by the policy too)
+    needs its owner's approval; a risk invalid on head is not compared, so asks none."""
+    head_by = {a.risk.id: a for a in comparison.head.sound}
+    changes = {c.id: c for c in comparison.changed}
+    failed = comparison.head.failed_ids
     out: list[Approval] = []
     for before in comparison.base.assessments:
-        if not is_open_red(before):
+        rid = before.risk.id
+        if not is_open_red(before) or rid in failed:
             continue
-        after = head_by.get(before.risk.id)
-        if after is None:
-            reason = "removed"
-        elif not after.risk.is_open:
-            reason = f"closed (score {after.score})"
-        elif after.score < before.score:
-            reason = f"score lowered {before.score} → {after.score} ({after.band.label})"
-        else:
+        after = head_by.get(rid)
+        reason = _leaving_reason(before, after, changes.get(rid))
+        if reason is None:
             continue
-        owners = owners_of(before.risk, policy)
+        where = after.risk if after is not None else before.risk
         out.append(
-            Approval(
-                before.risk.id,
+            with_unfilled(
+                rid,
                 reason,
-                tuple(n.name for n in owners),
-                tuple(x for n in owners for x in n.logins),
+                owners_of(before.risk, policy),
+                "owner",
+                where.file,
+                where.line("impact"),
+                policy,
             )
         )
     return out
 
 
-def compare(base: Loaded, head: Loaded, policy: Policy | None = None) -> Comparison:
-    """What changed from base to head, and what the change triggers under the head's policy."""
+def sponsor_approval(policy: Policy, changes: Sequence[PolicyChange], file: str) -> Approval | None:
+    """A change of band thresholds or scales: the program sponsor must approve it."""
+    needing = [c for c in changes if c.needs_sponsor]
+    if not needing:
+        return None
+    shown = "; ".join(c.describe() for c in needing[:3])
+    more = f" and {len(needing) - 3} more" if len(needing) > 3 else ""
+    return with_unfilled(
+        POLICY_SUBJECT,
+        f"changes band thresholds or scales: {shown}{more}",
+        sponsors(policy),
+        "program sponsor",
+        file,
+        needing[0].line,
+        policy,
+    )
+
+
+def compare(base: Loaded, head: Loaded) -> Comparison:
+    """What changed from base to head, and what the change triggers under the head's policy.
+
+    Approvers come from the base policy (a pull request cannot choose who approves it).
+    """
     result = Comparison(base, head)
+    base_policy = base.policy if isinstance(base, Register) else None
+    head_policy = head.policy if isinstance(head, Register) else None
     base_by = {a.risk.id: a for a in base.assessments}
-    head_by = {a.risk.id: a for a in head.assessments}
-    result.added = [a for a in head.assessments if a.risk.id not in base_by]
-    result.removed = [a for a in base.assessments if a.risk.id not in head_by]
-    for a in head.assessments:
+    sound = head.sound
+    for name, rid in sorted(head.failed_files.items()):
+        before = base_by.get(rid) if rid is not None else None
+        findings = tuple(f for f in head.findings if f.file == name)
+        result.invalid.append(NotCompared(name, rid, before, findings))
+    held = {a.risk.id for a in sound} | head.failed_ids
+    result.added = [a for a in sound if a.risk.id not in base_by]
+    result.removed = [a for a in base.assessments if a.risk.id not in held]
+    if base_policy is not None and head_policy is not None:
+        result.policy_changes = policy_changes(
+            base_policy.data, head_policy.data, head_policy.lines
+        )
+    for a in sound:
         before = base_by.get(a.risk.id)
         if before is None:
             continue
         fields = field_changes(before.risk, a.risk)
-        if fields or before.risk.file != a.risk.file:
-            result.changed.append(RiskChange(before, a, fields))
-    policy = policy or (head.policy if isinstance(head, Register) else None)
-    if policy is not None:
-        result.escalations = comparison_escalations(policy, base.assessments, head.assessments)
-        result.approvals = owner_approvals(policy, result)
+        effect = None
+        if result.policy_changes and base_policy is not None and head_policy is not None:
+            effect = policy_effect(a.risk, base_policy, head_policy, head.today)
+        if fields or before.risk.file != a.risk.file or effect is not None:
+            result.changed.append(RiskChange(before, a, fields, effect))
+    if head_policy is not None:
+        result.escalations = comparison_escalations(head_policy, base.assessments, sound)
+    approver_policy = base_policy or head_policy
+    if approver_policy is not None:
+        result.approvals = owner_approvals(approver_policy, result)
+        if head_policy is not None and (
+            sponsor := sponsor_approval(approver_policy, result.policy_changes, POLICY_PATH)
+        ):
+            result.approvals.append(sponsor)
     return result
 
 
@@ -182,13 +381,21 @@ def compare(base: Loaded, head: Loaded, policy: Policy | None = None) -> Compari
 class PrReport:
     """A comparison of two revisions as a pull request sees it: refs and the files it changes.
 
-    Everything the PR comment, the JSON and the annotations are made from.
+    Everything the PR comment, the JSON and the annotations are made from. ``approval`` is the
+    state of the approvals it needs, once the GitHub shell has read the reviews.
     """
 
     comparison: Comparison
     base_ref: str
     head_ref: str
     changed_files: frozenset[str]
+    approval: ApprovalCheck = field(default_factory=ApprovalCheck)
+    links: Mapping[str, str] = field(default_factory=dict)
+    """Where the full report is (``summary``: the run's page), for a comment that was cut."""
+
+    def __post_init__(self) -> None:
+        if not self.approval.statuses and self.comparison.approvals:
+            self.approval = check_approvals(self.comparison.approvals, None, None, NOT_CHECKED)
 
     @property
     def head(self) -> Loaded:
@@ -204,4 +411,5 @@ class PrReport:
 
     @property
     def exit_code(self) -> int:
-        return 0 if self.ok else 1
+        """1 when head has errors, or while an approval someone could give is missing."""
+        return 0 if self.ok and not self.approval.blocking else 1

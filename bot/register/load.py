@@ -7,14 +7,16 @@ are plain (name, bytes) pairs so the same code reads a working tree or a git rev
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from bot.register.findings import Finding, FindingsHolder, error, sort_key, warning
+from bot.register.ids import IdHistory, reused_id_findings
 from bot.register.policy import Policy, policy_from_data
 from bot.register.residual import check_residual
-from bot.register.risk import LOGIN_RE, Risk, risk_from_data
+from bot.register.risk import ID_RE, LOGIN_RE, Risk, risk_from_data
 from bot.register.schemas import POLICY_SCHEMA, RISK_SCHEMA, validate
 from bot.register.scoring import Assessment, assess, score_of
 from bot.register.suggest import did_you_mean
@@ -23,6 +25,7 @@ from bot.register.yamlfile import line_for, load_yaml, top_level_columns, top_le
 POLICY_PATH = ".github/riskbot.yml"
 RISKS_DIR = "risks"
 RISK_SUFFIXES = (".yaml", ".yml")
+_ID_IN_NAME = re.compile(r"^(R-[0-9]{3,})(?:[-.]|$)")
 
 
 @dataclass(frozen=True)
@@ -33,8 +36,21 @@ class SourceFile:
     raw: bytes
 
 
+class _FailedFiles:
+    """What a loaded register remembers of the risk files that failed."""
+
+    failed_files: Mapping[str, str | None]
+    """Each risk file with an error (or that could not be checked): the id it most likely holds,
+    from its ``id:`` when readable, else from its name (``R-002-….yaml``); None if neither."""
+
+    @property
+    def failed_ids(self) -> frozenset[str]:
+        """The risks whose files failed: nothing may act on them until the files are fixed."""
+        return frozenset(i for i in self.failed_files.values() if i is not None)
+
+
 @dataclass
-class Register(FindingsHolder):
+class Register(_FailedFiles, FindingsHolder):
     """The checked register: the policy, the valid risks with their assessments, the findings."""
 
     policy: Policy
@@ -42,10 +58,16 @@ class Register(FindingsHolder):
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
     today: dt.date = field(default_factory=dt.date.today)
+    failed_files: Mapping[str, str | None] = field(default_factory=dict)
 
     @property
     def risks(self) -> list[Risk]:
         return [a.risk for a in self.assessments]
+
+    @property
+    def sound(self) -> list[Assessment]:
+        """The assessments of risk files without errors: the ones the bot may act on."""
+        return [a for a in self.assessments if a.risk.file not in self.failed_files]
 
     def get(self, risk_id: str) -> Assessment | None:
         for a in self.assessments:
@@ -55,15 +77,17 @@ class Register(FindingsHolder):
 
 
 @dataclass
-class Unloaded(FindingsHolder):
+class Unloaded(_FailedFiles, FindingsHolder):
     """A register whose policy did not load: nothing could be scored; the findings say why.
 
-    Every risk file was still checked against the schema, so its findings are here too.
+    Every risk file was still checked against the schema, so its findings are here too; every
+    risk file counts as failed (none could be checked against a policy).
     """
 
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
     today: dt.date = field(default_factory=dt.date.today)
+    failed_files: Mapping[str, str | None] = field(default_factory=dict)
 
     @property
     def policy(self) -> None:
@@ -72,6 +96,10 @@ class Unloaded(FindingsHolder):
 
     @property
     def assessments(self) -> list[Assessment]:
+        return []
+
+    @property
+    def sound(self) -> list[Assessment]:
         return []
 
 
@@ -183,7 +211,22 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 col=risk.col("band"),
             )
         )
-    if risk.cadence is not None and risk.cadence in policy.cadences:
+    if (
+        risk.is_open
+        and band.name == "red"
+        and not (risk.mitigation.get("prevention") or risk.mitigation.get("response"))
+    ):
+        found.append(
+            warning(
+                f,
+                risk.line("mitigation"),
+                f"{risk.id} is Red (score {score}) but has no mitigation: the plan asks for "
+                "immediate mitigation of Red risks; add prevention or response items",
+                path="$.mitigation",
+                code="red-unmitigated",
+            )
+        )
+    if risk.is_open and risk.cadence is not None and risk.cadence in policy.cadences:
         own = policy.cadences[risk.cadence]
         needed = policy.cadences.get(band.monitoring, own)
         if own > needed:
@@ -200,6 +243,16 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
     return found
 
 
+def likely_id(name: str, data: object) -> str | None:
+    """The id a risk file most likely holds: its ``id:`` when readable, else its name's."""
+    if isinstance(data, Mapping):
+        value = data.get("id")
+        if isinstance(value, str) and ID_RE.match(value.strip()):
+            return value.strip()
+    match = _ID_IN_NAME.match(PurePosixPath(name).name)
+    return match.group(1) if match else None
+
+
 def _id_matches_name(risk_id: str, name: str) -> bool:
     stem = PurePosixPath(name).name
     return stem == risk_id or stem.startswith((f"{risk_id}-", f"{risk_id}."))
@@ -209,15 +262,25 @@ def build_register(
     policy_source: SourceFile | None,
     risk_sources: Sequence[SourceFile],
     today: dt.date | None = None,
+    *,
+    history: IdHistory | None = None,
+    new_ids: Iterable[str] | None = None,
 ) -> Loaded:
-    """Check the policy and every risk file; score and assess the valid risks."""
+    """Check the policy and every risk file; score and assess the valid risks.
+
+    With ``history`` (the ids git saw, :mod:`bot.repo.ids`), a risk holding a removed risk's id
+    is an error; ``new_ids`` limits that to the risks a change adds.
+    """
     today = today or dt.date.today()
     policy, found = load_policy(policy_source)
     findings = list(found)
     assessments: list[Assessment] = []
     first_file: dict[str, str] = {}
+    held: dict[str, str | None] = {}
+    parsed: list[Risk] = []
     for source in sorted(risk_sources, key=lambda s: s.name):
         loaded = load_yaml(source.name, source.raw)
+        held[source.name] = likely_id(source.name, loaded.data)
         if not loaded.ok:
             findings.extend(loaded.findings)
             continue
@@ -257,14 +320,19 @@ def build_register(
             )
             continue
         first_file[risk.id] = source.name
+        parsed.append(risk)
         if policy is None:
             continue
         findings.extend(check_against_policy(risk, policy))
         findings.extend(check_residual(risk))
         assessments.append(assess(risk, policy, today))
+    if history is not None:
+        findings.extend(reused_id_findings(parsed, history, new_ids))
     findings.sort(key=sort_key)
     checked = len(risk_sources) + (1 if policy_source else 0)
     if policy is None:
-        return Unloaded(findings, checked, today)
+        return Unloaded(findings, checked, today, held)
+    failing = {f.file for f in findings if f.severity == "error"}
+    failed = {name: rid for name, rid in held.items() if name in failing}
     assessments.sort(key=lambda a: (-a.score, a.risk.id))
-    return Register(policy, assessments, findings, checked, today)
+    return Register(policy, assessments, findings, checked, today, failed)

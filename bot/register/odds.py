@@ -15,6 +15,11 @@ The model, every number from the policy:
 
 The risks that drive the tail are those whose removal lowers the chance of exceeding the buffer
 the most.
+
+The exact convolution costs about the square of the number of risks, so a release with more than
+:data:`EXACT_MAX_RISKS` open risks is computed with the normal distribution of the same mean and
+variance (exact, from the same model): with that many independent slips the sum is close to
+normal, the cost stays linear, and the output says which method gave the figures.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from statistics import NormalDist
 
 from bot.register.load import Loaded, Register
 from bot.register.policy import Policy, Release
@@ -33,6 +39,8 @@ QUANTILES = (Fraction(1, 2), Fraction(4, 5), Fraction(19, 20))
 TOP_DRIVERS = 3
 """How many of the risks that drive the tail a release names."""
 DAYS_PER_WEEK = 7
+EXACT_MAX_RISKS = 60
+"""Above this many open risks a release's odds use the normal approximation (see above)."""
 
 
 def _exact(value: float) -> Fraction:
@@ -66,6 +74,14 @@ class RiskSlip:
     @property
     def mean_days(self) -> Fraction:
         return self.probability * Fraction(self.min_days + self.max_days, 2)
+
+    @property
+    def variance_days(self) -> Fraction:
+        """Var(slip): occurs (p) times a discrete uniform slip on min … max days."""
+        n = self.max_days - self.min_days + 1
+        mean = Fraction(self.min_days + self.max_days, 2)
+        second = mean * mean + Fraction(n * n - 1, 12)  # E[X²] of the discrete uniform
+        return self.probability * second - self.mean_days**2
 
 
 def risk_slip(risk: Risk, policy: Policy) -> RiskSlip:
@@ -158,6 +174,51 @@ def chance_to_exceed(slips: Sequence[RiskSlip], days: float) -> Fraction:
     return 1 - Fraction(sum(weights[: limit + 1]), total)
 
 
+@dataclass(frozen=True)
+class NormalSlip:
+    """The normal distribution with the mean and variance of a release's slip (many risks)."""
+
+    mean: Fraction
+    variance: Fraction
+    max_days: int
+
+    @property
+    def mean_days(self) -> Fraction:
+        return self.mean
+
+    def _dist(self) -> NormalDist | None:
+        return (
+            NormalDist(float(self.mean), math.sqrt(float(self.variance))) if self.variance else None
+        )
+
+    def at_most(self, days: float) -> Fraction:
+        """P(slip ≤ days), with the half-day continuity correction of a sum of whole days."""
+        dist = self._dist()
+        if dist is None:
+            return Fraction(1 if days >= self.mean else 0)
+        return Fraction(round(dist.cdf(math.floor(days) + 0.5), 12)).limit_denominator(10**12)
+
+    def exceeds(self, days: float) -> Fraction:
+        return 1 - self.at_most(days)
+
+    def quantile(self, q: Fraction) -> int:
+        """The smallest whole day whose P(slip ≤ day) reaches ``q`` (0 … the largest slip)."""
+        dist = self._dist()
+        if dist is None:
+            return math.ceil(self.mean)
+        day = max(0, math.ceil(dist.inv_cdf(float(q)) - 0.5))
+        return min(day, self.max_days)
+
+
+def normal_slip(slips: Sequence[RiskSlip]) -> NormalSlip:
+    """The normal approximation of the sum of the slips."""
+    return NormalSlip(
+        sum((s.mean_days for s in slips), Fraction(0)),
+        sum((s.variance_days for s in slips), Fraction(0)),
+        sum(s.max_days for s in slips),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Driver:
     """A risk of the tail: the chance of exceeding the buffer without it, and the difference."""
@@ -175,8 +236,13 @@ class ReleaseOdds:
     release: str
     buffer_weeks: float
     slips: tuple[RiskSlip, ...]
-    distribution: SlipDistribution
+    distribution: SlipDistribution | NormalSlip
     drivers: tuple[Driver, ...]
+
+    @property
+    def method(self) -> str:
+        """``exact`` (the convolution) or ``normal`` (the approximation, for many risks)."""
+        return "normal" if isinstance(self.distribution, NormalSlip) else "exact"
 
     @property
     def buffer_days(self) -> float:
@@ -203,6 +269,7 @@ class ReleaseOdds:
     def as_json(self) -> dict[str, object]:
         return {
             "release": self.release,
+            "method": self.method,
             "buffer_weeks": self.buffer_weeks,
             "risks": [s.id for s in self.slips],
             "p_exceed_buffer": round(float(self.exceed), 6),
@@ -231,12 +298,21 @@ def counts_toward(risk: Risk, policy: Policy, release: str) -> bool:
 def release_odds(release: Release, slips: Sequence[RiskSlip]) -> ReleaseOdds:
     """The distribution of one release's slip, and the risks whose removal helps most."""
     slips = tuple(sorted(slips, key=lambda s: s.id))
-    distribution = distribution_of(slips)
     buffer_days = float(_exact(release.buffer_weeks) * DAYS_PER_WEEK)
+    many = len(slips) > EXACT_MAX_RISKS
+    distribution = normal_slip(slips) if many else distribution_of(slips)
     exceed = distribution.exceeds(buffer_days)
     drivers = []
     for i, slip in enumerate(slips):
-        without = chance_to_exceed(slips[:i] + slips[i + 1 :], buffer_days)
+        if isinstance(distribution, NormalSlip):
+            less = NormalSlip(
+                distribution.mean - slip.mean_days,
+                distribution.variance - slip.variance_days,
+                distribution.max_days - slip.max_days,
+            )
+            without = less.exceeds(buffer_days)
+        else:
+            without = chance_to_exceed(slips[:i] + slips[i + 1 :], buffer_days)
         if exceed - without > 0:
             drivers.append(Driver(slip.id, slip.title, without, exceed - without))
     drivers.sort(key=lambda d: (-d.lowers_by, d.id))

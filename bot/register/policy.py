@@ -7,11 +7,13 @@ express (a rule naming an unknown role, a band pointing at an unknown cadence).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import itertools
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bot.register.findings import Finding, error
+from bot.register.policydiff import flatten
 from bot.register.suggest import did_you_mean
 
 RISK_OWNER = "risk-owner"
@@ -19,6 +21,10 @@ RISK_OWNER = "risk-owner"
 
 BAND_ORDER = ("red", "yellow", "green")
 LEVEL_NAMES = tuple(f"level {n}" for n in range(1, 6))
+LOWEST_SCORE = 1
+"""Impact 1 × probability 1: the lowest band must start here, or some scores have no band."""
+HIGHEST_SCORE = 25
+"""Impact 5 × probability 5."""
 R = TypeVar("R", bound="Rule")
 
 
@@ -65,6 +71,8 @@ class Role:
     name: str
     short: str
     logins: tuple[str, ...]
+    line: int = field(default=1, compare=False)
+    """The policy line to fill in the role's logins (its ``logins:`` key, else the role)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +155,10 @@ class Policy:
     max_rate_limit_wait: float = 300.0
     planning_date: str | None = None
     plan: str = ""
+    data: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    """The policy file as read, so that two revisions can be compared key by key."""
+    lines: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
+    """The line of each JSON path of :func:`bot.register.policydiff.flatten` (and each section)."""
 
     def band_for(self, score: int) -> Band:
         """The band a score falls in: the first band, highest threshold first, it reaches."""
@@ -260,6 +272,7 @@ def policy_from_data(
         )
         for p in data["probability_scale"]
     }
+    findings += _ranges(data, file, where)
     for name in ("impact_scale", "probability_scale"):
         levels = [int(x["level"]) for x in data[name]]
         if sorted(levels) != [1, 2, 3, 4, 5]:
@@ -299,16 +312,8 @@ def policy_from_data(
                 code="policy",
             )
         )
-    elif [b.name for b in bands] != list(BAND_ORDER):
-        findings.append(
-            error(
-                file,
-                where("$.bands"),
-                "band thresholds must rise from green to yellow to red",
-                path="$.bands",
-                code="policy",
-            )
-        )
+    else:
+        findings += _band_table(data["bands"], file, where)
     for i, band in enumerate(data["bands"]):
         if band["monitoring"] not in cadences:
             findings.append(
@@ -328,9 +333,11 @@ def policy_from_data(
             str(r["name"]),
             str(r.get("short", r["name"])),
             tuple(str(x) for x in r.get("logins", ())),
+            where(f"$.roles[{i}].logins" if "logins" in r else f"$.roles[{i}]"),
         )
-        for r in data["roles"]
+        for i, r in enumerate(data["roles"])
     )
+    findings += _role_names(data["roles"], file, where)
     role_ids = {r.id for r in roles}
     seen: set[str] = set()
     for i, r in enumerate(roles):
@@ -415,5 +422,100 @@ def policy_from_data(
         label=str(bot.get("label", "risk")),
         write_budget=int(bot.get("write_budget", 30)),
         max_rate_limit_wait=float(bot.get("max_rate_limit_wait", 300)),
+        data=data,
+        lines={
+            path: where(path)
+            for path in [v[1] for v in flatten(data).values()] + [f"$.{k}" for k in data]
+        },
     )
     return policy, findings
+
+
+def _band_table(
+    entries: list[Mapping[str, Any]], file: str, where: Callable[[str], int]
+) -> list[Finding]:
+    """Thresholds strictly rising green → yellow → red, the lowest at 1, none above 25: then
+    every possible score falls in exactly one band."""
+    found: list[Finding] = []
+    index = {str(b["name"]): i for i, b in enumerate(entries)}
+
+    def at(name: str, message: str) -> None:
+        path = f"$.bands[{index[name]}].min_score"
+        found.append(error(file, where(path), message, path=path, code="band-table"))
+
+    start = {name: int(entries[i]["min_score"]) for name, i in index.items()}
+    for high, low in itertools.pairwise(BAND_ORDER):
+        if start[high] <= start[low]:
+            at(
+                high,
+                f"band '{high}' starts at {start[high]}, not above '{low}' ({start[low]}): "
+                "thresholds must rise strictly from green to yellow to red, or a score "
+                "falls in two bands",
+            )
+    lowest = BAND_ORDER[-1]
+    if start[lowest] != LOWEST_SCORE:
+        gap = (
+            f"scores {LOWEST_SCORE}–{start[lowest] - 1} fall in no band"
+            if start[lowest] > LOWEST_SCORE + 1
+            else f"score {LOWEST_SCORE} falls in no band"
+        )
+        at(
+            lowest,
+            f"band '{lowest}' starts at {start[lowest]}: {gap}; the lowest band must start at "
+            f"{LOWEST_SCORE} (impact 1 × probability 1)",
+        )
+    for name, value in start.items():
+        if value > HIGHEST_SCORE:
+            at(name, f"band '{name}' starts at {value}: no score reaches it (5 × 5 = 25)")
+    return found
+
+
+def _ranges(data: Mapping[str, Any], file: str, where: Callable[[str], int]) -> list[Finding]:
+    """Each level's range reads from low to high: percent, and schedule slip in weeks."""
+    found: list[Finding] = []
+    for scale, key in (("probability_scale", "percent"), ("impact_scale", "schedule_slip_weeks")):
+        for i, level in enumerate(data[scale]):
+            low, high = level[key]["min"], level[key]["max"]
+            if low > high:
+                path = f"$.{scale}[{i}].{key}"
+                found.append(
+                    error(
+                        file,
+                        where(f"{path}.min"),
+                        f"{scale} level {level['level']}: {key} min {low} is above max {high}",
+                        path=path,
+                        code="policy",
+                    )
+                )
+    return found
+
+
+def _role_names(
+    entries: list[Mapping[str, Any]], file: str, where: Callable[[str], int]
+) -> list[Finding]:
+    """A role is found by its id, name or short form, case-insensitive: each must name one role."""
+    found: list[Finding] = []
+    owner: dict[str, tuple[int, str]] = {}
+    for i, role in enumerate(entries):
+        for key in ("id", "name", "short"):
+            if key not in role:
+                continue
+            text = str(role[key])
+            folded = text.strip().casefold()
+            first = owner.setdefault(folded, (i, key))
+            if first[0] == i or (key == "id" and first[1] == "id"):
+                continue  # a role's own name as its short form; ids twice: reported above
+            other = entries[first[0]]
+            path = f"$.roles[{i}].{key}"
+            found.append(
+                error(
+                    file,
+                    where(path),
+                    f"role {key} '{text}' is already the {first[1]} of role '{other['id']}' "
+                    f"(line {where(f'$.roles[{first[0]}].{first[1]}')}): each role's id, name "
+                    "and short form must name one role (case-insensitive)",
+                    path=path,
+                    code="role-names",
+                )
+            )
+    return found

@@ -1,7 +1,11 @@
 """Which reviews are due on a day, and how far up the escalation path an overdue one has climbed.
 
-Reviews are recorded only in the risk files (``review.last_reviewed``); a reminder is identified
-by (risk, due date, escalation step), which is what :mod:`bot.reconcile.remind` posts once.
+Reviews are recorded only in the risk files (``review.last_reviewed``). While a review is due,
+it is reminded once per period of its effective cadence (Red: each day; Yellow: each week;
+Green: each month): period 0 starts on the due day, period ``n`` ``n`` cadences later. The owner
+is reminded in periods 0 and 1; each later period climbs one step up the escalation path, and
+the top step repeats every period until the review is recorded. A reminder is identified by
+(risk, due date, period), which is what :mod:`bot.reconcile.remind` posts once.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ class Reminder:
     overdue_days: int
     step: int
     notify: tuple[Notify, ...]
+    period: int = 0
 
     @property
     def risk_id(self) -> str:
@@ -31,8 +36,9 @@ class Reminder:
 
     @property
     def applicable(self) -> dt.datetime:
-        """The earliest moment this reminder could have been posted."""
-        days = 0 if self.step == 0 else self.step * self.assessment.cadence_days + 1
+        """The earliest moment a reminder standing for this one could have been posted: the
+        start of the period before (an older marker, by step, may cover this period)."""
+        days = max(0, self.period - 1) * self.assessment.cadence_days
         start = self.due + dt.timedelta(days=days)
         return dt.datetime.combine(start, dt.time(), tzinfo=dt.UTC)
 
@@ -46,13 +52,26 @@ class RemindReport:
     posting: list[Reminder] = field(default_factory=list)
     not_due: list[Assessment] = field(default_factory=list)
     quarterly: str | None = None
+    held: list[Reminder] = field(default_factory=list)
+    """Due, but not posted: the risk's file has errors."""
+
+
+def review_period(overdue_days: int, cadence_days: int) -> int:
+    """Which cadence period of a due review a day is in: 0 from the due day on."""
+    return overdue_days // max(cadence_days, 1)
 
 
 def escalation_step(overdue_days: int, cadence_days: int, path_length: int) -> int:
     """Owner first; one step up the path per full cadence period overdue beyond the first."""
-    if overdue_days <= cadence_days:
-        return 0
-    return min(path_length - 1, (overdue_days - 1) // cadence_days)
+    period = review_period(overdue_days, cadence_days)
+    return max(0, min(path_length - 1, period - 1))
+
+
+def step_marker_covers(step: int, period: int) -> bool:
+    """Whether a reminder recorded by its step alone (the marker format before periods) stands
+    for the reminder of ``period``: it does for every period up to the first at the next step,
+    so a review reminded before the upgrade is not reminded again the same period."""
+    return period <= step + 1
 
 
 def reminders_due(register: Register, today: dt.date) -> tuple[list[Reminder], list[Assessment]]:
@@ -70,7 +89,8 @@ def reminders_due(register: Register, today: dt.date) -> tuple[list[Reminder], l
         overdue = (today - a.next_review).days
         step = escalation_step(overdue, a.cadence_days, len(path))
         notify = resolve(path[: step + 1], [a.risk], policy)
-        due.append(Reminder(a, a.next_review, overdue, step, notify))
+        period = review_period(overdue, a.cadence_days)
+        due.append(Reminder(a, a.next_review, overdue, step, notify, period))
     later.sort(key=lambda a: (a.next_review, a.risk.id))
     return due, later
 

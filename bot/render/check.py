@@ -126,25 +126,38 @@ def to_json(report: CheckReport) -> dict[str, object]:
     }
 
 
+def open_and_closed(register: Loaded) -> tuple[list[Assessment], list[Assessment]]:
+    """The open risks (which count), and the closed ones (shown apart, counted apart)."""
+    return (
+        [a for a in register.assessments if a.risk.is_open],
+        [a for a in register.assessments if not a.risk.is_open],
+    )
+
+
 def summary_counts(report: CheckReport) -> dict[str, int]:
+    """Open risks by band; closed risks are counted on their own."""
     reg = report.register
+    open_, closed = open_and_closed(reg)
     counts = {
         "files": reg.files_checked,
-        "risks": len(reg.assessments),
+        "risks": len(open_),
+        "closed": len(closed),
         "errors": len(reg.errors),
         "warnings": len(reg.warnings),
     }
     for band in ("red", "yellow", "green"):
-        counts[band] = sum(1 for a in reg.assessments if a.band.name == band)
+        counts[band] = sum(1 for a in open_ if a.band.name == band)
     return counts
 
 
 def verdict(report: CheckReport) -> str:
     c = summary_counts(report)
     state = "OK" if report.ok else "FAILED"
+    closed = f", {c['closed']} closed" if c["closed"] else ""
     return (
-        f"{state}: {c['files']} files, {c['risks']} risks ({c['red']} red, {c['yellow']} yellow, "
-        f"{c['green']} green); {c['errors']} errors, {c['warnings']} warnings"
+        f"{state}: {c['files']} files, {c['risks']} risks ({c['red']} red, "
+        f"{c['yellow']} yellow, {c['green']} green){closed}; {c['errors']} errors, "
+        f"{c['warnings']} warnings"
     )
 
 
@@ -178,6 +191,7 @@ def render_text_report(report: CheckReport) -> str:
     if isinstance(reg, Register) and reg.assessments:
         if out:
             out.append("")
+        open_, closed = open_and_closed(reg)
         rows = [("ID", "Score", "Band", "Owner", "Next review")]
         rows += [
             (
@@ -187,9 +201,18 @@ def render_text_report(report: CheckReport) -> str:
                 owner_text(a),
                 _review_text(a, reg.today),
             )
-            for a in reg.assessments
+            for a in open_
         ]
         out += text_table(rows)
+        if closed:
+            out += ["", "Closed risks (not counted, reviewed or escalated):"]
+            out += text_table(
+                [("ID", "Score", "Title")]
+                + [
+                    (a.risk.id, f"{a.risk.impact}×{a.risk.probability}={a.score}", a.risk.title)
+                    for a in closed
+                ]
+            )
         out += ["", render_text(reg.assessments, reg.policy)]
         out += ["", render_exposure_text(exposure_by_release(reg))]
         out += ["", render_odds_text(odds_by_release(reg))]
@@ -211,6 +234,7 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
     reg = report.register
     lines = ["## riskbot check", "", f"**{escape_text(verdict(report))}**", ""]
     if isinstance(reg, Register) and reg.assessments:
+        open_, closed = open_and_closed(reg)
         rows = [
             (
                 a.risk.id,
@@ -220,11 +244,20 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
                 owner_text(a),
                 _review_text(a, reg.today),
             )
-            for a in reg.assessments
+            for a in open_
         ]
+        lines += [table(RISKS_HEADER, rows), ""]
+        if closed:
+            lines += [
+                "### Closed risks (not counted, reviewed or escalated)",
+                "",
+                table(
+                    ("ID", "Title", "Score"),
+                    [(a.risk.id, a.risk.title, str(a.score)) for a in closed],
+                ),
+                "",
+            ]
         lines += [
-            table(RISKS_HEADER, rows),
-            "",
             "### Impact × probability",
             "",
             render_markdown(reg.assessments, reg.policy),

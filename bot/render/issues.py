@@ -9,6 +9,7 @@ use, never the issue body.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Collection, Sequence
 
 from bot.register.load import Register
@@ -64,6 +65,21 @@ def red_issue_title(a: Assessment) -> str:
     """``R-001: PostgreSQL Migration Complexity (score 16)`` (titles are plain text on GitHub)."""
     title = " ".join(a.risk.title.split())
     return f"{a.risk.id}: {title} (score {a.score})"
+
+
+_TITLE_STATE = re.compile(r"\s*\((?:score [^()]*|removed)\)\s*$")
+
+
+def left_red_title(risk_id: str, title: str, a: Assessment | None) -> str:
+    """A closing Red issue's title: the risk's score now and that it left Red, or ``(removed)``.
+
+    ``R-001: PostgreSQL Migration Complexity (score 8, no longer Red)``.
+    """
+    if a is None:
+        return f"{_TITLE_STATE.sub('', title)} (removed)"
+    name = f"{risk_id}: {' '.join(a.risk.title.split())}"
+    state = "closed" if not a.risk.is_open else "no longer Red"
+    return f"{name} (score {a.score}, {state})"
 
 
 def red_issue_body(
@@ -300,8 +316,12 @@ def remind_report(report: RemindReport, *, markdown: bool) -> str:
     lines: list[str] = []
     head = f"Reminders for {report.today.isoformat()}"
     lines += [f"### {head}" if markdown else head, ""]
-    if not report.due:
+    if not report.due and not report.held:
         lines.append("Nothing due today.")
+    for r in report.held:
+        text = f"{r.risk_id} ({r.assessment.band.label}) due {r.due.isoformat()}: held back, "
+        text += f"{r.assessment.risk.file} has errors"
+        lines.append(f"- {escape_text(text)}" if markdown else f"  {text}")
     for r in report.due:
         state = "reminding" if r in report.posting else "already reminded"
         names = " → ".join(n.name for n in r.notify)

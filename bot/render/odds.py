@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
-from bot.register.odds import DAYS_PER_WEEK, ReleaseOdds
+from bot.register.odds import DAYS_PER_WEEK, EXACT_MAX_RISKS, ReleaseOdds
 from bot.render.markdown import Markdown, join, table
 from bot.render.mermaid import Series, xychart
 from bot.render.text import text_table
@@ -16,7 +16,9 @@ ODDS_NOTE = (
     "Each open risk that counts toward a release occurs, independently of the others, with the "
     "midpoint of its probability level's range, and then slips the release by a whole number "
     "of days drawn uniformly from its impact level's schedule-slip range (for Critical, the "
-    "policy's stated assumption). The distribution of the total slip is computed exactly. "
+    "policy's stated assumption). The distribution of the total slip is computed exactly "
+    f"(for a release of more than {EXACT_MAX_RISKS} open risks, by the normal distribution of "
+    "the same mean and variance, marked ≈). "
     "Tail drivers: how much the chance of exceeding the buffer drops without the risk."
 )
 CHART_POINTS = 30
@@ -66,9 +68,12 @@ def render_odds_text(odds: Sequence[ReleaseOdds]) -> str:
     """One line per release: the chance of exceeding its buffer, the quantiles, the drivers."""
     rows = [("Release", "Buffer", "P(slip > buffer)", "Slip 50/80/95%", "Tail drivers")]
     rows += [
-        (o.release, buffer_text(o), percent(o.exceed), slips_text(o), drivers_text(o)) for o in odds
+        (_release(o), buffer_text(o), percent(o.exceed), slips_text(o), drivers_text(o))
+        for o in odds
     ]
     head = "Schedule odds (exact slip distribution of each release's open risks, in weeks):"
+    if any(o.method == "normal" for o in odds):
+        head += f"\n(≈: more than {EXACT_MAX_RISKS} open risks, the normal approximation)"
     return "\n".join([head, *text_table(rows)])
 
 
@@ -93,10 +98,15 @@ def _drivers_cell(o: ReleaseOdds) -> Markdown:
 def render_odds_table(odds: Sequence[ReleaseOdds]) -> str:
     """The Markdown table of the odds per release."""
     rows = [
-        (o.release, buffer_text(o), percent(o.exceed), slips_text(o), _drivers_cell(o))
+        (_release(o), buffer_text(o), percent(o.exceed), slips_text(o), _drivers_cell(o))
         for o in odds
     ]
     return table(ODDS_HEADER, rows)
+
+
+def _release(o: ReleaseOdds) -> str:
+    """The release's name, marked ≈ where its odds are the normal approximation."""
+    return f"{o.release} ≈" if o.method == "normal" else o.release
 
 
 def _axis(o: ReleaseOdds) -> list[Fraction]:

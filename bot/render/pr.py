@@ -1,18 +1,23 @@
 """`riskbot pr`: the report a pull request gets — changes, escalations, findings, the matrix.
 
 Rendering is pure; reading the two revisions goes through git without a checkout of the base.
+The sticky comment is cut to fit the comment payload (and so GitHub's own limit); the step
+summary holds the whole report.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
-from bot.register.compare import Comparison, PrReport
-from bot.register.load import Register
+from bot.register.approvals import ApprovalStatus
+from bot.register.compare import Comparison, FieldChange, NotCompared, PrReport, RiskChange
+from bot.register.findings import Finding
+from bot.register.load import POLICY_PATH, Register
 from bot.register.odds import odds_by_release
-from bot.register.rules import Escalation
+from bot.register.policydiff import PolicyChange
+from bot.register.rules import Escalation, Notify
 from bot.register.scoring import Assessment
 from bot.render import actions as gha
 from bot.render.markdown import (
@@ -32,11 +37,19 @@ from bot.render.who import who as render_who
 
 PAYLOAD_NAME = "comment.json"
 PAYLOAD_VERSION = 1
+COMMENT_LIMIT = 60_000
+"""Most characters of the comment body in the payload: below GitHub's 65,536 for a comment, with
+room for the marker and for what sanitising adds (``riskbot comment`` refuses a longer body)."""
 RULE_ICON = {"new_red": "🚨", "score_increase": "📈", "same_level": "🏛️", "schedule_impact": "📅"}
 NO_LONGER = (
     "## riskbot\n\nThis pull request no longer changes the risk register: nothing to report."
 )
-
+QUOTED_ITEMS = 3
+"""List items quoted per changed field (mitigation items added or removed), the rest counted."""
+QUOTE_CHARS = 80
+"""Longest old or new value quoted in the changes table."""
+CAPS = (None, 200, 50, 20, 5, 0)
+"""How many items each list of the report keeps, tried in turn until the comment fits."""
 
 CHANGES_HEADER = ("Risk", "What changed", "Score", "Band")
 
@@ -49,22 +62,99 @@ def _score(a: Assessment) -> str:
     return f"{a.risk.impact} × {a.risk.probability} = {a.score}"
 
 
+def _clip(text: str, limit: int = QUOTE_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _quoted(items: Sequence[str]) -> Markdown:
+    shown = [join("“", _clip(x, QUOTE_CHARS // 2), "”") for x in items[:QUOTED_ITEMS]]
+    more = f" (+{len(items) - QUOTED_ITEMS} more)" if len(items) > QUOTED_ITEMS else ""
+    return join(join(*shown, sep=", "), more)
+
+
+def field_text(f: FieldChange) -> Markdown:
+    """``impact: 3 → 4``; a list: ``mitigation.response: added “A”, “B”; removed “C”``."""
+    if not f.is_list:
+        return join(f.field, ": ", _clip(f.old), " → ", _clip(f.new))
+    parts = []
+    if f.added:
+        parts.append(join("added ", _quoted(f.added)))
+    if f.removed:
+        parts.append(join("removed ", _quoted(f.removed)))
+    return join(f.field, ": ", join(*parts, sep="; ") if parts else "reordered")
+
+
+def policy_text(c: RiskChange) -> Markdown | None:
+    """What the policy alone did to a risk: band, cadence, escalations."""
+    effect = c.policy
+    if effect is None:
+        return None
+    parts: list[Cell] = []
+    if effect.band_moved:
+        parts.append(join("band ", effect.before.band.label, " → ", effect.after.band.label))
+    if effect.cadence_moved:
+        parts.append(join("reviews ", effect.before.cadence, " → ", effect.after.cadence))
+    if effect.rules_moved:
+        before = dict(r.split("→", 1) for r in effect.rules_before)
+        after = dict(r.split("→", 1) for r in effect.rules_after)
+        words = [f"+{rule}" for rule in after if rule not in before]
+        words += [f"−{rule}" for rule in before if rule not in after]
+        words += [
+            f"{rule} (who is notified)"
+            for rule in after
+            if before.get(rule, after[rule]) != after[rule]
+        ]
+        parts.append(join("escalations ", ", ".join(words)))
+    return join(bold("by the policy"), ": ", join(*parts, sep=", "))
+
+
+def _band_cell(c: RiskChange) -> Cell:
+    if c.band_cause is None:
+        return c.head.band.label
+    cause = "" if c.band_cause == "file" else f" ({c.band_cause})"
+    return join(c.base.band.label, " → ", bold(c.head.band.label), cause)
+
+
+def _invalid_row(n: NotCompared) -> tuple[Cell, ...]:
+    label = (
+        join(bold(n.risk_id or "?"), " ", code_span(n.file))
+        if n.base is None
+        else _risk_cell(n.base)
+    )
+    first = n.findings[0].message if n.findings else "not checked: the head policy has errors"
+    more = f" (+{len(n.findings) - 1} more)" if len(n.findings) > 1 else ""
+    what = "added (invalid)" if n.added else "invalid on head (not compared)"
+    score: Cell = "—" if n.base is None else f"was {n.base.score}"
+    band: Cell = "—" if n.base is None else f"was {n.base.band.label}"
+    return (label, join(bold(what), ": ", _clip(first), more), score, band)
+
+
 def change_rows(cmp: Comparison) -> list[tuple[Cell, ...]]:
-    """One row per added, changed and removed risk: what changed, score and band old → new."""
+    """One row per added, changed, invalid and removed risk: what changed, score, band."""
+    fixed = cmp.fixed
     rows: list[tuple[Cell, ...]] = [
-        (_risk_cell(a), "added", _score(a), a.band.label) for a in cmp.added
+        (
+            _risk_cell(a),
+            "added (was invalid on base)" if a.risk.id in fixed else "added",
+            _score(a),
+            a.band.label,
+        )
+        for a in cmp.added
     ]
     for c in cmp.changed:
-        parts = [join(f.field, ": ", f.old, " → ", f.new) for f in c.fields]
+        parts: list[Cell] = [field_text(f) for f in c.fields]
         if c.renamed:
             parts.append(join("renamed ", c.base.risk.file, " → ", c.head.risk.file))
+        if (by_policy := policy_text(c)) is not None:
+            parts.append(by_policy)
         score: Cell = str(c.head.score)
         if c.delta:
             score = join(str(c.base.score), " → ", bold(str(c.head.score)), f" ({c.delta:+d})")
-        band: Cell = c.head.band.label
-        if c.base.band.name != c.head.band.name:
-            band = join(c.base.band.label, " → ", bold(c.head.band.label))
-        rows.append((_risk_cell(c.head), join(*parts, sep=", ") if parts else "none", score, band))
+        rows.append(
+            (_risk_cell(c.head), join(*parts, sep=", ") if parts else "none", score, _band_cell(c))
+        )
+    rows += [_invalid_row(n) for n in cmp.invalid]
     rows += [
         (_risk_cell(a), "removed", f"was {a.score}", f"was {a.band.label}") for a in cmp.removed
     ]
@@ -77,6 +167,60 @@ def _escalation_line(e: Escalation) -> str:
     return f"- {icon} **{escape_text(e.label)}**: {escape_text(e.message)}. Who: {who}"
 
 
+def _approvers(notify: Iterable[Notify], *, ping: bool, seen: set[str]) -> str:
+    """``@a or @b (Role)``: mentions (each login once per text) or code spans."""
+    parts = []
+    for n in notify:
+        if not n.logins:
+            continue
+        logins = []
+        for x in n.logins:
+            if ping and x.lower() not in seen:
+                seen.add(x.lower())
+                logins.append(mention(x))
+            else:
+                logins.append(code_span(f"@{x}"))
+        parts.append(f"{' or '.join(logins)} ({escape_text(n.name)})")
+    return " or ".join(parts)
+
+
+def _subject(s: ApprovalStatus) -> str:
+    ap = s.approval
+    title = "Program sponsor approval" if ap.risk is None else "Owner approval"
+    state = " given" if s.state == "approved" else " needed"
+    what = "the policy" if ap.risk is None else f"{ap.subject} (Red)"
+    return f"**{title}{state}**: {what} {escape_text(ap.reason)}"
+
+
+def approval_line(s: ApprovalStatus, seen: set[str]) -> str:
+    """One approval and where it stands; waiting approvers are mentioned (once per text)."""
+    ap = s.approval
+    if s.state == "approved":
+        by = ", ".join(code_span(f"@{x}") for x in s.by)
+        return f"- ✅ {_subject(s)}; approved by {by} on the head commit."
+    whose = "Its owner" if ap.risk is not None else "The program sponsor"
+    if s.state == "nobody":
+        names = ", ".join(escape_text(n) for n in ap.owners) or "nobody"
+        fill = (
+            "; ".join(
+                f"{escape_text(name)} has no logins (fill {code_span(f'{POLICY_PATH}:{line}')})"
+                for name, line in ap.unfilled
+            )
+            or "the policy names no role that could"
+        )
+        return (
+            f"- ⚠️ {_subject(s)}. {whose} ({names}) must approve this pull request, but "
+            f"nobody can yet: {fill}. This does not block the merge."
+        )
+    who = _approvers(ap.approvers, ping=True, seen=seen)
+    if s.state == "waiting":
+        return (
+            f"- ⏳ {_subject(s)}: waiting for approval by {who}. This check fails until one of "
+            "them approves the pull request's head commit."
+        )
+    return f"- ✋ {_subject(s)}. {whose} must approve this pull request: {who}."
+
+
 def mention_logins(report: PrReport) -> tuple[str, ...]:
     """Every login the triggered rules and approvals name, once each."""
     logins = [x for e in report.comparison.escalations for x in e.logins]
@@ -87,8 +231,50 @@ def mention_logins(report: PrReport) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
-def render_markdown_report(report: PrReport) -> str:
-    """The sticky comment's body and the step summary."""
+def approval_headline(report: PrReport) -> str | None:
+    check = report.approval
+    if not check.statuses:
+        return None
+    waiting = len(check.waiting)
+    if waiting:
+        return (
+            f"⏳ **Waiting for {waiting} approval{'s' * (waiting != 1)}**: this check fails until "
+            "they are given on the head commit."
+        )
+    if not check.checked:
+        return f"✋ **Approvals needed** (not checked: {escape_text(check.why_not)})."
+    return "✅ **Every approval this change needs is given** (or cannot be given: see below)."
+
+
+def shown_findings(report: PrReport) -> list[Finding]:
+    """Errors anywhere on head; warnings on the files the pull request changes or reports on."""
+    cmp = report.comparison
+    listed = report.changed_files | {a.risk.file for a in cmp.added}
+    listed |= {c.head.risk.file for c in cmp.changed}
+    return [
+        f
+        for f in report.head.findings
+        if f.code not in ("score", "band") and (f.severity == "error" or f.file in listed)
+    ]
+
+
+def _capped(items: Sequence[str], cap: int | None, what: str) -> list[str]:
+    if cap is None or len(items) <= cap:
+        return list(items)
+    return [*items[:cap], f"- … and {len(items) - cap} more {what} (see the step summary)"]
+
+
+def _finding_line(f: Finding) -> str:
+    return f"- {code_span(f'{f.file}:{f.line}')} {f.severity}: {escape_text(f.message)}"
+
+
+def _policy_line(c: PolicyChange) -> str:
+    sponsor = " — needs the program sponsor" if c.needs_sponsor else ""
+    where = code_span(f"{POLICY_PATH}:{c.line}")
+    return f"- {escape_text(c.describe())} ({where}){sponsor}"
+
+
+def _render(report: PrReport, cap: int | None, matrix: bool) -> str:
     cmp = report.comparison
     head = report.head
     lines = ["## riskbot: risk register review", ""]
@@ -100,46 +286,59 @@ def render_markdown_report(report: PrReport) -> str:
         )
     else:
         lines.append("✅ **Head is valid**" + (f" ({warnings} warnings)." if warnings else "."))
+    if (headline := approval_headline(report)) is not None:
+        lines += ["", headline]
     lines.append("")
-    if cmp.escalations or cmp.approvals:
+    if cap is not None:
+        where = "step summary of the check"
+        if report.links.get("summary"):
+            where = f"[{where}](<{report.links['summary']}>)"
+        lines += [
+            f"> **This comment is shortened** to fit GitHub's limit: the whole report is in the "
+            f"{where}.",
+            "",
+        ]
+    if cmp.policy_changes:
+        lines += [f"### Policy changes ({code_span(POLICY_PATH)})", ""]
+        lines += _capped([_policy_line(c) for c in cmp.policy_changes], cap, "policy changes")
+        lines.append("")
+    statuses = report.approval.statuses
+    if cmp.escalations or statuses:
+        seen: set[str] = set()
         lines += ["### Who must look", ""]
-        lines += [_escalation_line(e) for e in cmp.escalations]
-        for ap in cmp.approvals:
-            owners = ", ".join(escape_text(o) for o in ap.owners)
-            lines.append(
-                f"- ✋ **Owner approval needed**: {ap.risk} (Red) "
-                f"{escape_text(ap.reason)}. Its owner ({owners}) must approve this "
-                "pull request."
-            )
-        logins = mention_logins(report)
+        approvals = [approval_line(s, seen) for s in statuses]
+        lines += _capped(approvals, cap, "approvals")
+        lines += _capped([_escalation_line(e) for e in cmp.escalations], cap, "escalations")
+        escalated = dict.fromkeys(x for e in cmp.escalations for x in e.logins)
+        logins = [x for x in escalated if x.lower() not in seen]
         if logins:
             lines += ["", "cc " + " ".join(mention(x) for x in logins)]
         lines.append("")
-    if cmp.added or cmp.removed or cmp.changed:
-        lines += ["### Changes", "", table(CHANGES_HEADER, change_rows(cmp)), ""]
+    rows = change_rows(cmp)
+    if rows:
+        kept = rows if cap is None else rows[:cap]
+        lines += ["### Changes", "", table(CHANGES_HEADER, kept), ""]
+        if len(kept) < len(rows):
+            lines += [f"… and {len(rows) - len(kept)} more changes (see the step summary).", ""]
     wrong = [f for f in head.findings if f.code in ("score", "band")]
     if wrong:
         lines += ["### Declared scores that are wrong", ""]
-        lines += [f"- {code_span(f'{f.file}:{f.line}')}: {escape_text(f.message)}" for f in wrong]
+        lines += _capped(
+            [f"- {code_span(f'{f.file}:{f.line}')}: {escape_text(f.message)}" for f in wrong],
+            cap,
+            "wrong declared scores",
+        )
         lines.append("")
-    other = [
-        f
-        for f in head.findings
-        if f.code not in ("score", "band")
-        and (f.severity == "error" or f.file in report.changed_files)
-    ]
+    other = shown_findings(report)
     if other:
         lines += ["### Findings on head", ""]
-        lines += [
-            f"- {code_span(f'{f.file}:{f.line}')} {f.severity}: {escape_text(f.message)}"
-            for f in other[:100]
-        ]
-        if len(other) > 100:
-            lines.append(f"- … and {len(other) - 100} more (see the check's step summary)")
+        lines += _capped(
+            [_finding_line(f) for f in other], 100 if cap is None else min(cap, 100), "findings"
+        )
         lines.append("")
     lines += residual_section(cmp)
     lines += odds_section(cmp)
-    if isinstance(head, Register) and head.assessments:
+    if matrix and isinstance(head, Register) and head.assessments:
         lines += [
             "### Impact × probability (head)",
             "",
@@ -178,6 +377,20 @@ def odds_section(cmp: Comparison) -> list[str]:
     ]
 
 
+def render_markdown_report(report: PrReport, *, limit: int | None = None) -> str:
+    """The step summary (whole), or with ``limit`` the sticky comment's body, cut to fit it:
+    lists are shortened (each saying how many it leaves out), then the matrix is dropped."""
+    if limit is None:
+        return _render(report, None, True)
+    for matrix in (True, False):
+        for cap in CAPS:
+            text = _render(report, cap, matrix)
+            if len(text) <= limit:
+                return text
+    note = "\n\n> **Note:** the report was cut to fit; the whole report is in the step summary.\n"
+    return text[: limit - len(note)].rsplit("\n", 1)[0] + note
+
+
 def _assessment_json(a: Assessment) -> dict[str, object]:
     return {
         "id": a.risk.id,
@@ -187,6 +400,20 @@ def _assessment_json(a: Assessment) -> dict[str, object]:
         "band": a.band.name,
         "impact": a.risk.impact,
         "probability": a.risk.probability,
+    }
+
+
+def _approval_json(s: ApprovalStatus) -> dict[str, object]:
+    a = s.approval
+    return {
+        "risk": a.risk,
+        "reason": a.reason,
+        "owners": list(a.owners),
+        "logins": list(a.logins),
+        "role": a.role,
+        "state": s.state,
+        "approved_by": list(s.by),
+        "unfilled": [{"role": name, "line": line} for name, line in a.unfilled],
     }
 
 
@@ -206,17 +433,33 @@ def to_json(report: PrReport) -> dict[str, object]:
                 "id": c.id,
                 "file": c.head.risk.file,
                 "old_file": c.base.risk.file,
-                "fields": [{"field": f.field, "old": f.old, "new": f.new} for f in c.fields],
+                "fields": [f.as_json() for f in c.fields],
                 "score": {"old": c.base.score, "new": c.head.score, "delta": c.delta},
                 "band": {"old": c.base.band.name, "new": c.head.band.name},
+                "cause": c.cause,
+                "band_cause": c.band_cause,
+                "policy": c.policy.as_json() if c.policy is not None else None,
             }
             for c in cmp.changed
         ],
-        "escalations": [e.as_json() for e in cmp.escalations],
-        "approvals": [
-            {"risk": a.risk, "reason": a.reason, "owners": list(a.owners), "logins": list(a.logins)}
-            for a in cmp.approvals
+        "invalid": [
+            {
+                "file": n.file,
+                "id": n.risk_id,
+                "added": n.added,
+                "base": _assessment_json(n.base) if n.base is not None else None,
+                "findings": [f.as_json() for f in n.findings],
+            }
+            for n in cmp.invalid
         ],
+        "policy_changes": [c.as_json() for c in cmp.policy_changes],
+        "escalations": [e.as_json() for e in cmp.escalations],
+        "approvals": [_approval_json(s) for s in report.approval.statuses],
+        "approval": {
+            "checked": report.approval.checked,
+            "why_not": report.approval.why_not,
+            "blocking": report.approval.blocking,
+        },
         "mentions": list(mention_logins(report)),
         "findings": [f.as_json() for f in report.head.findings],
         "wrong_scores": [f.as_json() for f in report.head.findings if f.code in ("score", "band")],
@@ -231,22 +474,69 @@ def render_json(report: PrReport) -> str:
     return json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
 
 
-def pr_annotations(report: PrReport) -> list[gha.Annotation]:
-    """Errors anywhere on head; warnings and score changes on the files the PR changes."""
+def approval_annotations(report: PrReport) -> list[gha.Annotation]:
+    """An error while an approval is missing; a warning where nobody can give one."""
     out: list[gha.Annotation] = []
+    for s in report.approval.statuses:
+        ap = s.approval
+        if s.state == "waiting":
+            who = " or ".join(
+                f"{' or '.join('@' + x for x in n.logins)} ({n.name})"
+                for n in ap.approvers
+                if n.logins
+            )
+            what = "the policy" if ap.risk is None else ap.subject
+            out.append(
+                gha.Annotation(
+                    "error",
+                    f"waiting for approval by {who}: {what} {ap.reason}",
+                    file=ap.file,
+                    line=ap.line,
+                    title="riskbot: approval needed",
+                )
+            )
+        elif s.state == "nobody":
+            for name, line in ap.unfilled or ((ap.role, 1),):
+                out.append(
+                    gha.Annotation(
+                        "warning",
+                        f"{ap.subject}: {ap.reason} needs approval by {name}, who has no logins: "
+                        "add them here; until then nobody can approve and the merge is not blocked",
+                        file=POLICY_PATH,
+                        line=line,
+                        title="riskbot: no one can approve",
+                    )
+                )
+    return out
+
+
+def pr_annotations(report: PrReport) -> list[gha.Annotation]:
+    """Approvals, errors anywhere on head; warnings, score and policy changes where they are."""
+    out = approval_annotations(report)
     for f in report.head.findings:
         if f.severity == "error" or f.file in report.changed_files:
             out.append(
                 gha.Annotation(f.severity, f.message, file=f.file, line=f.line, title="riskbot")
             )
+    for change in report.comparison.policy_changes:
+        out.append(
+            gha.Annotation(
+                "notice",
+                f"policy: {change.describe()}",
+                file=POLICY_PATH,
+                line=change.line,
+                title="riskbot",
+            )
+        )
     for c in report.comparison.changed:
-        if c.delta or c.base.band.name != c.head.band.name:
+        if c.delta or c.band_cause is not None:
             key = "impact" if c.base.risk.impact != c.head.risk.impact else "probability"
+            cause = f", by the {c.band_cause}" if c.band_cause not in (None, "file") else ""
             out.append(
                 gha.Annotation(
                     "notice",
                     f"{c.id}: score {c.base.score} → {c.head.score} "
-                    f"({c.base.band.label} → {c.head.band.label})",
+                    f"({c.base.band.label} → {c.head.band.label}{cause})",
                     file=c.head.risk.file,
                     line=c.head.risk.line(key),
                     title="riskbot",
@@ -279,9 +569,9 @@ def write_actions_output(
         out.append(
             gha.annotation("notice", f"{len(overflow)} more findings are in the step summary.")
         )
-    body = render_markdown_report(report)
-    gha.append_step_summary(body, env.get("GITHUB_STEP_SUMMARY"))
+    gha.append_step_summary(render_markdown_report(report), env.get("GITHUB_STEP_SUMMARY"))
     if payload_dir is not None and pr_number is not None and head_sha is not None:
+        body = render_markdown_report(report, limit=COMMENT_LIMIT)
         write_payload(payload_dir, pr_number, head_sha, body, report.touches_risks)
     return "\n".join(out) + ("\n" if out else "")
 

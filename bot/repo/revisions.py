@@ -7,8 +7,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.register.compare import PrReport, compare
+from bot.register.ids import id_of_name
 from bot.register.load import SourceFile, build_register
 from bot.repo.git import register_at, resolve
+from bot.repo.ids import id_history
 from bot.repo.worktree import discover
 
 
@@ -31,5 +33,10 @@ def build_report(root: Path, base: str, head: str | None, today: dt.date | None 
     before, after = _files(base_policy, base_risks), _files(head_policy, head_risks)
     changed = frozenset(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
     base_reg = build_register(base_policy, base_risks, today)
-    head_reg = build_register(head_policy, head_risks, today)
+    # A risk the change adds may not take the id of one removed before (ids are never reused).
+    base_ids = {i for s in base_risks if (i := id_of_name(s.name)) is not None}
+    head_ids = {i for s in head_risks if (i := id_of_name(s.name)) is not None}
+    new_ids = head_ids - base_ids
+    history = id_history(root, new_ids) if new_ids else None
+    head_reg = build_register(head_policy, head_risks, today, history=history, new_ids=new_ids)
     return PrReport(compare(base_reg, head_reg), resolve(root, base)[:12], head_ref, changed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from bot.register.ids import id_of_name
 from bot.register.load import (
     POLICY_PATH,
     RISK_SUFFIXES,
@@ -13,6 +14,7 @@ from bot.register.load import (
     SourceFile,
     build_register,
 )
+from bot.repo.ids import id_history
 from bot.repo.unread import with_unread_files
 
 
@@ -30,6 +32,9 @@ def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
 
 
 def read_register(root: Path, today: dt.date | None = None) -> Loaded:
-    """Check the register of a working tree (and say which files under risks/ it skipped)."""
+    """Check the register of a working tree: which files under risks/ it skipped, and (in git)
+    that no risk reuses a removed id."""
     policy, sources = discover(root)
-    return with_unread_files(build_register(policy, sources, today), root)
+    present = {i for s in sources if (i := id_of_name(s.name)) is not None}
+    loaded = build_register(policy, sources, today, history=id_history(root, present))
+    return with_unread_files(loaded, root)

@@ -95,6 +95,10 @@ def test_owner_lowering_a_red_risk_needs_approval(repo: tuple[Path, str]) -> Non
             "reason": "score lowered 20 → 12 (Yellow)",
             "owners": ["AI/ML & Safety Lead"],
             "logins": [],
+            "role": "owner",
+            "state": "nobody",  # the role has no logins: nobody can approve (a warning)
+            "approved_by": [],
+            "unfilled": [{"role": "AI/ML & Safety Lead", "line": 162}],
         }
     ]
     text = pr(root, "--base", base, "--head", head).stdout
@@ -162,7 +166,7 @@ def pr_event(tmp: Path, base: str, head: str, number: int = 7, fork: bool = Fals
 
 
 def run_event(
-    tmp: Path, base: str, head: str, root: Path, **kw: Any
+    tmp: Path, base: str, head: str, root: Path, *, extra: dict[str, str] | None = None, **kw: Any
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
     summary = tmp / "summary.md"
     result = pr(
@@ -174,6 +178,7 @@ def run_event(
             "GITHUB_ACTIONS": "true",
             "GITHUB_EVENT_PATH": str(pr_event(tmp, base, head, **kw)),
             "GITHUB_STEP_SUMMARY": str(summary),
+            **(extra or {}),
         },
     )
     return result, summary

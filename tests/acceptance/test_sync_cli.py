@@ -78,7 +78,7 @@ def test_sync_creates_then_rerun_is_quiet(github_server: FakeGitHub, root: Path)
 def test_token_is_never_printed(github_server: FakeGitHub, root: Path) -> None:
     github_server.token = "another-token"
     result = run_sync(github_server, root, extra={"RISKBOT_DEBUG": "1"})
-    assert result.returncode == 1
+    assert result.returncode == 2  # a token GitHub refuses is a setup error
     assert "401" in result.stderr
     everything = result.stdout + result.stderr + (root / "summary.md").read_text()
     assert SECRET not in everything
@@ -98,7 +98,7 @@ def test_budget_exhaustion_exits_1_and_says_what_is_left(
 
 
 def test_without_token_it_is_a_dry_run(github_server: FakeGitHub, root: Path) -> None:
-    result = run_sync(github_server, root, token=None)
+    result = run_sync(github_server, root, token=None, extra={"GITHUB_ACTIONS": "false"})
     assert result.returncode == 0
     assert "dry run" in result.stderr
     assert "would create issue red-issue/R-001" in result.stderr

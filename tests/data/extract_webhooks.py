@@ -18,6 +18,7 @@ from pathlib import Path
 WANTED = {
     ("pull_request", "opened"),
     ("pull_request", "synchronize"),
+    ("pull_request_review", "submitted"),
     ("workflow_run", "completed"),
     ("push", None),
     ("workflow_dispatch", None),

@@ -61,6 +61,7 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("GET", "/repos/{owner}/{repo}/assignees"),
     ("GET", "/repos/{owner}/{repo}/assignees/{assignee}"),
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}"),
+    ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"),
     ("GET", "/user"),
     ("GET", "/rate_limit"),
 )

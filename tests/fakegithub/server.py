@@ -224,6 +224,23 @@ class Comment:
     author_association: str = "NONE"
 
 
+@dataclass
+class Review:
+    """A pull request review: its verdict and the commit it was given on."""
+
+    id: int
+    pull_number: int
+    user: User
+    state: str  # APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
+    commit_id: str
+    submitted_at: datetime
+    body: str = ""
+    author_association: str = "NONE"
+
+
+REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING")
+
+
 class RepoState:
     """Everything stored for the one repository the server hosts."""
 
@@ -253,6 +270,8 @@ class RepoState:
         self.add_user(GITHUB_ACTIONS)
         self.issues: dict[int, Issue] = {}
         self.comments: dict[int, Comment] = {}
+        self.reviews: dict[int, Review] = {}
+        self._next_review_id = 5_000_000_001
         self.labels: dict[int, Label] = {}
         self.assignable: set[str] = {self.owner.login.lower()}
         self._next_number = 1
@@ -477,6 +496,43 @@ class RepoState:
             elif created > issue.updated_at:
                 issue.updated_at = created
         return comment
+
+    def add_review(
+        self,
+        pull_number: int,
+        user: User | str,
+        state: str = "APPROVED",
+        *,
+        commit_id: str | None = None,
+        submitted_at: datetime | None = None,
+        body: str = "",
+    ) -> Review:
+        """Store a review of a pull request (on its current head unless ``commit_id``)."""
+        issue = self.issues[pull_number]
+        if issue.pull is None:
+            raise ValueError(f"#{pull_number} is not a pull request")
+        if state not in REVIEW_STATES:
+            raise ValueError(f"unknown review state {state!r}")
+        author = self.add_user(user)
+        review = Review(
+            id=self._next_review_id,
+            pull_number=pull_number,
+            user=author,
+            state=state,
+            commit_id=commit_id or issue.pull.head_sha,
+            submitted_at=self._seed_time(submitted_at),
+            body=body,
+            author_association=self.association(author),
+        )
+        self._next_review_id += 1
+        self.reviews[review.id] = review
+        return review
+
+    def reviews_of(self, pull_number: int) -> list[Review]:
+        return sorted(
+            (r for r in self.reviews.values() if r.pull_number == pull_number),
+            key=lambda r: (r.submitted_at, r.id),
+        )
 
     def comments_on(self, issue_number: int) -> list[Comment]:
         return [c for c in self.comments.values() if c.issue_number == issue_number]
@@ -1172,6 +1228,23 @@ class Api:
             "changed_files": 1,
         }
 
+    def review_json(self, review: Review) -> JSON:
+        pull_url = f"{self.repo_api}/pulls/{review.pull_number}"
+        html = f"{self.repo_html}/pull/{review.pull_number}#pullrequestreview-{review.id}"
+        return {
+            "id": review.id,
+            "node_id": f"PRR_kwDO{review.id:010d}",
+            "user": self.user_json(review.user),
+            "body": review.body,
+            "state": review.state,
+            "html_url": html,
+            "pull_request_url": pull_url,
+            "_links": {"html": {"href": html}, "pull_request": {"href": pull_url}},
+            "submitted_at": iso(review.submitted_at),
+            "commit_id": review.commit_id,
+            "author_association": review.author_association,
+        }
+
     # -- helpers -----------------------------------------------------------------------------
 
     def check_repo(self, request: Request) -> None:
@@ -1722,6 +1795,16 @@ def _get_pull(api: Api, request: Request) -> Response:
     return Response(200, api.pull_json(issue))
 
 
+@Api.route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews")
+def _list_reviews(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    issue = api.state.issues.get(int(request.params["pull_number"]))
+    if issue is None or issue.pull is None:
+        raise not_found()
+    reviews = api.state.reviews_of(issue.number)
+    return api.paginate(request, [api.review_json(r) for r in reviews])
+
+
 # --------------------------------------------------------------------------------------------
 # HTTP plumbing
 # --------------------------------------------------------------------------------------------
@@ -1993,6 +2076,13 @@ class FakeGitHub:
         """Seed a pull request (it also gets an issue number); see ``RepoState.add_pull``."""
         with self._lock:
             return self.state.add_pull(title, body, **options)
+
+    def add_review(
+        self, pull_number: int, user: User | str, state: str = "APPROVED", **options: Any
+    ) -> Review:
+        """Seed a review of a pull request; see ``RepoState.add_review``."""
+        with self._lock:
+            return self.state.add_review(pull_number, user, state, **options)
 
     def add_label(self, name: str, color: str = "ededed", description: str | None = None) -> Label:
         with self._lock:

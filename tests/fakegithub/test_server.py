@@ -162,6 +162,7 @@ def test_every_served_operation_answers_with_its_documented_schema(
     human = server.add_issue("Human issue", None, user="alice", labels=["risk"])
     server.add_comment(human.number, "a human comment", user="alice")
     server.add_pull("Add risks", head_ref="risks", user="alice", labels=["risk"])
+    server.add_review(2, "alice", "APPROVED")
     server.add_pull("Merged change", merged=True)
     closed = server.add_issue("Closed", "done", state="closed", state_reason="not_planned")
     assert closed.closed_by is not None
@@ -208,6 +209,7 @@ def test_every_served_operation_answers_with_its_documented_schema(
         ("GET", f"{base}/pulls/2", None, 200),
         ("GET", f"{base}/pulls/3", None, 200),
         ("GET", f"{base}/pulls/1", None, 404),
+        ("GET", f"{base}/pulls/2/reviews", None, 200),
         ("GET", "/user", None, 403),
         ("GET", "/rate_limit", None, 200),
     ]
@@ -606,6 +608,31 @@ def test_pull_requests_through_pygithub(github_server: FakeGitHub, github_repo: 
 
     with pytest.raises(github.UnknownObjectException):
         github_repo.get_pull(1)
+
+
+def test_pull_request_reviews_through_pygithub(
+    github_server: FakeGitHub, github_repo: Repository
+) -> None:
+    pull = github_server.add_pull("Lower a risk", head_sha="a" * 40)
+    github_server.add_review(pull.number, "alice", "APPROVED", commit_id="b" * 40)
+    github_server.add_review(pull.number, "alice", "APPROVED")
+    github_server.add_review(pull.number, "bob", "CHANGES_REQUESTED", body="not yet")
+    for _ in range(120):
+        github_server.add_review(pull.number, "carol", "COMMENTED")
+    reviews = list(github_repo.get_pull(pull.number).get_reviews())
+    assert len(reviews) == 123  # paged like every listing
+    assert [(r.user.login, r.state, r.commit_id) for r in reviews[:3]] == [
+        ("alice", "APPROVED", "b" * 40),
+        ("alice", "APPROVED", "a" * 40),
+        ("bob", "CHANGES_REQUESTED", "a" * 40),
+    ]
+    assert reviews[2].body == "not yet"
+    assert reviews[0].submitted_at is not None
+    assert len(github_server.reads(r".*/reviews")) == 2
+    with pytest.raises(ValueError, match="not a pull request"):
+        github_server.add_review(github_server.add_issue("an issue").number, "alice")
+    with pytest.raises(github.UnknownObjectException):
+        list(github_repo.get_pull(999).get_reviews())
 
 
 def test_user_endpoint_is_forbidden_for_the_actions_token(

@@ -66,7 +66,7 @@ def day_run(server: FakeGitHub, root: Path, day: dt.date) -> tuple[int, str]:
 
 
 def reminders(server: FakeGitHub) -> Counter[str]:
-    """Posted reminder keys (risk:due:step), counted."""
+    """Posted reminder keys (risk:due:period), counted."""
     keys: Counter[str] = Counter()
     for comment in server.state.comments.values():
         fields = marker_fields(comment.body) or {}
@@ -77,25 +77,20 @@ def reminders(server: FakeGitHub) -> Counter[str]:
     return keys
 
 
-EXPECTED_WEEK = {
-    "R-001:2026-11-23:0",
-    "R-001:2026-11-26:0",
-    "R-001:2026-11-26:1",
-    "R-001:2026-11-26:2",
-    "R-002:2026-11-24:0",
-    "R-002:2026-11-24:1",
-    "R-002:2026-11-24:2",
-    "R-002:2026-11-24:3",
-    "R-002:2026-11-24:4",
-    "R-003:2026-11-21:1",
-    "R-003:2026-11-21:2",
-    "R-003:2026-11-21:3",
-    "R-003:2026-11-21:4",
-    "R-004:2026-11-25:0",
-    "R-006:2026-11-17:0",
-    "R-006:2026-11-17:1",
-    "R-008:2026-11-25:0",
-    "R-009:2026-11-27:0",
+EXPECTED_WEEK = {  # one reminder per cadence period while overdue (risk:due:period)
+    "R-001:2026-11-23:p0",
+    "R-001:2026-11-23:p1",
+    "R-001:2026-11-26:p0",
+    "R-001:2026-11-26:p1",
+    "R-001:2026-11-26:p2",
+    "R-001:2026-11-26:p3",
+    *(f"R-002:2026-11-24:p{n}" for n in range(6)),  # due day 2: one a day from then on
+    *(f"R-003:2026-11-21:p{n}" for n in range(2, 9)),  # overdue 2 days on day 1
+    "R-004:2026-11-25:p0",  # Yellow: weekly, so once in this week
+    "R-006:2026-11-17:p0",  # due 11-17: period 0 until 11-23, period 1 from 11-24
+    "R-006:2026-11-17:p1",
+    "R-008:2026-11-25:p0",
+    "R-009:2026-11-27:p0",
 }
 
 
@@ -119,8 +114,27 @@ def test_a_week_of_daily_runs(github_server: FakeGitHub, root: Path) -> None:
         for c in github_server.state.comments.values()
         if (marker_fields(c.body) or {}).get("id", "").startswith("reviews/")
     ]
-    # Day 1 (R-006), day 3 (R-004, R-006 escalated, R-008) and day 5 (R-009).
-    assert len(digests) == 3
+    # Day 1 (R-006), day 2 (R-006, its second week), day 3 (R-004, R-008), day 5 (R-009).
+    assert len(digests) == 4
+
+
+def test_ten_days_overdue_red_review_is_reminded_every_day(
+    github_server: FakeGitHub, root: Path
+) -> None:
+    """Red is monitored daily: ten days overdue, ten reminders, one a day, the step climbing to
+    the top of the path and staying there (before, it fell silent at the top)."""
+    set_reviewed(root, "R-002", (DAY1 - dt.timedelta(days=1)).isoformat())  # due on day 1
+    for n in range(10):
+        day_run(github_server, root, DAY1 + dt.timedelta(days=n))
+        day_run(github_server, root, DAY1 + dt.timedelta(days=n))  # a rerun adds nothing
+    posted = [
+        (c.created_at.date(), marker_fields(c.body) or {})
+        for c in sorted(github_server.state.comments.values(), key=lambda c: c.id)
+        if (marker_fields(c.body) or {}).get("id", "").startswith("review/R-002/")
+    ]
+    assert [day for day, _ in posted] == [DAY1 + dt.timedelta(days=n) for n in range(10)]
+    assert [f["step"] for _, f in posted] == ["0", "0", "1", "2", "3", "4", "4", "4", "4", "4"]
+    assert [f["key"] for _, f in posted] == [f"R-002:{DAY1.isoformat()}:p{n}" for n in range(10)]
 
 
 def test_escalation_mentions_climb_the_path(github_server: FakeGitHub, root: Path) -> None:
@@ -140,12 +154,12 @@ def test_escalation_mentions_climb_the_path(github_server: FakeGitHub, root: Pat
         for c in github_server.state.comments.values()
         if (marker_fields(c.body) or {}).get("id", "").startswith("review/R-002/")
     ]
-    assert len(r2) == 3  # day 2 step 0, day 4 step 1, day 5 step 2
+    assert len(r2) == 4  # day 2 and 3 the owner, day 4 step 2 (team lead), day 5 step 3
     assert "@ai-owner" in r2[0]
-    assert "@lead" not in r2[0]
-    assert "@lead" in r2[1]
-    assert "@sponsor" not in r2[1]
-    assert "@sponsor" in r2[2]
+    assert "@lead" not in r2[0] + r2[1]
+    assert "@lead" in r2[2]
+    assert "@sponsor" not in r2[2]
+    assert "@sponsor" in r2[3]
     assert all(body.count("@ai-owner") == 1 for body in r2)
 
 
@@ -161,12 +175,12 @@ def test_a_skipped_day_is_caught_up_without_duplicates(
     assert all(count == 1 for count in posted.values())
     # What was due on the missed day is posted on day 4, at its level of that day.
     for key in (
-        "R-004:2026-11-25:0",
-        "R-008:2026-11-25:0",
-        "R-006:2026-11-17:1",
-        "R-001:2026-11-26:0",
-        "R-002:2026-11-24:1",
-        "R-003:2026-11-21:4",
+        "R-004:2026-11-25:p0",
+        "R-008:2026-11-25:p0",
+        "R-006:2026-11-17:p1",
+        "R-001:2026-11-26:p0",
+        "R-002:2026-11-24:p2",
+        "R-003:2026-11-21:p5",
     ):
         assert key in posted
 
@@ -209,7 +223,18 @@ def test_quarter_boundary_opens_one_issue(github_server: FakeGitHub, root: Path)
 
 @pytest.mark.parametrize(
     ("overdue", "cadence", "step"),
-    [(0, 1, 0), (1, 1, 0), (2, 1, 1), (3, 1, 2), (50, 1, 4), (7, 7, 0), (8, 7, 1), (15, 7, 2)],
+    [
+        (0, 1, 0),
+        (1, 1, 0),
+        (2, 1, 1),
+        (3, 1, 2),
+        (50, 1, 4),
+        (7, 7, 0),
+        (8, 7, 0),  # still the first week overdue: the owner
+        (14, 7, 1),
+        (15, 7, 1),
+        (21, 7, 2),
+    ],
 )
 def test_escalation_step(overdue: int, cadence: int, step: int) -> None:
     assert escalation_step(overdue, cadence, 5) == step

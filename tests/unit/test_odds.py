@@ -174,3 +174,38 @@ def test_weeks_become_whole_days() -> None:
     assert weeks_to_days(1) == 7
     assert weeks_to_days(0.5) == 4
     assert weeks_to_days(13) == 91
+
+
+def _many(n: int) -> list[RiskSlip]:
+    return [
+        RiskSlip(f"R-{i:03d}", "t", Fraction(35, 100), 7 if i % 3 else 28, 28 if i % 3 else 91)
+        for i in range(n)
+    ]
+
+
+def test_many_risks_use_the_normal_approximation_close_to_the_exact_figures() -> None:
+    from bot.register.odds import EXACT_MAX_RISKS, normal_slip
+
+    slips = _many(EXACT_MAX_RISKS)
+    exact = release_odds(Release("v", 40.0, ""), slips)
+    assert exact.method == "exact"
+    approx = normal_slip(slips)
+    assert approx.mean_days == exact.distribution.mean_days  # the same mean, exactly
+    buffer_days = 40.0 * 7
+    assert abs(float(approx.exceeds(buffer_days) - exact.exceed)) < 0.03
+    for q, days in exact.quantiles:
+        assert abs(approx.quantile(q) - days) <= 0.05 * days + 2
+    # 5,000 risks: a mean slip of about 7,876 weeks, one standard deviation about 193 weeks.
+    many = release_odds(Release("v", 8_068.0, ""), _many(5_000))
+    assert many.method == "normal"
+    assert many.as_json()["method"] == "normal"
+    assert 0.1 < many.exceed < 0.2  # about one standard deviation above the mean
+    assert many.top  # the drivers are still named, from the same mean and variance
+
+
+def test_variance_of_one_risk_matches_enumeration() -> None:
+    slip = RiskSlip("R-001", "t", Fraction(1, 4), 3, 7)
+    outcomes = [(Fraction(3, 4), 0)] + [(Fraction(1, 4) / 5, d) for d in range(3, 8)]
+    mean = sum(p * d for p, d in outcomes)
+    assert slip.mean_days == mean
+    assert slip.variance_days == sum(p * (d - mean) ** 2 for p, d in outcomes)

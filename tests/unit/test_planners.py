@@ -119,8 +119,18 @@ def test_sync_removed_risk_but_not_a_broken_file(root: Path) -> None:
     removed = plan_sync(register_of(root, TODAY), snapshot).actions
     closing = [a for a in removed if isinstance(a, EnsureIssue) and a.ident == "red-issue/R-001"]
     assert closing[0].state_reason == "not_planned"
-    write_risk(root, "R-011-broken.yaml", "id: [\n")
+    # A broken file that most likely holds R-001 (by its name) leaves R-001's issue alone...
+    write_risk(root, "R-001-broken.yaml", "id: [\n")
+    held = plan_sync(register_of(root, TODAY), snapshot)
+    assert "red-issue/R-001" not in idents(held.actions)
+    assert held.held_back == (
+        "R-001: not synced while risks/R-001-broken.yaml has errors (see riskbot check)",
+    )
+    # ... as does one whose risk cannot be told; a broken file of another risk does not.
+    (root / "risks" / "R-001-broken.yaml").rename(root / "risks" / "notes.yaml")
     assert "red-issue/R-001" not in idents(plan_sync(register_of(root, TODAY), snapshot).actions)
+    (root / "risks" / "notes.yaml").rename(root / "risks" / "R-011-broken.yaml")
+    assert "red-issue/R-001" in idents(plan_sync(register_of(root, TODAY), snapshot).actions)
 
 
 def test_sync_needs_and_assignability(root: Path) -> None:
@@ -171,7 +181,7 @@ def test_remind_reads_only_what_can_hold_a_reminder_and_skips_what_was_posted(
     assert set(needs.comments) == {5}
     plan, report = plan_remind(register, snapshot, TODAY)
     r1 = next(r for r in report.due if r.risk_id == "R-001")
-    key = markers.ReminderKey("R-001", r1.due, r1.step)
+    key = markers.ReminderKey("R-001", r1.due, r1.period)
     assert markers.reminder(key) in idents(plan.actions)
     posted = CommentState(
         11, 5, markers.reminder(key), markers.render(markers.reminder(key), {"key": str(key)}), ""

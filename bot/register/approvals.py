@@ -1,0 +1,164 @@
+"""Who must approve a pull request, and whether they have: the pure half of the approval gate.
+
+A Red risk that leaves Red (by its score, its closure, its removal or the policy) needs an
+approving review from one of its owner's logins; a change of band thresholds or scales needs the
+program sponsor's. Approvers always come from the base policy (the default branch's), so a pull
+request cannot choose who approves it. The reviews are read by the GitHub shell
+(:meth:`bot.github.api.GitHubApi.pull_reviews`); the decision is made here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.register.policy import RISK_OWNER, Policy
+from bot.register.rules import Notify, resolve
+
+POLICY_SUBJECT = "policy"
+NOT_CHECKED = "no pull request run in GitHub Actions with a token to read its reviews"
+SPONSOR_ROLE = "program-sponsor"
+"""The plan's go/no-go role; without it, the roles the schedule-impact rule names approve."""
+
+
+@dataclass(frozen=True)
+class Approval:
+    """One approval a pull request needs: of what, why, and from whom (base policy's people)."""
+
+    subject: str
+    """A risk id, or :data:`POLICY_SUBJECT`."""
+    reason: str
+    approvers: tuple[Notify, ...]
+    role: str
+    """``owner`` or ``program sponsor``: in what capacity they approve."""
+    file: str
+    line: int
+    unfilled: tuple[tuple[str, int], ...] = ()
+    """Approver roles without logins: (name, the policy line to fill)."""
+
+    @property
+    def risk(self) -> str | None:
+        return None if self.subject == POLICY_SUBJECT else self.subject
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        return tuple(n.name for n in self.approvers)
+
+    @property
+    def logins(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(x for n in self.approvers for x in n.logins))
+
+
+def with_unfilled(
+    subject: str,
+    reason: str,
+    approvers: Sequence[Notify],
+    role: str,
+    file: str,
+    line: int,
+    policy: Policy,
+) -> Approval:
+    """An approval, noting each approver role that has no logins yet (and where to add them)."""
+    unfilled = tuple(
+        (n.name, r.line if (r := policy.role(n.role)) is not None else 1)
+        for n in approvers
+        if not n.logins
+    )
+    return Approval(subject, reason, tuple(approvers), role, file, line, unfilled)
+
+
+def sponsors(policy: Policy) -> tuple[Notify, ...]:
+    """The program sponsor: the ``program-sponsor`` role, else whom the schedule-impact rule
+    names (the plan's "Program sponsor review"), else nobody."""
+    if policy.role(SPONSOR_ROLE) is not None:
+        return resolve([SPONSOR_ROLE], [], policy)
+    rule = policy.schedule_impact
+    named = [r for r in rule.notify if r != RISK_OWNER] if rule is not None else []
+    return resolve(named, [], policy)
+
+
+@dataclass(frozen=True)
+class Review:
+    """A pull request review as GitHub lists it."""
+
+    login: str
+    state: str
+    commit_id: str
+    submitted_at: str = ""
+
+
+_DECIDING = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")
+"""Review states that replace a reviewer's earlier verdict (a comment review does not)."""
+
+
+def approvers_on(reviews: Sequence[Review], head_sha: str) -> frozenset[str]:
+    """Logins (case-folded) whose latest verdict is an approval of the head commit itself."""
+    latest: dict[str, Review] = {}
+    ordered = sorted(enumerate(reviews), key=lambda ir: (ir[1].submitted_at or "", ir[0]))
+    for _, review in ordered:
+        if review.state.upper() in _DECIDING:
+            latest[review.login.casefold()] = review
+    return frozenset(
+        login
+        for login, r in latest.items()
+        if r.state.upper() == "APPROVED" and r.commit_id == head_sha
+    )
+
+
+Standing = Literal["approved", "waiting", "nobody", "not checked"]
+
+
+@dataclass(frozen=True)
+class ApprovalStatus:
+    approval: Approval
+    state: Standing
+    by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApprovalCheck:
+    """Every approval a pull request needs, each approved, waiting, unapprovable or unchecked."""
+
+    statuses: tuple[ApprovalStatus, ...] = ()
+    checked: bool = False
+    why_not: str = ""
+    """When not checked: why (outside Actions, no token)."""
+
+    @property
+    def waiting(self) -> list[ApprovalStatus]:
+        return [s for s in self.statuses if s.state == "waiting"]
+
+    @property
+    def nobody(self) -> list[ApprovalStatus]:
+        return [s for s in self.statuses if s.state == "nobody"]
+
+    @property
+    def blocking(self) -> bool:
+        """Whether the pull request must wait: an approval someone could give is missing."""
+        return bool(self.waiting)
+
+
+def check_approvals(
+    approvals: Sequence[Approval],
+    reviews: Sequence[Review] | None,
+    head_sha: str | None,
+    why_not: str = "",
+) -> ApprovalCheck:
+    """Hold each approval against the reviews standing on the head commit.
+
+    ``reviews`` None: they could not be read (``why_not`` says why): each approval that someone
+    could give is "not checked", and nothing blocks. An approval whose approvers have no logins
+    is "nobody" either way: nobody can give it, so it warns and does not block.
+    """
+    approved = approvers_on(reviews, head_sha) if reviews is not None and head_sha else frozenset()
+    out: list[ApprovalStatus] = []
+    for ap in approvals:
+        if not ap.logins:
+            out.append(ApprovalStatus(ap, "nobody"))
+        elif reviews is None:
+            out.append(ApprovalStatus(ap, "not checked"))
+        else:
+            by = tuple(x for x in ap.logins if x.casefold() in approved)
+            out.append(ApprovalStatus(ap, "approved" if by else "waiting", by))
+    return ApprovalCheck(tuple(out), reviews is not None, why_not)

@@ -1,0 +1,133 @@
+"""What a change of the policy file changes, key by key: bands, scales, cadences, roles, rules.
+
+The policy is compared as data, so no part of it can change unseen: every leaf of the file is a
+key such as ``bands.red.min_score`` or ``roles.team-lead.logins`` (list items that carry a
+``name``, ``id`` or ``level`` are keyed by it, so reordering a list changes nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+ITEM_KEYS = ("id", "name", "level")
+"""The keys that name an item of a policy list (roles by id, bands by name, levels by level)."""
+
+SPONSOR_SECTIONS = ("impact_scale", "probability_scale")
+"""Sections whose every change needs the program sponsor: what the numbers mean."""
+
+Leaf = str | tuple[str, ...]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def _item_key(item: Mapping[str, Any], keys: Sequence[str]) -> str | None:
+    for key in keys:
+        if key in item and isinstance(item[key], str | int) and not isinstance(item[key], bool):
+            return str(item[key])
+    return None
+
+
+def flatten(
+    data: Any, key: str = "", path: str = "$", *, item_keys: Sequence[str] = ITEM_KEYS
+) -> dict[str, tuple[Leaf, str]]:
+    """Every leaf of a file: key → (value as text, or a tuple for a list of plain values; its
+    JSON path, for its line). List items are keyed by the first of ``item_keys`` they carry."""
+    out: dict[str, tuple[Leaf, str]] = {}
+    if isinstance(data, Mapping):
+        for name, value in data.items():
+            sub = f"{key}.{name}" if key else str(name)
+            out.update(flatten(value, sub, f"{path}.{name}", item_keys=item_keys))
+        return out
+    if isinstance(data, list):
+        if all(isinstance(x, Mapping) for x in data) and data:
+            names = [_item_key(item, item_keys) for item in data]
+            for i, item in enumerate(data):
+                name = names[i]
+                unique = name is not None and names.count(name) == 1
+                sub = f"{key}.{name}" if unique else f"{key}[{i}]"
+                out.update(flatten(item, sub, f"{path}[{i}]", item_keys=item_keys))
+            return out
+        out[key] = (tuple(_text(x) for x in data), path)
+        return out
+    out[key] = (_text(data), path)
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyChange:
+    """One key of the policy that differs between two revisions."""
+
+    key: str
+    old: Leaf | None
+    new: Leaf | None
+    line: int = 1
+
+    @property
+    def section(self) -> str:
+        return self.key.split(".", 1)[0].split("[", 1)[0]
+
+    @property
+    def needs_sponsor(self) -> bool:
+        """Band thresholds and the scales: what a score means, so the sponsor's to approve."""
+        if self.section in SPONSOR_SECTIONS:
+            return True
+        return self.section == "bands" and self.key.endswith(".min_score")
+
+    def describe(self) -> str:
+        """``bands.red.min_score: 15 → 21``; lists say what was added and removed."""
+        if isinstance(self.old, tuple) or isinstance(self.new, tuple):
+            was = self.old if isinstance(self.old, tuple) else ()
+            now = self.new if isinstance(self.new, tuple) else ()
+            parts = [f"+{x}" for x in now if x not in was] + [f"−{x}" for x in was if x not in now]
+            if not parts:
+                parts = [f"[{', '.join(was)}] → [{', '.join(now)}]"]
+            return f"{self.key}: {' '.join(parts)}"
+        if self.old is None:
+            return f"{self.key}: added ({self.new})"
+        if self.new is None:
+            return f"{self.key}: removed (was {self.old})"
+        return f"{self.key}: {self.old} → {self.new}"
+
+    def as_json(self) -> dict[str, object]:
+        def plain(v: Leaf | None) -> object:
+            return list(v) if isinstance(v, tuple) else v
+
+        return {
+            "key": self.key,
+            "old": plain(self.old),
+            "new": plain(self.new),
+            "line": self.line,
+            "needs_sponsor": self.needs_sponsor,
+            "text": self.describe(),
+        }
+
+
+def policy_changes(
+    old: Mapping[str, Any], new: Mapping[str, Any], lines: Mapping[str, int] | None = None
+) -> list[PolicyChange]:
+    """Every key whose value differs, in the new file's order (removed keys last).
+
+    ``lines`` maps JSON paths of the new file to lines (see :attr:`Policy.lines`).
+    """
+    before, after = flatten(old), flatten(new)
+    lines = lines or {}
+    out: list[PolicyChange] = []
+    for key, (value, path) in after.items():
+        was = before.get(key)
+        if was is None or was[0] != value:
+            out.append(
+                PolicyChange(key, None if was is None else was[0], value, lines.get(path, 1))
+            )
+    for key, (value, _) in before.items():
+        if key not in after:
+            section = key.split(".", 1)[0].split("[", 1)[0]
+            out.append(PolicyChange(key, value, None, lines.get(f"$.{section}", 1)))
+    return out

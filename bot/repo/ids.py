@@ -1,0 +1,156 @@
+"""Which risk ids the register ever used, read from git: for new ids and for reused ones.
+
+One ``git log`` over every ref lists each risk file ever added or deleted; a deletion whose id
+no file of the same commit takes up again (a rename) is a removal. Only when a removal's id is
+held again now is the removed file's title read, in one more git process. Outside git, or with
+git missing, there is no history: the working tree alone counts.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Collection, Iterable
+from pathlib import Path
+
+from bot.register.ids import IdHistory, Removal, id_of_name, next_id
+from bot.register.load import RISK_SUFFIXES, RISKS_DIR
+from bot.register.yamlfile import load_yaml
+
+_COMMIT = "commit:"
+
+
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(root), *args],
+            input=stdin,
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def _risk_file(name: str) -> bool:
+    return name.startswith(f"{RISKS_DIR}/") and name.endswith(RISK_SUFFIXES)
+
+
+def parse_log(out: bytes) -> tuple[set[str], dict[str, Removal]]:
+    """Ids and last removals from ``git log -z --name-status --format=commit:%h`` output."""
+    used: set[str] = set()
+    removals: dict[str, Removal] = {}
+    tokens = [t.strip() for t in out.decode("utf-8", "surrogateescape").split("\0")]
+    commit = ""
+    added: set[str] = set()
+    deleted: list[tuple[str, str]] = []
+
+    def close() -> None:
+        for risk_id, name in deleted:
+            if risk_id not in added:  # newest first: the first removal seen is the last one
+                removals.setdefault(risk_id, Removal(risk_id, name, commit))
+
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.startswith(_COMMIT):
+            close()
+            commit, added, deleted = token[len(_COMMIT) :], set(), []
+        elif token and token[0] in "ADMT" and i + 1 < len(tokens):
+            name = tokens[i + 1]
+            i += 1
+            risk_id = id_of_name(name) if _risk_file(name) else None
+            if risk_id is not None:
+                used.add(risk_id)
+                if token[0] == "D":
+                    deleted.append((risk_id, name))
+                else:
+                    added.add(risk_id)
+        i += 1
+    close()
+    return used, removals
+
+
+def _titles(root: Path, removals: Iterable[Removal]) -> dict[str, str]:
+    """The title each removed file had just before its removal (one ``git cat-file``)."""
+    wanted = list(removals)
+    if not wanted:
+        return {}
+    request = "".join(f"{r.commit}^:{r.file}\n" for r in wanted).encode()
+    out = _git(root, "cat-file", "--batch", stdin=request)
+    titles: dict[str, str] = {}
+    if out is None:
+        return titles
+    rest = out
+    for removal in wanted:
+        header, _, rest = rest.partition(b"\n")
+        parts = header.split()
+        if len(parts) != 3 or not parts[2].isdigit():
+            continue  # "<object> missing": not there
+        size = int(parts[2])
+        blob, rest = rest[:size], rest[size + 1 :]
+        data = load_yaml(removal.file, blob).data
+        title = data.get("title") if isinstance(data, dict) else None
+        if isinstance(title, str):
+            titles[removal.risk_id] = title
+    return titles
+
+
+def id_history(root: Path, present: Collection[str] = ()) -> IdHistory | None:
+    """The ids of every risk file git ever saw under ``risks/``, and the last removal of each.
+
+    ``present``: ids held now; only their removals get a title (to tell a restored risk from a
+    new one). None outside a git repository.
+    """
+    out = _git(
+        root,
+        "-c",
+        "core.quotePath=false",
+        "log",
+        "--all",
+        "--no-renames",
+        "--relative",
+        "--name-status",
+        "-z",
+        f"--format={_COMMIT}%h",
+        "--",
+        f"{RISKS_DIR}/",
+    )
+    if out is None:
+        return None
+    used, removals = parse_log(out)
+    titles = _titles(root, (removals[i] for i in sorted(present) if i in removals))
+    removals = {
+        rid: Removal(r.risk_id, r.file, r.commit, titles.get(rid)) for rid, r in removals.items()
+    }
+    return IdHistory(frozenset(used), removals)
+
+
+def _ids_now(root: Path) -> set[str]:
+    """The ids the working tree's risk file names hold."""
+    folder = root / RISKS_DIR
+    names = (
+        [p.name for p in folder.rglob("*") if p.suffix in RISK_SUFFIXES] if folder.is_dir() else []
+    )
+    return {i for n in names if (i := id_of_name(n)) is not None}
+
+
+def used_ids(root: Path) -> frozenset[str]:
+    """Every id ever used: in git's history of ``risks/`` (all refs) and in the working tree."""
+    now = _ids_now(root)
+    history = id_history(root)
+    return frozenset(now | (history.used if history is not None else set()))
+
+
+def removed_ids(root: Path) -> frozenset[str]:
+    """Ids git saw removed that no file of the working tree holds now: never to be used again."""
+    history = id_history(root)
+    if history is None:
+        return frozenset()
+    return frozenset(set(history.removals) - _ids_now(root))
+
+
+def next_free_id(root: Path) -> str:
+    """The id a new risk gets: above every id ever used."""
+    return next_id(used_ids(root))
