@@ -50,9 +50,7 @@ def link_findings(report: dict[str, object]) -> list[tuple[str, int, str]]:
     findings = report["findings"]
     assert isinstance(findings, list)
     return [
-        (f["file"], f["line"], f["severity"])
-        for f in findings
-        if "symbolic link" in f["message"]
+        (f["file"], f["line"], f["severity"]) for f in findings if "symbolic link" in f["message"]
     ]
 
 
@@ -67,9 +65,7 @@ def test_a_linked_risk_file_leading_outside_is_an_error_and_not_read(
     assert "R-900" not in [r["id"] for r in report["risks"]]  # type: ignore[attr-defined]
 
 
-def test_a_linked_folder_under_risks_is_an_error_and_not_read(
-    repo: Path, outside: Path
-) -> None:
+def test_a_linked_folder_under_risks_is_an_error_and_not_read(repo: Path, outside: Path) -> None:
     os.symlink(outside, repo / "risks" / "more", target_is_directory=True)
     code, report, _ = check(repo)
     assert code == 1
