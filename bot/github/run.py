@@ -70,12 +70,14 @@ def run_plan(
         kwargs = {"sleep": sleep} if sleep is not None else {}
         api = GitHubApi(settings, limits, stats, **kwargs)  # type: ignore[arg-type]
     executor = Executor(api, label=label, budget=budget, dry_run=dry, stats=stats)
+    planned = False
     try:
         # Comments on a PR need no issue listing: skip that read when the plan cannot use it.
         found = executor.snapshot() if snapshot else Snapshot()
         found.commit = commit
         gather(found, needs_of(found), api, executor, link_for or settings.blob_url)
         plan = planner(found)
+        planned = True
         if plan.skipped:
             stats.done.append(f"skipped: {plan.skipped}")
         executor.execute(plan.actions, found)
@@ -84,6 +86,8 @@ def run_plan(
     except (GithubException, RequestException) as exc:
         stats.stopped = f"GitHub API failed: {describe_error(exc)}"
     finally:
+        if stats.stopped and not planned:
+            stats.undone.append(f"all of {command}: stopped before it could plan")
         if api is not None:
             api.close()
     if not settings.has_token:
