@@ -19,6 +19,23 @@ if TYPE_CHECKING:
     from bot.register.load import Register
 
 
+def _say(text: str, *, err: bool = False, nl: bool = True, lines: bool = False) -> None:
+    """Print text that may carry risk data as one line safe for the Actions log (``lines``: a
+    text of several lines, each made safe)."""
+    from bot.render.actions import log_line, log_lines
+
+    click.echo(log_lines(text) if lines else log_line(text), err=err, nl=nl)
+
+
+def _document(text: str) -> None:
+    """Print a document (Markdown, JSON) on stdout; in Actions fenced with stop-commands."""
+    from bot.render.actions import stop_commands
+
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        text = stop_commands(text.rstrip("\n")) + "\n"
+    sys.stdout.write(text)
+
+
 def _parse_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
@@ -122,10 +139,10 @@ def _register_or_exit(root: Path, today: dt.date | None) -> Register:
     register = read_register(root, today)
     if not isinstance(register, Register):
         for finding in register.findings:
-            click.echo(finding.as_text(), err=True)
+            _say(finding.as_text(), err=True)
         raise UsageError("the policy has errors; nothing was done")
     for finding in register.errors:
-        click.echo(f"riskbot: skipped: {finding.as_text()}", err=True)
+        _say(f"riskbot: skipped: {finding.as_text()}", err=True)
     return register
 
 
@@ -201,7 +218,6 @@ def pr(
       riskbot pr --base origin/main --head HEAD --format json
     """
     from bot.github.events import EventError, pull_request_event
-    from bot.render import actions as gha
     from bot.render.pr import render_json, render_markdown_report, write_actions_output
     from bot.repo.revisions import build_report
 
@@ -224,8 +240,7 @@ def pr(
         sys.stdout.write(
             write_actions_output(report, env, payload_dir, event.number, event.head_sha)
         )
-        body = gha.stop_commands(body.rstrip("\n")) + "\n"
-    sys.stdout.write(body)
+    _document(body)
     sys.exit(report.exit_code)
 
 
@@ -298,7 +313,7 @@ def remind(
     stats, report = run_remind(
         register, settings, day, dry_run=dry_run, budget=budget, limits=limits
     )
-    click.echo(render_report(report, markdown=False), err=True, nl=False)
+    _say(render_report(report, markdown=False), err=True, nl=False, lines=True)
     gha.append_step_summary(render_report(report, markdown=True), settings.step_summary)
     sys.exit(1 if not register.ok else stats.exit_code)
 
@@ -325,7 +340,7 @@ def review(root: Path, risk_id: str, on: str | None, note: str | None, by: str |
         path.write_text(record_review(text, day.isoformat(), note, by), encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RiskbotError(str(exc)) from None
-    click.echo(
+    _say(
         f"{path.relative_to(root) if path.is_relative_to(root) else path}: "
         f"last_reviewed {day.isoformat()}"
     )
@@ -360,15 +375,15 @@ def report(root: Path, output: Path | None, check_only: bool) -> None:
     text = render_report(register)
     target = output if output is not None else root / REPORT_FILE
     if str(target) == "-":
-        click.echo(text, nl=False)
+        _document(text)
     elif check_only:
         committed = target.read_bytes().decode("utf-8") if target.is_file() else None
         state = compare_report(committed, text, str(target))
-        click.echo(state.summary, err=not state.current)
+        _say(state.summary, err=not state.current, lines=True)
         sys.exit(0 if state.current else 1)
     else:
         target.write_bytes(text.encode("utf-8"))
-        click.echo(f"wrote {target}")
+        _say(f"wrote {target}")
 
 
 @cli.command("import")
@@ -400,11 +415,11 @@ def import_plan_command(plan: Path, out: Path, force: bool) -> None:
         text = raw.decode("latin-1")  # ftfy then repairs what was mis-encoded
     result = import_plan(text, str(plan))
     for finding in result.findings:
-        click.echo(finding.as_text(), err=True)
+        _say(finding.as_text(), err=True)
     if not result.ok:
         raise RiskbotError(f"import: {len(result.errors)} errors; nothing was written")
     written = write_import(result, out, force=force)
-    click.echo(f"wrote {len(written)} files under {out} ({len(result.warnings)} warnings)")
+    _say(f"wrote {len(written)} files under {out} ({len(result.warnings)} warnings)")
 
 
 @cli.command()
@@ -453,12 +468,12 @@ def new(
         description=description or click.prompt("Description"),
     )
     created = create_risk(root, risk)
-    click.echo(f"score: {created.score_text}")
+    _say(f"score: {created.score_text}")
     for finding in created.findings:
-        click.echo(finding.as_text(), err=True)
+        _say(finding.as_text(), err=True)
     if not created.ok:
         raise RiskbotError("new: the new risk does not pass check; nothing was written")
-    click.echo(f"wrote {created.path}")
+    _say(f"wrote {created.path}")
 
 
 @cli.command()
@@ -489,18 +504,18 @@ def retro(release: str, root: Path, output: Path) -> None:
         )
     unregistered, findings = load_unregistered(root, release)
     for finding in findings:
-        click.echo(finding.as_text(), err=True)
+        _say(finding.as_text(), err=True)
     if findings:
         sys.exit(EXIT_FINDINGS)
     result = build_retro(register, release, unregistered)
     for finding in result.findings:
-        click.echo(finding.as_text(), err=True)
+        _say(finding.as_text(), err=True)
     text = render_retro_markdown(result, policy)
     if str(output) == "-":
-        click.echo(text, nl=False)
+        _document(text)
     else:
         output.write_bytes(text.encode("utf-8"))
-        click.echo(f"wrote {output}")
+        _say(f"wrote {output}")
     sys.exit(0 if register.ok else 1)
 
 
@@ -548,7 +563,7 @@ def init(directory: Path, force: bool, source: str | None, branch: str | None) -
     files = init_files(directory, source=source, branch=branch, today=dt.date.today())
     written = write_files(directory, files, force=force)
     for path in written:
-        click.echo(f"wrote {path}")
+        _say(f"wrote {path}")
     example = any(f.path == EXAMPLE_RISK for f in files)
     click.echo("\n" + next_steps(source=source, branch=branch, example=example), nl=False)
 
@@ -562,7 +577,7 @@ def main() -> None:
     try:
         code = cli.main(prog_name="riskbot", standalone_mode=False)
     except RiskbotError as exc:
-        click.echo(f"riskbot: {exc}", err=True)
+        _say(f"riskbot: {exc}", err=True)
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
@@ -573,7 +588,7 @@ def main() -> None:
     except Exception as exc:  # the last line of defence
         if os.environ.get("RISKBOT_DEBUG"):
             raise
-        click.echo(f"riskbot: internal error: {type(exc).__name__}: {exc}", err=True)
+        _say(f"riskbot: internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("riskbot: set RISKBOT_DEBUG=1 to see the traceback.", err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)

@@ -92,7 +92,7 @@ def run_plan(
             api.close()
     if not settings.has_token:
         stderr.write("riskbot: no GITHUB_TOKEN: dry run, assuming nothing exists on GitHub yet\n")
-    stderr.write(scrub(render_text(command, stats, dry_run=dry), settings))
+    stderr.write(gha.log_lines(scrub(render_text(command, stats, dry_run=dry), settings)))
     gha.append_step_summary(
         scrub(render_markdown(command, stats, dry_run=dry), settings), settings.step_summary
     )
