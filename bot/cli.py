@@ -267,6 +267,7 @@ def comment(root: Path, payload_path: Path, head_sha: str | None, dry_run: bool)
     """
     from bot.github.commands import run_comment
     from bot.github.events import read_payload, workflow_run_head_sha
+    from bot.register.rules import pingable_logins
 
     settings = _settings()
     register = _register_or_exit(root, None)
@@ -274,8 +275,7 @@ def comment(root: Path, payload_path: Path, head_sha: str | None, dry_run: bool)
     payload = read_payload(payload_path)
     if head_sha is None and settings.event_name == "workflow_run" and settings.event_path:
         head_sha = workflow_run_head_sha(settings.event_path)
-    allowed = [login for role in policy.roles for login in role.logins]
-    allowed += [x for a in register.assessments for x in a.risk.owner_logins]
+    allowed = pingable_logins(policy, register.risks)
     stats = run_comment(payload, head_sha, allowed, settings, label=policy.label, dry_run=dry_run)
     sys.exit(stats.exit_code)
 

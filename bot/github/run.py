@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
 from typing import TextIO
 
 from github import GithubException
@@ -12,8 +13,9 @@ from requests.exceptions import RequestException
 from bot.github.api import GitHubApi, Limits, StopRun
 from bot.github.executor import Executor
 from bot.github.settings import Settings
-from bot.reconcile.plan import Needs, Plan, Snapshot
+from bot.reconcile.plan import Action, EnsureComment, EnsureIssue, Needs, Plan, Snapshot
 from bot.render import actions as gha
+from bot.render.markdown import defuse_mentions
 from bot.render.summary import Stats, render_markdown, render_text
 
 NeedsOf = Callable[[Snapshot], Needs]
@@ -58,9 +60,14 @@ def run_plan(
     snapshot: bool = True,
     link_for: LinkFor | None = None,
     commit: str = "HEAD",
+    allowed_logins: Collection[str] = (),
 ) -> Stats:
     """Read the bot's issues and what the planner needs, plan, execute; always end with a
-    summary on stderr and in Actions."""
+    summary on stderr and in Actions.
+
+    Every text posted goes through one mention rule: only ``allowed_logins`` (the policy's and
+    the risk owners', from the default branch) can be pinged, whatever a planner wrote.
+    """
     stderr = stderr or sys.stderr
     stats = Stats()
     limits = limits or Limits()
@@ -80,7 +87,7 @@ def run_plan(
         planned = True
         if plan.skipped:
             stats.done.append(f"skipped: {plan.skipped}")
-        executor.execute(plan.actions, found)
+        executor.execute([defused(a, allowed_logins) for a in plan.actions], found)
     except StopRun as exc:
         stats.stopped = str(exc)
     except (GithubException, RequestException) as exc:
@@ -109,6 +116,19 @@ def run_plan(
             + "\n"
         )
     return stats
+
+
+def defused(action: Action, allowed: Collection[str]) -> Action:
+    """An action whose texts can mention only ``allowed`` logins."""
+    if isinstance(action, EnsureIssue):
+        return replace(
+            action,
+            title=defuse_mentions(action.title, allowed),
+            body=defuse_mentions(action.body, allowed),
+        )
+    if isinstance(action, EnsureComment):
+        return replace(action, body=defuse_mentions(action.body, allowed))
+    return action
 
 
 def describe_error(exc: Exception) -> str:

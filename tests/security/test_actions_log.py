@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.render.actions import log_line, log_lines
 from tests.cli import run_riskbot
 from tests.factories import commit, copy_register, git, risk_yaml, write_risk
 
@@ -165,6 +164,8 @@ def test_comment_summary_of_a_hostile_payload(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("payload", [*PAYLOADS, "::error::PWNED", "##[error]PWNED", "\x1b[2K"])
 def test_log_line_is_one_line_that_starts_no_command(payload: str) -> None:
+    from bot.render.actions import log_line, log_lines
+
     line = log_line(f"x{payload}")
     assert "\n" not in line
     assert "\r" not in line

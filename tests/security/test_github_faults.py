@@ -102,17 +102,20 @@ def test_a_rate_limit_that_never_clears_stops_the_run_with_its_summary(
 
 # -- case 7: writes that cannot duplicate --------------------------------------------------
 
-LATE = Limits(write_interval=0, timeout=1, settle=2.5)  # the write lands 1 s after the timeout
+def late() -> Limits:
+    """A client that gives up after 1 s and, after that, waits 2.5 s for the write to land (it
+    lands 2 s after it was sent)."""
+    return Limits(write_interval=0, timeout=1, settle=2.5)
 
 
 def test_a_comment_landing_after_the_timeout_is_not_posted_again(
     github_server: FakeGitHub,
 ) -> None:
-    run(github_server, [red_issue()], LATE)
+    run(github_server, [red_issue()], late())
     [number] = with_ident(github_server, "red-issue/R-001")
     github_server.inject(Fault.late_write(2.0, path=r".*/issues/\d+/comments"))
     escalation = EnsureComment("red/R-001/round-1", "Escalation", issue="red-issue/R-001")
-    stats = run(github_server, [escalation], LATE)
+    stats = run(github_server, [escalation], late())
     time.sleep(1.5)  # anything still in flight has landed by now
     assert [c.body for c in github_server.state.comments_on(number)] == [escalation.text]
     assert stats.complete
@@ -122,7 +125,7 @@ def test_an_issue_landing_after_the_timeout_is_not_created_again(
     github_server: FakeGitHub,
 ) -> None:
     github_server.inject(Fault.late_write(2.0, path=r"/repos/[^/]+/[^/]+/issues"))
-    stats = run(github_server, [red_issue()], LATE)
+    stats = run(github_server, [red_issue()], late())
     time.sleep(1.5)
     assert len(with_ident(github_server, "red-issue/R-001")) == 1
     assert stats.complete
