@@ -159,6 +159,12 @@ def mention(login: str) -> str:
 # hyphens; a `/` after it makes a team mention).
 _AT = re.compile(r"@(?P<login>[A-Za-z0-9][A-Za-z0-9-]*)?(?P<team>/)?")
 _DEFUSED = ("\u200b", "&#8203;")
+# A character reference other than those this module writes: `&#64;`, `&#x40;`, `&commat;`
+# render as `@` (after any filter that looked for one), so they are shown as written instead.
+_FOREIGN_ENTITY = re.compile(
+    r"&(?!(?:lt|gt|amp|#8203|#92);)"
+    r"(?=#[0-9]{1,8};|#[xX][0-9a-fA-F]{1,8};|[A-Za-z][A-Za-z0-9]{0,31};)"
+)
 
 
 def defuse_mentions(text: str, allowed: Collection[str]) -> str:
@@ -168,9 +174,11 @@ def defuse_mentions(text: str, allowed: Collection[str]) -> str:
     A zero-width space goes after every other ``@`` (a login that is not allowed, a team, an
     ``@`` before anything else), wherever it stands: GitHub's pattern needs a letter or digit
     right after the ``@``, and no entity or markup can remove a character. Inside code the
-    character is invisible; it is left out only where one is there already.
+    character is invisible; it is left out only where one is there already. Character
+    references other than this module's own are shown as written, so none becomes an ``@``.
     """
     keep = {login.lower() for login in allowed}
+    text = _FOREIGN_ENTITY.sub("&amp;", text)
 
     def one(match: re.Match[str]) -> str:
         login = match.group("login")

@@ -102,6 +102,7 @@ def test_a_rate_limit_that_never_clears_stops_the_run_with_its_summary(
 
 # -- case 7: writes that cannot duplicate --------------------------------------------------
 
+
 def late() -> Limits:
     """A client that gives up after 1 s and, after that, waits 2.5 s for the write to land (it
     lands 2 s after it was sent)."""
