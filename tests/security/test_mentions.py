@@ -166,8 +166,10 @@ def test_a_hostile_file_name_pings_nobody_and_links_to_its_file(
     assert register.get("R-001") is not None, [f.as_text() for f in register.findings]
     settings_ = settings_for(github_server)
     limits = Limits(write_interval=0)
-    run_sync(register, root, settings_, limits=limits, stderr=io.StringIO(), sleep=lambda s: 0)
-    run_remind(register, settings_, TODAY, limits=limits, stderr=io.StringIO(), sleep=lambda s: 0)
+    run_sync(register, root, settings_, limits=limits, stderr=io.StringIO(), sleep=lambda s: None)
+    run_remind(
+        register, settings_, TODAY, limits=limits, stderr=io.StringIO(), sleep=lambda s: None
+    )
     allowed = {login.lower() for role in register.policy.roles for login in role.logins} | {
         x.lower() for a in register.assessments for x in a.risk.owner_logins
     }
