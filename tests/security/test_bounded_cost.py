@@ -92,7 +92,7 @@ def test_a_typo_still_gets_its_hint() -> None:
 
 
 def test_every_wrong_item_of_a_long_list_is_one_finding_on_its_own_line() -> None:
-    count = 9_000
+    count = 5_000
     head = BASE.replace("  prevention:\n  - Plan\n", "  prevention:\n")
     first = head.index("  prevention:\n") + len("  prevention:\n")
     text = head[:first] + "  - 1\n" * count + head[first:]
