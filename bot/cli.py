@@ -20,6 +20,23 @@ if TYPE_CHECKING:
     from bot.register.load import Loaded, Register
 
 
+def _say(text: str, *, err: bool = False, nl: bool = True, lines: bool = False) -> None:
+    """Print text that may carry risk data as one line safe for the Actions log (``lines``: a
+    text of several lines, each made safe)."""
+    from bot.render.actions import log_line, log_lines
+
+    click.echo(log_lines(text) if lines else log_line(text), err=err, nl=nl)
+
+
+def _document(text: str) -> None:
+    """Print a document (Markdown, JSON) on stdout; in Actions fenced with stop-commands."""
+    from bot.render.actions import stop_commands
+
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        text = stop_commands(text.rstrip("\n")) + "\n"
+    sys.stdout.write(text)
+
+
 def _parse_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
@@ -112,8 +129,8 @@ def check(root: Path, fmt: str, today: str | None, fix: bool) -> None:
         # annotations stay machine-readable on stdout, so the fixes go to stderr.
         echo_err = fmt != "text"
         for change in fixed:
-            click.echo(change.as_text(), err=echo_err)
-        click.echo(summary(fixed), err=echo_err)
+            _say(change.as_text(), err=echo_err)
+        _say(summary(fixed), err=echo_err)
     report = check_report(_read_register(root, _parse_date(today)))
     sys.stdout.write(REPORTER_BY_NAME[fmt](report, os.environ))
     sys.exit(report.exit_code)
@@ -161,10 +178,10 @@ def _register_or_exit(root: Path, today: dt.date | None) -> Register:
     register = _read_register(root, today)
     if not isinstance(register, Register):
         for finding in register.findings:
-            click.echo(finding.as_text(), err=True)
+            _say(finding.as_text(), err=True)
         raise UsageError("the policy has errors; nothing was done")
     for finding in register.errors:
-        click.echo(f"riskbot: skipped: {finding.as_text()}", err=True)
+        _say(f"riskbot: skipped: {finding.as_text()}", err=True)
     return register
 
 
@@ -243,7 +260,6 @@ def pr(
     """
     from bot.github.events import PULL_REQUEST_EVENTS, EventError, pull_request_event
     from bot.github.reviews import check_pr_approvals
-    from bot.render import actions as gha
     from bot.render.pr import render_json, render_markdown_report, write_actions_output
     from bot.repo.revisions import build_report
 
@@ -272,8 +288,7 @@ def pr(
         sys.stdout.write(
             write_actions_output(report, env, payload_dir, event.number, event.head_sha)
         )
-        body = gha.stop_commands(body.rstrip("\n")) + "\n"
-    sys.stdout.write(body)
+    _document(body)
     if failure is not None:
         raise failure
     sys.exit(report.exit_code)
@@ -302,6 +317,7 @@ def comment(root: Path, payload_path: Path, head_sha: str | None, dry_run: bool)
     """
     from bot.github.commands import run_comment
     from bot.github.events import read_payload, workflow_run_head_sha
+    from bot.register.rules import pingable_logins
 
     settings = _settings()
     register = _register_or_exit(root, None)
@@ -309,8 +325,7 @@ def comment(root: Path, payload_path: Path, head_sha: str | None, dry_run: bool)
     payload = read_payload(payload_path)
     if head_sha is None and settings.event_name == "workflow_run" and settings.event_path:
         head_sha = workflow_run_head_sha(settings.event_path)
-    allowed = [login for role in policy.roles for login in role.logins]
-    allowed += [x for a in register.assessments for x in a.risk.owner_logins]
+    allowed = pingable_logins(policy, register.risks)
     stats = run_comment(payload, head_sha, allowed, settings, label=policy.label, dry_run=dry_run)
     sys.exit(stats.exit_code)
 
@@ -356,7 +371,7 @@ def remind(
         limits=limits,
         changes_link=changes_link(root, settings),
     )
-    click.echo(render_report(report, markdown=False), err=True, nl=False)
+    _say(render_report(report, markdown=False), err=True, nl=False, lines=True)
     gha.append_step_summary(render_report(report, markdown=True), settings.step_summary)
     sys.exit(1 if not register.ok else stats.exit_code)
 
@@ -383,9 +398,9 @@ def review(root: Path, risk_id: str, on: str | None, note: str | None, by: str |
     day = _parse_date(on) or today
     done = review_risk(root, risk_id, day, today=today, note=note, by=by)
     for message in done.warnings:
-        click.echo(f"riskbot: warning: {message}", err=True)
+        _say(f"riskbot: warning: {message}", err=True)
     path = done.path
-    click.echo(
+    _say(
         f"{path.relative_to(root) if path.is_relative_to(root) else path}: "
         f"last_reviewed {day.isoformat()}"
     )
@@ -430,21 +445,21 @@ def report(root: Path, output: Path | None, check_only: bool, residual: bool) ->
     text = render_report(register, history, residual=residual)
     target = output if output is not None else root / REPORT_FILE
     if str(target) == "-":
-        click.echo(text, nl=False)
+        _document(text)
     elif check_only:
         try:
             committed = target.read_bytes().decode("utf-8") if target.is_file() else None
         except (OSError, UnicodeDecodeError) as exc:
             raise RiskbotError(f"cannot read {target}: {exc}") from None
         state = compare_report(committed, text, str(target))
-        click.echo(state.summary, err=not state.current)
+        _say(state.summary, err=not state.current, lines=True)
         sys.exit(0 if state.current else 1)
     else:
         write_output(target, text)
-        click.echo(f"wrote {target}")
+        _say(f"wrote {target}")
     pending = history.pending
     if pending and not check_only:
-        click.echo(
+        _say(
             f"riskbot: note: {len(pending)} register file(s) differ from HEAD "
             f"({', '.join(pending[:3])}{', …' if len(pending) > 3 else ''}): the history ends "
             "with them as of today (UTC); commit them with the report today, or run "
@@ -488,7 +503,7 @@ def history(root: Path, risk_id: str | None, since_day: str | None, fmt: str) ->
         if risk_id not in found.risk_ids:
             raise UsageError(f"{risk_id} is not in the register's history")
         found = only(found, [risk_id])
-    click.echo(REPORTER_BY_NAME[fmt](since(found, _parse_date(since_day))), nl=False)
+    _document(REPORTER_BY_NAME[fmt](since(found, _parse_date(since_day))))
 
 
 @cli.command("import")
@@ -533,15 +548,15 @@ def import_plan_command(plan: Path, out: Path | None, force: bool, renumber: boo
         decode_plan(plan.read_bytes()), str(plan), target, renumber=renumber, reserved=reserved
     )
     for finding in result.findings:
-        click.echo(finding.as_text(), err=True)
+        _say(finding.as_text(), err=True)
     if not result.ok:
         raise RiskbotError(f"import: {len(result.errors)} errors; nothing was written")
     written = write_import(result, target, force=force)
     if numbers:
         moved = ", ".join(f"#{n} → R-{m:03d}" for n, m in sorted(numbers.items()))
-        click.echo(f"ids renumbered above those already used under {target}: {moved}", err=True)
+        _say(f"ids renumbered above those already used under {target}: {moved}", err=True)
     schemas = sum(1 for p in written if p.parent.name == "schema")
-    click.echo(
+    _say(
         f"wrote {len(written) - schemas} files under {target} ({len(result.warnings)} warnings)"
         + (f" and {schemas} schemas under {target / 'schema'}" if schemas else "")
     )
@@ -656,12 +671,12 @@ def new(
         description=description or _ask("description", "Description", _text),
     )
     created = create_risk(root, risk)
-    click.echo(f"score: {created.score_text}")
+    _say(f"score: {created.score_text}")
     for finding in created.findings:
-        click.echo(finding.as_text(), err=True)
+        _say(finding.as_text(), err=True)
     if not created.ok:
         raise RiskbotError("new: the new risk does not pass check; nothing was written")
-    click.echo(f"wrote {created.path}")
+    _say(f"wrote {created.path}")
 
 
 @cli.command()
@@ -700,18 +715,18 @@ def retro(release: str, root: Path, output: Path) -> None:
         )
     unregistered, findings = load_unregistered(root, release)
     for finding in findings:
-        click.echo(finding.as_text(), err=True)
+        _say(finding.as_text(), err=True)
     if findings:
         sys.exit(EXIT_FINDINGS)
     result = build_retro(register, release, unregistered)
     for finding in result.findings:
-        click.echo(finding.as_text(), err=True)
+        _say(finding.as_text(), err=True)
     text = render_retro_markdown(result, policy, build_calibration(register))
     if str(output) == "-":
-        click.echo(text, nl=False)
+        _document(text)
     else:
         write_output(output, text)
-        click.echo(f"wrote {output}")
+        _say(f"wrote {output}")
     sys.exit(0 if register.ok else 1)
 
 
@@ -770,7 +785,7 @@ def init(directory: Path, force: bool, source: str | None, branch: str | None) -
     files = init_files(directory, source=source, branch=branch, today=dt.date.today())
     written = write_files(directory, files, force=force)
     for path in written:
-        click.echo(f"wrote {path}")
+        _say(f"wrote {path}")
     example = any(f.path == EXAMPLE_RISK for f in files)
     click.echo("\n" + next_steps(source=source, branch=branch, example=example), nl=False)
 
@@ -784,7 +799,7 @@ def main() -> None:
     try:
         code = cli.main(prog_name="riskbot", standalone_mode=False)
     except RiskbotError as exc:
-        click.echo(f"riskbot: {exc}", err=True)
+        _say(f"riskbot: {exc}", err=True)
         sys.exit(exc.exit_code)
     except click.ClickException as exc:
         exc.show()
@@ -795,7 +810,7 @@ def main() -> None:
     except Exception as exc:  # the last line of defence
         if os.environ.get("RISKBOT_DEBUG"):
             raise
-        click.echo(f"riskbot: internal error: {type(exc).__name__}: {exc}", err=True)
+        _say(f"riskbot: internal error: {type(exc).__name__}: {exc}", err=True)
         click.echo("riskbot: set RISKBOT_DEBUG=1 to see the traceback.", err=True)
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)

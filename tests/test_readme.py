@@ -26,6 +26,7 @@ import pytest
 import yaml
 
 from tests.factories import copy_register
+from tests.security.test_action import installed_venv
 from tests.test_workflows import run_actionlint, zizmor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -316,7 +317,15 @@ def test_the_action_passes_zizmor() -> None:
 
 def run_action_script(command: str, args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     (step,) = [s for s in action()["runs"]["steps"] if "RISKBOT_COMMAND" in s.get("env", {})]
-    env = {**clean_env(), "RISKBOT_COMMAND": command, "RISKBOT_ARGS": args}
+    runner_temp = cwd / "runner-temp"
+    if not runner_temp.exists():
+        installed_venv(runner_temp)  # what the install step leaves in $RUNNER_TEMP
+    env = {
+        **clean_env(),
+        "RISKBOT_COMMAND": command,
+        "RISKBOT_ARGS": args,
+        "RUNNER_TEMP": str(runner_temp),
+    }
     return subprocess.run(
         ["bash", "-e", "-c", step["run"]],
         cwd=cwd,

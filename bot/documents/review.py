@@ -19,6 +19,7 @@ from bot.documents.yamledit import Edit, EditableText, apply, key_of, quoted, sc
 from bot.errors import RiskbotError
 from bot.register.load import RISKS_DIR
 from bot.register.yamlfile import load_yaml
+from bot.repo.worktree import linked_part
 
 
 class ReviewError(RiskbotError):
@@ -211,6 +212,8 @@ def find_risk_file(root: Path, risk_id: str) -> Path:
     )
     if len(matches) != 1:
         raise ReviewError(f"no single file for {risk_id} under risks/ ({len(matches)} found)")
+    if (link := linked_part(root, matches[0])) is not None:  # never write through a link
+        raise ReviewError(f"{link.relative_to(root).as_posix()} is a symbolic link; not edited")
     return matches[0]
 
 

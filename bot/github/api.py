@@ -2,7 +2,12 @@
 
 PyGithub's own retry is off: a POST it retried after a lost response would create a duplicate.
 Reads are retried here after a 5xx; writes are never blindly repeated (the executor looks for
-the marker first). Rate limits are waited out only up to a bound, never for an hour.
+the marker first). Rate limits are waited out only up to a bound, never for an hour, and a run
+has one budget of retries and of waiting in all: a limit that never clears stops the run.
+
+The bot is the login that wrote with this token (``github-actions[bot]`` for the Actions token,
+``RISKBOT_BOT_LOGIN`` for another): only its own issues and comments count as riskbot's, however
+convincing a marker a person pastes.
 """
 
 from __future__ import annotations
@@ -68,10 +73,25 @@ class WriteFailed(Exception):
 
 @dataclass(frozen=True)
 class Limits:
+    """How long and how often a run may wait and retry, in all."""
+
     write_interval: float = 1.0
     max_wait: float = 300.0
+    """The longest single wait for a rate limit; a longer reset stops the run at once."""
     read_retries: int = 2
+    """Retries of one read after a 5xx or a lost connection."""
     timeout: float = 15.0
+    max_total_wait: float | None = None
+    """All the waiting for rate limits one run may do (None: twice ``max_wait``)."""
+    max_retries: int = 10
+    """All the retries one run may make (rate limits and failed reads together)."""
+    settle: float = 10.0
+    """After a write that failed or timed out, how long to wait for it to land before looking
+    for its marker again (GitHub may still carry out a write whose answer was lost)."""
+
+    @property
+    def total_wait(self) -> float:
+        return self.max_total_wait if self.max_total_wait is not None else 2 * self.max_wait
 
 
 def _status(exc: Exception) -> int | None:
@@ -138,11 +158,21 @@ class GitHubApi:
         self._repo: Repository = self._gh.get_repo(settings.repository)
         self._issues: dict[int, Issue] = {}
         self._comments: dict[int, IssueComment] = {}
+        self._retries = 0
+        self._reported: set[int] = set()
 
     def close(self) -> None:
         self._gh.close()
 
     # -- plumbing ---------------------------------------------------------------------------
+    def _spend_retry(self, why: str) -> None:
+        """Count one retry against the run's budget; stop the run once it is spent."""
+        self._retries += 1
+        if self._retries > self.limits.max_retries:
+            raise RateLimited(
+                f"{why}: gave up after {self.limits.max_retries} retries, all this run may make"
+            )
+
     def _wait_for_limit(self, exc: Exception) -> bool:
         wait = rate_limit_wait(exc, self._clock())
         if wait is None:
@@ -152,9 +182,20 @@ class GitHubApi:
                 f"GitHub rate limit: the reset is {wait:.0f}s away, over the "
                 f"{self.limits.max_wait:.0f}s this run may wait"
             )
+        if self.stats.waited + wait > self.limits.total_wait:
+            raise RateLimited(
+                f"GitHub rate limit: waited {self.stats.waited:.0f}s already; another "
+                f"{wait:.0f}s would pass the {self.limits.total_wait:.0f}s this run may wait"
+            )
+        self._spend_retry(f"GitHub rate limit ({_status(exc)})")
         self.stats.waited += wait
         self._sleep(wait)
         return True
+
+    def settle(self) -> None:
+        """Give a write whose answer was lost the time to land before looking for it."""
+        if self.limits.settle > 0:
+            self._sleep(self.limits.settle)
 
     def refusal(
         self, exc: Exception, needs: Needs, *, repository_level: bool = False
@@ -206,6 +247,7 @@ class GitHubApi:
                 retryable = status is None or status >= 500
                 if retryable and attempt < self.limits.read_retries:
                     attempt += 1
+                    self._spend_retry(f"GitHub read failed ({status or type(exc).__name__})")
                     self._sleep(min(2.0**attempt, 10.0))
                     continue
                 raise
@@ -262,8 +304,34 @@ class GitHubApi:
     # -- reads ------------------------------------------------------------------------------
     def bot_issues(self, label: str) -> list[IssueState]:
         """Every issue with the bot's label and marker, open or closed (never via search)."""
-        found: list[IssueState] = []
         plist = self._repo.get_issues(state="all", labels=[label], sort="created", direction="asc")
+        return self._bot_issues_in(plist)
+
+    def bot_issues_again(self, label: str) -> list[IssueState]:
+        """A second, narrower read of the bot's issues (its label and its login, newest first).
+
+        An issue that lost or gained the label while the first read turned pages shifted every
+        later issue by one, so one could fall between two pages; before creating anything, the
+        executor reads again in the other order so that such an issue is found, not duplicated.
+        """
+        plist = self._repo.get_issues(
+            state="all",
+            labels=[label],
+            creator=self.settings.bot_login,  # type: ignore[arg-type]  # it takes a login too
+            sort="created",
+            direction="desc",
+        )
+        return self._bot_issues_in(plist)
+
+    def find_issue(self, label: str, ident: str) -> IssueState | None:
+        """Look for one marker again (after a failed write), newest first."""
+        for state in self.bot_issues_again(label):
+            if state.ident == ident:
+                return state
+        return None
+
+    def _bot_issues_in(self, plist: PaginatedList[Issue]) -> list[IssueState]:
+        found: list[IssueState] = []
         for issue in self.pages(plist):
             if "/pull/" in (issue.html_url or ""):  # the issues list includes pull requests
                 continue
@@ -272,18 +340,20 @@ class GitHubApi:
                 found.append(state)
         return found
 
-    def find_issue(self, label: str, ident: str) -> IssueState | None:
-        """Look for one marker again (after a failed write), newest first."""
-        plist = self._repo.get_issues(state="all", labels=[label], sort="created", direction="desc")
-        for issue in self.pages(plist):
-            state = self._issue_state(issue)
-            if state is not None and state.ident == ident:
-                return state
-        return None
-
     def _issue_state(self, issue: Issue) -> IssueState | None:
         fields = markers.read(issue.body)
         if fields is None:
+            return None
+        if not self.is_bot(issue.user):
+            # A marker in a person's issue is a forgery or a copy: never adopted, but said, so
+            # that whoever reads the run summary knows why that issue was left alone.
+            if issue.number not in self._reported:
+                self._reported.add(issue.number)
+                login = getattr(issue.user, "login", None) or "an unknown account"
+                self.stats.ignored.append(
+                    f"issue #{issue.number} carries a riskbot marker ({fields['id']}) but was "
+                    f"opened by {login}, not {self.settings.bot_login}: left alone"
+                )
             return None
         self._issues[issue.number] = issue
         return IssueState(
@@ -314,7 +384,7 @@ class GitHubApi:
         listing = issue.get_comments(since=since) if since is not None else issue.get_comments()
         for comment in self.pages(listing, repository_level=False):
             fields = markers.read(comment.body)
-            # Anyone can paste a marker into a comment: only a bot's own comments count.
+            # Anyone can paste a marker into a comment: only the bot's own comments count.
             if fields is None or not self.is_bot(comment.user):
                 continue
             self._comments[comment.id] = comment
@@ -330,10 +400,9 @@ class GitHubApi:
         return found
 
     def is_bot(self, user: Any) -> bool:
+        """Whether an author is this bot: its login, never merely an account of type Bot."""
         login = getattr(user, "login", "") or ""
-        if self.settings.bot_login:
-            return bool(login.lower() == self.settings.bot_login.lower())
-        return getattr(user, "type", "") == "Bot"
+        return bool(login.lower() == self.settings.bot_login.lower())
 
     def labels(self) -> set[str]:
         return {label.name for label in self.pages(self._repo.get_labels())}
@@ -389,3 +458,7 @@ class GitHubApi:
     def edit_comment(self, comment_id: int, body: str) -> None:
         comment = self._comments[comment_id]
         self.write(f"edit comment {comment_id}", lambda: comment.edit(body), needs=COMMENT)
+
+    def delete_comment(self, comment_id: int) -> None:
+        comment = self._comments[comment_id]
+        self.write(f"delete comment {comment_id}", comment.delete, needs=COMMENT)

@@ -17,6 +17,7 @@ from bot.reconcile.sync import plan_sync, sync_needs
 from bot.register.exposure import exposure_by_release
 from bot.register.load import Register
 from bot.register.reviews import RemindReport
+from bot.register.rules import pingable_logins
 from bot.render.exposure import render_exposure_markdown
 from bot.render.history import CHANGED_ANCHOR
 from bot.render.summary import Stats
@@ -65,6 +66,7 @@ def _run_with_policy(
         sleep=sleep,
         link_for=link_for,
         commit=commit,
+        allowed_logins=pingable_logins(policy, register.risks),
     )
 
 
@@ -124,6 +126,7 @@ def run_comment(
         limits=limits,
         stderr=stderr,
         snapshot=False,
+        allowed_logins=allowed_logins,
     )
 
 

@@ -1,9 +1,10 @@
 """The plan executor: makes GitHub match a list of intended actions, writing only differences.
 
 It finds the bot's own issues and comments by their hidden marker, edits only what differs,
-looks for a marker again before re-creating after a failed write, closes duplicates left by two
-concurrent runs (oldest wins), keeps to the write budget, and in a dry run does all the
-counting and none of the writing.
+reads the bot's issues a second time (narrower, in the other order) before its first create,
+waits for a failed write to land and looks for its marker again before re-creating, closes
+duplicate issues and deletes duplicate comments (oldest wins), keeps to the write budget, and in
+a dry run does all the counting and none of the writing.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Executor:
         self.dry_run = dry_run or api is None
         self.stats = stats
         self._comments: dict[int, list[CommentState]] = {}
+        self._rechecked = False
 
     # -- reading -----------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -126,6 +128,11 @@ class Executor:
         if found is not None and not action.edit:
             self.stats.skipped += 1
             return
+        if found is None and action.create and action.state != "closed":
+            found = self._recheck(action.ident, snapshot)
+            if found is not None and not action.edit:
+                self.stats.skipped += 1
+                return
         if found is None:
             if not action.create or action.state == "closed":
                 self.stats.skipped += 1
@@ -157,6 +164,19 @@ class Executor:
             )
         )
 
+    def _recheck(self, ident: str, snapshot: Snapshot) -> IssueState | None:
+        """Before the run's first create: read the bot's issues again, narrower and the other way
+        round, so an issue the first read missed (the list changed between its pages) is found."""
+        if not self._rechecked and self.api is not None:
+            self._rechecked = True
+            for state in self.api.bot_issues_again(self.label):
+                if state.ident not in snapshot.issues:
+                    snapshot.add(state)
+                    self.stats.done.append(
+                        f"found {state.ident} as #{state.number} on a second read"
+                    )
+        return snapshot.issues.get(ident)
+
     def _create_issue(self, action: EnsureIssue, labels: tuple[str, ...]) -> IssueState:
         body = action.text
         what = f"create issue {action.ident}"
@@ -168,7 +188,10 @@ class Executor:
             try:
                 made = self._write(what, create)
             except WriteFailed:
-                # The answer may be lost while the issue exists: look before creating again.
+                # The answer may be lost while the issue exists, or the write may still land:
+                # wait for it, then look before creating again.
+                if self.api is not None:
+                    self.api.settle()
                 again = self.api.find_issue(self.label, action.ident) if self.api else None
                 if again is not None:
                     self.stats.done.append(
@@ -211,6 +234,8 @@ class Executor:
             raise ValueError(f"{action.describe()}: no issue to comment on")
         body = action.text
         existing = [c for c in self.comments(number) if c.ident == action.ident]
+        if len(existing) > 1:
+            self._delete_duplicates(number, existing)
         if existing:
             first = existing[0]
             if action.sticky and first.body.strip() != body.strip():
@@ -238,6 +263,7 @@ class Executor:
             except WriteFailed:
                 if self.api is None:
                     raise
+                self.api.settle()  # a write whose answer was lost may still land
                 fresh = self.api.bot_comments(number)
                 self._comments[number] = fresh
                 if any(c.ident == action.ident for c in fresh):
@@ -245,6 +271,21 @@ class Executor:
                 if attempt == 1:
                     raise
         self.comments(number).append(CommentState(None, number, action.ident, body, ""))
+
+    def _delete_duplicates(self, number: int, same: list[CommentState]) -> None:
+        """Comments with one marker (a write that landed after its retry): the oldest stays."""
+        ordered = sorted(same, key=lambda c: (c.id is None, c.created_at, c.id or 0))
+        keep = ordered[0]
+        for dup in ordered[1:]:
+            if dup.id is None:
+                continue
+            comment_id = dup.id
+            self._write(
+                f"delete duplicate comment {dup.ident} on #{number} (kept {keep.id})",
+                lambda api, gone=comment_id: api.delete_comment(gone),  # type: ignore[misc]
+            )
+            self._comments[number] = [c for c in self.comments(number) if c.id != comment_id]
+        same[:] = [keep]
 
     def _close_duplicate(self, dup: IssueState, snapshot: Snapshot) -> None:
         keep = snapshot.issues[dup.ident]

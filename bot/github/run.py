@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
 from typing import TextIO
 
 from github import GithubException
@@ -13,8 +14,9 @@ from bot.errors import UsageError
 from bot.github.api import GitHubApi, Limits, SetupFailed, StopRun
 from bot.github.executor import Executor
 from bot.github.settings import Settings, no_token_in_actions
-from bot.reconcile.plan import Needs, Plan, Snapshot
+from bot.reconcile.plan import Action, EnsureComment, EnsureIssue, Needs, Plan, Snapshot
 from bot.render import actions as gha
+from bot.render.markdown import defuse_mentions
 from bot.render.summary import Stats, render_markdown, render_text
 
 NeedsOf = Callable[[Snapshot], Needs]
@@ -59,9 +61,14 @@ def run_plan(
     snapshot: bool = True,
     link_for: LinkFor | None = None,
     commit: str = "HEAD",
+    allowed_logins: Collection[str] = (),
 ) -> Stats:
     """Read the bot's issues and what the planner needs, plan, execute; always end with a
-    summary on stderr and in Actions."""
+    summary on stderr and in Actions.
+
+    Every text posted goes through one mention rule: only ``allowed_logins`` (the policy's and
+    the risk owners', from the default branch) can be pinged, whatever a planner wrote.
+    """
     stderr = stderr or sys.stderr
     stats = Stats()
     limits = limits or Limits()
@@ -77,16 +84,18 @@ def run_plan(
         api = GitHubApi(settings, limits, stats, **kwargs)  # type: ignore[arg-type]
     executor = Executor(api, label=label, budget=budget, dry_run=dry, stats=stats)
     setup: SetupFailed | None = None
+    planned = False
     try:
         # Comments on a PR need no issue listing: skip that read when the plan cannot use it.
         found = executor.snapshot() if snapshot else Snapshot()
         found.commit = commit
         gather(found, needs_of(found), api, executor, link_for or settings.blob_url)
         plan = planner(found)
+        planned = True
         if plan.skipped:
             stats.done.append(f"skipped: {plan.skipped}")
         stats.undone.extend(plan.held_back)
-        executor.execute(plan.actions, found)
+        executor.execute([defused(a, allowed_logins) for a in plan.actions], found)
     except SetupFailed as exc:
         stats.stopped = str(exc)
         setup = exc
@@ -95,6 +104,8 @@ def run_plan(
     except (GithubException, RequestException) as exc:
         stats.stopped = f"GitHub API failed: {describe_error(exc)}"
     finally:
+        if stats.stopped and not planned:
+            stats.undone.append(f"all of {command}: stopped before it could plan")
         if api is not None:
             api.close()
     if not settings.has_token:
@@ -110,7 +121,7 @@ def summarise(
 ) -> None:
     """The summary every run ends with: stderr, the step summary, outputs, an annotation."""
     dry = dry_run
-    stderr.write(scrub(render_text(command, stats, dry_run=dry), settings))
+    stderr.write(gha.log_lines(scrub(render_text(command, stats, dry_run=dry), settings)))
     gha.append_step_summary(
         scrub(render_markdown(command, stats, dry_run=dry), settings), settings.step_summary
     )
@@ -126,6 +137,19 @@ def summarise(
             gha.annotation("error", scrub(f"riskbot {command} stopped: {stats.stopped}", settings))
             + "\n"
         )
+
+
+def defused(action: Action, allowed: Collection[str]) -> Action:
+    """An action whose texts can mention only ``allowed`` logins."""
+    if isinstance(action, EnsureIssue):
+        return replace(
+            action,
+            title=defuse_mentions(action.title, allowed),
+            body=defuse_mentions(action.body, allowed),
+        )
+    if isinstance(action, EnsureComment):
+        return replace(action, body=defuse_mentions(action.body, allowed))
+    return action
 
 
 def describe_error(exc: Exception) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 from bot.errors import UsageError
 
 DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_BOT_LOGIN = "github-actions[bot]"
+"""Who writes with the Actions GITHUB_TOKEN; RISKBOT_BOT_LOGIN names a PAT's or an App's login."""
 REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 SHA_RE = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
@@ -64,7 +66,7 @@ class Settings:
     sha: str | None = None
     server_url: str = "https://github.com"
     run_id: str | None = None
-    bot_login: str | None = None
+    bot_login: str = DEFAULT_BOT_LOGIN
     extra: Mapping[str, str] = field(default_factory=dict)
     in_actions: bool = False
     """Running in GitHub Actions (``GITHUB_ACTIONS=true``): a missing token is then a setup
@@ -89,9 +91,16 @@ class Settings:
         return f"{self.server_url.rstrip('/')}/{self.repository}/actions/runs/{self.run_id}"
 
     def blob_url(self, path: str, ref: str | None = None) -> str:
-        """A link to a file of the repository at a commit (or the default branch)."""
+        """A link to a file of the repository at a commit (or the default branch).
+
+        The path is percent-encoded: a file name with spaces, ``)``, ``>`` or a newline cannot
+        end the link or the Markdown around it.
+        """
         ref = ref or self.sha or "HEAD"
-        return f"{self.server_url.rstrip('/')}/{self.repository}/blob/{ref}/{path}"
+        return (
+            f"{self.server_url.rstrip('/')}/{self.repository}/blob/{quote(ref, safe='')}/"
+            f"{quote(path, safe='/')}"
+        )
 
 
 def _clean(env: Mapping[str, str], name: str) -> str | None:
@@ -133,6 +142,6 @@ def from_env(env: Mapping[str, str], *, require_repository: bool = True) -> Sett
         sha=sha,
         server_url=server_url,
         run_id=_clean(env, "GITHUB_RUN_ID"),
-        bot_login=_clean(env, "RISKBOT_BOT_LOGIN"),
+        bot_login=_clean(env, "RISKBOT_BOT_LOGIN") or DEFAULT_BOT_LOGIN,
         in_actions=_clean(env, "GITHUB_ACTIONS") == "true",
     )

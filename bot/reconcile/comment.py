@@ -14,9 +14,13 @@ from dataclasses import dataclass
 
 from bot.reconcile import markers
 from bot.reconcile.plan import EnsureComment, Needs, Plan, Snapshot
+from bot.render.markdown import defuse_mentions
 from bot.render.pr import NO_LONGER
 
-_MENTION = re.compile(r"(?<![A-Za-z0-9_&#;])@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?![A-Za-z0-9-])")
+# The character references riskbot's own escaping writes (bot.render.markdown): none of them
+# can become an `@`, a tag or a marker. Any other `&` is shown as itself, so that `&#64;`,
+# `&commat;` or `&#x40;` from the payload cannot turn into an `@` after the mention filter.
+_OWN_ENTITY = re.compile(r"&(?!(?:lt|gt|amp|#8203|#92);)")
 
 
 @dataclass(frozen=True)
@@ -28,15 +32,11 @@ class Payload:
 
 
 def sanitize(body: str, allowed_logins: Collection[str]) -> str:
-    """No HTML, no markers, and mentions only of logins the policy names."""
-    allowed = {x.lower() for x in allowed_logins}
-    text = body.replace("<", "&lt;").replace(">", "&gt;")
-
-    def keep_or_defuse(match: re.Match[str]) -> str:
-        login = match.group(1)
-        return match.group(0) if login.lower() in allowed else f"@&#8203;{login}"
-
-    return _MENTION.sub(keep_or_defuse, text)
+    """No HTML, no markers, no entities but riskbot's own, and mentions only of logins the
+    policy names (:func:`bot.render.markdown.defuse_mentions`, the rule of every text riskbot
+    posts)."""
+    text = _OWN_ENTITY.sub("&amp;", body).replace("<", "&lt;").replace(">", "&gt;")
+    return defuse_mentions(text, allowed_logins)
 
 
 def comment_needs(payload: Payload, run_head_sha: str | None) -> Needs:

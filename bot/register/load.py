@@ -30,10 +30,19 @@ _ID_IN_NAME = re.compile(r"^(R-[0-9]{3,})(?:[-.]|$)")
 
 @dataclass(frozen=True)
 class SourceFile:
-    """A file of the register: its path relative to the repository root, and its bytes."""
+    """A file of the register: its path relative to the repository root, and its bytes.
+
+    ``refused`` says why a file was not read (a symbolic link): it is an error on its line 1.
+    """
 
     name: str
     raw: bytes
+    refused: str | None = None
+
+
+def refused_finding(source: SourceFile) -> Finding:
+    """The error of a file that was not read."""
+    return error(source.name, 1, source.refused or "not read", code="symlink")
 
 
 class _FailedFiles:
@@ -118,6 +127,8 @@ def load_policy(source: SourceFile | None) -> tuple[Policy | None, list[Finding]
                 code="policy-missing",
             )
         ]
+    if source.refused is not None:
+        return None, [refused_finding(source)]
     loaded = load_yaml(source.name, source.raw)
     if not loaded.ok:
         return None, loaded.findings
@@ -279,6 +290,9 @@ def build_register(
     held: dict[str, str | None] = {}
     parsed: list[Risk] = []
     for source in sorted(risk_sources, key=lambda s: s.name):
+        if source.refused is not None:
+            findings.append(refused_finding(source))
+            continue
         loaded = load_yaml(source.name, source.raw)
         held[source.name] = likely_id(source.name, loaded.data)
         if not loaded.ok:

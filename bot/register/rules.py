@@ -66,6 +66,15 @@ class Prior:
     band_label: str = ""
 
 
+def pingable_logins(policy: Policy, risks: Iterable[Risk]) -> tuple[str, ...]:
+    """Who riskbot may mention: the logins of the policy's roles and of the risks' owners
+    (read from the default branch by the jobs that post)."""
+    return unique(
+        [login for role in policy.roles for login in role.logins]
+        + [login for risk in risks for login in risk.owner_logins]
+    )
+
+
 def unique(items: Iterable[str]) -> tuple[str, ...]:
     """Items in first-seen order, each once."""
     return tuple(dict.fromkeys(items))

@@ -28,6 +28,8 @@ from bot.register.yamlfile import column_for, line_for
 
 RISK_SCHEMA = "risk.schema.json"
 POLICY_SCHEMA = "policy.schema.json"
+MAX_KEY_HINTS = 20
+"""Unknown keys of one mapping that get a "did you mean" hint (the rest list what is allowed)."""
 
 
 def schema_dir() -> Path:
@@ -192,8 +194,10 @@ def _finding(
     path = json_path(err.absolute_path)
     if err.validator == "additionalProperties" and isinstance(err.schema, Mapping):
         known = sorted(err.schema.get("properties", {}))
-        for key in _unknown_keys(err):
-            hint = closest(key, known)
+        for index, key in enumerate(_unknown_keys(err)):
+            # A "did you mean" costs a millisecond a key: worth it for typos, not for a file
+            # of thousands of unknown keys, which gets the plain message past the first few.
+            hint = closest(key, known) if index < MAX_KEY_HINTS else None
             message = f"unknown key '{key}'"
             message += f" (did you mean '{hint}'?)" if hint else f" (allowed: {', '.join(known)})"
             yield error(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,9 @@ from bot.register.findings import Finding, error
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 10_000
+MAX_NODES = MAX_EXPANDED_NODES
+"""Keys, values and items one file may hold, as for aliases: a risk file has a few hundred.
+Parsing and validating cost microseconds a node, so this bounds the time any 1 MiB file takes."""
 
 if TYPE_CHECKING:
     from yaml import SafeLoader as _BaseLoader
@@ -108,6 +112,39 @@ def _expanded_size(node: Node, limit: int) -> int:
     return size(node)
 
 
+_NODE_EVENTS = (
+    yaml.ScalarEvent,
+    yaml.AliasEvent,
+    yaml.MappingStartEvent,
+    yaml.SequenceStartEvent,
+)
+
+
+def _past_node_limit(text: str, limit: int) -> int | None:
+    """The line where the document passes ``limit`` nodes, or None; stops reading there.
+
+    Small texts cannot hold that many nodes and are not counted; a syntax error is left to the
+    full load, which reports it.
+    """
+    if len(text) <= limit:
+        return None
+    loader = RiskLoader(text)
+    count = 0
+    try:
+        while loader.check_event():
+            event = loader.get_event()  # type: ignore[no-untyped-call]
+            if isinstance(event, _NODE_EVENTS):
+                count += 1
+                if count > limit:
+                    mark = event.start_mark
+                    return int(mark.line) + 1 if mark is not None else 1
+    except yaml.YAMLError:
+        return None
+    finally:
+        loader.dispose()
+    return None
+
+
 def _line_of_offset(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
@@ -144,6 +181,18 @@ def load_yaml(file: str, raw: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Load
         result.findings.append(error(file, 1, "file is empty", code="empty"))
         return result
 
+    past = _past_node_limit(text, MAX_NODES)
+    if past is not None:
+        result.findings.append(
+            error(
+                file,
+                past,
+                f"more than {MAX_NODES:,} keys, values and items (the limit is passed on this "
+                "line); a risk file needs a few hundred: not checked further",
+                code="too-many-nodes",
+            )
+        )
+        return result
     loader = RiskLoader(text)
     try:
         node = loader.get_single_node()
@@ -294,6 +343,26 @@ def _path_steps(path: str) -> Iterator[str | int]:
         yield token
 
 
+# Each mapping's keys indexed once, the first time a line inside it is asked for: finding the
+# lines of every unknown key of a file is then linear in its size, not quadratic (one scan of
+# all keys per key took 38 s for 30,000 keys). Weak keys: an index goes with its node tree.
+_KEY_INDEX: weakref.WeakKeyDictionary[MappingNode, dict[str, tuple[ScalarNode, Node]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _keys_of(mapping: MappingNode) -> dict[str, tuple[ScalarNode, Node]]:
+    """A mapping's scalar keys (the first of duplicates), each with its key and value nodes."""
+    index = _KEY_INDEX.get(mapping)
+    if index is None:
+        index = {}
+        for k, v in mapping.value:
+            if isinstance(k, ScalarNode):
+                index.setdefault(str(k.value), (k, v))
+        _KEY_INDEX[mapping] = index
+    return index
+
+
 def line_for(node: Node | None, path: str, *, key: str | None = None) -> int:
     """The 1-based line of the value at a JSON path (or of ``key`` inside it), best effort."""
     if node is None:
@@ -303,11 +372,10 @@ def line_for(node: Node | None, path: str, *, key: str | None = None) -> int:
     for step in _path_steps(path):
         found: Node | None = None
         if isinstance(current, MappingNode) and isinstance(step, str):
-            for k, v in current.value:
-                if isinstance(k, ScalarNode) and k.value == step:
-                    line = k.start_mark.line + 1
-                    found = v
-                    break
+            hit = _keys_of(current).get(step)
+            if hit is not None:
+                line = hit[0].start_mark.line + 1
+                found = hit[1]
         elif (
             isinstance(current, SequenceNode)
             and isinstance(step, int)
@@ -319,11 +387,11 @@ def line_for(node: Node | None, path: str, *, key: str | None = None) -> int:
             return line
         current = found
     if key is not None and isinstance(current, MappingNode):
-        for k, _ in current.value:
-            if isinstance(k, ScalarNode) and k.value == key:
-                return k.start_mark.line + 1
+        hit = _keys_of(current).get(key)
+        if hit is not None:
+            return int(hit[0].start_mark.line) + 1
     if isinstance(current, ScalarNode):
-        return current.start_mark.line + 1
+        return int(current.start_mark.line) + 1
     return line
 
 

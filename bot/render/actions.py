@@ -24,6 +24,7 @@ __all__ = [
     "escape_data",
     "escape_property",
     "limit_annotations",
+    "log_line",
     "set_output",
     "stop_commands",
 ]
@@ -37,6 +38,30 @@ STEP_SUMMARY_LIMIT = 1_000_000
 # Used with fullmatch: `$` would also accept a name ending in a newline, which breaks
 # the `name<<delimiter` line.
 _OUTPUT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+
+
+# The runner reads a workflow command from any line that starts, after white space, with `::`
+# (or the older `##[`); it splits lines at CR and LF only.
+_COMMAND_START = re.compile(r"[ \t]*(?:::|##\[)")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_SHOWN = {"\n": "\\n", "\r": "\\r"}
+
+
+def log_line(text: str) -> str:
+    """Text as one safe line of the Actions log: line breaks and other control characters shown
+    as escapes, and a line that would start a workflow command prefixed with ``| ``.
+
+    Every line riskbot prints that carries risk data (a file name, a key, a value, a finding)
+    goes through here, so no risk file can add a mask, set an output or fake an annotation.
+    """
+    line = _CONTROL.sub(lambda m: _SHOWN.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+    return f"| {line}" if _COMMAND_START.match(line) else line
+
+
+def log_lines(text: str) -> str:
+    """Each line of a multi-line text made safe with :func:`log_line` (the line breaks kept)."""
+    end = "\n" if text.endswith("\n") else ""
+    return "\n".join(log_line(line) for line in text.removesuffix("\n").split("\n")) + end
 
 
 def escape_data(text: str) -> str:

@@ -8,12 +8,13 @@ embeds machine-readable data are :func:`mention` and :func:`hidden_marker`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 __all__ = [
     "Markdown",
     "bold",
     "code_span",
+    "defuse_mentions",
     "escape_block",
     "escape_cell",
     "escape_text",
@@ -152,6 +153,42 @@ def mention(login: str) -> str:
     if not _LOGIN.fullmatch(login):
         raise ValueError(f"not a GitHub login: {login!r}")
     return "@" + login
+
+
+# `@` and what follows it, the way GitHub's mention filter reads a login (ASCII letters, digits,
+# hyphens; a `/` after it makes a team mention).
+_AT = re.compile(r"@(?P<login>[A-Za-z0-9][A-Za-z0-9-]*)?(?P<team>/)?")
+_DEFUSED = ("\u200b", "&#8203;")
+# A character reference other than those this module writes: `&#64;`, `&#x40;`, `&commat;`
+# render as `@` (after any filter that looked for one), so they are shown as written instead.
+_FOREIGN_ENTITY = re.compile(
+    r"&(?!(?:lt|gt|amp|#8203|#92);)"
+    r"(?=#[0-9]{1,8};|#[xX][0-9a-fA-F]{1,8};|[A-Za-z][A-Za-z0-9]{0,31};)"
+)
+
+
+def defuse_mentions(text: str, allowed: Collection[str]) -> str:
+    """Text in which only ``allowed`` logins can be mentioned: the one rule for all that riskbot
+    posts on GitHub.
+
+    A zero-width space goes after every other ``@`` (a login that is not allowed, a team, an
+    ``@`` before anything else), wherever it stands: GitHub's pattern needs a letter or digit
+    right after the ``@``, and no entity or markup can remove a character. Inside code the
+    character is invisible; it is left out only where one is there already. Character
+    references other than this module's own are shown as written, so none becomes an ``@``.
+    """
+    keep = {login.lower() for login in allowed}
+    text = _FOREIGN_ENTITY.sub("&amp;", text)
+
+    def one(match: re.Match[str]) -> str:
+        login = match.group("login")
+        if login is not None and match.group("team") is None and login.lower() in keep:
+            return match.group()
+        if text.startswith(_DEFUSED, match.start() + 1):
+            return match.group()
+        return "@\u200b" + match.group()[1:]
+
+    return _AT.sub(one, text)
 
 
 _MARKER_KEY = r"[A-Za-z_][A-Za-z0-9_]*"

@@ -19,6 +19,8 @@ class Stats:
     done: list[str] = field(default_factory=list)
     undone: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    """Things on GitHub that look like riskbot's but are not (a marker in a person's issue)."""
     stopped: str | None = None
 
     @property
@@ -47,6 +49,7 @@ def render_text(command: str, stats: Stats, *, dry_run: bool) -> str:
     if stats.waited:
         lines.append(f"  waited {stats.waited:.0f}s for GitHub rate limits")
     lines += [f"  failed: {item}" for item in stats.failures]
+    lines += [f"  ignored: {item}" for item in stats.ignored]
     if stats.stopped:
         lines.append(f"  stopped: {stats.stopped}")
     lines += [f"  left undone: {item}" for item in stats.undone]
@@ -69,6 +72,9 @@ def render_markdown(command: str, stats: Stats, *, dry_run: bool) -> str:
         lines += ["Done:", ""] + [f"- {escape_text(x)}" for x in stats.done] + [""]
     if stats.failures:
         lines += ["Failed:", ""] + [f"- {escape_text(x)}" for x in stats.failures] + [""]
+    if stats.ignored:
+        lines += ["Ignored (not riskbot's, whatever their text says):", ""]
+        lines += [f"- {escape_text(x)}" for x in stats.ignored] + [""]
     if stats.stopped:
         lines += [f"> **Stopped:** {escape_text(stats.stopped)}", ""]
     if stats.undone:

@@ -9,6 +9,12 @@ from pathlib import Path
 from bot.errors import UsageError
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile
 
+SYMLINK_MODE = b"120000 "
+LINK_REFUSED = (
+    "is a symbolic link; riskbot reads no links (a link could lead outside the repository): "
+    "commit the file itself"
+)
+
 
 class GitError(UsageError):
     """git could not answer (not a repository, unknown revision)."""
@@ -35,21 +41,28 @@ def resolve(root: Path, rev: str) -> str:
 
 
 def register_at(root: Path, rev: str) -> tuple[SourceFile | None, list[SourceFile]]:
-    """The policy and risk files of a revision, without checking it out."""
+    """The policy and risk files of a revision, without checking it out (links refused)."""
     commit = resolve(root, rev)
-    names = _git(
-        root, "ls-tree", "-r", "-z", "--name-only", commit, "--", POLICY_PATH, RISKS_DIR
-    ).split(b"\0")
+    entries = _git(root, "ls-tree", "-r", "-z", commit, "--", POLICY_PATH, RISKS_DIR).split(b"\0")
     policy: SourceFile | None = None
     risks: list[SourceFile] = []
-    for raw_name in names:
-        if not raw_name:
+    for entry in entries:
+        if not entry:
             continue
+        meta, _, raw_name = entry.partition(b"\t")
         name = raw_name.decode("utf-8", "surrogateescape")
-        if name == POLICY_PATH:
-            policy = SourceFile(name, _git(root, "show", f"{commit}:{name}"))
+        # A link's blob is the path it points to: refused as in a working tree, never read.
+        refused = LINK_REFUSED if meta.startswith(SYMLINK_MODE) else None
+        if name == POLICY_PATH or (name == RISKS_DIR and refused):
+            read = b"" if refused else _git(root, "show", f"{commit}:{name}")
+            source = SourceFile(name, read, refused=refused)
+            if name == POLICY_PATH:
+                policy = source
+            else:
+                risks.append(source)
         elif name.startswith(f"{RISKS_DIR}/") and name.endswith(RISK_SUFFIXES):
-            risks.append(SourceFile(name, _git(root, "show", f"{commit}:{name}")))
+            read = b"" if refused else _git(root, "show", f"{commit}:{name}")
+            risks.append(SourceFile(name, read, refused=refused))
     return policy, risks
 
 

@@ -1,8 +1,14 @@
-"""The register in a working tree: the policy file and the risk files, as (name, bytes)."""
+"""The register in a working tree: the policy file and the risk files, as (name, bytes).
+
+Nothing is read through a symbolic link: a link under ``risks/`` (to a file or a folder, inside
+the repository or out of it), a linked ``risks/`` or a linked policy is refused with an error on
+its own path, so a pull request cannot make riskbot read, echo or rewrite files elsewhere.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 from bot.register.ids import id_of_name
@@ -14,21 +20,61 @@ from bot.register.load import (
     SourceFile,
     build_register,
 )
+from bot.repo.git import LINK_REFUSED
 from bot.repo.ids import id_history
 from bot.repo.unread import with_unread_files
 
 
-def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
-    """Read the policy and the risk files of a working tree."""
-    policy_path = root / POLICY_PATH
-    policy = SourceFile(POLICY_PATH, policy_path.read_bytes()) if policy_path.is_file() else None
+def linked_part(root: Path, path: Path) -> Path | None:
+    """The first part of ``path`` below ``root`` that is a symbolic link, or None."""
+    current = root
+    for part in path.relative_to(root).parts:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return None
+
+
+def _refused(root: Path, path: Path) -> SourceFile:
+    return SourceFile(path.relative_to(root).as_posix(), b"", refused=LINK_REFUSED)
+
+
+def _risk_files(root: Path) -> list[SourceFile]:
     risks_dir = root / RISKS_DIR
+    link = linked_part(root, risks_dir)
+    if link is not None:
+        return [_refused(root, link)]
+    if not risks_dir.is_dir():
+        return []
     sources: list[SourceFile] = []
-    if risks_dir.is_dir():
-        for path in sorted(risks_dir.rglob("*")):
-            if path.suffix in RISK_SUFFIXES and path.is_file():
+    # os.walk does not follow linked folders; they are listed, and refused, with the files.
+    for folder, dirs, files in os.walk(risks_dir, followlinks=False):
+        here = Path(folder)
+        dirs.sort()
+        for name in dirs:
+            if (here / name).is_symlink():
+                sources.append(_refused(root, here / name))
+        for name in sorted(files):
+            path = here / name
+            if path.suffix not in RISK_SUFFIXES:
+                continue
+            if path.is_symlink():
+                sources.append(_refused(root, path))
+            elif path.is_file():
                 sources.append(SourceFile(path.relative_to(root).as_posix(), path.read_bytes()))
-    return policy, sources
+    return sources
+
+
+def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
+    """Read the policy and the risk files of a working tree (links refused, never followed)."""
+    policy_path = root / POLICY_PATH
+    policy: SourceFile | None = None
+    link = linked_part(root, policy_path)
+    if link is not None:
+        policy = SourceFile(POLICY_PATH, b"", refused=f"{link.relative_to(root)} {LINK_REFUSED}")
+    elif policy_path.is_file():
+        policy = SourceFile(POLICY_PATH, policy_path.read_bytes())
+    return policy, sorted(_risk_files(root), key=lambda s: s.name)
 
 
 def read_register(root: Path, today: dt.date | None = None) -> Loaded:

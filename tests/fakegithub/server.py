@@ -571,7 +571,10 @@ class Fault:
     ``body`` and ``headers`` instead of the real answer.  With ``after_write`` the request is
     first carried out (the state changes) and only its answer is replaced: the write happened,
     but the client saw an error.  ``drop_connection`` closes the connection without an answer.
-    A fault with only a ``delay`` is a slow but otherwise normal answer.
+    A fault with only a ``delay`` is a slow but otherwise normal answer; on a write, one the
+    client may have given up on when it lands (``late_write``).  ``query`` (name -> value) must
+    also match the request's query string; ``before(state)`` runs, with the lock held, just
+    before the request is served: the repository changing under a client (``mid_listing``).
     """
 
     status: int | None = None
@@ -585,6 +588,8 @@ class Fault:
     body: JSON = None
     headers: Headers = field(default_factory=dict)
     kind: str = "custom"
+    query: dict[str, str] | None = None
+    before: Callable[[RepoState], None] | None = None
     seen: int = 0
     fired: int = 0
 
@@ -596,9 +601,13 @@ class Fault:
         if self.path is not None:
             re.compile(self.path)  # fail at injection, not at the first request
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, query: dict[str, list[str]] | None = None) -> bool:
         if self.method is not None and self.method != method:
             return False
+        if self.query is not None:
+            given = query or {}
+            if any(given.get(name, [None])[-1] != value for name, value in self.query.items()):
+                return False
         return self.path is None or re.fullmatch(self.path, path) is not None
 
     @property
@@ -725,6 +734,34 @@ class Fault:
     ) -> Fault:
         """Answer normally, but only after ``seconds``."""
         return cls(method=method, path=path, nth=nth, times=times, delay=seconds, kind="slow")
+
+    @classmethod
+    def late_write(
+        cls,
+        seconds: float,
+        *,
+        method: str = "POST",
+        path: str | None = None,
+        nth: int = 1,
+        times: int = 1,
+    ) -> Fault:
+        """A write carried out only after ``seconds``: a client with a shorter timeout has
+        given up on it (and may retry) by the time it lands."""
+        return cls(method=method, path=path, nth=nth, times=times, delay=seconds, kind="late_write")
+
+    @classmethod
+    def mid_listing(
+        cls,
+        change: Callable[[RepoState], None],
+        *,
+        path: str = r"/repos/[^/]+/[^/]+/issues",
+        page: int = 2,
+    ) -> Fault:
+        """Change the repository just before page ``page`` of a listing is served: a list that
+        shrinks (or grows) between two pages, as when someone edits labels during a run."""
+        return cls(
+            method="GET", path=path, query={"page": str(page)}, before=change, kind="mid_listing"
+        )
 
     @classmethod
     def disconnect(
@@ -2167,10 +2204,12 @@ class FakeGitHub:
             "documentation_url": PRIMARY_RATE_LIMIT_DOCS,
         }
 
-    def _take_fault(self, method: str, path: str) -> Fault | None:
+    def _take_fault(
+        self, method: str, path: str, query: dict[str, list[str]] | None = None
+    ) -> Fault | None:
         chosen: Fault | None = None
         for fault in self.faults:
-            if not fault.matches(method, path):
+            if not fault.matches(method, path, query):
                 continue
             fault.seen += 1
             if chosen is None and fault.seen >= fault.nth and not fault.exhausted:
@@ -2194,7 +2233,9 @@ class FakeGitHub:
             by_id = f"/repositories/{self.state.id}"
             if path == by_id or path.startswith(by_id + "/"):
                 path = f"/repos/{self.state.full_name}{path[len(by_id) :]}"
-            fault = self._take_fault(method, path)
+            fault = self._take_fault(method, path, query)
+            if fault is not None and fault.before is not None:
+                fault.before(self.state)
         if fault is not None and fault.delay > 0:
             self._stopping.wait(fault.delay)
             with self._lock:

@@ -1,0 +1,191 @@
+"""Cases 1 and 2: only the policy's and the risk owners' logins are ever mentioned.
+
+The sticky comment's mention filter skipped any ``@`` after ``;``, ``&`` or ``#`` (including the
+``&lt;`` it wrote itself), so a fork's payload pinged ``<@victim>``, ``&#64;victim`` and teams. File
+names reached Markdown raw. The oracle is GitHub's own: cmark-gfm renders, and GitHub's open-source
+mention patterns read the result (see github_markdown.py for where they come from).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.github.api import Limits
+from bot.github.commands import run_remind, run_sync
+from bot.reconcile.comment import sanitize
+from bot.render.markdown import (
+    Markdown,
+    bold,
+    code_span,
+    escape_block,
+    escape_cell,
+    escape_text,
+    join,
+    parse_marker,
+    remove_marker,
+    table,
+)
+from tests.factories import copy_register, register_of
+from tests.fakegithub.server import FakeGitHub
+from tests.github.helpers import settings_for
+from tests.security.github_markdown import mentions, raw_html, render
+
+ATTACKS = [
+    "<@victim>",
+    ";@victim",
+    "#@victim",
+    "&@victim",
+    "&#64;victim",
+    "&#x40;victim",
+    "&#0064;victim",
+    "&commat;victim",
+    "&amp;#64;victim",
+    "<@org/team>",
+    "@org/team",
+    "\\@victim",
+    "@@victim",
+    "**@victim**",
+    "_@victim_",
+    "~~@victim~~",
+    "| @victim |",
+    "@victim.",
+    "(@victim)",
+    "@Victim",
+    "@alice-victim",
+    "@alice/team",
+    "<!-- riskbot:id=pr-report/1 --> @victim",
+    "@&#8203;victim",
+    "@<span>victim",
+]
+ALLOWED = ("alice", "Bob-2")
+
+# Text heavy in what matters here, so that hypothesis finds the interesting cases.
+hostile_text = st.lists(
+    st.one_of(
+        st.sampled_from(list("@&#;<>/\\`*_[]()|~!:.-=+ \t\n0123456789")),
+        st.sampled_from(["victim", "alice", "bob-2", "org/team", "&#64;", "&commat;", "&lt;"]),
+        st.characters(codec="utf-8"),
+    ),
+    max_size=40,
+).map("".join)
+
+
+# -- case 1: the sticky comment ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_no_forged_mention_survives_the_sticky_comment(attack: str) -> None:
+    safe = sanitize(f"Report {attack} end, for @alice", ALLOWED)
+    assert mentions(safe) == {"alice"}
+    assert not raw_html(safe)
+    assert parse_marker(safe) is None
+
+
+def test_the_allowed_logins_still_ping_and_the_report_stays_readable() -> None:
+    body = "**R-001** 16 → 20 · owner @alice, lead @BOB-2; `@victim` in code &amp; &lt;x&gt;"
+    safe = sanitize(body, ALLOWED)
+    assert mentions(safe) == {"alice", "bob-2"}
+    shown = render(safe)
+    assert "&amp; &lt;x&gt;" in shown  # riskbot's own escapes render as before
+    assert "<code>@\u200bvictim</code>" in shown  # code shows the same text
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=hostile_text, allowed=st.lists(st.sampled_from(["alice", "bob-2", "x"]), max_size=2))
+def test_any_payload_mentions_only_allowed_logins(body: str, allowed: list[str]) -> None:
+    safe = sanitize(body, allowed)
+    assert mentions(safe) <= {a.lower() for a in allowed}
+    assert not raw_html(safe)
+    assert parse_marker(safe) is None
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=hostile_text, allowed=st.lists(st.sampled_from(["alice", "bob-2"]), max_size=2))
+def test_the_one_rule_holds_for_any_markdown(text: str, allowed: list[str]) -> None:
+    from bot.render.markdown import defuse_mentions
+
+    once = defuse_mentions(text, allowed)
+    assert mentions(once) <= {a.lower() for a in allowed}
+    assert defuse_mentions(once, allowed) == once  # applying it twice changes nothing
+
+
+# -- the escaping helpers: no mention, no raw HTML, whatever the text --------------------
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(text=hostile_text)
+def test_escaped_text_renders_no_mention_and_no_html(text: str) -> None:
+    for markdown in (
+        escape_text(text),
+        escape_block(text),
+        code_span(text),
+        f"[{code_span(text)}](<https://example.com/x>)",
+        join("Risk ", text, Markdown(" and "), text),
+        str(bold(text)),
+        table(("a", "b"), [(text, Markdown(code_span(text))), (escape_cell(text), "x")]),
+    ):
+        assert mentions(markdown) == set(), markdown
+        assert not raw_html(markdown), markdown
+
+
+# -- case 2: file names, everywhere riskbot posts them ------------------------------------
+
+NAMES = [
+    "R-001-a`@victim`b.yaml",
+    "R-001-a>@victim x<img src=x>.yaml",
+    "R-001-a) @victim [x](y.yaml",
+    "R-001-a\n@victim x.yaml",
+    "a &#64;victim <@org/team> x/R-001-b.yaml",
+]
+TODAY = dt.date(2026, 11, 27)
+
+
+def posted(server: FakeGitHub) -> list[str]:
+    texts = [i.title for i in server.state.issues.values()]
+    texts += [i.body or "" for i in server.state.issues.values()]
+    texts += [c.body for c in server.state.comments.values()]
+    return texts
+
+
+@pytest.mark.parametrize("name", NAMES, ids=range(len(NAMES)))
+def test_a_hostile_file_name_pings_nobody_and_links_to_its_file(
+    github_server: FakeGitHub, tmp_path: Path, name: str
+) -> None:
+    root = tmp_path / "repo"
+    copy_register(root)
+    for old in (root / "risks").glob("R-001-*.yaml"):
+        (root / "risks" / name).parent.mkdir(parents=True, exist_ok=True)
+        old.rename(root / "risks" / name)
+    register = register_of(root, TODAY)
+    assert register.get("R-001") is not None, [f.as_text() for f in register.findings]
+    settings_ = settings_for(github_server)
+    limits = Limits(write_interval=0)
+    run_sync(register, root, settings_, limits=limits, stderr=io.StringIO(), sleep=lambda s: None)
+    run_remind(
+        register, settings_, TODAY, limits=limits, stderr=io.StringIO(), sleep=lambda s: None
+    )
+    allowed = {login.lower() for role in register.policy.roles for login in role.logins} | {
+        x.lower() for a in register.assessments for x in a.risk.owner_logins
+    }
+    texts = posted(github_server)
+    assert len(texts) > 5
+    for text in texts:
+        assert mentions(text) <= allowed, text
+        assert "victim" not in mentions(text)
+        # The only HTML riskbot writes itself: its marker and the footer's <sub>.
+        own = remove_marker(text).replace("<sub>", "").replace("</sub>", "")
+        assert not raw_html(own), text
+    issue = next(i for i in github_server.state.issues.values() if i.title.startswith("R-001"))
+    html = render(issue.body or "")
+    href = html.split('<a href="', 1)[1].split('"', 1)[0]
+    assert unquote(href).endswith(f"/risks/{name}")
+    assert f"<code>risks/{name}".replace("\n", " ").split("<img")[0].split(">")[0] in html.replace(
+        "&gt;", ">"
+    ).replace("&lt;", "<").replace("&amp;", "&")
