@@ -17,7 +17,7 @@ import html
 import re
 from html.parser import HTMLParser
 
-import cmarkgfm  # type: ignore[import-untyped]
+import cmarkgfm
 
 MENTION = re.compile(
     r"""
