@@ -363,36 +363,41 @@ def _keys_of(mapping: MappingNode) -> dict[str, tuple[ScalarNode, Node]]:
     return index
 
 
-def line_for(node: Node | None, path: str, *, key: str | None = None) -> int:
-    """The 1-based line of the value at a JSON path (or of ``key`` inside it), best effort."""
-    if node is None:
-        return 1
-    line = node.start_mark.line + 1
+def _mark_for(node: Node, path: str, key: str | None) -> Mark:
+    """Where a JSON path (or ``key`` inside it) points: the value's mark, or the mark of the
+    deepest key found on the way. Each mapping's keys are looked up in an index built once, so
+    finding every key of a file is linear in its size."""
+    mark = node.start_mark
     current: Node = node
     for step in _path_steps(path):
         found: Node | None = None
         if isinstance(current, MappingNode) and isinstance(step, str):
             hit = _keys_of(current).get(step)
             if hit is not None:
-                line = hit[0].start_mark.line + 1
-                found = hit[1]
+                mark, found = hit[0].start_mark, hit[1]
         elif (
             isinstance(current, SequenceNode)
             and isinstance(step, int)
             and (0 <= step < len(current.value))
         ):
             found = current.value[step]
-            line = found.start_mark.line + 1
+            mark = found.start_mark
         if found is None:
-            return line
+            return mark
         current = found
     if key is not None and isinstance(current, MappingNode):
         hit = _keys_of(current).get(key)
         if hit is not None:
-            return int(hit[0].start_mark.line) + 1
+            return hit[0].start_mark
     if isinstance(current, ScalarNode):
-        return int(current.start_mark.line) + 1
-    return line
+        # The value itself: where a person would put the cursor to fix it.
+        return current.start_mark
+    return mark
+
+
+def line_for(node: Node | None, path: str, *, key: str | None = None) -> int:
+    """The 1-based line of the value at a JSON path (or of ``key`` inside it), best effort."""
+    return 1 if node is None else int(_mark_for(node, path, key).line) + 1
 
 
 def top_level_lines(node: Node | None) -> dict[str, int]:
@@ -404,35 +409,7 @@ def top_level_lines(node: Node | None) -> dict[str, int]:
 
 def column_for(node: Node | None, path: str, *, key: str | None = None) -> int | None:
     """The 1-based column where :func:`line_for` points (the value, or ``key`` inside it)."""
-    if node is None:
-        return None
-    mark = node.start_mark
-    current: Node = node
-    for step in _path_steps(path):
-        found: Node | None = None
-        if isinstance(current, MappingNode) and isinstance(step, str):
-            for k, v in current.value:
-                if isinstance(k, ScalarNode) and k.value == step:
-                    mark, found = k.start_mark, v
-                    break
-        elif (
-            isinstance(current, SequenceNode)
-            and isinstance(step, int)
-            and 0 <= step < len(current.value)
-        ):
-            found = current.value[step]
-            mark = found.start_mark
-        if found is None:
-            return mark.column + 1
-        current = found
-    if key is not None and isinstance(current, MappingNode):
-        for k, _ in current.value:
-            if isinstance(k, ScalarNode) and k.value == key:
-                return k.start_mark.column + 1
-    if isinstance(current, ScalarNode):
-        # The value itself: where a person would put the cursor to fix it.
-        return current.start_mark.column + 1
-    return mark.column + 1
+    return None if node is None else int(_mark_for(node, path, key).column) + 1
 
 
 def top_level_columns(node: Node | None) -> dict[str, int]:
