@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -12,7 +11,7 @@ from bot.register.findings import Finding
 from bot.register.load import Loaded, Register
 from bot.register.rules import Escalation, register_escalations
 from bot.register.scoring import Assessment
-from bot.render import actions
+from bot.render import actions, jsondoc
 from bot.render.exposure import render_exposure_markdown, render_exposure_text
 from bot.render.markdown import bold, code_span, escape_text, table
 from bot.render.matrix import render_markdown, render_text
@@ -238,7 +237,7 @@ def _text(report: CheckReport, env: Mapping[str, str]) -> str:
 
 
 def _json(report: CheckReport, env: Mapping[str, str]) -> str:
-    return json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
+    return jsondoc.dumps(to_json(report))
 
 
 def _github(report: CheckReport, env: Mapping[str, str]) -> str:

@@ -14,6 +14,7 @@ from bot.register.load import Register
 from bot.register.rules import Escalation
 from bot.register.scoring import Assessment
 from bot.render import actions as gha
+from bot.render import jsondoc
 from bot.render.markdown import (
     Cell,
     Markdown,
@@ -193,7 +194,7 @@ def to_json(report: PrReport) -> dict[str, object]:
 
 
 def render_json(report: PrReport) -> str:
-    return json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
+    return jsondoc.dumps(to_json(report))
 
 
 def pr_annotations(report: PrReport) -> list[gha.Annotation]:
