@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from bot.register.findings import Finding, FindingsHolder, error, sort_key, warning
 from bot.register.policy import Policy, policy_from_data
@@ -186,14 +185,61 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
 
 
 def _id_matches_name(risk_id: str, name: str) -> bool:
-    stem = PurePosixPath(name).name
+    stem = name.rsplit("/", 1)[-1]
     return stem == risk_id or stem.startswith((f"{risk_id}-", f"{risk_id}."))
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """One risk file checked on its own: its risk when the file is valid, and its findings.
+
+    It depends on the file's name and bytes only, so it can be made in another process, or
+    reused for a file that two revisions share.
+    """
+
+    name: str
+    risk: Risk | None
+    findings: tuple[Finding, ...] = ()
+
+
+def check_file(source: SourceFile) -> CheckedFile:
+    """Load, validate and read one risk file: everything that needs no other file."""
+    loaded = load_yaml(source.name, source.raw)
+    if not loaded.ok:
+        return CheckedFile(source.name, None, tuple(loaded.findings))
+    schema_findings = validate(source.name, loaded.data, loaded.node, RISK_SCHEMA)
+    if schema_findings:
+        return CheckedFile(source.name, None, tuple(schema_findings))
+    lines = top_level_lines(loaded.node)
+    if "review" in loaded.data:
+        lines["review.cadence"] = line_for(loaded.node, "$.review.cadence")
+    risk = risk_from_data(source.name, loaded.data, lines)
+    if _id_matches_name(risk.id, source.name):
+        return CheckedFile(source.name, risk)
+    wrong_name = error(
+        source.name,
+        risk.line("id"),
+        f"file name must start with its id '{risk.id}' (e.g. {risk.id}-short-title.yaml)",
+        path="$.id",
+        code="file-name",
+    )
+    return CheckedFile(source.name, risk, (wrong_name,))
+
+
+def check_files(sources: Sequence[SourceFile]) -> list[CheckedFile]:
+    """Check each file on its own, here, in order."""
+    return [check_file(source) for source in sources]
+
+
+FileChecker = Callable[[Sequence[SourceFile]], Sequence[CheckedFile]]
+"""Checks files one by one and answers in their order: :func:`check_files`, or a faster one."""
 
 
 def build_register(
     policy_source: SourceFile | None,
     risk_sources: Sequence[SourceFile],
     today: dt.date | None = None,
+    check: FileChecker = check_files,
 ) -> Loaded:
     """Check the policy and every risk file; score and assess the valid risks."""
     today = today or dt.date.today()
@@ -201,34 +247,15 @@ def build_register(
     findings = list(found)
     assessments: list[Assessment] = []
     first_file: dict[str, str] = {}
-    for source in sorted(risk_sources, key=lambda s: s.name):
-        loaded = load_yaml(source.name, source.raw)
-        if not loaded.ok:
-            findings.extend(loaded.findings)
+    for checked in check(sorted(risk_sources, key=lambda s: s.name)):
+        findings.extend(checked.findings)
+        risk = checked.risk
+        if risk is None:
             continue
-        schema_findings = validate(source.name, loaded.data, loaded.node, RISK_SCHEMA)
-        if schema_findings:
-            findings.extend(schema_findings)
-            continue
-        lines = top_level_lines(loaded.node)
-        if "review" in loaded.data:
-            lines["review.cadence"] = line_for(loaded.node, "$.review.cadence")
-        risk = risk_from_data(source.name, loaded.data, lines)
-        if not _id_matches_name(risk.id, source.name):
-            findings.append(
-                error(
-                    source.name,
-                    risk.line("id"),
-                    f"file name must start with its id '{risk.id}' "
-                    f"(e.g. {risk.id}-short-title.yaml)",
-                    path="$.id",
-                    code="file-name",
-                )
-            )
         if risk.id in first_file:
             findings.append(
                 error(
-                    source.name,
+                    risk.file,
                     risk.line("id"),
                     f"duplicate id '{risk.id}': already used by {first_file[risk.id]}",
                     path="$.id",
@@ -236,14 +263,14 @@ def build_register(
                 )
             )
             continue
-        first_file[risk.id] = source.name
+        first_file[risk.id] = risk.file
         if policy is None:
             continue
         findings.extend(check_against_policy(risk, policy))
         assessments.append(assess(risk, policy, today))
     findings.sort(key=sort_key)
-    checked = len(risk_sources) + (1 if policy_source else 0)
+    files = len(risk_sources) + (1 if policy_source else 0)
     if policy is None:
-        return Unloaded(findings, checked, today)
+        return Unloaded(findings, files, today)
     assessments.sort(key=lambda a: (-a.score, a.risk.id))
-    return Register(policy, assessments, findings, checked, today)
+    return Register(policy, assessments, findings, files, today)

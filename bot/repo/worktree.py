@@ -13,6 +13,7 @@ from bot.register.load import (
     SourceFile,
     build_register,
 )
+from bot.repo.parallel import check_in_parallel
 
 
 def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
@@ -31,4 +32,4 @@ def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
 def read_register(root: Path, today: dt.date | None = None) -> Loaded:
     """Check the register of a working tree."""
     policy, sources = discover(root)
-    return build_register(policy, sources, today)
+    return build_register(policy, sources, today, check_in_parallel)

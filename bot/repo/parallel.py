@@ -1,0 +1,77 @@
+"""Checking many risk files on every core: a process pool, only where it pays.
+
+Each file is checked on its own (:func:`bot.register.load.check_file`), so the files can be
+shared out among processes and the results put back in order: the register is the same as one
+process would build, byte for byte. A pool costs tens of milliseconds to start, more than a
+small register takes to check, so below :data:`POOL_THRESHOLD` files everything runs here.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from collections.abc import Mapping, Sequence
+
+from bot.register.load import CheckedFile, SourceFile, check_file, check_files
+
+POOL_THRESHOLD = 1000
+"""Fewer files than this are checked in this process."""
+MAX_WORKERS = 8
+WORKERS_ENV = "RISKBOT_WORKERS"
+"""``1`` checks every register in this process; ``N`` uses N processes whatever its size."""
+
+
+def usable_cpus() -> int:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def idle_cpus() -> int:
+    """CPUs nobody else is using: the usable ones less the load average (as ``make -l`` does)."""
+    cpus = usable_cpus()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not on every platform
+        return cpus
+    return max(0, min(cpus, int(cpus - load + 0.5)))
+
+
+def workers_for(files: int, env: Mapping[str, str] | None = None) -> int:
+    """How many processes should check this many files (1: no pool).
+
+    A pool only pays with idle CPUs to run on: on a busy machine its workers wait their turn
+    like everyone else, and only the cost of handing files out and results back remains.
+    """
+    wanted = (os.environ if env is None else env).get(WORKERS_ENV, "")
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
+    if files < POOL_THRESHOLD:
+        return 1
+    return max(1, min(idle_cpus(), MAX_WORKERS))
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    # fork shares what this process has loaded (the compiled validators included), so a worker
+    # starts in a millisecond; where fork is not safe (macOS) the platform's default is used.
+    if sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context()
+
+
+def check_in_parallel(
+    sources: Sequence[SourceFile], workers: int | None = None
+) -> list[CheckedFile]:
+    """Check each file on its own, in ``workers`` processes (default: :func:`workers_for`)."""
+    count = workers_for(len(sources)) if workers is None else workers
+    if count <= 1 or len(sources) < 2:
+        return check_files(sources)
+    # The first file is checked here: that loads the validators once, before the workers fork.
+    first = check_file(sources[0])
+    rest = sources[1:]
+    chunk = max(1, len(rest) // (count * 4))
+    with _context().Pool(count) as pool:
+        checked = pool.map(check_file, rest, chunksize=chunk)
+    return [first, *checked]
