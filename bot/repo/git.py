@@ -1,8 +1,15 @@
-"""Reading the register straight from git: files at a revision, and a file's last commit."""
+"""Reading the register straight from git: files at a revision, and a file's last commit.
+
+A revision costs two git processes whatever the size of the register: ``ls-tree`` for its
+files and their blob ids, then ``cat-file --batch`` for the contents of all of them.
+"""
 
 from __future__ import annotations
 
 import subprocess
+import tempfile
+from collections.abc import Iterable
+from contextlib import nullcontext
 from functools import cache
 from pathlib import Path
 
@@ -14,11 +21,21 @@ class GitError(UsageError):
     """git could not answer (not a repository, unknown revision)."""
 
 
-def _git(root: Path, *args: str) -> bytes:
+def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
     try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, check=False, timeout=120
-        )
+        with tempfile.TemporaryFile() if stdin is not None else nullcontext() as given:
+            if given is not None and stdin is not None:
+                # Input from a file, not a pipe: the answer is then read in big chunks instead
+                # of alternating with the input 512 bytes at a time.
+                given.write(stdin)
+                given.seek(0)
+            done = subprocess.run(
+                ["git", "-C", str(root), *args],
+                stdin=given,
+                capture_output=True,
+                check=False,
+                timeout=120,
+            )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitError(f"git {args[0]} failed: {exc}") from None
     if done.returncode != 0:
@@ -34,23 +51,57 @@ def resolve(root: Path, rev: str) -> str:
     return _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
 
 
-def register_at(root: Path, rev: str) -> tuple[SourceFile | None, list[SourceFile]]:
-    """The policy and risk files of a revision, without checking it out."""
-    commit = resolve(root, rev)
-    names = _git(
-        root, "ls-tree", "-r", "-z", "--name-only", commit, "--", POLICY_PATH, RISKS_DIR
-    ).split(b"\0")
-    policy: SourceFile | None = None
-    risks: list[SourceFile] = []
-    for raw_name in names:
-        if not raw_name:
+def register_tree(root: Path, commit: str) -> dict[str, str]:
+    """The register's files at a commit: path → blob id (one ``git ls-tree``)."""
+    listing = _git(root, "ls-tree", "-r", "-z", commit, "--", POLICY_PATH, RISKS_DIR)
+    files: dict[str, str] = {}
+    for entry in listing.split(b"\0"):
+        if not entry:
             continue
+        meta, _, raw_name = entry.partition(b"\t")
+        _mode, kind, oid = meta.split(b" ")
         name = raw_name.decode("utf-8", "surrogateescape")
-        if name == POLICY_PATH:
-            policy = SourceFile(name, _git(root, "show", f"{commit}:{name}"))
-        elif name.startswith(f"{RISKS_DIR}/") and name.endswith(RISK_SUFFIXES):
-            risks.append(SourceFile(name, _git(root, "show", f"{commit}:{name}")))
+        if kind == b"blob" and (name == POLICY_PATH or _is_risk_file(name)):
+            files[name] = oid.decode("ascii")
+    return files
+
+
+def _is_risk_file(name: str) -> bool:
+    return name.startswith(f"{RISKS_DIR}/") and name.endswith(RISK_SUFFIXES)
+
+
+def read_blobs(root: Path, oids: Iterable[str]) -> dict[str, bytes]:
+    """The contents of many blobs, by id, from one ``git cat-file --batch``."""
+    wanted = sorted(set(oids))
+    if not wanted:
+        return {}
+    out = _git(root, "cat-file", "--batch", stdin="".join(f"{o}\n" for o in wanted).encode())
+    blobs: dict[str, bytes] = {}
+    at = 0
+    for oid in wanted:  # answers come in the order asked: "<oid> <type> <size>\n<bytes>\n"
+        end = out.index(b"\n", at)
+        header = out[at:end].split(b" ")
+        if len(header) != 3 or header[0].decode("ascii") != oid:
+            raise GitError(f"git cat-file: no blob {oid}")
+        size = int(header[2])
+        blobs[oid] = out[end + 1 : end + 1 + size]
+        at = end + 1 + size + 1
+    return blobs
+
+
+def sources_of(
+    tree: dict[str, str], blobs: dict[str, bytes]
+) -> tuple[SourceFile | None, list[SourceFile]]:
+    """A revision's policy and risk files, from its tree and the blobs read for it."""
+    policy = SourceFile(POLICY_PATH, blobs[tree[POLICY_PATH]]) if POLICY_PATH in tree else None
+    risks = [SourceFile(n, blobs[oid]) for n, oid in sorted(tree.items()) if n != POLICY_PATH]
     return policy, risks
+
+
+def register_at(root: Path, rev: str) -> tuple[SourceFile | None, list[SourceFile]]:
+    """The policy and risk files of a revision, without checking it out (two git processes)."""
+    tree = register_tree(root, resolve(root, rev))
+    return sources_of(tree, read_blobs(root, tree.values()))
 
 
 @cache

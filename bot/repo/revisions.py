@@ -1,4 +1,8 @@
-"""Two revisions of the register, read from git (the head may be the working tree), compared."""
+"""Two revisions of the register, read from git (the head may be the working tree), compared.
+
+Both revisions' blobs come from one ``git cat-file --batch``, and a file both revisions hold
+unchanged is checked once: its result depends only on its name and bytes.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,24 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.register.compare import PrReport, compare
-from bot.register.load import SourceFile, build_register
-from bot.repo.git import register_at, resolve
+from bot.register.load import CheckedFile, SourceFile, build_register
+from bot.repo.git import read_blobs, register_tree, resolve, sources_of
+from bot.repo.parallel import check_in_parallel
 from bot.repo.worktree import discover
+
+
+class CheckOnce:
+    """Checks files (in parallel where it pays), remembering each (name, bytes) it has checked."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers
+        self.done: dict[tuple[str, bytes], CheckedFile] = {}
+
+    def __call__(self, sources: Sequence[SourceFile]) -> list[CheckedFile]:
+        todo = {(s.name, s.raw): s for s in sources if (s.name, s.raw) not in self.done}
+        fresh = list(todo.values())
+        self.done.update(zip(todo, check_in_parallel(fresh, self.workers), strict=True))
+        return [self.done[(s.name, s.raw)] for s in sources]
 
 
 def _files(policy: SourceFile | None, risks: Sequence[SourceFile]) -> dict[str, bytes]:
@@ -19,17 +38,31 @@ def _files(policy: SourceFile | None, risks: Sequence[SourceFile]) -> dict[str, 
     return out
 
 
-def build_report(root: Path, base: str, head: str | None, today: dt.date | None = None) -> PrReport:
+def build_report(
+    root: Path,
+    base: str,
+    head: str | None,
+    today: dt.date | None = None,
+    workers: int | None = None,
+) -> PrReport:
     """Compare the register at ``base`` with ``head`` (a revision, or the working tree)."""
-    base_policy, base_risks = register_at(root, base)
+    base_commit = resolve(root, base)
+    base_tree = register_tree(root, base_commit)
     if head is None:
         head_policy, head_risks = discover(root)
+        blobs = read_blobs(root, base_tree.values())
         head_ref = "working tree"
     else:
-        head_policy, head_risks = register_at(root, head)
-        head_ref = resolve(root, head)[:12]
+        head_commit = resolve(root, head)
+        head_tree = register_tree(root, head_commit)
+        blobs = read_blobs(root, [*base_tree.values(), *head_tree.values()])
+        head_policy, head_risks = sources_of(head_tree, blobs)
+        head_ref = head_commit[:12]
+    base_policy, base_risks = sources_of(base_tree, blobs)
     before, after = _files(base_policy, base_risks), _files(head_policy, head_risks)
     changed = frozenset(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
-    base_reg = build_register(base_policy, base_risks, today)
-    head_reg = build_register(head_policy, head_risks, today)
-    return PrReport(compare(base_reg, head_reg), resolve(root, base)[:12], head_ref, changed)
+    check = CheckOnce(workers)
+    check([*base_risks, *head_risks])  # every distinct file in one go (one pool, if any)
+    base_reg = build_register(base_policy, base_risks, today, check)
+    head_reg = build_register(head_policy, head_risks, today, check)
+    return PrReport(compare(base_reg, head_reg), base_commit[:12], head_ref, changed)
