@@ -8,12 +8,15 @@ small register takes to check, so below :data:`POOL_THRESHOLD` files everything 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from bot.register.load import CheckedFile, SourceFile, check_file, check_files
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 POOL_THRESHOLD = 1000
 """Fewer files than this are checked in this process."""
@@ -30,13 +33,18 @@ def usable_cpus() -> int:
 
 
 def idle_cpus() -> int:
-    """CPUs nobody else is using: the usable ones less the load average (as ``make -l`` does)."""
+    """CPUs nobody else is using: the usable ones less the load average (as ``make -l`` does).
+
+    The load average also counts this run (and whatever ran just before it in the same job),
+    so one runnable process of it is taken as ours.
+    """
     cpus = usable_cpus()
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # not on every platform
         return cpus
-    return max(0, min(cpus, int(cpus - load + 0.5)))
+    others = max(0.0, load - 1.0)
+    return max(0, min(cpus, int(cpus - others + 0.5)))
 
 
 def workers_for(files: int, env: Mapping[str, str] | None = None) -> int:
@@ -53,7 +61,9 @@ def workers_for(files: int, env: Mapping[str, str] | None = None) -> int:
     return max(1, min(idle_cpus(), MAX_WORKERS))
 
 
-def _context() -> multiprocessing.context.BaseContext:
+def _context() -> BaseContext:
+    import multiprocessing  # only here: importing it costs more than checking a small register
+
     # fork shares what this process has loaded (the compiled validators included), so a worker
     # starts in a millisecond; where fork is not safe (macOS) the platform's default is used.
     if sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods():

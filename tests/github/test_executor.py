@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.github.api import GitHubApi, Limits
+from bot.github.executor import Executor
+from bot.github.run import gather_comments
 from bot.reconcile.markers import render as marker
-from bot.reconcile.plan import Action, EnsureComment, EnsureIssue, EnsureLabel
+from bot.reconcile.plan import Action, EnsureComment, EnsureIssue, EnsureLabel, Needs
 from bot.render.markdown import parse_marker
 from bot.render.summary import Stats
 from tests.fakegithub.server import GITHUB_ACTIONS, FakeGitHub, Fault
@@ -293,3 +295,30 @@ def test_slow_read_times_out_and_is_retried(github_server: FakeGitHub) -> None:
         api.close()
     assert found == []
     assert stats.reads == 2  # the timed-out read, then the retry
+
+
+def test_gather_lists_once_and_skips_issues_quiet_since_their_window(
+    github_server: FakeGitHub,
+) -> None:
+    since = datetime(2026, 11, 20, tzinfo=UTC)
+    busy = github_server.add_issue("Busy", f"{marker('red-issue/R-001')}\nx", labels=["risk"])
+    quiet = github_server.add_issue("Quiet", f"{marker('red-issue/R-002')}\nx", labels=["risk"])
+    github_server.add_comment(quiet.number, f"{marker('review/old')}\nold", user=GITHUB_ACTIONS,
+                              created_at=since - timedelta(days=5))
+    github_server.add_comment(busy.number, f"{marker('review/new')}\nnew", user=GITHUB_ACTIONS,
+                              created_at=since + timedelta(days=1))
+    stats = Stats()
+    api = GitHubApi(settings_for(github_server), Limits(), stats)
+    try:
+        executor = Executor(api, label="risk", budget=5, dry_run=False, stats=stats)
+        snapshot = executor.snapshot()
+        github_server.reset_log()
+        needs = Needs(comments={busy.number: since, quiet.number: since})
+        gather_comments(snapshot, needs, executor)
+        assert [c.ident for c in snapshot.comments[busy.number]] == ["review/new"]
+        assert snapshot.comments[quiet.number] == []
+        assert len(github_server.reads()) == 1  # one listing; the quiet issue costs nothing
+        assert executor.comments(quiet.number) == []  # and the executor does not read it later
+        assert len(github_server.reads()) == 1
+    finally:
+        api.close()
