@@ -37,7 +37,7 @@ def by_pyyaml(text: str) -> tuple[Any, list[str]]:
     def whole(loader: RiskLoader, node: Any, *, aliases: bool) -> Any:
         return loader.construct_document(node)
 
-    yamlfile._construct = whole  # type: ignore[assignment]
+    yamlfile._construct = whole
     try:
         loaded = load_yaml("f.yaml", text.encode("utf-8"))
     finally:
