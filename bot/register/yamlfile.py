@@ -34,6 +34,12 @@ class _DuplicateKey(Exception):
         self.first_line = first_line
 
 
+_RESOLVED: dict[str, str] = {}
+"""Plain scalar → its tag, as :meth:`RiskLoader.resolve` found it (bounded)."""
+_RESOLVED_MAX_LENGTH = 40
+_RESOLVED_MAX_ENTRIES = 20_000
+
+
 class RiskLoader(_BaseLoader):
     """Safe loader: no timestamps (dates stay strings), duplicate keys refused."""
 
@@ -42,6 +48,22 @@ class RiskLoader(_BaseLoader):
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        """PyYAML's resolution of a node's tag, remembered for short plain scalars.
+
+        The C parser asks once per node; the answer for a plain scalar depends on its text
+        alone (this loader has no path resolvers), and keys and levels repeat in every file.
+        """
+        if kind is ScalarNode and implicit[0] and len(value) <= _RESOLVED_MAX_LENGTH:
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                if len(_RESOLVED) < _RESOLVED_MAX_ENTRIES:
+                    _RESOLVED[value] = tag
+            return tag
+        resolved: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return resolved
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         seen: dict[object, int] = {}

@@ -132,3 +132,27 @@ def test_repeated_keys_are_found_as_pyyaml_finds_them(keys: list[str]) -> None:
     nested = "outer:\n" + "".join(f"  {line}\n" for line in text.splitlines())
     for doc in (text, nested):
         assert by_riskbot(doc) == by_pyyaml(doc)
+
+
+RESOLVABLE = st.text(max_size=45) | st.sampled_from(
+    ["", "~", "null", "Null", "yes", "No", "on", "OFF", "true", "0x1F", "0o17", "1_000", "1:30",
+     "+12", "-0", ".5", "1e3", ".inf", "-.Inf", ".NaN", "<<", "=", "2024-01-01", "R-001"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(RESOLVABLE, st.booleans(), st.booleans())
+def test_remembered_tags_are_the_tags_pyyaml_resolves(
+    value: str, plain: bool, twice: bool
+) -> None:
+    from yaml.nodes import ScalarNode
+    from yaml.resolver import BaseResolver
+
+    loader = RiskLoader("a: 1")
+    try:
+        implicit = (plain, not plain)
+        expected = BaseResolver.resolve(loader, ScalarNode, value, implicit)
+        for _ in range(2 if twice else 1):
+            assert loader.resolve(ScalarNode, value, implicit) == expected
+    finally:
+        loader.dispose()
