@@ -165,9 +165,9 @@ def changed_repository(work: Path, size: int) -> Path:
     git_env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@example.com",
                "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@example.com"}
 
-    def git(*args: str) -> None:
-        subprocess.run(["git", "-C", str(root), *args], env=git_env, check=True,
-                       stdout=subprocess.DEVNULL)
+    def git(*args: str) -> None:  # no automatic gc in the background: one, at the end
+        subprocess.run(["git", "-C", str(root), "-c", "gc.auto=0", *args], env=git_env,
+                       check=True, stdout=subprocess.DEVNULL)
 
     git("init", "-q", "-b", "main")
     git("add", "-A")
