@@ -100,12 +100,24 @@ def _text(risk: Risk, name: str) -> str:
     return str(getattr(risk, name))
 
 
+def _value(risk: Risk, name: str) -> object:
+    """What a field's text is made of: equal values give equal texts."""
+    if name == "owner":
+        return risk.owners
+    if name == "status":
+        return (risk.state, risk.status_note)
+    return getattr(risk, name)
+
+
 def field_changes(old: Risk, new: Risk) -> tuple[FieldChange, ...]:
     """The compared fields that differ between two versions of a risk."""
     out: list[FieldChange] = []
     for name in COMPARED_FIELDS:
+        if _value(old, name) == _value(new, name):
+            continue  # the common case, decided without rendering either side
         if name == "mitigation":
-            for kind in old.mitigation.keys() | new.mitigation.keys():
+            # In the order the files name them, so that the report is the same on every run.
+            for kind in dict.fromkeys([*old.mitigation, *new.mitigation]):
                 was, now = old.mitigation.get(kind, ()), new.mitigation.get(kind, ())
                 if was != now:
                     added = len([x for x in now if x not in was])

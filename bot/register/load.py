@@ -129,10 +129,10 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 code="phase",
             )
         )
-    names = [r.name for r in policy.roles] + [r.short for r in policy.roles]
     for i, owner in enumerate(risk.owners):
         if LOGIN_RE.match(owner) or policy.role(owner) is not None:
             continue
+        names = [r.name for r in policy.roles] + [r.short for r in policy.roles]
         path = "$.owner" if len(risk.owners) == 1 else f"$.owner[{i}]"
         found.append(
             error(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
-from collections.abc import Iterable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from functools import cache
 from pathlib import Path
 
@@ -21,21 +21,15 @@ class GitError(UsageError):
     """git could not answer (not a repository, unknown revision)."""
 
 
-def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes:
+def _git(root: Path, *args: str) -> bytes:
     try:
-        with tempfile.TemporaryFile() if stdin is not None else nullcontext() as given:
-            if given is not None and stdin is not None:
-                # Input from a file, not a pipe: the answer is then read in big chunks instead
-                # of alternating with the input 512 bytes at a time.
-                given.write(stdin)
-                given.seek(0)
-            done = subprocess.run(
-                ["git", "-C", str(root), *args],
-                stdin=given,
-                capture_output=True,
-                check=False,
-                timeout=120,
-            )
+        done = subprocess.run(
+            ["git", "-C", str(root), *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitError(f"git {args[0]} failed: {exc}") from None
     if done.returncode != 0:
@@ -70,23 +64,67 @@ def _is_risk_file(name: str) -> bool:
     return name.startswith(f"{RISKS_DIR}/") and name.endswith(RISK_SUFFIXES)
 
 
-def read_blobs(root: Path, oids: Iterable[str]) -> dict[str, bytes]:
-    """The contents of many blobs, by id, from one ``git cat-file --batch``."""
+def start_reading_blobs(root: Path, oids: Iterable[str]) -> Callable[[], dict[str, bytes]]:
+    """Start one ``git cat-file --batch`` for many blobs, in the background; the function it
+    returns waits for them, by id. git reads while this process does other work."""
     wanted = sorted(set(oids))
     if not wanted:
-        return {}
-    out = _git(root, "cat-file", "--batch", stdin="".join(f"{o}\n" for o in wanted).encode())
+        return dict
+    files = ExitStack()  # closed by the function returned, once git is done
+    given, answer, errors = (
+        files.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - see above
+        for _ in range(3)
+    )
+    given.write("".join(f"{o}\n" for o in wanted).encode())
+    given.seek(0)
+    try:
+        # Files, not pipes: git never waits for this process to read, nor it for git.
+        proc = subprocess.Popen(
+            ["git", "-C", str(root), "cat-file", "--batch"],
+            stdin=given,
+            stdout=answer,
+            stderr=errors,
+        )
+    except OSError as exc:
+        files.close()
+        raise GitError(f"git cat-file failed: {exc}") from None
+
+    def blobs() -> dict[str, bytes]:
+        try:
+            code = proc.wait(timeout=120)
+            answer.seek(0)
+            out = answer.read()
+            errors.seek(0)
+            message = errors.read().decode("utf-8", "replace").strip().splitlines()
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise GitError("git cat-file failed: timed out") from None
+        finally:
+            files.close()
+        if code != 0:
+            raise GitError(f"git cat-file: {message[-1] if message else 'failed'}")
+        return _parse_batch(out, wanted)
+
+    return blobs
+
+
+def _parse_batch(out: bytes, wanted: list[str]) -> dict[str, bytes]:
     blobs: dict[str, bytes] = {}
     at = 0
     for oid in wanted:  # answers come in the order asked: "<oid> <type> <size>\n<bytes>\n"
-        end = out.index(b"\n", at)
-        header = out[at:end].split(b" ")
+        end = out.find(b"\n", at)
+        header = out[at:end].split(b" ") if end >= 0 else []
         if len(header) != 3 or header[0].decode("ascii") != oid:
             raise GitError(f"git cat-file: no blob {oid}")
         size = int(header[2])
         blobs[oid] = out[end + 1 : end + 1 + size]
         at = end + 1 + size + 1
     return blobs
+
+
+def read_blobs(root: Path, oids: Iterable[str]) -> dict[str, bytes]:
+    """The contents of many blobs, by id, from one ``git cat-file --batch``."""
+    return start_reading_blobs(root, oids)()
 
 
 def sources_of(

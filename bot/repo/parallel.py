@@ -8,6 +8,7 @@ small register takes to check, so below :data:`POOL_THRESHOLD` files everything 
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -32,7 +33,7 @@ def usable_cpus() -> int:
     return os.cpu_count() or 1
 
 
-def idle_cpus() -> int:
+def free_cpus() -> float:
     """CPUs nobody else is using: the usable ones less the load average (as ``make -l`` does).
 
     The load average also counts this run (and whatever ran just before it in the same job),
@@ -42,23 +43,25 @@ def idle_cpus() -> int:
     try:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):  # not on every platform
-        return cpus
-    others = max(0.0, load - 1.0)
-    return max(0, min(cpus, int(cpus - others + 0.5)))
+        return float(cpus)
+    return cpus - max(0.0, load - 1.0)
 
 
 def workers_for(files: int, env: Mapping[str, str] | None = None) -> int:
     """How many processes should check this many files (1: no pool).
 
-    A pool only pays with idle CPUs to run on: on a busy machine its workers wait their turn
-    like everyone else, and only the cost of handing files out and results back remains.
+    A pool pays while at least half a CPU is free: its workers then get more of the machine
+    than one process would. On a machine busy with other work, they only add the cost of
+    handing files out and results back.
     """
     wanted = (os.environ if env is None else env).get(WORKERS_ENV, "")
     if wanted.isdigit() and int(wanted) > 0:
         return int(wanted)
-    if files < POOL_THRESHOLD:
+    cpus = usable_cpus()
+    free = free_cpus()
+    if files < POOL_THRESHOLD or cpus < 2 or free < 0.5:
         return 1
-    return max(1, min(idle_cpus(), MAX_WORKERS))
+    return min(cpus, MAX_WORKERS, max(2, math.ceil(free)))
 
 
 def _context() -> BaseContext:

@@ -1,7 +1,8 @@
 """Two revisions of the register, read from git (the head may be the working tree), compared.
 
-Both revisions' blobs come from one ``git cat-file --batch``, and a file both revisions hold
-unchanged is checked once: its result depends only on its name and bytes.
+Each revision's blobs come from one ``git cat-file --batch`` (the head's read while the base is
+checked), and a file both revisions hold unchanged is read and checked once: its result depends
+only on its name and bytes.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from bot.register.compare import PrReport, compare
 from bot.register.load import CheckedFile, SourceFile, build_register
-from bot.repo.git import read_blobs, register_tree, resolve, sources_of
+from bot.repo.git import register_tree, resolve, sources_of, start_reading_blobs
 from bot.repo.parallel import check_in_parallel
 from bot.repo.worktree import discover
 
@@ -48,21 +49,23 @@ def build_report(
     """Compare the register at ``base`` with ``head`` (a revision, or the working tree)."""
     base_commit = resolve(root, base)
     base_tree = register_tree(root, base_commit)
-    if head is None:
+    head_commit = resolve(root, head) if head is not None else None
+    head_tree = register_tree(root, head_commit) if head_commit is not None else {}
+    read_base = start_reading_blobs(root, base_tree.values())
+    # The head's own blobs are read while the base is checked.
+    read_head = start_reading_blobs(root, set(head_tree.values()) - set(base_tree.values()))
+    blobs = read_base()
+    base_policy, base_risks = sources_of(base_tree, blobs)
+    check = CheckOnce(workers)
+    base_reg = build_register(base_policy, base_risks, today, check)
+    blobs.update(read_head())
+    if head_commit is None:
         head_policy, head_risks = discover(root)
-        blobs = read_blobs(root, base_tree.values())
         head_ref = "working tree"
     else:
-        head_commit = resolve(root, head)
-        head_tree = register_tree(root, head_commit)
-        blobs = read_blobs(root, [*base_tree.values(), *head_tree.values()])
         head_policy, head_risks = sources_of(head_tree, blobs)
         head_ref = head_commit[:12]
-    base_policy, base_risks = sources_of(base_tree, blobs)
+    head_reg = build_register(head_policy, head_risks, today, check)
     before, after = _files(base_policy, base_risks), _files(head_policy, head_risks)
     changed = frozenset(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
-    check = CheckOnce(workers)
-    check([*base_risks, *head_risks])  # every distinct file in one go (one pool, if any)
-    base_reg = build_register(base_policy, base_risks, today, check)
-    head_reg = build_register(head_policy, head_risks, today, check)
     return PrReport(compare(base_reg, head_reg), base_commit[:12], head_ref, changed)
