@@ -51,6 +51,58 @@ def make_register(root: Path, size: int) -> None:
         )
 
 
+def make_all_due(root: Path, size: int) -> None:
+    """``size`` risks, every tenth Red, none ever reviewed: every review is due."""
+    copy_register(root)
+    for path in (root / "risks").glob("*.yaml"):
+        path.unlink()
+    for n in range(size):
+        red = n % 10 == 0
+        write_risk(
+            root,
+            f"R-{n + 1:04d}-risk.yaml",
+            risk_yaml(
+                f"R-{n + 1:04d}",
+                impact={"level": 5 if red else 2},
+                probability={"level": 4 if red else 2},
+            ),
+        )
+
+
+def reads_by_kind(server: FakeGitHub) -> dict[str, int]:
+    """The server's reads, by what they listed."""
+    kinds = {"issues": 0, "labels": 0, "repository comments": 0, "issue comments": 0, "other": 0}
+    for record in server.reads():
+        path = record.path
+        if path.endswith("/issues/comments"):
+            kinds["repository comments"] += 1
+        elif path.endswith("/comments"):
+            kinds["issue comments"] += 1
+        elif path.endswith("/issues"):
+            kinds["issues"] += 1
+        elif path.endswith("/labels"):
+            kinds["labels"] += 1
+        else:
+            kinds["other"] += 1
+    return kinds
+
+
+def remind_all_due(size: int) -> list[tuple[str, int, dict[str, int], int]]:
+    """`remind` on ``size`` risks, all due: (run, reads, reads by kind, writes), first run and
+    rerun, each after the `sync` that the daily workflow runs first."""
+    out = []
+    with tempfile.TemporaryDirectory() as tmp, FakeGitHub(rate_limit=10**9) as server:
+        root = Path(tmp)
+        make_all_due(root, size)
+        for attempt in ("first run", "rerun"):
+            run(server, root, "sync")
+            code, reads, writes = run(server, root, "remind")
+            if code != 0:
+                sys.exit(f"remind exited {code} on the all-due register")
+            out.append((attempt, reads, reads_by_kind(server), writes))
+    return out
+
+
 def run(server: FakeGitHub, root: Path, command: str) -> tuple[int, int, int]:
     """Run one command; return (exit code, reads, writes) as counted by the server."""
     server.reset_log()

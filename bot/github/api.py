@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -103,6 +103,12 @@ def _header(exc: GithubException, name: str) -> str | None:
         if key.lower() == name:
             return str(value)
     return None
+
+
+def _issue_number(issue_url: str | None) -> int | None:
+    """The number at the end of a comment's ``issue_url`` (``…/issues/12``)."""
+    tail = (issue_url or "").rstrip("/").rsplit("/", 1)[-1]
+    return int(tail) if tail.isdigit() else None
 
 
 def rate_limit_wait(exc: Exception, now: float) -> float | None:
@@ -398,6 +404,40 @@ class GitHubApi:
                 )
             )
         return found
+
+    def bot_comments_since(
+        self, since: dt.datetime, numbers: Collection[int]
+    ) -> dict[int, list[CommentState]]:
+        """The bot's own comments on some issues, found in ONE listing of the repository's
+        comments updated since a time (100 a page): reads grow with recent comments, not issues.
+        """
+        wanted = set(numbers)
+        found: dict[int, list[CommentState]] = {n: [] for n in wanted}
+        listing = self._repo.get_issues_comments(sort="updated", direction="asc", since=since)
+        for comment in self.pages(listing):
+            number = _issue_number(comment.issue_url)
+            if number not in wanted:
+                continue
+            state = self._comment_state(comment, number)
+            if state is not None:
+                found[number].append(state)
+        for comments in found.values():
+            comments.sort(key=lambda c: c.id or 0)  # as an issue lists them: oldest first
+        return found
+
+    def _comment_state(self, comment: IssueComment, number: int) -> CommentState | None:
+        fields = markers.read(comment.body)
+        # Anyone can paste a marker into a comment: only a bot's own comments count.
+        if fields is None or not self.is_bot(comment.user):
+            return None
+        self._comments[comment.id] = comment
+        return CommentState(
+            comment.id,
+            number,
+            fields["id"],
+            comment.body,
+            comment.created_at.isoformat() if comment.created_at else "",
+        )
 
     def is_bot(self, user: Any) -> bool:
         """Whether an author is this bot: its login, never merely an account of type Bot."""

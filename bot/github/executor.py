@@ -10,7 +10,7 @@ a dry run does all the counting and none of the writing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
@@ -61,6 +61,24 @@ class Executor:
                 self.api.bot_comments(number, since) if self.api is not None else []
             )
         return self._comments[number]
+
+    def remember(self, number: int, comments: list[CommentState]) -> list[CommentState]:
+        """What is known of an issue's bot comments without reading them."""
+        self._comments[number] = comments
+        return comments
+
+    def comments_since(
+        self, since: dt.datetime, numbers: Collection[int]
+    ) -> dict[int, list[CommentState]]:
+        """The bot's comments on several issues from one listing of the repository's comments
+        since a time; remembered, so that the check before posting reads nothing again."""
+        found = (
+            self.api.bot_comments_since(since, numbers)
+            if self.api is not None
+            else {n: [] for n in numbers}
+        )
+        self._comments.update(found)
+        return found
 
     # -- writing -----------------------------------------------------------------------------
     def _write(self, what: str, call: Callable[[GitHubApi], T]) -> T | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
@@ -29,14 +30,37 @@ def gather(
 ) -> None:
     """Read into the snapshot what the planner needs, before it plans (each read counted)."""
     snapshot.links.update({name: link_for(name) for name in sorted(needs.files)})
-    for number, since in sorted(needs.comments.items()):
-        snapshot.comments[number] = executor.comments(number, since)
+    gather_comments(snapshot, needs, executor)
     if api is None:
         return  # nothing to ask: every login counts as assignable, no PR head is known
     for login in sorted(needs.logins, key=str.lower):
         snapshot.assignable.setdefault(login.lower(), api.assignable(login))
     for number in sorted(needs.pulls):
         snapshot.pull_heads[number] = api.pull_head_sha(number)
+
+
+def gather_comments(snapshot: Snapshot, needs: Needs, executor: Executor) -> None:
+    """The bot's comments on the issues the planner names: those wanted since a time come from
+    one listing of the repository's comments since the earliest of them; an issue not updated
+    since its time has no such comment and costs nothing; the others are read issue by issue."""
+    updated = {i.number: i.updated_at for i in snapshot.issues.values() if i.number is not None}
+    recent: dict[int, dt.datetime] = {}
+    for number, since in sorted(needs.comments.items()):
+        if since is None:
+            snapshot.comments[number] = executor.comments(number)
+        elif _updated_since(updated.get(number), since):
+            recent[number] = since
+        else:
+            snapshot.comments[number] = executor.remember(number, [])
+    if recent:
+        snapshot.comments.update(executor.comments_since(min(recent.values()), recent))
+
+
+def _updated_since(updated_at: str | None, since: dt.datetime) -> bool:
+    """Whether an issue may have been commented on since a time (unknown: it may)."""
+    if not updated_at:
+        return True
+    return dt.datetime.fromisoformat(updated_at) >= since
 
 
 def scrub(text: str, settings: Settings) -> str:

@@ -72,14 +72,12 @@ def _window(issue: IssueState | None, reminders: Sequence[Reminder]) -> dt.datet
     """Since when an issue's comments could hold these reminders; None: no need to read."""
     if issue is None or issue.number is None or not reminders:
         return None
-    since = min(r.applicable for r in reminders)
-    if issue.updated_at and dt.datetime.fromisoformat(issue.updated_at) < since:
-        return None  # nothing was written there since
-    return since
+    return min(r.applicable for r in reminders)
 
 
 def remind_needs(register: Register, snapshot: Snapshot, today: dt.date) -> Needs:
-    """The issues whose bot comments tell which due reminders were already posted."""
+    """The issues whose bot comments tell which due reminders were already posted, each since
+    the earliest moment one of them could have been posted (the shell reads them in one go)."""
     due, _ = _due(register, today)
     reds, rest = _split(due, snapshot)
     wanted: dict[int, dt.datetime | None] = {}

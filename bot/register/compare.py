@@ -228,6 +228,8 @@ def _order(name: str) -> tuple[int, str]:
 
 def field_changes(old: Risk, new: Risk) -> tuple[FieldChange, ...]:
     """Every field that differs between two versions of a risk; lists say what came and went."""
+    if old.data == new.data:
+        return ()  # the common case, decided without rendering either side
     before, after = _leaves(old), _leaves(new)
     out: list[FieldChange] = []
     for name in list(after) + [k for k in before if k not in after]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -265,15 +265,72 @@ def likely_id(name: str, data: object) -> str | None:
 
 
 def _id_matches_name(risk_id: str, name: str) -> bool:
-    stem = PurePosixPath(name).name
+    stem = name.rsplit("/", 1)[-1]
     return stem == risk_id or stem.startswith((f"{risk_id}-", f"{risk_id}."))
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """One risk file checked on its own: its risk when the file is valid, and its findings.
+
+    It depends on the file's name and bytes only, so it can be made in another process, or
+    reused for a file that two revisions share.
+    """
+
+    name: str
+    risk: Risk | None
+    findings: tuple[Finding, ...] = ()
+    likely_id: str | None = None
+    """The id the file most likely holds (:func:`likely_id`), to hold it back when it fails."""
+    read: bool = True
+    """False for a file that was refused unread (a symbolic link)."""
+
+
+def check_file(source: SourceFile) -> CheckedFile:
+    """Load, validate and read one risk file: everything that needs no other file."""
+    if source.refused is not None:
+        return CheckedFile(source.name, None, (refused_finding(source),), read=False)
+    loaded = load_yaml(source.name, source.raw)
+    held = likely_id(source.name, loaded.data)
+    if not loaded.ok:
+        return CheckedFile(source.name, None, tuple(loaded.findings), held)
+    schema_findings = validate(source.name, loaded.data, loaded.node, RISK_SCHEMA)
+    if schema_findings:
+        return CheckedFile(source.name, None, tuple(schema_findings), held)
+    lines = top_level_lines(loaded.node)
+    if "review" in loaded.data:
+        lines["review.cadence"] = line_for(loaded.node, "$.review.cadence")
+    if "residual" in loaded.data:
+        for key in ("residual.impact", "residual.probability"):
+            lines[key] = line_for(loaded.node, f"$.{key}")
+    risk = risk_from_data(source.name, loaded.data, lines, top_level_columns(loaded.node))
+    if _id_matches_name(risk.id, source.name):
+        return CheckedFile(source.name, risk, (), held)
+    wrong_name = error(
+        source.name,
+        risk.line("id"),
+        f"file name must start with its id '{risk.id}' (e.g. {risk.id}-short-title.yaml)",
+        path="$.id",
+        code="file-name",
+        col=risk.col("id"),
+    )
+    return CheckedFile(source.name, risk, (wrong_name,), held)
+
+
+def check_files(sources: Sequence[SourceFile]) -> list[CheckedFile]:
+    """Check each file on its own, here, in order."""
+    return [check_file(source) for source in sources]
+
+
+FileChecker = Callable[[Sequence[SourceFile]], Sequence[CheckedFile]]
+"""Checks files one by one and answers in their order: :func:`check_files`, or a faster one."""
 
 
 def build_register(
     policy_source: SourceFile | None,
     risk_sources: Sequence[SourceFile],
     today: dt.date | None = None,
-    *,
+    check: FileChecker = check_files,
     history: IdHistory | None = None,
     new_ids: Iterable[str] | None = None,
 ) -> Loaded:
@@ -289,42 +346,17 @@ def build_register(
     first_file: dict[str, str] = {}
     held: dict[str, str | None] = {}
     parsed: list[Risk] = []
-    for source in sorted(risk_sources, key=lambda s: s.name):
-        if source.refused is not None:
-            findings.append(refused_finding(source))
+    for checked in check(sorted(risk_sources, key=lambda s: s.name)):
+        findings.extend(checked.findings)
+        if checked.read:
+            held[checked.name] = checked.likely_id
+        risk = checked.risk
+        if risk is None:
             continue
-        loaded = load_yaml(source.name, source.raw)
-        held[source.name] = likely_id(source.name, loaded.data)
-        if not loaded.ok:
-            findings.extend(loaded.findings)
-            continue
-        schema_findings = validate(source.name, loaded.data, loaded.node, RISK_SCHEMA)
-        if schema_findings:
-            findings.extend(schema_findings)
-            continue
-        lines = top_level_lines(loaded.node)
-        if "review" in loaded.data:
-            lines["review.cadence"] = line_for(loaded.node, "$.review.cadence")
-        if "residual" in loaded.data:
-            for key in ("residual.impact", "residual.probability"):
-                lines[key] = line_for(loaded.node, f"$.{key}")
-        risk = risk_from_data(source.name, loaded.data, lines, top_level_columns(loaded.node))
-        if not _id_matches_name(risk.id, source.name):
-            findings.append(
-                error(
-                    source.name,
-                    risk.line("id"),
-                    f"file name must start with its id '{risk.id}' "
-                    f"(e.g. {risk.id}-short-title.yaml)",
-                    path="$.id",
-                    code="file-name",
-                    col=risk.col("id"),
-                )
-            )
         if risk.id in first_file:
             findings.append(
                 error(
-                    source.name,
+                    risk.file,
                     risk.line("id"),
                     f"duplicate id '{risk.id}': already used by {first_file[risk.id]}",
                     path="$.id",
@@ -333,7 +365,7 @@ def build_register(
                 )
             )
             continue
-        first_file[risk.id] = source.name
+        first_file[risk.id] = risk.file
         parsed.append(risk)
         if policy is None:
             continue
@@ -343,10 +375,10 @@ def build_register(
     if history is not None:
         findings.extend(reused_id_findings(parsed, history, new_ids))
     findings.sort(key=sort_key)
-    checked = len(risk_sources) + (1 if policy_source else 0)
+    files = len(risk_sources) + (1 if policy_source else 0)
     if policy is None:
-        return Unloaded(findings, checked, today, held)
+        return Unloaded(findings, files, today, held)
     failing = {f.file for f in findings if f.severity == "error"}
     failed = {name: rid for name, rid in held.items() if name in failing}
     assessments.sort(key=lambda a: (-a.score, a.risk.id))
-    return Register(policy, assessments, findings, checked, today, failed)
+    return Register(policy, assessments, findings, files, today, failed)

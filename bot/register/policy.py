@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TypeVar
 
 from bot.register.findings import Finding, error
@@ -175,11 +176,16 @@ class Policy:
 
     def role(self, ident: str) -> Role | None:
         """Find a role by id, full name or short form (case-insensitive)."""
-        wanted = ident.strip().casefold()
+        return self._role_index.get(ident.strip().casefold())
+
+    @cached_property
+    def _role_index(self) -> dict[str, Role]:
+        """Every way to name a role, casefolded; the first role a name fits keeps it."""
+        index: dict[str, Role] = {}
         for role in self.roles:
-            if wanted in (role.id.casefold(), role.name.casefold(), role.short.casefold()):
-                return role
-        return None
+            for name in (role.id, role.name, role.short):
+                index.setdefault(name.casefold(), role)
+        return index
 
     def cadence_days(self, name: str) -> int | None:
         return self.cadences.get(name)

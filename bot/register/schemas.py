@@ -1,30 +1,33 @@
 """The JSON Schemas for risk and policy files, and validation that explains itself with lines.
 
 Valid files take the fast path: the schema compiled to Python by fastjsonschema, about forty
-times faster than jsonschema on these files. Only a file it rejects is walked by jsonschema,
-error by error, each error located on its line through the YAML node tree, so every finding is
-jsonschema's own.
+times faster than jsonschema on these files, and compiled once (see :mod:`bot.register.compiled`).
+Only a file it rejects is walked by jsonschema, error by error, each error located on its line
+through the YAML node tree, so every finding is jsonschema's own; jsonschema is imported only
+then, since importing it costs more than checking a small register.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
-from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import fastjsonschema
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
 from yaml.nodes import Node
 
+from bot.register import compiled
 from bot.register.findings import Finding, error
 from bot.register.suggest import closest
 from bot.register.yamlfile import column_for, line_for
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 RISK_SCHEMA = "risk.schema.json"
 POLICY_SCHEMA = "policy.schema.json"
@@ -34,25 +37,40 @@ MAX_KEY_HINTS = 20
 
 def schema_dir() -> Path:
     """Where the schemas are: inside the installed package, else the source tree's ``schema/``."""
-    packaged = Path(str(resources.files("bot"))) / "schema"
+    packaged = Path(__file__).resolve().parents[1] / "schema"
     if (packaged / RISK_SCHEMA).is_file():
         return packaged
     return Path(__file__).resolve().parents[2] / "schema"
 
 
 @cache
+def schema_bytes(name: str) -> bytes:
+    """One of the shipped schemas, as shipped."""
+    return (schema_dir() / name).read_bytes()
+
+
+@cache
 def load_schema(name: str) -> dict[str, Any]:
     """Read one of the shipped schemas."""
-    with (schema_dir() / name).open(encoding="utf-8") as fh:
-        schema: dict[str, Any] = json.load(fh)
+    schema: dict[str, Any] = json.loads(schema_bytes(name))
     return schema
 
 
 @cache
 def validator(name: str) -> Draft202012Validator:
     """A compiled validator for one of the shipped schemas, with format checking."""
+    from jsonschema import Draft202012Validator
+
     schema = load_schema(name)
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def best_match(errors: Iterable[ValidationError]) -> ValidationError:
+    """jsonschema's pick of the most relevant error among several."""
+    from jsonschema.exceptions import best_match as pick
+
+    best: ValidationError = pick(errors)
+    return best
 
 
 def _is_date(value: str) -> bool:
@@ -65,8 +83,13 @@ def _is_date(value: str) -> bool:
 
 @cache
 def fast_validator(name: str) -> Callable[[Any], Any]:
-    """The schema compiled to a Python function that raises on the first problem."""
-    return fastjsonschema.compile(load_schema(name), formats={"date": _is_date})
+    """The schema compiled to a Python function that raises ValueError on the first problem."""
+    return compiled.compile_schema(
+        schema_bytes(name),
+        {"date": _is_date},
+        folder=compiled.cache_dir(os.environ),
+        parse=json.loads,
+    )
 
 
 def json_path(parts: Iterable[str | int]) -> str:
@@ -251,6 +274,6 @@ def validate(file: str, data: Any, node: Node | None, schema_name: str) -> list[
     """Validate fast; explain slowly (with jsonschema) only when something is wrong."""
     try:
         fast_validator(schema_name)(data)
-    except fastjsonschema.JsonSchemaException:
+    except ValueError:  # compiled.Invalid, or fastjsonschema's own (also a ValueError)
         return explain(file, data, node, schema_name)
     return []

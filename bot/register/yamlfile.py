@@ -43,6 +43,12 @@ class _DuplicateKey(Exception):
         self.col = col
 
 
+_RESOLVED: dict[str, str] = {}
+"""Plain scalar → its tag, as :meth:`RiskLoader.resolve` found it (bounded)."""
+_RESOLVED_MAX_LENGTH = 40
+_RESOLVED_MAX_ENTRIES = 20_000
+
+
 class RiskLoader(_BaseLoader):
     """Safe loader: no timestamps (dates stay strings), duplicate keys refused."""
 
@@ -51,6 +57,22 @@ class RiskLoader(_BaseLoader):
         first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
         for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
     }
+
+    def resolve(self, kind: type[Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        """PyYAML's resolution of a node's tag, remembered for short plain scalars.
+
+        The C parser asks once per node; the answer for a plain scalar depends on its text
+        alone (this loader has no path resolvers), and keys and levels repeat in every file.
+        """
+        if kind is ScalarNode and implicit[0] and len(value) <= _RESOLVED_MAX_LENGTH:
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+                if len(_RESOLVED) < _RESOLVED_MAX_ENTRIES:
+                    _RESOLVED[value] = tag
+            return tag
+        resolved: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return resolved
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Hashable, Any]:
         seen: dict[object, int] = {}
@@ -66,6 +88,54 @@ class RiskLoader(_BaseLoader):
                 seen[key] = line
         mapping: dict[Hashable, Any] = super().construct_mapping(node, deep=deep)
         return mapping
+
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_SCALARS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null")
+)
+
+
+class _NotPlain(Exception):
+    """Not a plain tree (aliases, merge keys, other tags, duplicate keys): PyYAML builds it."""
+
+
+def _plain(loader: RiskLoader, node: Node) -> Any:
+    """The data of a tree of core-schema nodes, built in one pass; PyYAML converts the scalars.
+
+    The same data as ``construct_document``, several times faster, because it skips the
+    machinery a tree without aliases, merge keys or other tags does not need.
+    """
+    tag = node.tag
+    if tag == _STR and isinstance(node, ScalarNode):
+        return node.value
+    if tag == _MAP and isinstance(node, MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag not in _SCALARS or not isinstance(key_node, ScalarNode):
+                raise _NotPlain
+            key = _plain(loader, key_node)
+            if key in out:  # a duplicate key, or two spellings of one (e.g. yes and true)
+                raise _NotPlain
+            out[key] = _plain(loader, value_node)
+        return out
+    if tag == _SEQ and isinstance(node, SequenceNode):
+        return [_plain(loader, item) for item in node.value]
+    if tag in _SCALARS and isinstance(node, ScalarNode):
+        return loader.yaml_constructors[tag](loader, node)
+    raise _NotPlain
+
+
+def _construct(loader: RiskLoader, node: Node, *, aliases: bool) -> Any:
+    """The document's data: built directly when it is a plain tree, else by PyYAML in full."""
+    if not aliases:  # an alias shares a node: PyYAML's constructor shares the object too
+        try:
+            return _plain(loader, node)
+        except (_NotPlain, RecursionError):
+            pass
+    return loader.construct_document(node)
 
 
 @dataclass
@@ -199,7 +269,8 @@ def load_yaml(file: str, raw: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Load
         if node is None:
             result.findings.append(error(file, 1, "file is empty", code="empty"))
             return result
-        if ("*" in text) and _expanded_size(node, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
+        aliases = "*" in text
+        if aliases and _expanded_size(node, MAX_EXPANDED_NODES) > MAX_EXPANDED_NODES:
             result.findings.append(
                 error(
                     file,
@@ -209,7 +280,7 @@ def load_yaml(file: str, raw: bytes, *, max_bytes: int = MAX_FILE_BYTES) -> Load
                 )
             )
             return result
-        data = loader.construct_document(node)
+        data = _construct(loader, node, aliases=aliases)
     except _DuplicateKey as dup:
         result.findings.append(
             error(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.register.exposure import exposure_by_release
 from bot.register.findings import Finding
@@ -15,14 +15,13 @@ from bot.register.policy import Policy
 from bot.register.residual import residual_band, residual_score, without_residual
 from bot.register.rules import Escalation, register_escalations
 from bot.register.scoring import Assessment
-from bot.render import actions
-from bot.render.exposure import render_exposure_markdown, render_exposure_text
-from bot.render.markdown import bold, code_span, escape_text, table
-from bot.render.matrix import render_markdown, render_text
-from bot.render.odds import render_odds_markdown, render_odds_text
-from bot.render.text import text_table
-from bot.render.who import who as render_who
-from bot.render.who import who_text
+from bot.render import jsondoc
+
+if TYPE_CHECKING:
+    from bot.render import actions
+
+# The text, Markdown and Actions renderers are imported where they are used: `--format json`
+# needs none of them, and importing them would cost it more than rendering does.
 
 
 @dataclass
@@ -184,6 +183,12 @@ def is_empty(report: CheckReport) -> bool:
 
 def render_text_report(report: CheckReport) -> str:
     """Findings, risks by score, the matrix, escalations and a verdict."""
+    from bot.render.exposure import render_exposure_text
+    from bot.render.matrix import render_text
+    from bot.render.odds import render_odds_text
+    from bot.render.text import text_table
+    from bot.render.who import who_text
+
     reg = report.register
     out: list[str] = [f.as_text() for f in reg.findings]
     if is_empty(report):
@@ -231,6 +236,12 @@ RISKS_HEADER = ("ID", "Title", "Score", "Band", "Owner", "Next review")
 
 def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None = None) -> str:
     """The step summary: verdict, risks table, matrix, escalations, and findings not annotated."""
+    from bot.render.exposure import render_exposure_markdown
+    from bot.render.markdown import bold, code_span, escape_text, table
+    from bot.render.matrix import render_markdown
+    from bot.render.odds import render_odds_markdown
+    from bot.render.who import who as render_who
+
     reg = report.register
     lines = ["## riskbot check", "", f"**{escape_text(verdict(report))}**", ""]
     if isinstance(reg, Register) and reg.assessments:
@@ -295,6 +306,8 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
 
 
 def finding_annotation(f: Finding) -> actions.Annotation:
+    from bot.render import actions
+
     return actions.Annotation(
         f.severity, f.message, file=f.file, line=f.line, col=f.col, title="riskbot"
     )
@@ -302,6 +315,8 @@ def finding_annotation(f: Finding) -> actions.Annotation:
 
 def render_github(report: CheckReport, summary_path: str | None) -> str:
     """Annotations for the first findings; the rest and the overview go to the step summary."""
+    from bot.render import actions
+
     reg = report.register
     shown, overflow = actions.limit_annotations([finding_annotation(f) for f in reg.findings])
     shown_keys = {(a.file, a.line, a.message) for a in shown}
@@ -331,15 +346,19 @@ Renderer = Callable[[CheckReport, Mapping[str, str]], str]
 def _text(report: CheckReport, env: Mapping[str, str]) -> str:
     body = render_text_report(report)
     if env.get("GITHUB_ACTIONS") == "true":
+        from bot.render import actions
+
         return actions.stop_commands(body.rstrip("\n")) + "\n"
     return body
 
 
 def _json(report: CheckReport, env: Mapping[str, str]) -> str:
-    return json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
+    return jsondoc.dumps(to_json(report))
 
 
 def _github(report: CheckReport, env: Mapping[str, str]) -> str:
+    from bot.render import actions
+
     # Step outputs let later steps branch on the result without parsing text.
     counts = summary_counts(report)
     for name, value in (

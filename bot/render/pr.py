@@ -20,6 +20,7 @@ from bot.register.policydiff import PolicyChange
 from bot.register.rules import Escalation, Notify
 from bot.register.scoring import Assessment
 from bot.render import actions as gha
+from bot.render import jsondoc
 from bot.render.markdown import (
     Cell,
     Markdown,
@@ -471,7 +472,7 @@ def to_json(report: PrReport) -> dict[str, object]:
 
 
 def render_json(report: PrReport) -> str:
-    return json.dumps(to_json(report), indent=2, ensure_ascii=False) + "\n"
+    return jsondoc.dumps(to_json(report))
 
 
 def approval_annotations(report: PrReport) -> list[gha.Annotation]:

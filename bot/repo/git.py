@@ -1,8 +1,15 @@
-"""Reading the register straight from git: files at a revision, and a file's last commit."""
+"""Reading the register straight from git: files at a revision, and a file's last commit.
+
+A revision costs two git processes whatever the size of the register: ``ls-tree`` for its
+files and their blob ids, then ``cat-file --batch`` for the contents of all of them.
+"""
 
 from __future__ import annotations
 
 import subprocess
+import tempfile
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from functools import cache
 from pathlib import Path
 
@@ -23,7 +30,11 @@ class GitError(UsageError):
 def _git(root: Path, *args: str) -> bytes:
     try:
         done = subprocess.run(
-            ["git", "-C", str(root), *args], capture_output=True, check=False, timeout=120
+            ["git", "-C", str(root), *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            check=False,
+            timeout=120,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise GitError(f"git {args[0]} failed: {exc}") from None
@@ -40,30 +51,118 @@ def resolve(root: Path, rev: str) -> str:
     return _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
 
 
-def register_at(root: Path, rev: str) -> tuple[SourceFile | None, list[SourceFile]]:
-    """The policy and risk files of a revision, without checking it out (links refused)."""
-    commit = resolve(root, rev)
-    entries = _git(root, "ls-tree", "-r", "-z", commit, "--", POLICY_PATH, RISKS_DIR).split(b"\0")
-    policy: SourceFile | None = None
-    risks: list[SourceFile] = []
-    for entry in entries:
+Tree = dict[str, str | None]
+"""The register's files at a commit: path → blob id, or None for a symbolic link (refused)."""
+
+
+def register_tree(root: Path, commit: str) -> Tree:
+    """The register's files at a commit (one ``git ls-tree``)."""
+    listing = _git(root, "ls-tree", "-r", "-z", commit, "--", POLICY_PATH, RISKS_DIR)
+    files: Tree = {}
+    for entry in listing.split(b"\0"):
         if not entry:
             continue
         meta, _, raw_name = entry.partition(b"\t")
+        _mode, kind, oid = meta.split(b" ")
         name = raw_name.decode("utf-8", "surrogateescape")
+        if kind != b"blob":
+            continue
         # A link's blob is the path it points to: refused as in a working tree, never read.
-        refused = LINK_REFUSED if meta.startswith(SYMLINK_MODE) else None
-        if name == POLICY_PATH or (name == RISKS_DIR and refused):
-            read = b"" if refused else _git(root, "show", f"{commit}:{name}")
-            source = SourceFile(name, read, refused=refused)
-            if name == POLICY_PATH:
-                policy = source
-            else:
-                risks.append(source)
-        elif name.startswith(f"{RISKS_DIR}/") and name.endswith(RISK_SUFFIXES):
-            read = b"" if refused else _git(root, "show", f"{commit}:{name}")
-            risks.append(SourceFile(name, read, refused=refused))
+        link = meta.startswith(SYMLINK_MODE)
+        if name == POLICY_PATH or _is_risk_file(name) or (name == RISKS_DIR and link):
+            files[name] = None if link else oid.decode("ascii")
+    return files
+
+
+def blob_ids(tree: Tree) -> set[str]:
+    """The blobs a tree's files need read (links are not read)."""
+    return {oid for oid in tree.values() if oid is not None}
+
+
+def _is_risk_file(name: str) -> bool:
+    return name.startswith(f"{RISKS_DIR}/") and name.endswith(RISK_SUFFIXES)
+
+
+def start_reading_blobs(root: Path, oids: Iterable[str]) -> Callable[[], dict[str, bytes]]:
+    """Start one ``git cat-file --batch`` for many blobs, in the background; the function it
+    returns waits for them, by id. git reads while this process does other work."""
+    wanted = sorted(set(oids))
+    if not wanted:
+        return dict
+    files = ExitStack()  # closed by the function returned, once git is done
+    given, answer, errors = (
+        files.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - see above
+        for _ in range(3)
+    )
+    given.write("".join(f"{o}\n" for o in wanted).encode())
+    given.seek(0)
+    try:
+        # Files, not pipes: git never waits for this process to read, nor it for git.
+        proc = subprocess.Popen(
+            ["git", "-C", str(root), "cat-file", "--batch"],
+            stdin=given,
+            stdout=answer,
+            stderr=errors,
+        )
+    except OSError as exc:
+        files.close()
+        raise GitError(f"git cat-file failed: {exc}") from None
+
+    def blobs() -> dict[str, bytes]:
+        try:
+            code = proc.wait(timeout=120)
+            answer.seek(0)
+            out = answer.read()
+            errors.seek(0)
+            message = errors.read().decode("utf-8", "replace").strip().splitlines()
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise GitError("git cat-file failed: timed out") from None
+        finally:
+            files.close()
+        if code != 0:
+            raise GitError(f"git cat-file: {message[-1] if message else 'failed'}")
+        return _parse_batch(out, wanted)
+
+    return blobs
+
+
+def _parse_batch(out: bytes, wanted: list[str]) -> dict[str, bytes]:
+    blobs: dict[str, bytes] = {}
+    at = 0
+    for oid in wanted:  # answers come in the order asked: "<oid> <type> <size>\n<bytes>\n"
+        end = out.find(b"\n", at)
+        header = out[at:end].split(b" ") if end >= 0 else []
+        if len(header) != 3 or header[0].decode("ascii") != oid:
+            raise GitError(f"git cat-file: no blob {oid}")
+        size = int(header[2])
+        blobs[oid] = out[end + 1 : end + 1 + size]
+        at = end + 1 + size + 1
+    return blobs
+
+
+def read_blobs(root: Path, oids: Iterable[str]) -> dict[str, bytes]:
+    """The contents of many blobs, by id, from one ``git cat-file --batch``."""
+    return start_reading_blobs(root, oids)()
+
+
+def _source(name: str, oid: str | None, blobs: dict[str, bytes]) -> SourceFile:
+    if oid is None:
+        return SourceFile(name, b"", refused=LINK_REFUSED)
+    return SourceFile(name, blobs[oid])
+
+
+def sources_of(tree: Tree, blobs: dict[str, bytes]) -> tuple[SourceFile | None, list[SourceFile]]:
+    """A revision's policy and risk files, from its tree and the blobs read for it."""
+    policy = _source(POLICY_PATH, tree[POLICY_PATH], blobs) if POLICY_PATH in tree else None
+    risks = [_source(n, oid, blobs) for n, oid in sorted(tree.items()) if n != POLICY_PATH]
     return policy, risks
+
+
+def register_at(root: Path, rev: str) -> tuple[SourceFile | None, list[SourceFile]]:
+    """The policy and risk files of a revision, without checking it out (two git processes)."""
+    tree = register_tree(root, resolve(root, rev))
+    return sources_of(tree, read_blobs(root, blob_ids(tree)))
 
 
 @cache

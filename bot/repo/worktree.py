@@ -22,6 +22,7 @@ from bot.register.load import (
 )
 from bot.repo.git import LINK_REFUSED
 from bot.repo.ids import id_history
+from bot.repo.parallel import check_in_parallel
 from bot.repo.unread import with_unread_files
 
 
@@ -47,22 +48,25 @@ def _risk_files(root: Path) -> list[SourceFile]:
     if not risks_dir.is_dir():
         return []
     sources: list[SourceFile] = []
-    # os.walk does not follow linked folders; they are listed, and refused, with the files.
-    for folder, dirs, files in os.walk(risks_dir, followlinks=False):
-        here = Path(folder)
-        dirs.sort()
-        for name in dirs:
-            if (here / name).is_symlink():
-                sources.append(_refused(root, here / name))
-        for name in sorted(files):
-            path = here / name
-            if path.suffix not in RISK_SUFFIXES:
-                continue
-            if path.is_symlink():
-                sources.append(_refused(root, path))
-            elif path.is_file():
-                sources.append(SourceFile(path.relative_to(root).as_posix(), path.read_bytes()))
+    _scan(root, risks_dir, sources)
     return sources
+
+
+def _scan(root: Path, folder: Path, into: list[SourceFile]) -> None:
+    """The risk files under a folder; links are refused, never followed. A directory entry
+    knows whether it is a link or a file without asking the file system again."""
+    with os.scandir(folder) as listing:
+        entries = sorted(listing, key=lambda e: e.name)
+    for entry in entries:
+        path = folder / entry.name
+        if entry.is_symlink():
+            if entry.name.endswith(RISK_SUFFIXES) or entry.is_dir():
+                into.append(_refused(root, path))
+        elif entry.is_dir():
+            _scan(root, path, into)
+        elif entry.name.endswith(RISK_SUFFIXES) and entry.is_file():
+            with open(entry.path, "rb") as fh:
+                into.append(SourceFile(path.relative_to(root).as_posix(), fh.read()))
 
 
 def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
@@ -82,5 +86,7 @@ def read_register(root: Path, today: dt.date | None = None) -> Loaded:
     that no risk reuses a removed id."""
     policy, sources = discover(root)
     present = {i for s in sources if (i := id_of_name(s.name)) is not None}
-    loaded = build_register(policy, sources, today, history=id_history(root, present))
+    loaded = build_register(
+        policy, sources, today, check_in_parallel, history=id_history(root, present)
+    )
     return with_unread_files(loaded, root)

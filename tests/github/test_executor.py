@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import itertools
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.github.api import GitHubApi, Limits
+from bot.github.executor import Executor
+from bot.github.run import gather_comments
 from bot.reconcile.markers import render as marker
-from bot.reconcile.plan import Action, EnsureComment, EnsureIssue, EnsureLabel
+from bot.reconcile.plan import Action, EnsureComment, EnsureIssue, EnsureLabel, Needs
 from bot.render.markdown import parse_marker
 from bot.render.summary import Stats
-from tests.fakegithub.server import FakeGitHub, Fault
+from tests.fakegithub.server import GITHUB_ACTIONS, FakeGitHub, Fault
 from tests.github.helpers import execute, settings_for
 
 
@@ -182,6 +185,47 @@ def test_listing_grows_with_pages_not_issues(github_server: FakeGitHub) -> None:
     assert not any("/search/" in r.path for r in github_server.requests)
 
 
+def test_recent_bot_comments_come_from_one_repository_listing(github_server: FakeGitHub) -> None:
+    start = datetime(2026, 11, 20, tzinfo=UTC)
+    wanted = [github_server.add_issue(f"R-{n}", "x").number for n in range(3)]
+    other = github_server.add_issue("Other", "x").number
+    github_server.add_comment(
+        wanted[0],
+        f"{marker('review/old')}\nold",
+        user=GITHUB_ACTIONS,
+        created_at=start - timedelta(days=3),
+    )
+    for n in range(230):  # three pages of recent comments, on every issue
+        github_server.add_comment(
+            [*wanted, other][n % 4],
+            f"{marker(f'review/{n}')}\nx",
+            user=GITHUB_ACTIONS,
+            created_at=start + timedelta(minutes=n),
+        )
+    github_server.add_comment(
+        wanted[1],
+        f"{marker('review/fake')}\nfake",
+        user="mallory",
+        created_at=start + timedelta(days=1),
+    )
+    stats = Stats()
+    api = GitHubApi(settings_for(github_server), Limits(), stats)
+    try:
+        found = api.bot_comments_since(start, wanted)
+    finally:
+        api.close()
+    assert sorted(found) == wanted
+    idents = {n: [c.ident for c in comments] for n, comments in found.items()}
+    assert idents[wanted[0]] == [f"review/{n}" for n in range(0, 230, 4)]
+    assert "review/fake" not in idents[wanted[1]]
+    assert stats.reads == 3
+    listing = github_server.reads(r".*/issues/comments")
+    assert len(listing) == 3
+    assert all(r.query.get("per_page") == ["100"] for r in listing)
+    assert all(r.query.get("since") == ["2026-11-20T00:00:00Z"] for r in listing)
+    assert github_server.reads(r".*/issues/[0-9]+/comments") == []
+
+
 def test_writes_are_paced(github_server: FakeGitHub) -> None:
     stats = execute(
         github_server,
@@ -267,3 +311,38 @@ def test_slow_read_times_out_and_is_retried(github_server: FakeGitHub) -> None:
         api.close()
     assert found == []
     assert stats.reads == 2  # the timed-out read, then the retry
+
+
+def test_gather_lists_once_and_skips_issues_quiet_since_their_window(
+    github_server: FakeGitHub,
+) -> None:
+    since = datetime(2026, 11, 20, tzinfo=UTC)
+    busy = github_server.add_issue("Busy", f"{marker('red-issue/R-001')}\nx", labels=["risk"])
+    quiet = github_server.add_issue("Quiet", f"{marker('red-issue/R-002')}\nx", labels=["risk"])
+    github_server.add_comment(
+        quiet.number,
+        f"{marker('review/old')}\nold",
+        user=GITHUB_ACTIONS,
+        created_at=since - timedelta(days=5),
+    )
+    github_server.add_comment(
+        busy.number,
+        f"{marker('review/new')}\nnew",
+        user=GITHUB_ACTIONS,
+        created_at=since + timedelta(days=1),
+    )
+    stats = Stats()
+    api = GitHubApi(settings_for(github_server), Limits(), stats)
+    try:
+        executor = Executor(api, label="risk", budget=5, dry_run=False, stats=stats)
+        snapshot = executor.snapshot()
+        github_server.reset_log()
+        needs = Needs(comments={busy.number: since, quiet.number: since})
+        gather_comments(snapshot, needs, executor)
+        assert [c.ident for c in snapshot.comments[busy.number]] == ["review/new"]
+        assert snapshot.comments[quiet.number] == []
+        assert len(github_server.reads()) == 1  # one listing; the quiet issue costs nothing
+        assert executor.comments(quiet.number) == []  # and the executor does not read it later
+        assert len(github_server.reads()) == 1
+    finally:
+        api.close()

@@ -57,11 +57,15 @@ def day_run(server: FakeGitHub, root: Path, day: dt.date) -> tuple[int, str]:
     settings = settings_for(server)
     limits = Limits(write_interval=0)
     synced = run_sync(register, root, settings, budget=100, limits=limits, stderr=io.StringIO())
+    server.reset_log()
     stats, report = run_remind(
         register, settings, day, budget=100, limits=limits, stderr=io.StringIO()
     )
     assert synced.complete
     assert stats.complete
+    # What was posted before is found in one listing of the repository's recent comments.
+    assert stats.reads == len(server.reads()) <= 15
+    assert server.reads(r".*/issues/[0-9]+/comments") == []
     return synced.writes + stats.writes, render_report(report, markdown=True)
 
 

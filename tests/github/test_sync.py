@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.github.api import Limits
-from bot.github.commands import run_sync
+from bot.github.commands import run_remind, run_sync
 from bot.render.markdown import parse_marker
 from bot.render.summary import Stats
 from tests.factories import copy_register, register_of, risk_yaml, set_levels, write_risk
@@ -32,6 +32,20 @@ def sync(server: FakeGitHub, root: Path, *, budget: int = 1000) -> Stats:
         stderr=io.StringIO(),
         sleep=lambda s: None,
     )
+
+
+def remind(server: FakeGitHub, root: Path) -> Stats:
+    register = register_of(root, TODAY)
+    stats, _ = run_remind(
+        register,
+        settings_for(server),
+        TODAY,
+        budget=1000,
+        limits=Limits(write_interval=0),
+        stderr=io.StringIO(),
+        sleep=lambda s: None,
+    )
+    return stats
 
 
 def red_issues(server: FakeGitHub) -> dict[str, Any]:
@@ -309,3 +323,14 @@ def test_thousand_risks_hundred_red_reads_stay_few_pages(
     assert github_server.writes() == []
     assert len(github_server.reads()) <= 4
     assert rerun.reads == len(github_server.reads())
+    # Every review is due (none was ever recorded): one reminder on each of the 100 Red issues,
+    # the review label, the quarter's issue, the reviews issue and its digest. The reminders
+    # already posted come from one listing of the repository's recent comments, 100 a page,
+    # not from one read per Red issue.
+    for attempt in ("first run", "rerun"):
+        github_server.reset_log()
+        reminded = remind(github_server, root)
+        assert reminded.complete, attempt
+        assert reminded.writes == (104 if attempt == "first run" else 0), attempt
+        assert reminded.reads == len(github_server.reads()) <= 15, attempt
+        assert github_server.reads(r".*/issues/[0-9]+/comments") == [], attempt

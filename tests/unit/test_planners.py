@@ -177,8 +177,10 @@ def test_remind_reads_only_what_can_hold_a_reminder_and_skips_what_was_posted(
     quiet = issue_state("red-issue/R-003", number=6, updated_at="2020-01-01T00:00:00+00:00")
     snapshot = snapshot_of(red, stand_in, quiet, issue_state("quarterly/2026-Q4", number=9))
     needs = remind_needs(register, snapshot, TODAY)
-    # R-002's issue is a dry run's stand-in (no number); R-003's was not written since.
-    assert set(needs.comments) == {5}
+    # R-002's issue is a dry run's stand-in (no number). R-003's was not written since its
+    # window: it is named too, and the shell knows it has nothing to read there.
+    assert set(needs.comments) == {5, 6}
+    assert all(since is not None for since in needs.comments.values())
     plan, report = plan_remind(register, snapshot, TODAY)
     r1 = next(r for r in report.due if r.risk_id == "R-001")
     key = markers.ReminderKey("R-001", r1.due, r1.period)

@@ -1,0 +1,55 @@
+"""When riskbot checks files in a pool of processes, and that the pool changes nothing."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from bot.register.load import SourceFile, check_files
+from bot.repo import parallel
+from tests.factories import RISKS
+
+
+@pytest.mark.parametrize(
+    ("files", "cpus", "load", "workers"),
+    [
+        (10_000, 2, 0.1, 2),  # idle: every CPU
+        (10_000, 2, 2.0, 2),  # one other busy process: the pool still gets more of the machine
+        (10_000, 2, 2.6, 1),  # under half a CPU free: one process
+        (10_000, 2, 5.0, 1),
+        (10_000, 1, 0.0, 1),  # nothing to share out
+        (999, 8, 0.0, 1),  # small registers do not pay for a pool
+        (10_000, 16, 0.0, parallel.MAX_WORKERS),
+        (10_000, 8, 6.0, 3),
+    ],
+)
+def test_workers_follow_size_and_free_cpus(
+    monkeypatch: pytest.MonkeyPatch, files: int, cpus: int, load: float, workers: int
+) -> None:
+    monkeypatch.setattr(parallel, "usable_cpus", lambda: cpus)
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    assert parallel.workers_for(files, {}) == workers
+
+
+def test_the_environment_decides_when_it_says(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "getloadavg", lambda: (9.0, 9.0, 9.0))
+    assert parallel.workers_for(5, {"RISKBOT_WORKERS": "3"}) == 3
+    assert parallel.workers_for(50_000, {"RISKBOT_WORKERS": "1"}) == 1
+    assert parallel.workers_for(50_000, {"RISKBOT_WORKERS": "lots"}) == 1
+
+
+def test_without_a_load_average_every_cpu_counts_as_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing() -> tuple[float, float, float]:
+        raise OSError("no load average here")
+
+    monkeypatch.setattr(os, "getloadavg", missing)
+    monkeypatch.setattr(parallel, "usable_cpus", lambda: 4)
+    assert parallel.free_cpus() == 4.0
+
+
+def test_a_pool_answers_in_order_what_one_process_answers() -> None:
+    sources = [SourceFile(f"risks/{p.name}", p.read_bytes()) for p in sorted(RISKS.glob("*"))]
+    sources.append(SourceFile("risks/R-099-broken.yaml", b"id: R-099\ntitle: [\n"))
+    assert parallel.check_in_parallel(sources, 3) == check_files(sources)
+    assert parallel.check_in_parallel(sources[:1], 3) == check_files(sources[:1])
