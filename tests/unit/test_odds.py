@@ -16,6 +16,7 @@ from bot.register.odds import (
     QUANTILES,
     RiskSlip,
     chance_to_exceed,
+    chances_without_each,
     distribution_of,
     odds_by_release,
     odds_for,
@@ -209,3 +210,26 @@ def test_variance_of_one_risk_matches_enumeration() -> None:
     mean = sum(p * d for p, d in outcomes)
     assert slip.mean_days == mean
     assert slip.variance_days == sum(p * (d - mean) ** 2 for p, d in outcomes)
+
+
+_SLIP = st.builds(
+    lambda i, num, den, low, width: RiskSlip(
+        f"R-{i:03d}", "t", Fraction(min(num, den), den), low, low + width
+    ),
+    st.integers(1, 999),
+    st.integers(0, 12),
+    st.integers(1, 12),
+    st.integers(0, 10),
+    st.integers(0, 12),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_SLIP, min_size=1, max_size=6), st.floats(-1, 60, allow_nan=False))
+def test_each_risk_taken_out_gives_the_chance_without_it(
+    slips: list[RiskSlip], days: float
+) -> None:
+    # Taking a risk back out of the weights (tail drivers) is the convolution of all the others,
+    # also for slips from 0 days and for risks certain to occur (probability 1).
+    expected = [chance_to_exceed(slips[:i] + slips[i + 1 :], days) for i in range(len(slips))]
+    assert chances_without_each(slips, days) == expected
