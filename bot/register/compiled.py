@@ -16,7 +16,6 @@ to a temporary file and renamed into place, so a reader never sees half an entry
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import marshal
 import os
@@ -25,7 +24,18 @@ import stat
 import types
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from hashlib import sha256
+else:  # the built-in SHA-256: hashlib would first load OpenSSL, which costs more than a check
+    try:
+        from _sha2 import sha256  # Python 3.12 and later
+    except ImportError:
+        try:
+            from _sha256 import sha256  # Python 3.11
+        except ImportError:  # pragma: no cover - an interpreter built without it
+            from hashlib import sha256
 
 FORMAT = b"riskbot-validator 1"
 """The entry format, and how the code is generated below; change it when either changes."""
@@ -93,7 +103,7 @@ def _generator_version() -> bytes:
 
 def cache_key(schema_bytes: bytes) -> str:
     """The name of a schema's entry: a hash of everything its compiled code depends on."""
-    digest = hashlib.sha256()
+    digest = sha256()
     for part in (FORMAT, importlib.util.MAGIC_NUMBER, _generator_version(), schema_bytes):
         digest.update(len(part).to_bytes(8, "big") + part)
     return digest.hexdigest()
@@ -117,7 +127,7 @@ def _never_called(value: Any) -> bool:  # pragma: no cover - formats are passed 
 
 def _entry(key: str, name: str, code: types.CodeType) -> bytes:
     payload = marshal.dumps(code)
-    digest = hashlib.sha256(payload).hexdigest()
+    digest = sha256(payload).hexdigest()
     return b"\n".join([FORMAT, key.encode(), name.encode(), digest.encode(), payload])
 
 
@@ -129,7 +139,7 @@ def _read_entry(data: bytes, key: str) -> tuple[str, types.CodeType] | None:
     name = raw_name.decode("ascii", "replace")
     if fmt != FORMAT or found_key != key.encode() or not _NAME_RE.fullmatch(name):
         return None
-    if hashlib.sha256(payload).hexdigest().encode() != digest:
+    if sha256(payload).hexdigest().encode() != digest:
         return None
     try:
         code = marshal.loads(payload)  # noqa: S302 - this user's own entry, its hash checked

@@ -331,13 +331,14 @@ def build_register(
     risk_sources: Sequence[SourceFile],
     today: dt.date | None = None,
     check: FileChecker = check_files,
-    history: IdHistory | None = None,
+    history: IdHistory | Callable[[], IdHistory | None] | None = None,
     new_ids: Iterable[str] | None = None,
 ) -> Loaded:
     """Check the policy and every risk file; score and assess the valid risks.
 
     With ``history`` (the ids git saw, :mod:`bot.repo.ids`), a risk holding a removed risk's id
-    is an error; ``new_ids`` limits that to the risks a change adds.
+    is an error; ``new_ids`` limits that to the risks a change adds. ``history`` may be a
+    function, asked once every file is checked (so that git can answer meanwhile).
     """
     today = today or dt.date.today()
     policy, found = load_policy(policy_source)
@@ -372,6 +373,8 @@ def build_register(
         findings.extend(check_against_policy(risk, policy))
         findings.extend(check_residual(risk))
         assessments.append(assess(risk, policy, today))
+    if callable(history):
+        history = history()
     if history is not None:
         findings.extend(reused_id_findings(parsed, history, new_ids))
     findings.sort(key=sort_key)

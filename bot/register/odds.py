@@ -25,14 +25,18 @@ normal, the cost stays linear, and the output says which method gave the figures
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 from bot.register.load import Loaded, Register
 from bot.register.policy import Policy, Release
 from bot.register.risk import Risk
+
+if TYPE_CHECKING:
+    from statistics import NormalDist
 
 QUANTILES = (Fraction(1, 2), Fraction(4, 5), Fraction(19, 20))
 """The slips reported: the 50 %, 80 % and 95 % quantiles."""
@@ -84,13 +88,32 @@ class RiskSlip:
         return self.probability * second - self.mean_days**2
 
 
-def risk_slip(risk: Risk, policy: Policy) -> RiskSlip:
-    """A risk's slip as the policy's scales define it."""
-    level = policy.probability_scale[risk.probability]
-    impact = policy.impact_scale[risk.impact]
-    low, high = weeks_to_days(impact.slip_min_weeks), weeks_to_days(impact.slip_max_weeks)
-    probability = (_exact(level.percent_min) + _exact(level.percent_max)) / 200
-    return RiskSlip(risk.id, risk.title, probability, min(low, high), max(low, high))
+Shape = tuple[Fraction, int, int]
+"""A slip's law: (probability, min_days, max_days); the risks of one level pair share it."""
+
+
+def _shape(policy: Policy, impact: int, probability: int) -> Shape:
+    level = policy.probability_scale[probability]
+    scale = policy.impact_scale[impact]
+    low, high = weeks_to_days(scale.slip_min_weeks), weeks_to_days(scale.slip_max_weeks)
+    chance = (_exact(level.percent_min) + _exact(level.percent_max)) / 200
+    return chance, min(low, high), max(low, high)
+
+
+def risk_slip(
+    risk: Risk, policy: Policy, shapes: dict[tuple[int, int], Shape] | None = None
+) -> RiskSlip:
+    """A risk's slip as the policy's scales define it (``shapes``: a memo by level pair)."""
+    levels = (risk.impact, risk.probability)
+    if shapes is None:
+        shapes = {}
+    if levels not in shapes:
+        shapes[levels] = _shape(policy, *levels)
+    return RiskSlip(risk.id, risk.title, *shapes[levels])
+
+
+def _shape_of(slip: RiskSlip) -> Shape:
+    return slip.probability, slip.min_days, slip.max_days
 
 
 def convolve(weights: Sequence[int], slip: RiskSlip, limit: int | None = None) -> list[int]:
@@ -236,6 +259,8 @@ class NormalSlip:
         return self.mean
 
     def _dist(self) -> NormalDist | None:
+        from statistics import NormalDist  # only a register this large pays for the import
+
         return (
             NormalDist(float(self.mean), math.sqrt(float(self.variance))) if self.variance else None
         )
@@ -260,12 +285,14 @@ class NormalSlip:
 
 
 def normal_slip(slips: Sequence[RiskSlip]) -> NormalSlip:
-    """The normal approximation of the sum of the slips."""
-    return NormalSlip(
-        sum((s.mean_days for s in slips), Fraction(0)),
-        sum((s.variance_days for s in slips), Fraction(0)),
-        sum(s.max_days for s in slips),
-    )
+    """The normal approximation of the sum of the slips (each law's moments computed once)."""
+    counts = Counter(_shape_of(s) for s in slips)
+    mean, variance = Fraction(0), Fraction(0)
+    for shape, count in counts.items():
+        one = RiskSlip("", "", *shape)
+        mean += count * one.mean_days
+        variance += count * one.variance_days
+    return NormalSlip(mean, variance, sum(s.max_days for s in slips))
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,14 +380,20 @@ def release_odds(release: Release, slips: Sequence[RiskSlip]) -> ReleaseOdds:
     exceed = distribution.exceeds(buffer_days)
     drivers = []
     if isinstance(distribution, NormalSlip):
-        withouts = [
-            NormalSlip(
-                distribution.mean - slip.mean_days,
-                distribution.variance - slip.variance_days,
-                distribution.max_days - slip.max_days,
-            ).exceeds(buffer_days)
-            for slip in slips
-        ]
+        normal = distribution
+        memo: dict[Shape, Fraction] = {}  # risks of one law leave the same chance without them
+
+        def chance_without(slip: RiskSlip) -> Fraction:
+            shape = _shape_of(slip)
+            if shape not in memo:
+                memo[shape] = NormalSlip(
+                    normal.mean - slip.mean_days,
+                    normal.variance - slip.variance_days,
+                    normal.max_days - slip.max_days,
+                ).exceeds(buffer_days)
+            return memo[shape]
+
+        withouts = [chance_without(slip) for slip in slips]
     else:
         withouts = chances_without_each(slips, buffer_days)
     for slip, without in zip(slips, withouts, strict=True):
@@ -372,10 +405,11 @@ def release_odds(release: Release, slips: Sequence[RiskSlip]) -> ReleaseOdds:
 
 def odds_for(policy: Policy, risks: Sequence[Risk]) -> list[ReleaseOdds]:
     """The odds of every release of the policy, in the policy's order."""
+    shapes: dict[tuple[int, int], Shape] = {}
     return [
         release_odds(
             release,
-            [risk_slip(r, policy) for r in risks if counts_toward(r, policy, release.name)],
+            [risk_slip(r, policy, shapes) for r in risks if counts_toward(r, policy, release.name)],
         )
         for release in policy.releases.values()
     ]

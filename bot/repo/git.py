@@ -7,7 +7,6 @@ files and their blob ids, then ``cat-file --batch`` for the contents of all of t
 from __future__ import annotations
 
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from functools import cache
@@ -89,6 +88,8 @@ def start_reading_blobs(root: Path, oids: Iterable[str]) -> Callable[[], dict[st
     wanted = sorted(set(oids))
     if not wanted:
         return dict
+    import tempfile  # only pr and history read blobs: check does not pay for its import
+
     files = ExitStack()  # closed by the function returned, once git is done
     given, answer, errors = (
         files.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - see above

@@ -9,7 +9,7 @@ git missing, there is no history: the working tree alone counts.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from bot.register.ids import IdHistory, Removal, id_of_name, next_id
@@ -97,28 +97,58 @@ def _titles(root: Path, removals: Iterable[Removal]) -> dict[str, str]:
     return titles
 
 
+_LOG = (
+    "-c",
+    "core.quotePath=false",
+    "log",
+    "--all",
+    "--no-renames",
+    "--relative",
+    "--name-status",
+    "-z",
+    f"--format={_COMMIT}%h",
+    "--",
+    f"{RISKS_DIR}/",
+)
+
+
+def start_id_history(root: Path) -> Callable[[Collection[str]], IdHistory | None]:
+    """Start the ``git log`` of :func:`id_history` now; the function returned waits for it.
+
+    git lists the history while this process reads and checks the files.
+    """
+    try:
+        proc = subprocess.Popen(
+            ["git", "-C", str(root), *_LOG],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+    except OSError:
+        return lambda present: None
+
+    def finish(present: Collection[str]) -> IdHistory | None:
+        try:
+            out, _ = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return None
+        return None if proc.returncode != 0 else _history(root, out, present)
+
+    return finish
+
+
 def id_history(root: Path, present: Collection[str] = ()) -> IdHistory | None:
     """The ids of every risk file git ever saw under ``risks/``, and the last removal of each.
 
     ``present``: ids held now; only their removals get a title (to tell a restored risk from a
     new one). None outside a git repository.
     """
-    out = _git(
-        root,
-        "-c",
-        "core.quotePath=false",
-        "log",
-        "--all",
-        "--no-renames",
-        "--relative",
-        "--name-status",
-        "-z",
-        f"--format={_COMMIT}%h",
-        "--",
-        f"{RISKS_DIR}/",
-    )
-    if out is None:
-        return None
+    return start_id_history(root)(present)
+
+
+def _history(root: Path, out: bytes, present: Collection[str]) -> IdHistory:
     used, removals = parse_log(out)
     titles = _titles(root, (removals[i] for i in sorted(present) if i in removals))
     removals = {

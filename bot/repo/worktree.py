@@ -21,7 +21,7 @@ from bot.register.load import (
     build_register,
 )
 from bot.repo.git import LINK_REFUSED
-from bot.repo.ids import id_history
+from bot.repo.ids import start_id_history
 from bot.repo.parallel import check_in_parallel
 from bot.repo.unread import with_unread_files
 
@@ -84,9 +84,10 @@ def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
 def read_register(root: Path, today: dt.date | None = None) -> Loaded:
     """Check the register of a working tree: which files under risks/ it skipped, and (in git)
     that no risk reuses a removed id."""
+    history = start_id_history(root)  # git answers while the files are read and checked
     policy, sources = discover(root)
     present = {i for s in sources if (i := id_of_name(s.name)) is not None}
     loaded = build_register(
-        policy, sources, today, check_in_parallel, history=id_history(root, present)
+        policy, sources, today, check_in_parallel, history=lambda: history(present)
     )
     return with_unread_files(loaded, root)
