@@ -9,7 +9,8 @@ in a dot-folder (``.gitkeep``, ``.DS_Store``), and Markdown (``README.md``, ``IN
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterable
+from pathlib import PurePosixPath
 
 from bot.register.findings import Finding, sort_key, warning
 from bot.register.load import RISK_SUFFIXES, RISKS_DIR, Loaded
@@ -25,21 +26,16 @@ def _obviously_not_a_risk(relative: PurePosixPath) -> bool:
     return relative.suffix.casefold() in NOT_RISKS or relative.stem.casefold() == "readme"
 
 
-def unread_file_warnings(root: Path) -> list[Finding]:
-    """A warning for each file under ``risks/`` that riskbot does not read."""
-    folder = root / RISKS_DIR
-    if not folder.is_dir():
-        return []
+def unread_file_warnings(names: Iterable[str]) -> list[Finding]:
+    """A warning for each of these files under ``risks/`` (the files riskbot does not read)
+    that is not obviously something other than a risk."""
     found: list[Finding] = []
-    for path in sorted(folder.rglob("*")):
-        relative = PurePosixPath(path.relative_to(folder).as_posix())
-        if path.suffix in RISK_SUFFIXES or not path.is_file():
-            continue
+    for name in sorted(names):
+        relative = PurePosixPath(name).relative_to(RISKS_DIR)
         if _obviously_not_a_risk(relative):
             continue
-        name = f"{RISKS_DIR}/{relative}"
-        if path.suffix.casefold() in RISK_SUFFIXES:
-            fix = f"rename it to {path.stem}{path.suffix.casefold()}"
+        if relative.suffix.casefold() in RISK_SUFFIXES:
+            fix = f"rename it to {relative.stem}{relative.suffix.casefold()}"
             why = "riskbot reads only names ending in .yaml or .yml, in lower case"
         else:
             fix = "rename it to .yaml if it is a risk, or move it out of risks/"
@@ -48,9 +44,9 @@ def unread_file_warnings(root: Path) -> list[Finding]:
     return found
 
 
-def with_unread_files(loaded: Loaded, root: Path) -> Loaded:
+def with_unread_files(loaded: Loaded, names: Iterable[str]) -> Loaded:
     """The register with a warning added for each file under ``risks/`` it did not read."""
-    extra = unread_file_warnings(root)
+    extra = unread_file_warnings(names)
     if not extra:
         return loaded
     return dataclasses.replace(loaded, findings=sorted([*loaded.findings, *extra], key=sort_key))

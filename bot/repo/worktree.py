@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.register.ids import id_of_name
@@ -36,40 +37,39 @@ def linked_part(root: Path, path: Path) -> Path | None:
     return None
 
 
-def _refused(root: Path, path: Path) -> SourceFile:
-    return SourceFile(path.relative_to(root).as_posix(), b"", refused=LINK_REFUSED)
+@dataclass
+class Scan:
+    """What a working tree's register folder holds: the policy, the risk files, and the names of
+    the other files under ``risks/`` (which riskbot does not read)."""
+
+    policy: SourceFile | None
+    risks: list[SourceFile] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)
 
 
-def _risk_files(root: Path) -> list[SourceFile]:
-    risks_dir = root / RISKS_DIR
-    link = linked_part(root, risks_dir)
-    if link is not None:
-        return [_refused(root, link)]
-    if not risks_dir.is_dir():
-        return []
-    sources: list[SourceFile] = []
-    _scan(root, risks_dir, sources)
-    return sources
-
-
-def _scan(root: Path, folder: Path, into: list[SourceFile]) -> None:
-    """The risk files under a folder; links are refused, never followed. A directory entry
-    knows whether it is a link or a file without asking the file system again."""
-    with os.scandir(folder) as listing:
+def _scan(top: str, relative: str, scan: Scan) -> None:
+    """The files under a folder; links are refused, never followed. A directory entry knows
+    whether it is a link, a folder or a file without asking the file system again."""
+    with os.scandir(os.path.join(top, relative)) as listing:
         entries = sorted(listing, key=lambda e: e.name)
     for entry in entries:
-        path = folder / entry.name
+        name = f"{relative}/{entry.name}"
         if entry.is_symlink():
             if entry.name.endswith(RISK_SUFFIXES) or entry.is_dir():
-                into.append(_refused(root, path))
+                scan.risks.append(SourceFile(name, b"", refused=LINK_REFUSED))
+            elif entry.is_file():
+                scan.others.append(name)
         elif entry.is_dir():
-            _scan(root, path, into)
-        elif entry.name.endswith(RISK_SUFFIXES) and entry.is_file():
-            with open(entry.path, "rb") as fh:
-                into.append(SourceFile(path.relative_to(root).as_posix(), fh.read()))
+            _scan(top, name, scan)
+        elif entry.is_file():
+            if entry.name.endswith(RISK_SUFFIXES):
+                with open(entry.path, "rb") as fh:
+                    scan.risks.append(SourceFile(name, fh.read()))
+            else:
+                scan.others.append(name)
 
 
-def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
+def scan(root: Path) -> Scan:
     """Read the policy and the risk files of a working tree (links refused, never followed)."""
     policy_path = root / POLICY_PATH
     policy: SourceFile | None = None
@@ -78,16 +78,31 @@ def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
         policy = SourceFile(POLICY_PATH, b"", refused=f"{link.relative_to(root)} {LINK_REFUSED}")
     elif policy_path.is_file():
         policy = SourceFile(POLICY_PATH, policy_path.read_bytes())
-    return policy, sorted(_risk_files(root), key=lambda s: s.name)
+    found = Scan(policy)
+    risks_dir = root / RISKS_DIR
+    link = linked_part(root, risks_dir)
+    if link is not None:
+        found.risks.append(SourceFile(link.relative_to(root).as_posix(), b"", refused=LINK_REFUSED))
+    elif risks_dir.is_dir():
+        _scan(str(root), RISKS_DIR, found)
+    found.risks.sort(key=lambda s: s.name)
+    return found
+
+
+def discover(root: Path) -> tuple[SourceFile | None, list[SourceFile]]:
+    """The policy and the risk files of a working tree (links refused, never followed)."""
+    found = scan(root)
+    return found.policy, found.risks
 
 
 def read_register(root: Path, today: dt.date | None = None) -> Loaded:
     """Check the register of a working tree: which files under risks/ it skipped, and (in git)
     that no risk reuses a removed id."""
     history = start_id_history(root)  # git answers while the files are read and checked
-    policy, sources = discover(root)
+    found = scan(root)
+    policy, sources = found.policy, found.risks
     present = {i for s in sources if (i := id_of_name(s.name)) is not None}
     loaded = build_register(
         policy, sources, today, check_in_parallel, history=lambda: history(present)
     )
-    return with_unread_files(loaded, root)
+    return with_unread_files(loaded, found.others)
