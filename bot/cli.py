@@ -259,7 +259,6 @@ def pr(
       riskbot pr --base origin/main --head HEAD --format json
     """
     from bot.github.events import PULL_REQUEST_EVENTS, EventError, pull_request_event
-    from bot.github.reviews import check_pr_approvals
     from bot.render.pr import render_json, render_markdown_report, write_actions_output
     from bot.repo.revisions import build_report
 
@@ -277,6 +276,8 @@ def pr(
     report = build_report(root, base, head, _parse_date(today))
     failure = None
     if event is not None:
+        from bot.github.reviews import check_pr_approvals  # PyGithub, only in a PR's run
+
         settings = _settings()
         report.approval, failure = check_pr_approvals(
             report, settings, event.number, event.head_sha

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator
-
 from bot.errors import RiskbotError
 from bot.reconcile.comment import Payload
 from bot.render.pr import COMMENT_LIMIT, PAYLOAD_VERSION
@@ -95,6 +93,8 @@ PAYLOAD_SCHEMA: dict[str, Any] = {
 
 def read_payload(path: str | Path) -> Payload:
     """Read and check the artifact; anything off raises EventError."""
+    from jsonschema import Draft202012Validator  # the comment job only: pr does not pay for it
+
     data = read_json(path, MAX_PAYLOAD_BYTES)
     errors = sorted(Draft202012Validator(PAYLOAD_SCHEMA).iter_errors(data), key=str)
     if errors:

@@ -10,7 +10,7 @@ removed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,9 +206,10 @@ def _plain(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def _leaves(risk: Risk) -> dict[str, str | tuple[str, ...]]:
-    """The file's fields as the report names them: ``impact``, ``mitigation.response``, …"""
-    data = {k: v for k, v in risk.data.items() if k not in NOT_COMPARED}
+def _leaves(risk: Risk, keys: Set[str]) -> dict[str, str | tuple[str, ...]]:
+    """The fields under these top-level keys as the report names them: ``impact``,
+    ``mitigation.response``, …"""
+    data = {k: v for k, v in risk.data.items() if k in keys and k not in NOT_COMPARED}
     owner = data.pop("owner", None)
     status = data.pop("status", None)
     out: dict[str, str | tuple[str, ...]] = {}
@@ -230,7 +231,14 @@ def field_changes(old: Risk, new: Risk) -> tuple[FieldChange, ...]:
     """Every field that differs between two versions of a risk; lists say what came and went."""
     if old.data == new.data:
         return ()  # the common case, decided without rendering either side
-    before, after = _leaves(old), _leaves(new)
+    # Only the top-level keys that differ are rendered: the rest cannot hold a change.
+    gone = object()
+    keys = {
+        k
+        for k in old.data.keys() | new.data.keys()
+        if old.data.get(k, gone) != new.data.get(k, gone)
+    }
+    before, after = _leaves(old, keys), _leaves(new, keys)
     out: list[FieldChange] = []
     for name in list(after) + [k for k in before if k not in after]:
         was, now = before.get(name), after.get(name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -210,7 +211,8 @@ def test_cache_folder_follows_the_xdg_rules(tmp_path: Path) -> None:
 
 def test_a_warm_check_imports_neither_validation_library(tmp_path: Path) -> None:
     """What `python -X importtime riskbot check` would show, asserted: no jsonschema, no
-    fastjsonschema (nor PyGithub, requests or multiprocessing) on a clean register."""
+    fastjsonschema (nor PyGithub, requests, multiprocessing, hashlib's OpenSSL, tempfile or
+    statistics) on a clean register."""
     script = (
         "import sys\n"
         "from bot.cli import main\n"
@@ -219,7 +221,8 @@ def test_a_warm_check_imports_neither_validation_library(tmp_path: Path) -> None
         "    main()\n"
         "except SystemExit as done:\n"
         "    assert done.code == 0, done.code\n"
-        "heavy = ('jsonschema', 'fastjsonschema', 'github', 'requests', 'multiprocessing')\n"
+        "heavy = ('jsonschema', 'fastjsonschema', 'github', 'requests', 'multiprocessing',\n"
+        "         'hashlib', 'tempfile', 'statistics')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), file=sys.stderr)\n"
     )
     # Without coverage's start-up hook, which would import more than riskbot does.
@@ -234,3 +237,40 @@ def test_a_warm_check_imports_neither_validation_library(tmp_path: Path) -> None
         [sys.executable, "-c", script, root], env=env, capture_output=True, text=True, check=True
     )
     assert warm.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_pr_outside_actions_imports_neither_pygithub_nor_jsonschema(tmp_path: Path) -> None:
+    """The approvals are read (with PyGithub) only in a pull request's run, and jsonschema
+    explains only a file that fails: a local `riskbot pr` of valid files needs neither."""
+    repo = tmp_path / "repo"
+    shutil.copytree(REGISTER, repo)
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "base"], check=True)
+    risk = next((repo / "risks").glob("R-001-*.yaml"))
+    risk.write_text(risk.read_text(encoding="utf-8").replace("note: ", "note: again ", 1))
+    subprocess.run([*git, "commit", "-q", "-a", "-m", "head"], check=True)
+    script = (
+        "import sys\n"
+        "from bot.cli import main\n"
+        "sys.argv = ['riskbot', 'pr', '--root', sys.argv[1], '--base', 'HEAD~1', '--head',\n"
+        "            'HEAD', '--format', 'json']\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as done:\n"
+        "    assert done.code == 0, done.code\n"
+        "heavy = ('jsonschema', 'github', 'requests')\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), file=sys.stderr)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_"))}
+    env = {k: v for k, v in env.items() if not k.startswith("GITHUB_")}
+    env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(repo)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stderr.strip().splitlines()[-1] == "[]"
