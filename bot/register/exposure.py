@@ -18,7 +18,7 @@ TOP_RISKS = 3
 """How many of the largest contributors a release's exposure names."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Contribution:
     """One risk's expected slip toward a release."""
 

@@ -29,7 +29,7 @@ HIGHEST_SCORE = 25
 R = TypeVar("R", bound="Rule")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ImpactLevel:
     level: int
     label: str
@@ -43,7 +43,7 @@ class ImpactLevel:
         return (self.slip_min_weeks + self.slip_max_weeks) / 2
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ProbabilityLevel:
     level: int
     label: str
@@ -57,7 +57,7 @@ class ProbabilityLevel:
         return (self.percent_min + self.percent_max) / 200
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Band:
     name: str
     label: str
@@ -66,7 +66,7 @@ class Band:
     monitoring: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Role:
     id: str
     name: str
@@ -76,21 +76,21 @@ class Role:
     """The policy line to fill in the role's logins (its ``logins:`` key, else the role)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Phase:
     name: str
     description: str
     counts_toward: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Release:
     name: str
     buffer_weeks: float
     note: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Rule:
     """One escalation threshold: when it fires is code (:mod:`bot.register.rules`); its numbers
     and whom it names are policy. The defaults of the numbers live here, and only here."""
@@ -101,19 +101,19 @@ class Rule:
     notify: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class NewRed(Rule):
     """A risk that becomes Red: immediate escalation."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ScoreIncrease(Rule):
     """A score that rises by ``min_increase`` or more: team lead review."""
 
     min_increase: int = 5
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class SameLevel(Rule):
     """``min_risks`` or more open risks in one of ``bands`` at once: steering committee."""
 
@@ -121,7 +121,7 @@ class SameLevel(Rule):
     bands: tuple[str, ...] = ("red",)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class ScheduleImpact(Rule):
     """Schedule impact above a week (impact ``min_impact`` or more): program sponsor review."""
 
@@ -158,8 +158,8 @@ class Policy:
     plan: str = ""
     data: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The policy file as read, so that two revisions can be compared key by key."""
-    lines: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
-    """The line of each JSON path of :func:`bot.register.policydiff.flatten` (and each section)."""
+    where: Callable[[str], int] | None = field(default=None, repr=False, compare=False)
+    """Finds the line of a JSON path in the policy file (None: line 1 for every path)."""
 
     def band_for(self, score: int) -> Band:
         """The band a score falls in: the first band, highest threshold first, it reaches."""
@@ -186,6 +186,14 @@ class Policy:
             for name in (role.id, role.name, role.short):
                 index.setdefault(name.casefold(), role)
         return index
+
+    @cached_property
+    def lines(self) -> Mapping[str, int]:
+        """The line of each JSON path of :func:`bot.register.policydiff.flatten` (and each
+        section): found when first asked, which only a policy diff does."""
+        paths = [v[1] for v in flatten(self.data).values()] + [f"$.{k}" for k in self.data]
+        where = self.where
+        return {path: where(path) if where is not None else 1 for path in paths}
 
     def cadence_days(self, name: str) -> int | None:
         return self.cadences.get(name)
@@ -429,10 +437,7 @@ def policy_from_data(
         write_budget=int(bot.get("write_budget", 30)),
         max_rate_limit_wait=float(bot.get("max_rate_limit_wait", 300)),
         data=data,
-        lines={
-            path: where(path)
-            for path in [v[1] for v in flatten(data).values()] + [f"$.{k}" for k in data]
-        },
+        where=where,
     )
     return policy, findings
 

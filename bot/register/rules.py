@@ -16,7 +16,7 @@ from bot.register.risk import LOGIN_RE, Risk
 from bot.register.scoring import Assessment
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Notify:
     """Someone an escalation names: a role (with its logins) or a login written as the owner."""
 
@@ -28,7 +28,7 @@ class Notify:
         return {"role": self.role, "name": self.name, "logins": list(self.logins)}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Escalation:
     rule: str
     label: str
@@ -55,7 +55,7 @@ class Escalation:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Prior:
     """What was known of a risk before a change: its score, whether it was an open Red risk, and
     its impact (None where the one who asks does not know it)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -12,6 +11,8 @@ def closest(value: str, choices: Iterable[str]) -> str | None:
     folded = {c.casefold(): c for c in options}
     if value.casefold() in folded:
         return folded[value.casefold()]
+    import difflib  # only a message that names choices needs it
+
     by_folded = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0.6)
     return folded[by_folded[0]] if by_folded else None
 
