@@ -31,6 +31,8 @@ R = TypeVar("R", bound="Rule")
 
 @dataclass(frozen=True)
 class ImpactLevel:
+    """A level of the impact scale, with the schedule slip it stands for (in weeks)."""
+
     level: int
     label: str
     meaning: str
@@ -45,6 +47,8 @@ class ImpactLevel:
 
 @dataclass(frozen=True)
 class ProbabilityLevel:
+    """A level of the probability scale, with the range of chances it stands for (percent)."""
+
     level: int
     label: str
     range: str
@@ -59,6 +63,8 @@ class ProbabilityLevel:
 
 @dataclass(frozen=True)
 class Band:
+    """A score band: the lowest score in it, and how often its risks are monitored."""
+
     name: str
     label: str
     min_score: int
@@ -68,6 +74,8 @@ class Band:
 
 @dataclass(frozen=True)
 class Role:
+    """A role of the plan, with the logins that act for it (who may be pinged or approve)."""
+
     id: str
     name: str
     short: str
@@ -78,6 +86,8 @@ class Role:
 
 @dataclass(frozen=True)
 class Phase:
+    """A phase of the program, and the releases its risks count toward."""
+
     name: str
     description: str
     counts_toward: tuple[str, ...]
@@ -85,6 +95,8 @@ class Phase:
 
 @dataclass(frozen=True)
 class Release:
+    """A release, with the schedule buffer it holds against risk (in weeks)."""
+
     name: str
     buffer_weeks: float
     note: str
@@ -138,6 +150,8 @@ RULE_TYPES: Mapping[str, type[Rule]] = {
 
 @dataclass(frozen=True)
 class Policy:
+    """The whole policy file, typed: what every check, score and escalation reads."""
+
     program: str
     impact_scale: Mapping[int, ImpactLevel]
     probability_scale: Mapping[int, ProbabilityLevel]

@@ -30,6 +30,8 @@ class Notify:
 
 @dataclass(frozen=True)
 class Escalation:
+    """A rule that fires: the risks it names, whom it notifies, and what it says."""
+
     rule: str
     label: str
     risks: tuple[str, ...]
