@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.register.load import Loaded, Register
 from bot.register.policy import Policy
@@ -18,8 +19,7 @@ TOP_RISKS = 3
 """How many of the largest contributors a release's exposure names."""
 
 
-@dataclass(frozen=True)
-class Contribution:
+class Contribution(NamedTuple):
     """One risk's expected slip toward a release."""
 
     id: str

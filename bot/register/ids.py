@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from bot.register.findings import Finding, error
 from bot.register.risk import Risk
@@ -17,8 +18,7 @@ from bot.register.risk import Risk
 _NUMBER = re.compile(r"^R-([0-9]{3,})(?:[-.]|$)")
 
 
-@dataclass(frozen=True, slots=True)
-class Removal:
+class Removal(NamedTuple):
     """The last time a risk file left the register for good (not a rename)."""
 
     risk_id: str

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import NamedTuple
 
 from bot.register.findings import Finding, FindingsHolder, error, sort_key, warning
 from bot.register.ids import IdHistory, reused_id_findings
@@ -28,8 +29,7 @@ RISK_SUFFIXES = (".yaml", ".yml")
 _ID_IN_NAME = re.compile(r"^(R-[0-9]{3,})(?:[-.]|$)")
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(NamedTuple):
     """A file of the register: its path relative to the repository root, and its bytes.
 
     ``refused`` says why a file was not read (a symbolic link): it is an error on its line 1.
@@ -269,8 +269,7 @@ def _id_matches_name(risk_id: str, name: str) -> bool:
     return stem == risk_id or stem.startswith((f"{risk_id}-", f"{risk_id}."))
 
 
-@dataclass(frozen=True)
-class CheckedFile:
+class CheckedFile(NamedTuple):
     """One risk file checked on its own: its risk when the file is valid, and its findings.
 
     It depends on the file's name and bytes only, so it can be made in another process, or

@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from bot.register.load import Loaded, Register
 from bot.register.policy import Policy, Release
@@ -57,8 +57,7 @@ def weeks_to_days(weeks: float) -> int:
     return math.floor(_exact(weeks) * DAYS_PER_WEEK + Fraction(1, 2))
 
 
-@dataclass(frozen=True, slots=True)
-class RiskSlip:
+class RiskSlip(NamedTuple):
     """One risk's share of a release's slip: occurs with ``probability``, then slips uniformly
     by ``min_days`` … ``max_days`` days."""
 
@@ -229,13 +228,19 @@ def chance_to_exceed(slips: Sequence[RiskSlip], days: float) -> Fraction:
     return 1 - Fraction(sum(weights[: limit + 1]), total)
 
 
-def chances_without_each(slips: Sequence[RiskSlip], days: float) -> list[Fraction]:
+def chances_without_each(
+    slips: Sequence[RiskSlip], days: float, whole: SlipDistribution | None = None
+) -> list[Fraction]:
     """P(slip > days) with each risk left out in turn: the weights of all of them up to ``days``
-    computed once, and each risk taken back out of them (linear, not one convolution each)."""
+    computed once (or taken from ``whole``, their distribution), and each risk taken back out
+    of them (linear, not one convolution each)."""
     if days < 0:
         return [Fraction(1) for _ in slips]
     limit = math.floor(days)
-    weights, total = _weights_up_to(slips, limit)
+    if whole is None:
+        weights, total = _weights_up_to(slips, limit)
+    else:
+        weights, total = list(whole.weights[: limit + 1]), whole.total
     out = []
     for i, slip in enumerate(slips):
         before = deconvolve(weights[: limit + 1], slip)
@@ -295,8 +300,7 @@ def normal_slip(slips: Sequence[RiskSlip]) -> NormalSlip:
     return NormalSlip(mean, variance, sum(s.max_days for s in slips))
 
 
-@dataclass(frozen=True, slots=True)
-class Driver:
+class Driver(NamedTuple):
     """A risk of the tail: the chance of exceeding the buffer without it, and the difference."""
 
     id: str
@@ -395,7 +399,7 @@ def release_odds(release: Release, slips: Sequence[RiskSlip]) -> ReleaseOdds:
 
         withouts = [chance_without(slip) for slip in slips]
     else:
-        withouts = chances_without_each(slips, buffer_days)
+        withouts = chances_without_each(slips, buffer_days, distribution)
     for slip, without in zip(slips, withouts, strict=True):
         if exceed - without > 0:
             drivers.append(Driver(slip.id, slip.title, without, exceed - without))

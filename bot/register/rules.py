@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.register.policy import RISK_OWNER, Policy, Rule, SameLevel
 from bot.register.risk import LOGIN_RE, Risk
 from bot.register.scoring import Assessment
 
 
-@dataclass(frozen=True)
-class Notify:
+class Notify(NamedTuple):
     """Someone an escalation names: a role (with its logins) or a login written as the owner."""
 
     role: str

@@ -233,3 +233,4 @@ def test_each_risk_taken_out_gives_the_chance_without_it(
     # also for slips from 0 days and for risks certain to occur (probability 1).
     expected = [chance_to_exceed(slips[:i] + slips[i + 1 :], days) for i in range(len(slips))]
     assert chances_without_each(slips, days) == expected
+    assert chances_without_each(slips, days, distribution_of(slips)) == expected
