@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.factories import copy_register, risk_yaml, write_risk  # noqa: E402
+from tests.factories import copy_register, risk_yaml, write_many_risks, write_risk  # noqa: E402
 from tests.fakegithub.server import FakeGitHub  # noqa: E402
 
 RISKBOT = Path(sys.executable).parent / "riskbot"
@@ -54,19 +54,7 @@ def make_register(root: Path, size: int) -> None:
 def make_all_due(root: Path, size: int) -> None:
     """``size`` risks, every tenth Red, none ever reviewed: every review is due."""
     copy_register(root)
-    for path in (root / "risks").glob("*.yaml"):
-        path.unlink()
-    for n in range(size):
-        red = n % 10 == 0
-        write_risk(
-            root,
-            f"R-{n + 1:04d}-risk.yaml",
-            risk_yaml(
-                f"R-{n + 1:04d}",
-                impact={"level": 5 if red else 2},
-                probability={"level": 4 if red else 2},
-            ),
-        )
+    write_many_risks(root, size)
 
 
 def reads_by_kind(server: FakeGitHub) -> dict[str, int]:

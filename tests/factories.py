@@ -68,6 +68,24 @@ def write_risk(root: Path, name: str, text: str | bytes) -> Path:
     return path
 
 
+def write_many_risks(root: Path, size: int, stem: str = "risk") -> None:
+    """``size`` risks in place of the register's own, every tenth Red (5 × 4, the rest 2 × 2),
+    none ever reviewed: every review is due."""
+    for path in (root / "risks").glob("*.yaml"):
+        path.unlink()
+    for n in range(size):
+        red = n % 10 == 0
+        write_risk(
+            root,
+            f"R-{n + 1:04d}-{stem}.yaml",
+            risk_yaml(
+                f"R-{n + 1:04d}",
+                impact={"level": 5 if red else 2},
+                probability={"level": 4 if red else 2},
+            ),
+        )
+
+
 def line_of(text: str, needle: str) -> int:
     """1-based line of the first line containing ``needle``."""
     for number, line in enumerate(text.splitlines(), start=1):

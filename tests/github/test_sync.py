@@ -14,7 +14,14 @@ from bot.github.api import Limits
 from bot.github.commands import run_remind, run_sync
 from bot.render.markdown import parse_marker
 from bot.render.summary import Stats
-from tests.factories import copy_register, register_of, risk_yaml, set_levels, write_risk
+from tests.factories import (
+    copy_register,
+    register_of,
+    risk_yaml,
+    set_levels,
+    write_many_risks,
+    write_risk,
+)
 from tests.fakegithub.server import FakeGitHub, Fault
 from tests.github.helpers import settings_for
 
@@ -301,19 +308,7 @@ def test_thousand_risks_hundred_red_reads_stay_few_pages(
     github_server: FakeGitHub, tmp_path: Path
 ) -> None:
     root = copy_register(tmp_path)
-    for path in (root / "risks").glob("*.yaml"):
-        path.unlink()
-    for n in range(1000):
-        red = n % 10 == 0
-        write_risk(
-            root,
-            f"R-{n + 1:04d}-x.yaml",
-            risk_yaml(
-                f"R-{n + 1:04d}",
-                impact={"level": 5 if red else 2},
-                probability={"level": 4 if red else 2},
-            ),
-        )
+    write_many_risks(root, 1000, stem="x")
     first = sync(github_server, root, budget=10_000)
     assert first.complete
     assert len(red_issues(github_server)) == 100

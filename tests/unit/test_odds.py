@@ -212,20 +212,8 @@ def test_variance_of_one_risk_matches_enumeration() -> None:
     assert slip.variance_days == sum(p * (d - mean) ** 2 for p, d in outcomes)
 
 
-_SLIP = st.builds(
-    lambda i, num, den, low, width: RiskSlip(
-        f"R-{i:03d}", "t", Fraction(min(num, den), den), low, low + width
-    ),
-    st.integers(1, 999),
-    st.integers(0, 12),
-    st.integers(1, 12),
-    st.integers(0, 10),
-    st.integers(0, 12),
-)
-
-
 @settings(max_examples=150, deadline=None)
-@given(st.lists(_SLIP, min_size=1, max_size=6), st.floats(-1, 60, allow_nan=False))
+@given(st.lists(slip_strategy, min_size=1, max_size=6), st.floats(-1, 60, allow_nan=False))
 def test_each_risk_taken_out_gives_the_chance_without_it(
     slips: list[RiskSlip], days: float
 ) -> None:
