@@ -52,6 +52,13 @@ class RetroEntry:
         return (self.likelihood - (1.0 if self.outcome.occurred else 0.0)) ** 2
 
 
+def brier_score(entries: Sequence[RetroEntry]) -> float | None:
+    """Mean of (p − o)² over the entries; None when there are none."""
+    if not entries:
+        return None
+    return sum(e.squared_error for e in entries) / len(entries)
+
+
 @dataclass(frozen=True, slots=True)
 class Unregistered:
     """A problem that occurred but was never registered, from ``retro/<release>.yaml``."""
@@ -76,9 +83,7 @@ class Retro(FindingsHolder):
     @property
     def brier(self) -> float | None:
         """Mean of (p − o)² over the risks with an outcome; None when there are none."""
-        if not self.entries:
-            return None
-        return sum(e.squared_error for e in self.entries) / len(self.entries)
+        return brier_score(self.entries)
 
     @property
     def occurred(self) -> list[RetroEntry]:
@@ -239,9 +244,8 @@ class Calibration:
 
     @property
     def brier(self) -> float | None:
-        if not self.entries:
-            return None
-        return sum(e.squared_error for e in self.entries) / len(self.entries)
+        """Mean of (p − o)² over the risks with an outcome; None when there are none."""
+        return brier_score(self.entries)
 
     @property
     def base_rate(self) -> float | None:

@@ -55,18 +55,26 @@ def _flow_review(date: str, note: str | None, by: str | None) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
+def _date_edit(file: EditableText, review: MappingNode, date: str) -> Edit | None:
+    """The edit of an existing ``last_reviewed`` value, or None when the key is missing."""
+    last = key_of(review, "last_reviewed")
+    if last is None:
+        return None
+    if not isinstance(last[1], ScalarNode):
+        raise ReviewError("`review.last_reviewed` is not a date")
+    start, end = file.span(last[1])
+    return Edit(start, end, scalar_like(last[1], date))
+
+
 def _flow_edits(
     file: EditableText, review: MappingNode, date: str, note: str | None, by: str | None
 ) -> list[Edit]:
     """Edits inside ``review: {…}``, keeping it on its line(s) and in flow style."""
     edits: list[Edit] = []
     added: list[str] = []
-    last = key_of(review, "last_reviewed")
-    if last is not None and isinstance(last[1], ScalarNode):
-        start, end = file.span(last[1])
-        edits.append(Edit(start, end, scalar_like(last[1], date)))
-    elif last is not None:
-        raise ReviewError("`review.last_reviewed` is not a date")
+    date_edit = _date_edit(file, review, date)
+    if date_edit is not None:
+        edits.append(date_edit)
     else:
         added.append(f"last_reviewed: {quoted(date)}")
     if note or by:
@@ -122,12 +130,9 @@ def _block_edits(
     column = review.value[0][0].start_mark.column if review.value else key.start_mark.column + 2
     indent = " " * column
     edits: list[Edit] = []
-    last = key_of(review, "last_reviewed")
-    if last is not None and isinstance(last[1], ScalarNode):
-        start, end = file.span(last[1])
-        edits.append(Edit(start, end, scalar_like(last[1], date)))
-    elif last is not None:
-        raise ReviewError("`review.last_reviewed` is not a date")
+    date_edit = _date_edit(file, review, date)
+    if date_edit is not None:
+        edits.append(date_edit)
     else:
         at = file.line_end(file.offset(key.start_mark))
         edits.append(Edit(at, at, file.lines(f"{indent}last_reviewed: {quoted(date)}")))
