@@ -898,9 +898,7 @@ def test_module_entry_point() -> None:
     finally:
         process.send_signal(signal.SIGINT)
         try:
-            # The server's own stop is bounded by 5 s for open connections plus 5 s for its
-            # thread; on a loaded machine the interpreter's exit (coverage's data) comes on top.
-            process.wait(timeout=30)
+            process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
