@@ -9,6 +9,7 @@ Stop with Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 
@@ -25,6 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed-issues", type=int, default=0, help="create N open issues")
     args = parser.parse_args(argv)
+    # Ctrl-C stops it even when a shell started it in the background: a shell without job
+    # control starts background jobs with SIGINT ignored, and Python then leaves it ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
     server = FakeGitHub(
         args.repo,
