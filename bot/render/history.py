@@ -187,15 +187,15 @@ def band_chart(weeks: Sequence[WeekPoint]) -> Markdown:
     )
 
 
-CHANGES_HEADER = ("Date", "Risk", "Change", "By")
+CHANGES_HEADER = ("Date", "Risk", "Change")
 
 
 def changes_table(changes: Sequence[RiskChange]) -> str:
-    """One row per change of a risk: date, risk, old → new, author."""
-    rows = [
-        (c.date.isoformat(), join(c.risk, " ", c.state.title), change_text(c), c.author)
-        for c in changes
-    ]
+    """One row per change of a risk: date, risk, old → new.
+
+    No author and no commit: the report is regenerated before the commit that carries it, whose
+    author it cannot know (``riskbot history`` shows both)."""
+    rows = [(c.date.isoformat(), join(c.risk, " ", c.state.title), change_text(c)) for c in changes]
     return table(CHANGES_HEADER, rows)
 
 
