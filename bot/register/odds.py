@@ -200,17 +200,8 @@ class SlipDistribution:
         return len(self.weights) - 1
 
 
-def distribution_of(slips: Sequence[RiskSlip]) -> SlipDistribution:
-    """The exact distribution of the sum of independent risk slips."""
-    weights = [1]
-    total = 1
-    for slip in slips:
-        weights = convolve(weights, slip)
-        total *= slip.kernel[2]
-    return SlipDistribution(tuple(weights), total)
-
-
-def _weights_up_to(slips: Sequence[RiskSlip], limit: int) -> tuple[list[int], int]:
+def _weights(slips: Sequence[RiskSlip], limit: int | None = None) -> tuple[list[int], int]:
+    """The integer weights of the sum of the slips (up to ``limit`` days), and their total."""
     weights = [1]
     total = 1
     for slip in slips:
@@ -219,12 +210,18 @@ def _weights_up_to(slips: Sequence[RiskSlip], limit: int) -> tuple[list[int], in
     return weights, total
 
 
+def distribution_of(slips: Sequence[RiskSlip]) -> SlipDistribution:
+    """The exact distribution of the sum of independent risk slips."""
+    weights, total = _weights(slips)
+    return SlipDistribution(tuple(weights), total)
+
+
 def chance_to_exceed(slips: Sequence[RiskSlip], days: float) -> Fraction:
     """P(sum of the slips > days), convolving only the weights up to ``days``."""
     if days < 0:
         return Fraction(1)  # every slip is at least 0 days
     limit = math.floor(days)
-    weights, total = _weights_up_to(slips, limit)
+    weights, total = _weights(slips, limit)
     return 1 - Fraction(sum(weights[: limit + 1]), total)
 
 
@@ -238,7 +235,7 @@ def chances_without_each(
         return [Fraction(1) for _ in slips]
     limit = math.floor(days)
     if whole is None:
-        weights, total = _weights_up_to(slips, limit)
+        weights, total = _weights(slips, limit)
     else:
         weights, total = list(whole.weights[: limit + 1]), whole.total
     out = []

@@ -22,6 +22,11 @@ LINK_REFUSED = (
 )
 
 
+def linked(name: str) -> SourceFile:
+    """A register file that is a symbolic link: refused, never read."""
+    return SourceFile(name, b"", refused=LINK_REFUSED)
+
+
 class GitError(UsageError):
     """git could not answer (not a repository, unknown revision)."""
 
@@ -149,7 +154,7 @@ def read_blobs(root: Path, oids: Iterable[str]) -> dict[str, bytes]:
 
 def _source(name: str, oid: str | None, blobs: dict[str, bytes]) -> SourceFile:
     if oid is None:
-        return SourceFile(name, b"", refused=LINK_REFUSED)
+        return linked(name)
     return SourceFile(name, blobs[oid])
 
 

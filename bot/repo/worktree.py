@@ -21,7 +21,7 @@ from bot.register.load import (
     SourceFile,
     build_register,
 )
-from bot.repo.git import LINK_REFUSED
+from bot.repo.git import LINK_REFUSED, linked
 from bot.repo.ids import start_id_history
 from bot.repo.parallel import check_in_parallel
 from bot.repo.unread import with_unread_files
@@ -56,7 +56,7 @@ def _scan(top: str, relative: str, scan: Scan) -> None:
         name = f"{relative}/{entry.name}"
         if entry.is_symlink():
             if entry.name.endswith(RISK_SUFFIXES) or entry.is_dir():
-                scan.risks.append(SourceFile(name, b"", refused=LINK_REFUSED))
+                scan.risks.append(linked(name))
             elif entry.is_file():
                 scan.others.append(name)
         elif entry.is_dir():
@@ -82,7 +82,7 @@ def scan(root: Path) -> Scan:
     risks_dir = root / RISKS_DIR
     link = linked_part(root, risks_dir)
     if link is not None:
-        found.risks.append(SourceFile(link.relative_to(root).as_posix(), b"", refused=LINK_REFUSED))
+        found.risks.append(linked(link.relative_to(root).as_posix()))
     elif risks_dir.is_dir():
         _scan(str(root), RISKS_DIR, found)
     found.risks.sort(key=lambda s: s.name)
