@@ -706,10 +706,13 @@ def retro(release: str, root: Path, output: Path) -> None:
         build_retro,
         load_unregistered,
         render_retro_markdown,
+        retro_unavailable,
     )
 
     register = _register_or_exit(root, None)
     policy = register.policy
+    if (why := retro_unavailable(policy)) is not None:
+        raise UsageError(f"no retrospective: {why}")
     if release not in policy.releases:
         raise UsageError(
             f"unknown release '{release}'; the policy has: {', '.join(policy.releases)}"

@@ -26,6 +26,7 @@ from bot.errors import RiskbotError
 from bot.register.findings import Finding, FindingsHolder, error, sort_key
 from bot.register.ids import next_id
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile, build_register
+from bot.register.presets import PLAN_BAND_EMOJI
 from bot.register.risk import MITIGATION_KINDS
 from bot.register.schemas import schema_dir
 from bot.register.scoring import score_of
@@ -124,16 +125,7 @@ STATE_WORDS = {
     "retired": "closed",
     "mitigated": "closed",
 }
-BAND_EMOJI = {
-    "🔴": "red",
-    "🟥": "red",
-    "🟡": "yellow",
-    "🟨": "yellow",
-    "🟠": "yellow",
-    "🟧": "yellow",
-    "🟢": "green",
-    "🟩": "green",
-}
+BAND_EMOJI = PLAN_BAND_EMOJI
 SCORE_LINE = re.compile(
     r"^\D{0,30}?(\d+)\s*[×xX*·]\s*\D{0,30}?(\d+)\s*=\s*(\d+)\s*(?:\(\s*([^)]*?)\s*\))?"
 )

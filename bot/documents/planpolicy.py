@@ -20,21 +20,16 @@ from bot.documents.authoring import RiskDumper
 from bot.documents.init import policy_template
 from bot.documents.planparse import Item, PlanDocument, words_of
 from bot.register.findings import Finding, error, warning
-from bot.register.policy import BAND_ORDER, RISK_OWNER
+from bot.register.policy import RISK_OWNER
+from bot.register.presets import PLAN_BAND_WORDS, PLAN_BANDS
 
 POLICY_SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/policy.schema.json"
 # Review words of the plan and their length in days (a month is 30 days, a quarter 91).
 CADENCE_DAYS = {"daily": 1, "weekly": 7, "bi-weekly": 14, "monthly": 30, "quarterly": 91}
 WEEKS_PER_MONTH = 52 / 12
 DEFAULT_BOT = {"label": "risk", "write_budget": 30, "max_rate_limit_wait": 300, "timezone": "UTC"}
-# A band's colour as plans write it ("Amber" is yellow). Data: add a plan's word here.
-BAND_NAMES = {
-    "red": "red",
-    "yellow": "yellow",
-    "amber": "yellow",
-    "orange": "yellow",
-    "green": "green",
-}
+# A band's colour as plans write it ("Amber" is yellow). Data: add a plan's word there.
+BAND_NAMES = PLAN_BAND_WORDS
 # How each missing part is named in its warning, with an example of what the plan could say.
 PART_WORDS = {
     "categories": ("risk categories", "'### Risk Categories' with '- **Technical Risk**: ...'"),
@@ -212,7 +207,7 @@ class PlanJudge:
         if all(named.values()) or len(self.doc.bands) != 3:
             return {k: v for k, v in named.items() if v}
         ranked = sorted(self.doc.bands, key=lambda b: -(_lowest_score(b.threshold, None) or 0))
-        return {b.label.casefold(): n for b, n in zip(ranked, BAND_ORDER, strict=True)}
+        return {b.label.casefold(): n for b, n in zip(ranked, PLAN_BANDS, strict=True)}
 
     def bands(self, monitoring: Mapping[str, str]) -> list[dict[str, Any]]:
         """Red, Yellow and Green with their lowest score and monitoring cadence."""
@@ -258,7 +253,7 @@ class PlanJudge:
                     "monitoring": monitoring[name],
                 }
             )
-        if sorted(b["name"] for b in out) != ["green", "red", "yellow"] and not any(
+        if sorted(b["name"] for b in out) != sorted(PLAN_BANDS) and not any(
             f.severity == "error" for f in self.findings
         ):
             self.fail(
@@ -471,12 +466,12 @@ def rules(
         cond = item.key.casefold()
         named = [r["id"] for r in roles if str(r["name"]).casefold() in item.text.casefold()]
         rule: dict[str, Any] = {}
-        if "new" in cond and "red" in cond:
+        if "new" in cond and PLAN_BANDS[0] in cond:
             key = "new_red"
         elif m := re.search(r"(?:increases?|rises?|goes up|jumps?)\s+by\s+(\d+)", cond):
             key, rule = "score_increase", {"min_increase": int(m.group(1))}
         elif any(w in cond for w in SAME_LEVEL_WORDS):
-            key, rule = "same_level", {"min_risks": 2, "bands": ["red"]}
+            key, rule = "same_level", {"min_risks": 2, "bands": [PLAN_BANDS[0]]}
             judge.assumed.append("'multiple risks at same level' means two or more Red risks")
         elif m := re.search(r"schedule impact\s*>\s*(\d+(?:\.\d+)?)\s*weeks?", cond):
             limit = float(m.group(1))

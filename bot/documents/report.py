@@ -18,17 +18,23 @@ from dataclasses import dataclass
 from bot.register.exposure import exposure_by_release
 from bot.register.history import History, last_quarterly_review, since
 from bot.register.load import Loaded, Register
+from bot.register.method import FACTORS
 from bot.register.odds import odds_by_release
 from bot.register.policy import RISK_OWNER, Band, Policy
-from bot.register.residual import residual_band, residual_score, without_residual
+from bot.register.residual import (
+    residual_band,
+    residual_levels,
+    residual_score,
+    without_residual,
+)
 from bot.register.risk import MITIGATION_KINDS
 from bot.register.rules import register_escalations
 from bot.register.scoring import Assessment
 from bot.render.exposure import render_exposure_markdown
 from bot.render.history import CHANGED_HEADING, band_chart, changes_table, trend_text
 from bot.render.markdown import escape_cell, escape_text
-from bot.render.matrix import BAND_MARK, render_markdown
-from bot.render.odds import render_odds_markdown
+from bot.render.matrix import render_markdown
+from bot.render.odds import no_odds_text, render_odds_markdown
 
 REPORT_FILE = "RISKS.md"
 GENERATED_NOTE = (
@@ -44,11 +50,11 @@ NO_HISTORY = (
 
 def _band_range(policy: Policy, band: Band) -> str:
     """The scores of a band in the plan's words: 15+, 8–14, 1–7."""
-    higher = [b.min_score for b in policy.bands if b.min_score > band.min_score]
-    if not higher:
-        return f"{band.min_score}+"
-    top = min(higher) - 1
-    return str(top) if top == band.min_score else f"{band.min_score}–{top}"
+    return policy.method.band_range(band)
+
+
+def _mark(band: Band) -> str:
+    return escape_cell(band.mark)
 
 
 def _range(low: float, high: float, unit: str = "") -> str:
@@ -58,23 +64,31 @@ def _range(low: float, high: float, unit: str = "") -> str:
     return f"{num(low)}{unit}" if low == high else f"{num(low)}–{num(high)}{unit}"
 
 
+def _levels_words(policy: Policy, levels: tuple[int, int, int | None]) -> str:
+    """``4 Major × 4 Likely`` (× ``3 High`` for detection): numbers with the scale words."""
+    method = policy.method
+    words = [
+        f"{level} {method.scale(factor)[level].label}"
+        for factor, level in zip(method.factors, levels, strict=False)
+        if level is not None
+    ]
+    return " × ".join(words)
+
+
 def score_text(a: Assessment, policy: Policy) -> str:
     """``4 Major × 4 Likely = 16 (Red)``: numbers with the scale words."""
     r = a.risk
-    i = policy.impact_scale[r.impact].label
-    p = policy.probability_scale[r.probability].label
-    return f"{r.impact} {i} × {r.probability} {p} = {a.score} ({a.band.label})"
+    words = _levels_words(policy, (r.impact, r.probability, r.detection))
+    return f"{words} = {a.score} ({a.band.label})"
 
 
 def residual_text(a: Assessment, policy: Policy) -> str | None:
     """``2 Minor × 2 Unlikely = 4 (Green)`` for the residual target, None without one."""
     r = a.risk
-    score, band = residual_score(r), residual_band(r, policy)
-    if score is None or band is None or r.residual_impact is None or r.residual_probability is None:
+    score, band, levels = residual_score(r), residual_band(r, policy), residual_levels(r)
+    if score is None or band is None or levels is None:
         return None
-    i = policy.impact_scale[r.residual_impact].label
-    p = policy.probability_scale[r.residual_probability].label
-    return f"{r.residual_impact} {i} × {r.residual_probability} {p} = {score} ({band.label})"
+    return f"{_levels_words(policy, levels)} = {score} ({band.label})"
 
 
 def owners_text(a: Assessment) -> str:
@@ -95,33 +109,71 @@ def cadence_text(a: Assessment, policy: Policy) -> str:
     return f"{label} ({policy.cadence_labels.get(own, own)} declared; the band's is stricter)"
 
 
-def _framework(policy: Policy) -> list[str]:
-    lines = ["## 1. Risk scoring matrix", "", "Risk score = impact × probability.", ""]
-    lines += [
-        "| Impact | Label | Meaning | Schedule slip (weeks) |",
-        "|---|---|---|---|",
-    ]
-    for level in sorted(policy.impact_scale):
-        i = policy.impact_scale[level]
-        lines.append(
-            f"| {level} | {escape_cell(i.label)} | {escape_cell(i.meaning)} | "
-            f"{_range(i.slip_min_weeks, i.slip_max_weeks)} |"
+def _optional_range(low: float | None, high: float | None, unit: str = "") -> str:
+    return "-" if low is None or high is None else _range(low, high, unit)
+
+
+def _formula(policy: Policy) -> str:
+    method = policy.method
+    if method.table:
+        return (
+            f"Each risk's band is its cell of the policy's table ({method.formula_text()}); "
+            f"its score is {method.formula_text()}."
         )
-    lines += [
-        "",
-        "| Probability | Label | Range | Percent |",
-        "|---|---|---|---|",
-    ]
-    for level in sorted(policy.probability_scale):
-        p = policy.probability_scale[level]
-        lines.append(
-            f"| {level} | {escape_cell(p.label)} | {escape_cell(p.range)} | "
-            f"{_range(p.percent_min, p.percent_max, '%')} |"
+    formula = method.formula_text()
+    return f"Risk score = {escape_text(formula)}" + (
+        " (the risk priority number)." if method.detection else "."
+    )
+
+
+def _scale_table(policy: Policy, factor: str, columns: list[tuple[str, list[str]]]) -> list[str]:
+    """One scale as a table: level, label, and each column some level fills."""
+    method = policy.method
+    scale = method.scale(factor)
+    shown = [(name, cells) for name, cells in columns if any(c not in ("", "-") for c in cells)]
+    head = [escape_cell(method.factor_label(factor)), "Label", *[name for name, _ in shown]]
+    lines = ["| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
+    for n, level in enumerate(sorted(scale)):
+        row = [str(level), escape_cell(scale[level].label), *[cells[n] for _, cells in shown]]
+        lines.append("| " + " | ".join(row) + " |")
+    return lines
+
+
+def _framework(policy: Policy) -> list[str]:
+    method = policy.method
+    lines = ["## 1. Risk scoring matrix", "", _formula(policy), ""]
+    impact = [method.impact_scale[level] for level in sorted(method.impact_scale)]
+    lines += _scale_table(
+        policy,
+        "impact",
+        [
+            ("Meaning", [escape_cell(i.meaning) for i in impact]),
+            (
+                "Schedule slip (weeks)",
+                [_optional_range(i.slip_min_weeks, i.slip_max_weeks) for i in impact],
+            ),
+        ],
+    )
+    probability = [method.probability_scale[level] for level in sorted(method.probability_scale)]
+    lines.append("")
+    lines += _scale_table(
+        policy,
+        "probability",
+        [
+            ("Range", [escape_cell(p.range) for p in probability]),
+            ("Percent", [_optional_range(p.percent_min, p.percent_max, "%") for p in probability]),
+        ],
+    )
+    if method.detection:
+        detection = [method.detection_scale[level] for level in sorted(method.detection_scale)]
+        lines.append("")
+        lines += _scale_table(
+            policy, "detection", [("Meaning", [escape_cell(d.meaning) for d in detection])]
         )
     lines += ["", "| Band | Score | Meaning | Monitoring |", "|---|---|---|---|"]
     for band in policy.bands:
         lines.append(
-            f"| {BAND_MARK.get(band.name, '')} {escape_cell(band.label)} | "
+            f"| {_mark(band)} {escape_cell(band.label)} | "
             f"{_band_range(policy, band)} | {escape_cell(band.meaning)} | "
             f"{escape_cell(policy.cadence_labels.get(band.monitoring, band.monitoring))} |"
         )
@@ -187,7 +239,7 @@ def _risks_by_band(
             (a for a in open_ if a.band.name == band.name), key=lambda a: (-a.score, a.risk.id)
         )
         lines += [
-            f"### {BAND_MARK.get(band.name, '')} {escape_text(band.label)} "
+            f"### {_mark(band)} {escape_text(band.label)} "
             f"(score {_band_range(policy, band)}): {len(in_band)}",
             "",
         ]
@@ -214,12 +266,12 @@ def _response_matrix(assessments: Sequence[Assessment], policy: Policy) -> list[
         r = a.risk
         target, target_band = residual_score(r), residual_band(r, policy)
         residual = (
-            f"{BAND_MARK.get(target_band.name, '')} {target} {escape_cell(target_band.label)}"
+            f"{_mark(target_band)} {target} {escape_cell(target_band.label)}"
             if target is not None and target_band is not None
             else "-"
         )
         lines.append(
-            f"| {r.id}: {escape_cell(r.title)} | {BAND_MARK.get(a.band.name, '')} {a.score} "
+            f"| {r.id}: {escape_cell(r.title)} | {_mark(a.band)} {a.score} "
             f"{escape_cell(a.band.label)} | {residual} | {escape_cell(status_text(a))} | "
             f"{escape_cell(owners_text(a))} | {escape_cell(cadence_text(a, policy))} | "
             f"{escape_cell(r.mitigation_summary) or '-'} |"
@@ -294,14 +346,16 @@ def _history(history: History | None) -> list[str]:
     lines += [
         "### Open risks per band, week by week",
         "",
-        band_chart(history.weeks),
+        band_chart(history.weeks, history.bands),
         "",
     ]
     if history.weeks:
         w = history.weeks[-1]
+        counts = ", ".join(
+            f"{w.counts.get(b.name, 0)} {escape_text(b.label)}" for b in history.bands
+        )
         lines += [
-            f"Week {w.week}: {w.counts['red']} Red, {w.counts['yellow']} Yellow, "
-            f"{w.counts['green']} Green; total score {w.total_score}, "
+            f"Week {w.week}: {counts}; total score {w.total_score}, "
             f"{w.total_residual} once the residual targets are reached.",
             "",
         ]
@@ -351,9 +405,10 @@ def render_report(
     lines += _risks_by_band(assessments, policy, history)
     lines += _response_matrix(assessments, policy)
     lines += _monitoring(register, policy)
+    grid = escape_text(" × ".join(policy.method.factor_label(f).lower() for f in FACTORS[:2]))
     if residual:
         lines += [
-            "## 5. Heat map (residual impact × probability)",
+            f"## 5. Heat map (residual {grid})",
             "",
             "Each open risk at its residual target: where it should be once its mitigation "
             "works (risks without a target stay where they are).",
@@ -362,17 +417,19 @@ def render_report(
             "",
         ]
     else:
-        lines += ["## 5. Heat map (impact × probability)", "", render_markdown(open_, policy), ""]
-    lines += [
-        "## 6. Contingency exposure",
-        "",
-        render_exposure_markdown(exposure_by_release(register)),
-        "",
-        "### Schedule odds",
-        "",
-        render_odds_markdown(odds_by_release(register), curves=True),
-        "",
-    ]
+        lines += [f"## 5. Heat map ({grid})", "", render_markdown(open_, policy), ""]
+    lines += ["## 6. Contingency exposure", ""]
+    if policy.no_odds is not None:
+        lines += [escape_text(no_odds_text(policy.no_odds)), ""]
+    else:
+        lines += [
+            render_exposure_markdown(exposure_by_release(register)),
+            "",
+            "### Schedule odds",
+            "",
+            render_odds_markdown(odds_by_release(register), curves=True),
+            "",
+        ]
     lines += _history(history)
     return "\n".join(lines)
 

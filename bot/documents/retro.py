@@ -149,6 +149,36 @@ def load_unregistered(root: Path, release: str) -> tuple[list[Unregistered], lis
     return out, []
 
 
+def retro_unavailable(policy: Policy) -> str | None:
+    """Why the policy gives no predicted chance to score (None: it does): a probability level
+    without its percent range."""
+    if any(p.likelihood is None for p in policy.probability_scale.values()):
+        return (
+            "a retrospective scores each risk's predicted chance, and the policy's probability "
+            "scale gives no percent ranges (add percent: {min, max} to each level)"
+        )
+    return None
+
+
+def _likelihood(policy: Policy, level: int) -> float:
+    likelihood = policy.probability_scale[level].likelihood
+    if likelihood is None:
+        raise ValueError(retro_unavailable(policy))
+    return likelihood
+
+
+def _impact_finding(policy: Policy, file: str, line: int, what: str, level: int) -> Finding:
+    scale = policy.impact_scale
+    low, high = scale[min(scale)], scale[max(scale)]
+    return error(
+        file,
+        line,
+        f"{what} {level} is outside the policy's impact scale, {low.level}–{high.level} "
+        f"({low.level} {low.label} … {high.level} {high.label})",
+        code="level",
+    )
+
+
 def build_retro(
     register: Register, release: str, unregistered: Sequence[Unregistered] = ()
 ) -> Retro:
@@ -182,10 +212,21 @@ def build_retro(
                 )
             )
         elif mine:
-            likelihood = policy.probability_scale[risk.probability].likelihood
-            retro.entries.append(RetroEntry(risk, likelihood, mine[0]))
+            actual = mine[0].actual_impact
+            if actual is not None and actual not in policy.impact_scale:
+                where = risk.line("outcome")
+                retro.findings.append(
+                    _impact_finding(policy, risk.file, where, "actual_impact", actual)
+                )
+            retro.entries.append(RetroEntry(risk, _likelihood(policy, risk.probability), mine[0]))
         elif counts:
             retro.without_outcome.append(risk)
+    name = f"{RETRO_DIR}/{release}.yaml"
+    retro.findings += [
+        _impact_finding(policy, name, u.line, "impact", u.impact)
+        for u in retro.unregistered
+        if u.impact is not None and u.impact not in policy.impact_scale
+    ]
     retro.findings.sort(key=sort_key)
     return retro
 
@@ -273,13 +314,16 @@ def build_calibration(register: Register) -> Calibration:
             result.entries += entries
     for level, scale in sorted(policy.probability_scale.items()):
         mine = [e for e in result.entries if e.risk.probability == level]
+        low, high = scale.percent_min, scale.percent_max
+        if low is None or high is None:
+            raise ValueError(retro_unavailable(policy))
         result.rows.append(
             CalibrationRow(
                 level,
                 scale.label,
-                scale.percent_min,
-                scale.percent_max,
-                scale.likelihood,
+                low,
+                high,
+                _likelihood(policy, level),
                 len(mine),
                 sum(1 for e in mine if e.outcome.occurred),
             )

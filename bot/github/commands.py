@@ -146,7 +146,11 @@ def run_remind(
 
     ``changes_link``: where RISKS.md shows the changes since the last quarterly review.
     """
-    exposure = render_exposure_markdown(exposure_by_release(register))
+    exposure = (
+        render_exposure_markdown(exposure_by_release(register))
+        if register.policy.no_odds is None
+        else None
+    )
     reports: list[RemindReport] = []
 
     def planner(snapshot: Snapshot) -> Plan:

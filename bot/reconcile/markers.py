@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from bot.render.markdown import hidden_marker, parse_marker, remove_marker
 
 RED_ISSUE = "red-issue"
-NEW_RED = "red"
 SCORE_UP = "score-up"
 LEFT_RED = "left-red"
 REMINDER = "review"
@@ -35,7 +34,8 @@ _REMINDER_KEY = re.compile(
 
 
 def red_issue(risk_id: str) -> str:
-    """The issue of a Red risk: ``red-issue/R-001``."""
+    """The issue of a risk in a band that opens issues (the plan's Red): ``red-issue/R-001``,
+    whatever the band."""
     return f"{RED_ISSUE}/{risk_id}"
 
 
@@ -45,9 +45,10 @@ def red_issue_risk(ident: str) -> str | None:
     return match.group("risk") if match else None
 
 
-def new_red(risk_id: str, round_: int) -> str:
-    """The escalation comment of the ``round_``-th time a risk became Red."""
-    return f"{NEW_RED}/{risk_id}/round-{round_}"
+def new_red(band: str, risk_id: str, round_: int) -> str:
+    """The escalation comment of the ``round_``-th time a risk entered the issue bands, in
+    ``band``: ``red/R-001/round-1`` for the plan's Red band."""
+    return f"{band}/{risk_id}/round-{round_}"
 
 
 def score_up(risk_id: str, old: int, new: int) -> str:

@@ -36,12 +36,12 @@ from bot.register.reviews import (
     step_marker_covers,
 )
 from bot.render.issues import (
-    REVIEWS_BODY,
     REVIEWS_TITLE,
     digest_body,
     quarterly_body,
     quarterly_title,
     red_reminder_body,
+    reviews_body,
 )
 
 REVIEW_LABEL = "risk:review"
@@ -59,11 +59,12 @@ def _due(register: Register, today: dt.date) -> tuple[list[Reminder], list[Remin
 
 
 def _split(due: Sequence[Reminder], snapshot: Snapshot) -> tuple[list[Reminder], list[Reminder]]:
-    """Red reminders go on the risk's issue (when it has one); the rest into the digest."""
+    """Reminders of risks in the issue bands go on the risk's issue (when it has one); the rest
+    into the digest."""
     reds = [
         r
         for r in due
-        if r.assessment.band.name == "red" and markers.red_issue(r.risk_id) in snapshot.issues
+        if r.assessment.band.opens_issue and markers.red_issue(r.risk_id) in snapshot.issues
     ]
     return reds, [r for r in due if r not in reds]
 
@@ -135,7 +136,7 @@ def red_reminder(r: Reminder) -> EnsureComment:
 
 
 def digest(reminders: Sequence[Reminder], today: dt.date) -> EnsureComment:
-    """One comment gathering the new Yellow and Green reminders of the day."""
+    """One comment gathering the day's new reminders of risks without an issue of their own."""
     ident, fields = markers.digest(today, (_key(r) for r in reminders))
     return EnsureComment(ident, digest_body(reminders, today), fields=fields, issue=markers.REVIEWS)
 
@@ -191,7 +192,7 @@ def plan_remind(
             EnsureIssue(
                 markers.REVIEWS,
                 REVIEWS_TITLE,
-                REVIEWS_BODY,
+                reviews_body(policy),
                 labels=(policy.label, REVIEW_LABEL),
                 edit=False,
             )

@@ -1,9 +1,13 @@
-"""Red risks as GitHub issues: one per risk, kept true, escalated once, closed when it leaves Red.
+"""Risks in the issue bands as GitHub issues: one per risk, kept true, escalated once, closed
+when it leaves them.
 
-Pure planning: from the register and a snapshot of the bot's issues, the plan that makes GitHub
-match. Each issue's marker records the score last escalated and the "round" (how many times the
-risk has become Red), so comments have stable identities and a rerun after a crash finds what it
-already posted instead of posting it again.
+The bands that open issues are the policy's (the plan's Red band; the top band always); "Red"
+in the names below means them. Pure planning: from the register and a snapshot of the bot's
+issues, the plan that makes GitHub match. Each issue's marker records the score last escalated
+and the "round" (how many times the risk has entered the issue bands), so comments have stable
+identities and a rerun after a crash finds what it already posted instead of posting it again.
+The issue carries the label of its band (``risk:NAME``), changed when the risk moves between
+two bands that both open issues.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ from bot.reconcile.plan import (
     held_back,
 )
 from bot.register.load import Register
-from bot.register.policy import Policy
-from bot.register.rules import Prior, change_escalations, is_open_red, owners_of
+from bot.register.policy import Band, Policy
+from bot.register.rules import Prior, change_escalations, in_issue_band, owners_of
 from bot.register.scoring import Assessment
 from bot.render.issues import (
     left_red_comment,
@@ -36,12 +40,22 @@ from bot.render.issues import (
 )
 from bot.render.markdown import remove_marker
 
-RED_LABEL = "risk:red"
-LABEL_COLORS = {"risk": "5319e7", RED_LABEL: "b60205", "category": "c5def5"}
+LABEL_COLORS = {"risk": "5319e7", "category": "c5def5"}
 
 
 def category_label(category: str) -> str:
     return "category:" + re.sub(r"[^a-z0-9]+", "-", category.lower()).strip("-")
+
+
+def band_label(band: Band) -> str:
+    """The issue label of a band: ``risk:red``."""
+    return f"risk:{band.name}"
+
+
+def _band_description(band: Band, policy: Policy) -> str:
+    where = "" if policy.method.table else f" (score ≥ {band.min_score})"
+    meaning = f": {band.meaning}" if band.meaning else ""
+    return f"Risk in the {band.label} band{where}{meaning}"[:100]
 
 
 def labels_for(policy: Policy) -> list[EnsureLabel]:
@@ -50,12 +64,10 @@ def labels_for(policy: Policy) -> list[EnsureLabel]:
         EnsureLabel(
             policy.label, LABEL_COLORS["risk"], "Managed by riskbot: a risk of the register"
         ),
-        EnsureLabel(
-            RED_LABEL,
-            LABEL_COLORS[RED_LABEL],
-            "Risk in the Red band (score ≥ "
-            f"{policy.band('red').min_score}): immediate mitigation required",
-        ),
+    ]
+    out += [
+        EnsureLabel(band_label(band), band.label_colour, _band_description(band, policy))
+        for band in policy.method.issue_bands
     ]
     out += [
         EnsureLabel(category_label(name), LABEL_COLORS["category"], f"{name} risk: {desc}"[:100])
@@ -65,8 +77,9 @@ def labels_for(policy: Policy) -> list[EnsureLabel]:
 
 
 def _red(register: Register) -> list[Assessment]:
-    """The open Red risks sync acts on: not those whose file has errors (left alone)."""
-    return sorted((a for a in register.sound if is_open_red(a)), key=lambda a: a.risk.id)
+    """The open risks in the issue bands sync acts on: not those whose file has errors (left
+    alone)."""
+    return sorted((a for a in register.sound if in_issue_band(a)), key=lambda a: a.risk.id)
 
 
 def _owner_logins(a: Assessment, policy: Policy) -> list[str]:
@@ -119,12 +132,12 @@ def plan_red_issue(
     # What the issue says was known: an open issue is a risk that was Red at its recorded score.
     prior = None
     if found is not None and not recovering:
-        prior = Prior(a.score if recorded is None else recorded, red=not became_red)
+        prior = Prior(a.score if recorded is None else recorded, issue_band=not became_red)
     fired = {e.rule: e for e in change_escalations(policy, prior, a)}
     comment: EnsureComment | None = None
     if "new_red" in fired:
         body = new_red_comment(a, policy, fired["new_red"].notify)
-        comment = EnsureComment(markers.new_red(r.id, round_), body, issue=ident)
+        comment = EnsureComment(markers.new_red(a.band.name, r.id, round_), body, issue=ident)
         recorded = a.score
     elif "score_increase" in fired and recorded is not None and not became_red:
         up = policy.score_increase
@@ -146,8 +159,11 @@ def plan_red_issue(
             checked=checked,
         ),
         fields={"score": str(recorded), "round": str(max(round_, 1))},
-        labels=(policy.label, RED_LABEL, category_label(r.category)),
-        remove_labels=tuple(category_label(c) for c in policy.categories if c != r.category),
+        labels=(policy.label, band_label(a.band), category_label(r.category)),
+        remove_labels=tuple(
+            band_label(b) for b in policy.method.issue_bands if b.name != a.band.name
+        )
+        + tuple(category_label(c) for c in policy.categories if c != r.category),
         assignees=tuple(assignees),
         state="open",
     )
@@ -158,21 +174,29 @@ def plan_red_issue(
     return [issue] if comment is None else [comment, issue]
 
 
+def _band_labels_on(found: IssueState, policy: Policy) -> tuple[str, ...]:
+    """The band labels a closing issue must lose: those of the issue bands, and any other band
+    label it carries (a band that opened issues under an earlier policy)."""
+    labels = [band_label(b) for b in policy.method.issue_bands]
+    labels += [band_label(b) for b in policy.bands if band_label(b) in found.labels]
+    return tuple(dict.fromkeys(labels))
+
+
 def plan_leaving(
     found: IssueState, a: Assessment | None, policy: Policy, snapshot: Snapshot
 ) -> list[Action]:
-    """A Red issue whose risk is no longer Red (or closed, or removed): say why, then close."""
+    """An issue whose risk left the issue bands (or was closed, or removed): say why, then close."""
     rid = markers.red_issue_risk(found.ident) or found.ident
     ident = markers.left_red(rid, _round(found))
     return [
-        EnsureComment(ident, left_red_comment(rid, a, snapshot.commit), issue=found.ident),
+        EnsureComment(ident, left_red_comment(rid, a, snapshot.commit, policy), issue=found.ident),
         EnsureIssue(
             ident=found.ident,
-            title=left_red_title(rid, found.title, a),
+            title=left_red_title(rid, found.title, a, policy),
             body=remove_marker(found.body),
             fields={k: v for k, v in found.fields.items() if k != "id"},
             labels=(policy.label,),
-            remove_labels=(RED_LABEL,),
+            remove_labels=_band_labels_on(found, policy),
             state="closed",
             state_reason="not_planned" if a is None else "completed",
             create=False,
@@ -185,7 +209,8 @@ def plan_sync(register: Register, snapshot: Snapshot) -> Plan:
     policy = register.policy
     actions: list[Action] = []
     red = _red(register)
-    used = {policy.label, RED_LABEL} | {category_label(a.risk.category) for a in red}
+    used = {policy.label} | {band_label(a.band) for a in red}
+    used |= {category_label(a.risk.category) for a in red}
     actions += [label for label in labels_for(policy) if label.name in used]
     for a in red:
         actions += plan_red_issue(
@@ -203,15 +228,17 @@ def plan_sync(register: Register, snapshot: Snapshot) -> Plan:
         if rid not in by_id and unknown:
             continue
         if found.state == "closed":
-            actions += plan_closed_title(found, rid, by_id.get(rid))
+            actions += plan_closed_title(found, rid, by_id.get(rid), policy)
             continue
         actions += plan_leaving(found, by_id.get(rid), policy, snapshot)
     return Plan(actions, held_back=held_back(register.failed_files, "not synced"))
 
 
-def plan_closed_title(found: IssueState, rid: str, a: Assessment | None) -> list[Action]:
-    """A closed Red issue's title keeps following its risk (its score, closed, removed)."""
-    title = left_red_title(rid, found.title, a)
+def plan_closed_title(
+    found: IssueState, rid: str, a: Assessment | None, policy: Policy
+) -> list[Action]:
+    """A closed issue's title keeps following its risk (its score, closed, removed)."""
+    title = left_red_title(rid, found.title, a, policy)
     if title == found.title:
         return []
     return [

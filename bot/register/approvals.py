@@ -1,9 +1,10 @@
 """Who must approve a pull request, and whether they have: the pure half of the approval gate.
 
-A Red risk that leaves Red (by its score, its closure, its removal or the policy) needs an
-approving review from one of its owner's logins; a change of band thresholds or scales needs the
-program sponsor's. Approvers always come from the base policy (the default branch's), so a pull
-request cannot choose who approves it. The reviews are read by the GitHub shell
+A risk in a band that opens an issue (the plan's Red) that leaves those bands (by its score, its
+closure, its removal or the policy) needs an approving review from one of its owner's logins; a
+change of the method (band thresholds, scales, formula) needs the program sponsor's. Approvers
+always come from the base policy (the default branch's), so a pull request cannot choose who
+approves it. The reviews are read by the GitHub shell
 (:meth:`bot.github.api.GitHubApi.pull_reviews`); the decision is made here.
 """
 
@@ -36,6 +37,8 @@ class Approval:
     line: int
     unfilled: tuple[tuple[str, int], ...] = ()
     """Approver roles without logins: (name, the policy line to fill)."""
+    band: str = ""
+    """The band (its label) the risk was in on base; empty for the policy."""
 
     @property
     def risk(self) -> str | None:
@@ -58,6 +61,7 @@ def with_unfilled(
     file: str,
     line: int,
     policy: Policy,
+    band: str = "",
 ) -> Approval:
     """An approval, noting each approver role that has no logins yet (and where to add them)."""
     unfilled = tuple(
@@ -65,16 +69,18 @@ def with_unfilled(
         for n in approvers
         if not n.logins
     )
-    return Approval(subject, reason, tuple(approvers), role, file, line, unfilled)
+    return Approval(subject, reason, tuple(approvers), role, file, line, unfilled, band)
 
 
 def sponsors(policy: Policy) -> tuple[Notify, ...]:
     """The program sponsor: the ``program-sponsor`` role, else whom the schedule-impact rule
-    names (the plan's "Program sponsor review"), else nobody."""
+    names (the plan's "Program sponsor review"), else the top role of the escalation path."""
     if policy.role(SPONSOR_ROLE) is not None:
         return resolve([SPONSOR_ROLE], [], policy)
     rule = policy.schedule_impact
     named = [r for r in rule.notify if r != RISK_OWNER] if rule is not None else []
+    if not named:
+        named = [r for r in policy.escalation_path if r != RISK_OWNER][-1:]
     return resolve(named, [], policy)
 
 

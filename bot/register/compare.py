@@ -32,10 +32,10 @@ from bot.register.rules import (
     Escalation,
     change_escalations,
     comparison_escalations,
-    is_open_red,
+    in_issue_band,
     owners_of,
 )
-from bot.register.scoring import Assessment, assess
+from bot.register.scoring import Assessment, assess, levels_fit
 
 COMPARED_FIELDS = (
     "title",
@@ -269,7 +269,13 @@ def _rules(policy: Policy, a: Assessment) -> tuple[str, ...]:
 
 
 def policy_effect(risk: Risk, base: Policy, head: Policy, today: dt.date) -> PolicyEffect | None:
-    """How a risk's band, cadence or escalations change from the base to the head policy alone."""
+    """How a risk's band, cadence or escalations change from the base to the head policy alone.
+
+    None also where the head file's levels are not on the base policy's scales: a method change
+    rescored with its risks in one change, whose band moves are listed as the file's.
+    """
+    if not levels_fit(risk, base):
+        return None
     before, after = assess(risk, base, today), assess(risk, head, today)
     effect = PolicyEffect(before, after, _rules(base, before), _rules(head, after))
     if effect.band_moved or effect.cadence_moved or effect.rules_moved:
@@ -277,8 +283,15 @@ def policy_effect(risk: Risk, base: Policy, head: Policy, today: dt.date) -> Pol
     return None
 
 
+def issue_bands_text(policy: Policy) -> str:
+    """What a risk leaves when it no longer gets an issue: ``Red`` (the plan's one issue band),
+    or ``the issue bands`` when there are several."""
+    bands = policy.method.issue_bands
+    return bands[0].label if len(bands) == 1 else "the issue bands"
+
+
 def _leaving_reason(
-    before: Assessment, after: Assessment | None, change: RiskChange | None
+    before: Assessment, after: Assessment | None, change: RiskChange | None, policy: Policy
 ) -> str | None:
     if after is None:
         return "removed"
@@ -286,29 +299,33 @@ def _leaving_reason(
         return f"closed (score {after.score})"
     if after.score < before.score:
         return f"score lowered {before.score} → {after.score} ({after.band.label})"
-    if not is_open_red(after):
+    if not in_issue_band(after):
         by = (
             "the policy change"
             if change is not None and change.band_cause == "policy"
             else "a change"
         )
-        return f"left Red by {by}: score {after.score} is now {after.band.label}"
+        return (
+            f"left {issue_bands_text(policy)} by {by}: score {after.score} is now "
+            f"{after.band.label}"
+        )
     return None
 
 
 def owner_approvals(policy: Policy, comparison: Comparison) -> list[Approval]:
-    """Every Red risk the change lowers, closes, removes or moves out of Red (by the policy too)
-    needs its owner's approval; a risk invalid on head is not compared, so asks none."""
+    """Every risk in an issue band (the plan's Red) that the change lowers, closes, removes or moves
+    out of the issue bands (by the policy too) needs its owner's approval; a risk invalid on head
+    is not compared, so asks none."""
     head_by = {a.risk.id: a for a in comparison.head.sound}
     changes = {c.id: c for c in comparison.changed}
     failed = comparison.head.failed_ids
     out: list[Approval] = []
     for before in comparison.base.assessments:
         rid = before.risk.id
-        if not is_open_red(before) or rid in failed:
+        if not in_issue_band(before) or rid in failed:
             continue
         after = head_by.get(rid)
-        reason = _leaving_reason(before, after, changes.get(rid))
+        reason = _leaving_reason(before, after, changes.get(rid), policy)
         if reason is None:
             continue
         where = after.risk if after is not None else before.risk
@@ -321,21 +338,28 @@ def owner_approvals(policy: Policy, comparison: Comparison) -> list[Approval]:
                 where.file,
                 where.line("impact"),
                 policy,
+                band=before.band.label,
             )
         )
     return out
 
 
 def sponsor_approval(policy: Policy, changes: Sequence[PolicyChange], file: str) -> Approval | None:
-    """A change of band thresholds or scales: the program sponsor must approve it."""
+    """A change of the method (band thresholds, scales, formula): the program sponsor must
+    approve it."""
     needing = [c for c in changes if c.needs_sponsor]
     if not needing:
         return None
     shown = "; ".join(c.describe() for c in needing[:3])
     more = f" and {len(needing) - 3} more" if len(needing) > 3 else ""
+    what = (
+        "the scoring method"
+        if any(c.changes_method for c in needing)
+        else "band thresholds or scales"
+    )
     return with_unfilled(
         POLICY_SUBJECT,
-        f"changes band thresholds or scales: {shown}{more}",
+        f"changes {what}: {shown}{more}",
         sponsors(policy),
         "program sponsor",
         file,

@@ -73,17 +73,19 @@ class ReleaseExposure:
 
 
 def contribution(risk: Risk, policy: Policy) -> Contribution:
-    """The expected slip of one risk, from the policy's scales."""
-    return Contribution(
-        risk.id,
-        risk.title,
-        policy.probability_scale[risk.probability].likelihood,
-        policy.impact_scale[risk.impact].slip_weeks,
-    )
+    """The expected slip of one risk, from the policy's scales (which give ranges)."""
+    likelihood = policy.probability_scale[risk.probability].likelihood
+    slip = policy.impact_scale[risk.impact].slip_weeks
+    if likelihood is None or slip is None:
+        raise ValueError(f"no exposure: {policy.no_odds}")  # exposure_for asks only where there is
+    return Contribution(risk.id, risk.title, likelihood, slip)
 
 
 def exposure_for(policy: Policy, risks: Sequence[Risk]) -> list[ReleaseExposure]:
-    """Exposure of every release of the policy, in the policy's order."""
+    """Exposure of every release of the policy, in the policy's order (none when the policy's
+    scales give no slip or percent ranges, see :attr:`Policy.no_odds`)."""
+    if policy.no_odds is not None:
+        return []
     out: list[ReleaseExposure] = []
     for release in policy.releases.values():
         counted = [

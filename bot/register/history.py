@@ -22,10 +22,12 @@ from pathlib import PurePosixPath
 import yaml
 
 from bot.register.load import RISK_SUFFIXES, SourceFile, load_policy
+from bot.register.method import Band
 from bot.register.policy import Policy
+from bot.register.residual import residual_levels
 from bot.register.risk import ID_RE, Risk, risk_from_data
 from bot.register.schemas import RISK_SCHEMA, fast_validator, validate
-from bot.register.scoring import score_of
+from bot.register.scoring import levels_fit
 from bot.register.yamlfile import MAX_FILE_BYTES, RiskLoader, load_yaml
 
 TRACKED = ("score", "band", "owner", "status", "residual", "reviewed", "file")
@@ -62,19 +64,23 @@ class RiskState:
     """(impact, probability) of the residual target, if any."""
     reviewed: str
     blob: str
+    residual_score: int | None = None
+    detection: int | None = None
+    """The detection level, where the revision's method scores it."""
+    residual_detection: int | None = None
 
-    @property
-    def residual_score(self) -> int | None:
-        return None if self.residual is None else score_of(*self.residual)
+    def _levels(self, *levels: int | None) -> str:
+        return " × ".join(str(x) for x in levels if x is not None)
 
     def value(self, name: str) -> str:
         """A tracked field as text."""
         if name == "score":
-            return f"{self.score} ({self.impact} × {self.probability})"
+            return f"{self.score} ({self._levels(self.impact, self.probability, self.detection)})"
         if name == "residual":
             if self.residual is None:
                 return "-"
-            return f"{self.residual_score} ({self.residual[0]} × {self.residual[1]})"
+            levels = self._levels(*self.residual, self.residual_detection)
+            return f"{self.residual_score} ({levels})"
         return str(getattr(self, name))
 
 
@@ -111,6 +117,7 @@ class WeekPoint:
     week: str
     end: dt.date
     counts: Mapping[str, int]
+    """Open risks by band name (every band of :attr:`History.bands`, zeros included)."""
     total_score: int
     total_residual: int
 
@@ -139,6 +146,9 @@ class History:
     """Why there is no history (not a git repository, …); None when there is one."""
     pending: tuple[str, ...] = ()
     """The register's files whose working-tree state, not committed yet, ends the history."""
+    bands: tuple[Band, ...] = ()
+    """The bands the weeks count: the newest policy's, highest first, then any band of an older
+    policy that it no longer has."""
 
     @property
     def available(self) -> bool:
@@ -190,6 +200,15 @@ class _Reader:
             self.policies[blob] = policy
         return self.policies[blob]
 
+    def bands(self) -> tuple[Band, ...]:
+        """Every band of the policies read, the newest policy's first (see History.bands)."""
+        policies = [p for p in self.policies.values() if p is not None]
+        out: dict[str, Band] = {}
+        for policy in reversed(policies):
+            for band in policy.bands:
+                out.setdefault(band.name, band)
+        return tuple(out.values())
+
     def risk(self, path: str, blob: str) -> Risk | None:
         key = (path, blob)
         if key not in self.risks:
@@ -217,12 +236,10 @@ def _parse_risk(path: str, raw: bytes) -> Risk | None:
 
 
 def _state(risk: Risk, blob: str, policy: Policy) -> RiskState:
-    score = score_of(risk.impact, risk.probability)
-    residual = (
-        (risk.residual_impact, risk.residual_probability)
-        if risk.residual_impact is not None and risk.residual_probability is not None
-        else None
-    )
+    method = policy.method
+    score = method.score(risk.impact, risk.probability, risk.detection)
+    target = residual_levels(risk)
+    residual = None if target is None else (target[0], target[1])
     return RiskState(
         id=risk.id,
         title=risk.title,
@@ -230,13 +247,16 @@ def _state(risk: Risk, blob: str, policy: Policy) -> RiskState:
         impact=risk.impact,
         probability=risk.probability,
         score=score,
-        band=policy.band_for(score).name,
+        band=method.band_of(risk.impact, risk.probability, risk.detection).name,
         owner=" / ".join(risk.owners),
         status=risk.state + (f": {risk.status_note}" if risk.status_note else ""),
         open=risk.is_open,
         residual=residual,
         reviewed=risk.last_reviewed.isoformat() if risk.last_reviewed else "-",
         blob=blob,
+        residual_score=None if target is None else method.score(*target),
+        detection=risk.detection if method.detection else None,
+        residual_detection=target[2] if target is not None and method.detection else None,
     )
 
 
@@ -276,7 +296,9 @@ def _iso_week(day: dt.date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def _weeks(snapshots: Sequence[tuple[dt.date, Mapping[str, RiskState]]]) -> list[WeekPoint]:
+def _weeks(
+    snapshots: Sequence[tuple[dt.date, Mapping[str, RiskState]]], bands: Sequence[str]
+) -> list[WeekPoint]:
     """The register at the end of every ISO week from the first revision to the last."""
     if not snapshots:
         return []
@@ -290,7 +312,7 @@ def _weeks(snapshots: Sequence[tuple[dt.date, Mapping[str, RiskState]]]) -> list
             current = snapshots[index][1]
             index += 1
         open_ = [s for s in current.values() if s.open]
-        counts = {b: sum(1 for s in open_ if s.band == b) for b in ("red", "yellow", "green")}
+        counts = {b: sum(1 for s in open_ if s.band == b) for b in bands}
         # A risk without a residual target is expected to stay where it is.
         residual = sum(s.score if s.residual_score is None else s.residual_score for s in open_)
         out.append(WeekPoint(_iso_week(end), end, counts, sum(s.score for s in open_), residual))
@@ -330,6 +352,8 @@ def build_history(revisions: Sequence[Revision], blobs: Mapping[str, bytes]) -> 
             if not path.endswith(RISK_SUFFIXES):
                 continue
             risk = reader.risk(path, blob)
+            if risk is not None and not levels_fit(risk, policy):
+                risk = None  # its levels are not on this revision's scales: it cannot be scored
             if risk is None:
                 rid = _risk_id_of(path)
                 if rid is not None:
@@ -363,7 +387,8 @@ def build_history(revisions: Sequence[Revision], blobs: Mapping[str, bytes]) -> 
             history.changes.append(change)
         previous = current
         snapshots.append((day, current))
-    history.weeks = _weeks(snapshots)
+    history.bands = reader.bands()
+    history.weeks = _weeks(snapshots, [b.name for b in history.bands])
     history.first, history.last = snapshots[0][0], snapshots[-1][0]
     return history
 

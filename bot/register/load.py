@@ -15,18 +15,28 @@ from typing import NamedTuple
 
 from bot.register.findings import Finding, FindingsHolder, error, sort_key, warning
 from bot.register.ids import IdHistory, reused_id_findings
+from bot.register.method import FACTORS
 from bot.register.policy import Policy, policy_from_data
 from bot.register.residual import check_residual
 from bot.register.risk import ID_RE, LOGIN_RE, Risk, risk_from_data
 from bot.register.schemas import POLICY_SCHEMA, RISK_SCHEMA, validate
-from bot.register.scoring import Assessment, assess, score_of
+from bot.register.scoring import Assessment, assess
 from bot.register.suggest import did_you_mean
-from bot.register.yamlfile import line_for, load_yaml, top_level_columns, top_level_lines
+from bot.register.yamlfile import (
+    child_lines,
+    line_for,
+    load_yaml,
+    top_level_columns,
+    top_level_lines,
+)
 
 POLICY_PATH = ".github/riskbot.yml"
 RISKS_DIR = "risks"
 RISK_SUFFIXES = (".yaml", ".yml")
 _ID_IN_NAME = re.compile(r"^(R-[0-9]{3,})(?:[-.]|$)")
+_FACTOR_KEYS = frozenset(FACTORS)
+LEVEL_CODE = "level"
+"""The code of a level outside the policy's scales: such a risk cannot be scored."""
 
 
 class SourceFile(NamedTuple):
@@ -153,9 +163,86 @@ def owner_hint(owner: str, policy: Policy) -> str:
     return _suggest(owner, names + [r.id for r in policy.roles])
 
 
-def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
-    """What the schema cannot know: categories, phases, owners, declared score and band, cadence."""
+def scale_text(policy: Policy, factor: str) -> str:
+    """``impact scale, 1–5 (1 Negligible … 5 Critical)``: a scale as findings name it."""
+    method = policy.method
+    scale = method.scale(factor)
+    low, high = scale[min(scale)], scale[max(scale)]
+    return (
+        f"{method.factor_label(factor).lower()} scale, {low.level}–{high.level} "
+        f"({low.level} {low.label} … {high.level} {high.label})"
+    )
+
+
+def level_findings(risk: Risk, policy: Policy) -> list[Finding]:
+    """Each level of a risk that is not on the policy's scale: one error naming the scale, on
+    the level's line. A risk with one cannot be scored."""
+    method = policy.method
     found: list[Finding] = []
+    given = {"impact": risk.impact, "probability": risk.probability, "detection": risk.detection}
+    for factor in FACTORS:
+        level = given[factor]
+        line = risk.lines.get(f"{factor}.level", risk.line(factor))
+        if level is None:  # only detection can be absent (the schema requires the others)
+            if factor in method.factors:
+                found.append(
+                    error(
+                        risk.file,
+                        risk.line("probability"),
+                        f"missing detection level: the policy's method scores "
+                        f"{method.formula_text()}; add `detection: {{level: N}}` on its "
+                        f"{scale_text(policy, factor)}",
+                        path="$.detection",
+                        code=LEVEL_CODE,
+                    )
+                )
+            continue
+        if factor not in method.factors:
+            found.append(
+                error(
+                    risk.file,
+                    line,
+                    f"detection level {level}: the policy's method has no detection scale (it "
+                    f"scores {method.formula_text()}); remove `detection`",
+                    path="$.detection",
+                    code=LEVEL_CODE,
+                )
+            )
+        elif level not in method.scale(factor):
+            found.append(
+                error(
+                    risk.file,
+                    line,
+                    f"{factor} level {level} is outside the policy's {scale_text(policy, factor)}",
+                    path=f"$.{factor}.level",
+                    code=LEVEL_CODE,
+                )
+            )
+    residual = {
+        "impact": risk.residual_impact,
+        "probability": risk.residual_probability,
+        "detection": risk.residual_detection,
+    }
+    for factor in method.factors:
+        level = residual[factor]
+        if level is not None and level not in method.scale(factor):
+            found.append(
+                error(
+                    risk.file,
+                    risk.lines.get(f"residual.{factor}", risk.line("residual")),
+                    f"residual {factor} level {level} is outside the policy's "
+                    f"{scale_text(policy, factor)}",
+                    path=f"$.residual.{factor}",
+                    code=LEVEL_CODE,
+                )
+            )
+    return found
+
+
+def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
+    """What the schema cannot know: levels on the scales, categories, phases, owners, declared
+    score and band, cadence."""
+    found: list[Finding] = level_findings(risk, policy)
     f = risk.file
     if risk.category not in policy.categories:
         found.append(
@@ -196,15 +283,20 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 col=risk.col("owner"),
             )
         )
-    score = score_of(risk.impact, risk.probability)
-    band = policy.band_for(score)
+    if found and any(x.code == LEVEL_CODE for x in found):
+        return found  # not on the scales: no score, no band, nothing that follows from them
+    method = policy.method
+    score = method.score(risk.impact, risk.probability, risk.detection)
+    band = method.band_of(risk.impact, risk.probability, risk.detection)
     if risk.declared_score is not None and risk.declared_score != score:
+        factors = f"impact {risk.impact} × probability {risk.probability}"
+        if method.detection:
+            factors += f" × detection {risk.detection}"
         found.append(
             error(
                 f,
                 risk.line("score"),
-                f"declared score {risk.declared_score} is wrong: impact {risk.impact} × "
-                f"probability {risk.probability} = {score}",
+                f"declared score {risk.declared_score} is wrong: {factors} = {score}",
                 path="$.score",
                 code="score",
                 col=risk.col("score"),
@@ -215,8 +307,13 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
             error(
                 f,
                 risk.line("band"),
-                f"declared band '{risk.declared_band}' is wrong: score {score} is "
-                f"{band.label} ({band.name})",
+                f"declared band '{risk.declared_band}' is wrong: "
+                + (
+                    f"impact {risk.impact} × probability {risk.probability} is {band.label} "
+                    f"({band.name}) by the policy's table"
+                    if method.table
+                    else f"score {score} is {band.label} ({band.name})"
+                ),
                 path="$.band",
                 code="band",
                 col=risk.col("band"),
@@ -224,15 +321,16 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
         )
     if (
         risk.is_open
-        and band.name == "red"
+        and band.opens_issue
         and not (risk.mitigation.get("prevention") or risk.mitigation.get("response"))
     ):
         found.append(
             warning(
                 f,
                 risk.line("mitigation"),
-                f"{risk.id} is Red (score {score}) but has no mitigation: the plan asks for "
-                "immediate mitigation of Red risks; add prevention or response items",
+                f"{risk.id} is {band.label} (score {score}) but has no mitigation: the plan "
+                f"asks for immediate mitigation of {band.label} risks; add prevention or "
+                "response items",
                 path="$.mitigation",
                 code="red-unmitigated",
             )
@@ -297,10 +395,11 @@ def check_file(source: SourceFile) -> CheckedFile:
     if schema_findings:
         return CheckedFile(source.name, None, tuple(schema_findings), held)
     lines = top_level_lines(loaded.node)
+    lines.update(child_lines(loaded.node, _FACTOR_KEYS, "level"))
     if "review" in loaded.data:
         lines["review.cadence"] = line_for(loaded.node, "$.review.cadence")
     if "residual" in loaded.data:
-        for key in ("residual.impact", "residual.probability"):
+        for key in ("residual.impact", "residual.probability", "residual.detection"):
             lines[key] = line_for(loaded.node, f"$.{key}")
     risk = risk_from_data(source.name, loaded.data, lines, top_level_columns(loaded.node))
     if _id_matches_name(risk.id, source.name):
@@ -369,7 +468,10 @@ def build_register(
         parsed.append(risk)
         if policy is None:
             continue
-        findings.extend(check_against_policy(risk, policy))
+        against = check_against_policy(risk, policy)
+        findings.extend(against)
+        if any(x.code == LEVEL_CODE for x in against):
+            continue  # off the policy's scales: it has no score, so it is not assessed
         findings.extend(check_residual(risk))
         assessments.append(assess(risk, policy, today))
     if callable(history):

@@ -94,8 +94,14 @@ Shape = tuple[Fraction, int, int]
 def _shape(policy: Policy, impact: int, probability: int) -> Shape:
     level = policy.probability_scale[probability]
     scale = policy.impact_scale[impact]
-    low, high = weeks_to_days(scale.slip_min_weeks), weeks_to_days(scale.slip_max_weeks)
-    chance = (_exact(level.percent_min) + _exact(level.percent_max)) / 200
+    slip, percent = (
+        (scale.slip_min_weeks, scale.slip_max_weeks),
+        (level.percent_min, level.percent_max),
+    )
+    if slip[0] is None or slip[1] is None or percent[0] is None or percent[1] is None:
+        raise ValueError(f"no odds: {policy.no_odds}")  # odds_for asks only where there are
+    low, high = weeks_to_days(slip[0]), weeks_to_days(slip[1])
+    chance = (_exact(percent[0]) + _exact(percent[1])) / 200
     return chance, min(low, high), max(low, high)
 
 
@@ -405,7 +411,10 @@ def release_odds(release: Release, slips: Sequence[RiskSlip]) -> ReleaseOdds:
 
 
 def odds_for(policy: Policy, risks: Sequence[Risk]) -> list[ReleaseOdds]:
-    """The odds of every release of the policy, in the policy's order."""
+    """The odds of every release of the policy, in the policy's order (none when the policy's
+    scales give no slip or percent ranges, see :attr:`Policy.no_odds`)."""
+    if policy.no_odds is not None:
+        return []
     shapes: dict[tuple[int, int], Shape] = {}
     return [
         release_odds(

@@ -1,74 +1,47 @@
-"""The policy: the plan's scales, bands, cadences, roles, escalation rules and buffers, as data.
+"""The policy: the method (scales, bands, formula), cadences, roles, escalation rules and
+buffers, as data.
 
 Plain values (levels, bands, phases, releases) are named tuples: immutable and comparable like
 frozen dataclasses, and a tenth of their cost to define, which every run of ``check`` pays.
 
 The policy file is validated against ``policy.schema.json`` first; ``policy_from_data`` then
-turns the valid mapping into typed values and reports the cross-references the schema cannot
-express (a rule naming an unknown role, a band pointing at an unknown cadence).
+turns the valid mapping into typed values (the method through :mod:`bot.register.method`) and
+reports the cross-references the schema cannot express (a rule naming an unknown role or band, a
+band pointing at an unknown cadence).
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
 from bot.register.findings import Finding, error
+from bot.register.method import (
+    Band,
+    DetectionLevel,
+    ImpactLevel,
+    Method,
+    ProbabilityLevel,
+    method_from_data,
+)
 from bot.register.suggest import did_you_mean
+
+__all__ = [
+    "Band",
+    "DetectionLevel",
+    "ImpactLevel",
+    "Method",
+    "Policy",
+    "ProbabilityLevel",
+    "policy_from_data",
+]
 
 RISK_OWNER = "risk-owner"
 """The escalation word for "whoever owns the risk"."""
 
-BAND_ORDER = ("red", "yellow", "green")
-LEVEL_NAMES = tuple(f"level {n}" for n in range(1, 6))
-LOWEST_SCORE = 1
-"""Impact 1 × probability 1: the lowest band must start here, or some scores have no band."""
-HIGHEST_SCORE = 25
-"""Impact 5 × probability 5."""
 R = TypeVar("R", bound="Rule")
-
-
-class ImpactLevel(NamedTuple):
-    """A level of the impact scale, with the schedule slip it stands for (in weeks)."""
-
-    level: int
-    label: str
-    meaning: str
-    slip_min_weeks: float
-    slip_max_weeks: float
-
-    @property
-    def slip_weeks(self) -> float:
-        """Expected schedule slip in weeks: the midpoint of the level's range."""
-        return (self.slip_min_weeks + self.slip_max_weeks) / 2
-
-
-class ProbabilityLevel(NamedTuple):
-    """A level of the probability scale, with the range of chances it stands for (percent)."""
-
-    level: int
-    label: str
-    range: str
-    percent_min: float
-    percent_max: float
-
-    @property
-    def likelihood(self) -> float:
-        """Probability as a fraction: the midpoint of the level's range."""
-        return (self.percent_min + self.percent_max) / 200
-
-
-class Band(NamedTuple):
-    """A score band: the lowest score in it, and how often its risks are monitored."""
-
-    name: str
-    label: str
-    min_score: int
-    meaning: str
-    monitoring: str
 
 
 @dataclass(frozen=True)
@@ -112,7 +85,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class NewRed(Rule):
-    """A risk that becomes Red: immediate escalation."""
+    """A risk that enters a band that opens an issue (the plan's "new Red risk"): immediate
+    escalation."""
 
 
 @dataclass(frozen=True)
@@ -127,7 +101,8 @@ class SameLevel(Rule):
     """``min_risks`` or more open risks in one of ``bands`` at once: steering committee."""
 
     min_risks: int = 2
-    bands: tuple[str, ...] = ("red",)
+    bands: tuple[str, ...] = ()
+    """The bands watched; the policy loader fills in the top band when the rule names none."""
 
 
 @dataclass(frozen=True)
@@ -150,9 +125,7 @@ class Policy:
     """The whole policy file, typed: what every check, score and escalation reads."""
 
     program: str
-    impact_scale: Mapping[int, ImpactLevel]
-    probability_scale: Mapping[int, ProbabilityLevel]
-    bands: tuple[Band, ...]
+    method: Method
     cadences: Mapping[str, int]
     cadence_labels: Mapping[str, str]
     quarterly_scope: str
@@ -172,18 +145,32 @@ class Policy:
     where: Callable[[str], int] | None = field(default=None, repr=False, compare=False)
     """Finds the line of a JSON path in the policy file (None: line 1 for every path)."""
 
+    @property
+    def impact_scale(self) -> Mapping[int, ImpactLevel]:
+        return self.method.impact_scale
+
+    @property
+    def probability_scale(self) -> Mapping[int, ProbabilityLevel]:
+        return self.method.probability_scale
+
+    @property
+    def bands(self) -> tuple[Band, ...]:
+        """The method's bands, highest first."""
+        return self.method.bands
+
     def band_for(self, score: int) -> Band:
         """The band a score falls in: the first band, highest threshold first, it reaches."""
-        for band in self.bands:
-            if score >= band.min_score:
-                return band
-        return self.bands[-1]
+        return self.method.band_for(score)
 
     def band(self, name: str) -> Band:
-        for band in self.bands:
-            if band.name == name:
-                return band
-        raise KeyError(name)
+        return self.method.band(name)
+
+    @property
+    def no_odds(self) -> str | None:
+        """Why there are no schedule odds and no contingency exposure (None: there are)."""
+        if not self.releases:
+            return "the policy has no releases"
+        return self.method.no_odds
 
     def role(self, ident: str) -> Role | None:
         """Find a role by id, full name or short form (case-insensitive)."""
@@ -232,22 +219,6 @@ class Policy:
         return self._rule(ScheduleImpact)
 
 
-def _set_problems(have: list[str], wanted: tuple[str, ...]) -> str:
-    """``yellow is missing; red is defined twice``: how a list differs from a fixed set."""
-    parts = []
-    missing = [w for w in wanted if w not in have]
-    if missing:
-        parts.append(f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing")
-    twice = [w for w in dict.fromkeys(have) if have.count(w) > 1]
-    parts += [
-        f"{w} is defined {'twice' if have.count(w) == 2 else f'{have.count(w)} times'}"
-        for w in twice
-    ]
-    unknown = [h for h in dict.fromkeys(have) if h not in wanted]
-    parts += [f"{h} is not one of {', '.join(wanted)}" for h in unknown]
-    return "; ".join(parts) or f"must be {', '.join(wanted)}"
-
-
 def _rule(key: str, data: Mapping[str, Any]) -> Rule:
     """A typed rule from its policy entry; numbers the entry leaves out keep their defaults."""
     kind = RULE_TYPES[key]
@@ -279,68 +250,10 @@ def policy_from_data(
     def where(path: str) -> int:
         return int(line_of(path)) if line_of is not None else 1
 
-    impact = {
-        int(i["level"]): ImpactLevel(
-            int(i["level"]),
-            str(i["label"]),
-            str(i.get("meaning", "")),
-            float(i["schedule_slip_weeks"]["min"]),
-            float(i["schedule_slip_weeks"]["max"]),
-        )
-        for i in data["impact_scale"]
-    }
-    probability = {
-        int(p["level"]): ProbabilityLevel(
-            int(p["level"]),
-            str(p["label"]),
-            str(p.get("range", "")),
-            float(p["percent"]["min"]),
-            float(p["percent"]["max"]),
-        )
-        for p in data["probability_scale"]
-    }
-    findings += _ranges(data, file, where)
-    for name in ("impact_scale", "probability_scale"):
-        levels = [int(x["level"]) for x in data[name]]
-        if sorted(levels) != [1, 2, 3, 4, 5]:
-            findings.append(
-                error(
-                    file,
-                    where(f"$.{name}"),
-                    f"{name}: {_set_problems([f'level {n}' for n in levels], LEVEL_NAMES)}",
-                    path=f"$.{name}",
-                    code="policy",
-                )
-            )
+    method, found = method_from_data(data, file, where)
+    findings += found
     cadences = {str(c["name"]): int(c["days"]) for c in data["cadences"]}
     cadence_labels = {str(c["name"]): str(c.get("label", c["name"])) for c in data["cadences"]}
-    bands = tuple(
-        sorted(
-            (
-                Band(
-                    str(b["name"]),
-                    str(b.get("label", b["name"])),
-                    int(b["min_score"]),
-                    str(b.get("meaning", "")),
-                    str(b["monitoring"]),
-                )
-                for b in data["bands"]
-            ),
-            key=lambda b: -b.min_score,
-        )
-    )
-    if sorted(b.name for b in bands) != sorted(BAND_ORDER):
-        findings.append(
-            error(
-                file,
-                where("$.bands"),
-                f"bands: {_set_problems([b.name for b in bands], BAND_ORDER)}",
-                path="$.bands",
-                code="policy",
-            )
-        )
-    else:
-        findings += _band_table(data["bands"], file, where)
     for i, band in enumerate(data["bands"]):
         if band["monitoring"] not in cadences:
             findings.append(
@@ -402,6 +315,8 @@ def policy_from_data(
                         code="policy",
                     )
                 )
+    if method is not None:
+        rules = _method_rules(rules, escalation, method, file, where, findings)
     releases = {
         str(r["name"]): Release(str(r["name"]), float(r["buffer_weeks"]), str(r.get("note", "")))
         for r in data["releases"]
@@ -428,15 +343,13 @@ def policy_from_data(
                     )
                 )
     bot = data.get("bot", {})
-    if any(f.severity == "error" for f in findings):
+    if method is None or any(f.severity == "error" for f in findings):
         return None, findings
     policy = Policy(
         program=str(data["program"]),
         plan=str(data.get("plan", "")),
         planning_date=data.get("planning_date"),
-        impact_scale=impact,
-        probability_scale=probability,
-        bands=bands,
+        method=method,
         cadences=cadences,
         cadence_labels=cadence_labels,
         quarterly_scope=str(data.get("quarterly_review", {}).get("scope", "")),
@@ -455,63 +368,46 @@ def policy_from_data(
     return policy, findings
 
 
-def _band_table(
-    entries: list[Mapping[str, Any]], file: str, where: Callable[[str], int]
-) -> list[Finding]:
-    """Thresholds strictly rising green → yellow → red, the lowest at 1, none above 25: then
-    every possible score falls in exactly one band."""
-    found: list[Finding] = []
-    index = {str(b["name"]): i for i, b in enumerate(entries)}
-
-    def at(name: str, message: str) -> None:
-        path = f"$.bands[{index[name]}].min_score"
-        found.append(error(file, where(path), message, path=path, code="band-table"))
-
-    start = {name: int(entries[i]["min_score"]) for name, i in index.items()}
-    for high, low in itertools.pairwise(BAND_ORDER):
-        if start[high] <= start[low]:
-            at(
-                high,
-                f"band '{high}' starts at {start[high]}, not above '{low}' ({start[low]}): "
-                "thresholds must rise strictly from green to yellow to red, or a score "
-                "falls in two bands",
-            )
-    lowest = BAND_ORDER[-1]
-    if start[lowest] != LOWEST_SCORE:
-        gap = (
-            f"scores {LOWEST_SCORE}–{start[lowest] - 1} fall in no band"
-            if start[lowest] > LOWEST_SCORE + 1
-            else f"score {LOWEST_SCORE} falls in no band"
-        )
-        at(
-            lowest,
-            f"band '{lowest}' starts at {start[lowest]}: {gap}; the lowest band must start at "
-            f"{LOWEST_SCORE} (impact 1 × probability 1)",
-        )
-    for name, value in start.items():
-        if value > HIGHEST_SCORE:
-            at(name, f"band '{name}' starts at {value}: no score reaches it (5 × 5 = 25)")
-    return found
-
-
-def _ranges(data: Mapping[str, Any], file: str, where: Callable[[str], int]) -> list[Finding]:
-    """Each level's range reads from low to high: percent, and schedule slip in weeks."""
-    found: list[Finding] = []
-    for scale, key in (("probability_scale", "percent"), ("impact_scale", "schedule_slip_weeks")):
-        for i, level in enumerate(data[scale]):
-            low, high = level[key]["min"], level[key]["max"]
-            if low > high:
-                path = f"$.{scale}[{i}].{key}"
-                found.append(
+def _method_rules(
+    rules: dict[str, Rule],
+    escalation: Mapping[str, Any],
+    method: Method,
+    file: str,
+    where: Callable[[str], int],
+    findings: list[Finding],
+) -> dict[str, Rule]:
+    """Rules that name bands or levels name the method's; the several-at-one-level rule watches
+    the top band when it names none."""
+    names = [b.name for b in method.bands]
+    if (same := rules.get("same_level")) is not None and isinstance(same, SameLevel):
+        for band in same.bands:
+            if band not in names:
+                findings.append(
                     error(
                         file,
-                        where(f"{path}.min"),
-                        f"{scale} level {level['level']}: {key} min {low} is above max {high}",
-                        path=path,
+                        where("$.escalation.same_level.bands"),
+                        f"escalation.same_level names unknown band '{band}'"
+                        f"{did_you_mean(band, names)} (bands: {', '.join(names)})",
+                        path="$.escalation.same_level.bands",
                         code="policy",
                     )
                 )
-    return found
+        if not same.bands:
+            rules = {**rules, "same_level": replace(same, bands=(method.top.name,))}
+    slip = rules.get("schedule_impact")
+    if isinstance(slip, ScheduleImpact) and slip.min_impact > max(method.impact_scale):
+        path = "$.escalation.schedule_impact.min_impact"
+        findings.append(
+            error(
+                file,
+                where(path),
+                f"escalation.schedule_impact.min_impact {slip.min_impact} is above the impact "
+                f"scale (1–{max(method.impact_scale)}): the rule could never trigger",
+                path=path,
+                code="policy",
+            )
+        )
+    return rules
 
 
 def _role_names(

@@ -14,8 +14,15 @@ from typing import Any
 ITEM_KEYS = ("id", "name", "level")
 """The keys that name an item of a policy list (roles by id, bands by name, levels by level)."""
 
-SPONSOR_SECTIONS = ("impact_scale", "probability_scale")
-"""Sections whose every change needs the program sponsor: what the numbers mean."""
+SPONSOR_SECTIONS = ("impact_scale", "probability_scale", "detection_scale", "method")
+"""Sections whose every change needs the program sponsor: what the numbers mean, and how they
+become a score and a band (but see :data:`INFORMATIONAL`)."""
+METHOD_SECTIONS = ("method", "detection_scale")
+"""Sections only a change of the scoring method touches."""
+INFORMATIONAL = ("method.name", "method.factor_labels")
+"""Keys of the method that change no score and no band: a name, display words."""
+BAND_KEYS = (".min_score", ".name", ".opens_issue")
+"""Keys of a band that decide which risks fall in it, and which get an issue."""
 
 Leaf = str | tuple[str, ...]
 
@@ -76,10 +83,22 @@ class PolicyChange:
 
     @property
     def needs_sponsor(self) -> bool:
-        """Band thresholds and the scales: what a score means, so the sponsor's to approve."""
+        """The method: scales, formula, band thresholds, which bands there are and which open
+        issues. What a score means, so the sponsor's to approve."""
+        if self.key.startswith(INFORMATIONAL):
+            return False
         if self.section in SPONSOR_SECTIONS:
             return True
-        return self.section == "bands" and self.key.endswith(".min_score")
+        return self.section == "bands" and self.key.endswith(BAND_KEYS)
+
+    @property
+    def changes_method(self) -> bool:
+        """A change beyond the plan's thresholds and scales: the formula, detection, the bands
+        themselves."""
+        return self.needs_sponsor and (
+            self.section in METHOD_SECTIONS
+            or (self.section == "bands" and not self.key.endswith(".min_score"))
+        )
 
     def describe(self) -> str:
         """``bands.red.min_score: 15 → 21``; lists say what was added and removed."""

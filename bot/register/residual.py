@@ -22,9 +22,10 @@ def check_residual(risk: Risk) -> list[Finding]:
     pairs = (
         ("impact", risk.residual_impact, risk.impact),
         ("probability", risk.residual_probability, risk.probability),
+        ("detection", risk.residual_detection, risk.detection),
     )
     for key, residual, inherent in pairs:
-        if residual is not None and residual > inherent:
+        if residual is not None and inherent is not None and residual > inherent:
             found.append(
                 error(
                     risk.file,
@@ -38,16 +39,25 @@ def check_residual(risk: Risk) -> list[Finding]:
     return found
 
 
-def residual_score(risk: Risk) -> int | None:
-    """Residual impact × residual probability (None without a residual target)."""
+def residual_levels(risk: Risk) -> tuple[int, int, int | None] | None:
+    """The residual target's levels: impact, probability and detection (the risk's own where
+    the target keeps it); None without a target."""
     if risk.residual_impact is None or risk.residual_probability is None:
         return None
-    return score_of(risk.residual_impact, risk.residual_probability)
+    detection = risk.detection if risk.residual_detection is None else risk.residual_detection
+    return risk.residual_impact, risk.residual_probability, detection
+
+
+def residual_score(risk: Risk) -> int | None:
+    """The residual target's score: its levels multiplied (None without a target)."""
+    levels = residual_levels(risk)
+    return None if levels is None else score_of(*levels)
 
 
 def residual_band(risk: Risk, policy: Policy) -> Band | None:
-    score = residual_score(risk)
-    return None if score is None else policy.band_for(score)
+    """The residual target's band by the policy's method (None without a target)."""
+    levels = residual_levels(risk)
+    return None if levels is None else policy.method.band_of(*levels)
 
 
 def without_residual(assessments: Sequence[Assessment]) -> list[str]:

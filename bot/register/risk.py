@@ -41,6 +41,9 @@ class Risk:
     residual_impact: int | None = None
     residual_probability: int | None = None
     residual_note: str = ""
+    detection: int | None = None
+    """The detection level, where the file gives one (the policy's method says if it must)."""
+    residual_detection: int | None = None
     lines: Mapping[str, int] = field(default_factory=dict)
     data: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     cols: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
@@ -75,6 +78,10 @@ def _date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         return None
+
+
+def _level(value: Any) -> int | None:
+    return int(value["level"]) if isinstance(value, Mapping) else None
 
 
 def risk_from_data(
@@ -116,6 +123,8 @@ def risk_from_data(
         residual_impact=residual.get("impact"),
         residual_probability=residual.get("probability"),
         residual_note=str(residual.get("note", "")),
+        detection=_level(data.get("detection")),
+        residual_detection=residual.get("detection"),
         lines=dict(lines),
         data=data,
         cols=dict(cols or {}),

@@ -59,11 +59,11 @@ class Escalation:
 
 @dataclass(frozen=True)
 class Prior:
-    """What was known of a risk before a change: its score, whether it was an open Red risk, and
-    its impact (None where the one who asks does not know it)."""
+    """What was known of a risk before a change: its score, whether it was an open risk in a band
+    that opens an issue, and its impact (None where the one who asks does not know it)."""
 
     score: int
-    red: bool
+    issue_band: bool
     impact: int | None = None
     band_label: str = ""
 
@@ -82,14 +82,14 @@ def unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def is_open_red(a: Assessment | None) -> bool:
-    """An open risk in the Red band."""
-    return a is not None and a.band.name == "red" and a.risk.is_open
+def in_issue_band(a: Assessment | None) -> bool:
+    """An open risk in a band that opens an issue (the plan's Red band)."""
+    return a is not None and a.band.opens_issue and a.risk.is_open
 
 
 def prior_of(a: Assessment) -> Prior:
     """What an earlier assessment of a risk says, as a :class:`Prior`."""
-    return Prior(a.score, is_open_red(a), a.risk.impact, a.band.label)
+    return Prior(a.score, in_issue_band(a), a.risk.impact, a.band.label)
 
 
 def owners_of(risk: Risk, policy: Policy) -> list[Notify]:
@@ -133,20 +133,22 @@ def change_escalations(
 ) -> list[Escalation]:
     """The per-risk thresholds a risk crosses from ``prior`` (None: it is new) to ``now``.
 
-    New Red: an open Red risk that was not one. Score up: a rise of the rule's minimum or more.
+    New Red: an open risk in a band that opens an issue that was in none. Score up: a rise of the
+    rule's minimum or more.
     Schedule impact: an open risk whose impact reaches the rule's minimum. With ``state``, the
     question is what the risk triggers as it stands (``check``), not what the change does.
     """
     out: list[Escalation] = []
     r = now.risk
     rule_red = policy.new_red
-    if rule_red is not None and is_open_red(now) and not (prior is not None and prior.red):
+    if rule_red is not None and in_issue_band(now) and not (prior is not None and prior.issue_band):
+        label = now.band.label
         if state:
-            message = f"{r.id} is a Red risk (score {now.score}): immediate escalation"
+            message = f"{r.id} is a {label} risk (score {now.score}): immediate escalation"
         else:
             band = prior.band_label if prior else ""
             was = "new" if prior is None else f"was {prior.score}" + (f", {band}" if band else "")
-            message = f"{r.id} is a new Red risk, score {now.score} ({was})"
+            message = f"{r.id} is a new {label} risk, score {now.score} ({was})"
         out.append(_escalation(policy, rule_red, [r], message))
     rule_up = policy.score_increase
     if (
@@ -193,7 +195,8 @@ def _same_level(
 
 
 def register_escalations(policy: Policy, assessments: Sequence[Assessment]) -> list[Escalation]:
-    """What the register triggers as it stands: each Red risk, several at one level, schedule."""
+    """What the register triggers as it stands: each risk in an issue band, several at one level,
+    schedule."""
     out: list[Escalation] = []
     open_ = [a for a in assessments if a.risk.is_open]
     per_risk = [change_escalations(policy, None, a, state=True) for a in open_]

@@ -1,4 +1,8 @@
-"""Where the score is computed: score, band, effective review cadence and next review date."""
+"""Where the score is computed: score, band, effective review cadence and next review date.
+
+The policy's method (:mod:`bot.register.method`) says how: the product of the factors, or the
+band of the risk's cell in a lookup table.
+"""
 
 from __future__ import annotations
 
@@ -31,14 +35,20 @@ class Assessment:
         return self.risk.is_open and self.next_review <= today
 
 
-def score_of(impact: int, probability: int) -> int:
-    """Impact × probability."""
-    return impact * probability
+def score_of(impact: int, probability: int, detection: int | None = None) -> int:
+    """Impact × probability (× detection, where the risk has it)."""
+    product = impact * probability
+    return product if detection is None else product * detection
 
 
 def band_for(score: int, policy: Policy) -> Band:
     """The band a score falls in under the policy's thresholds."""
     return policy.band_for(score)
+
+
+def levels_fit(risk: Risk, policy: Policy) -> bool:
+    """Whether a risk's levels are on the policy's scales (else it cannot be scored)."""
+    return policy.method.fits(risk.impact, risk.probability, risk.detection)
 
 
 def effective_cadence(risk: Risk, band: Band, policy: Policy) -> tuple[str, int]:
@@ -61,8 +71,9 @@ def next_review(risk: Risk, cadence_days: int, today: dt.date) -> dt.date:
 
 
 def assess(risk: Risk, policy: Policy, today: dt.date) -> Assessment:
-    """Score, band and review schedule of one risk."""
-    score = score_of(risk.impact, risk.probability)
-    band = band_for(score, policy)
+    """Score, band and review schedule of one risk (whose levels fit the policy's scales)."""
+    method = policy.method
+    score = method.score(risk.impact, risk.probability, risk.detection)
+    band = method.band_of(risk.impact, risk.probability, risk.detection)
     cadence, days = effective_cadence(risk, band, policy)
     return Assessment(risk, score, band, cadence, days, next_review(risk, days, today))

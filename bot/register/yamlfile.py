@@ -478,6 +478,20 @@ def top_level_lines(node: Node | None) -> dict[str, int]:
     return {str(k.value): k.start_mark.line + 1 for k, _ in node.value if isinstance(k, ScalarNode)}
 
 
+def child_lines(node: Node | None, keys: frozenset[str], child: str) -> dict[str, int]:
+    """The 1-based line of ``child`` inside each top-level mapping under ``keys``, by
+    ``key.child`` (``impact.level``): one pass over the top level, no path lookups."""
+    out: dict[str, int] = {}
+    if not isinstance(node, MappingNode):
+        return out
+    for k, v in node.value:
+        if isinstance(k, ScalarNode) and k.value in keys and isinstance(v, MappingNode):
+            for kk, vv in v.value:
+                if isinstance(kk, ScalarNode) and kk.value == child:
+                    out[f"{k.value}.{child}"] = vv.start_mark.line + 1
+    return out
+
+
 def column_for(node: Node | None, path: str, *, key: str | None = None) -> int | None:
     """The 1-based column where :func:`line_for` points (the value, or ``key`` inside it)."""
     return None if node is None else int(_mark_for(node, path, key).column) + 1

@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING
 from bot.register.exposure import exposure_by_release
 from bot.register.findings import Finding
 from bot.register.load import Loaded, Register
+from bot.register.method import levels_text
 from bot.register.odds import odds_by_release
-from bot.register.policy import Policy
+from bot.register.policy import Band, Policy
 from bot.register.residual import residual_band, residual_score, without_residual
 from bot.register.rules import Escalation, register_escalations
 from bot.register.scoring import Assessment
@@ -50,12 +51,19 @@ def check_report(register: Loaded) -> CheckReport:
     return CheckReport(register, escalations)
 
 
+def levels_of(a: Assessment, sep: str) -> str:
+    """``4×4`` (with ``sep`` ``×``), ``4 × 4 × 3`` with detection: a risk's levels."""
+    r = a.risk
+    return levels_text(r.impact, r.probability, r.detection, sep)
+
+
 def owner_text(a: Assessment) -> str:
     return " / ".join(a.risk.owners)
 
 
 def risk_json(a: Assessment, today: dt.date) -> dict[str, object]:
     r = a.risk
+    detection = {} if r.detection is None else {"detection": r.detection}
     return {
         "id": r.id,
         "file": r.file,
@@ -64,6 +72,7 @@ def risk_json(a: Assessment, today: dt.date) -> dict[str, object]:
         "phase": r.phase,
         "impact": r.impact,
         "probability": r.probability,
+        **detection,
         "score": a.score,
         "band": a.band.name,
         "owner": owner_text(a),
@@ -82,9 +91,11 @@ def residual_json(a: Assessment, policy: Policy) -> dict[str, object] | None:
     score, band = residual_score(r), residual_band(r, policy)
     if score is None or band is None:
         return None
+    detection = {} if r.residual_detection is None else {"detection": r.residual_detection}
     return {
         "impact": r.residual_impact,
         "probability": r.residual_probability,
+        **detection,
         "score": score,
         "band": band.name,
     }
@@ -109,9 +120,12 @@ def to_json(report: CheckReport) -> dict[str, object]:
     """The JSON object DESIGN.md promises."""
     reg = report.register
     risks = [risk_json(a, reg.today) for a in reg.assessments]
+    extra: dict[str, object] = {}
     if isinstance(reg, Register):
         for risk, a in zip(risks, reg.assessments, strict=True):
             risk["residual"] = residual_json(a, reg.policy)
+        if reg.policy.no_odds is not None:
+            extra["no_odds"] = reg.policy.no_odds
     return {
         "ok": report.ok,
         "today": reg.today.isoformat(),
@@ -122,6 +136,7 @@ def to_json(report: CheckReport) -> dict[str, object]:
         "odds": [o.as_json() for o in odds_by_release(reg)],
         "summary": summary_counts(report),
         "without_residual": without_residual(reg.assessments),
+        **extra,
     }
 
 
@@ -133,8 +148,13 @@ def open_and_closed(register: Loaded) -> tuple[list[Assessment], list[Assessment
     )
 
 
+def bands_of(register: Loaded) -> tuple[Band, ...]:
+    """The policy's bands, highest first (none when the policy did not load)."""
+    return register.policy.bands if isinstance(register, Register) else ()
+
+
 def summary_counts(report: CheckReport) -> dict[str, int]:
-    """Open risks by band; closed risks are counted on their own."""
+    """Open risks by band (by the band's name); closed risks are counted on their own."""
     reg = report.register
     open_, closed = open_and_closed(reg)
     counts = {
@@ -144,19 +164,20 @@ def summary_counts(report: CheckReport) -> dict[str, int]:
         "errors": len(reg.errors),
         "warnings": len(reg.warnings),
     }
-    for band in ("red", "yellow", "green"):
-        counts[band] = sum(1 for a in open_ if a.band.name == band)
+    for band in bands_of(reg):
+        counts[band.name] = sum(1 for a in open_ if a.band.name == band.name)
     return counts
 
 
 def verdict(report: CheckReport) -> str:
+    """``OK: 11 files, 10 risks (3 red, 4 yellow, 3 green); 0 errors, 6 warnings``."""
     c = summary_counts(report)
     state = "OK" if report.ok else "FAILED"
     closed = f", {c['closed']} closed" if c["closed"] else ""
+    bands = ", ".join(f"{c[b.name]} {b.name}" for b in bands_of(report.register))
     return (
-        f"{state}: {c['files']} files, {c['risks']} risks ({c['red']} red, "
-        f"{c['yellow']} yellow, {c['green']} green){closed}; {c['errors']} errors, "
-        f"{c['warnings']} warnings"
+        f"{state}: {c['files']} files, {c['risks']} risks{f' ({bands})' if bands else ''}"
+        f"{closed}; {c['errors']} errors, {c['warnings']} warnings"
     )
 
 
@@ -185,7 +206,7 @@ def render_text_report(report: CheckReport) -> str:
     """Findings, risks by score, the matrix, escalations and a verdict."""
     from bot.render.exposure import render_exposure_text
     from bot.render.matrix import render_text
-    from bot.render.odds import render_odds_text
+    from bot.render.odds import no_odds_text, render_odds_text
     from bot.render.text import text_table
     from bot.render.who import who_text
 
@@ -201,7 +222,7 @@ def render_text_report(report: CheckReport) -> str:
         rows += [
             (
                 a.risk.id,
-                f"{a.risk.impact}×{a.risk.probability}={a.score}",
+                f"{levels_of(a, '×')}={a.score}",
                 a.band.label,
                 owner_text(a),
                 _review_text(a, reg.today),
@@ -213,14 +234,14 @@ def render_text_report(report: CheckReport) -> str:
             out += ["", "Closed risks (not counted, reviewed or escalated):"]
             out += text_table(
                 [("ID", "Score", "Title")]
-                + [
-                    (a.risk.id, f"{a.risk.impact}×{a.risk.probability}={a.score}", a.risk.title)
-                    for a in closed
-                ]
+                + [(a.risk.id, f"{levels_of(a, '×')}={a.score}", a.risk.title) for a in closed]
             )
         out += ["", render_text(reg.assessments, reg.policy)]
-        out += ["", render_exposure_text(exposure_by_release(reg))]
-        out += ["", render_odds_text(odds_by_release(reg))]
+        if reg.policy.no_odds is not None:
+            out += ["", no_odds_text(reg.policy.no_odds)]
+        else:
+            out += ["", render_exposure_text(exposure_by_release(reg))]
+            out += ["", render_odds_text(odds_by_release(reg))]
     residual = residual_line(report)
     if residual:
         out += ["", residual]
@@ -239,7 +260,7 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
     from bot.render.exposure import render_exposure_markdown
     from bot.render.markdown import bold, code_span, escape_text, table
     from bot.render.matrix import render_markdown
-    from bot.render.odds import render_odds_markdown
+    from bot.render.odds import no_odds_text, render_odds_markdown
     from bot.render.who import who as render_who
 
     reg = report.register
@@ -250,7 +271,7 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
             (
                 a.risk.id,
                 a.risk.title,
-                f"{a.risk.impact} × {a.risk.probability} = {a.score}",
+                f"{levels_of(a, ' × ')} = {a.score}",
                 a.band.label,
                 owner_text(a),
                 _review_text(a, reg.today),
@@ -268,20 +289,22 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
                 ),
                 "",
             ]
-        lines += [
-            "### Impact × probability",
-            "",
-            render_markdown(reg.assessments, reg.policy),
-            "",
-            "### Contingency exposure",
-            "",
-            render_exposure_markdown(exposure_by_release(reg)),
-            "",
-            "### Schedule odds",
-            "",
-            render_odds_markdown(odds_by_release(reg)),
-            "",
-        ]
+        method = reg.policy.method
+        grid = f"{method.factor_label('impact')} × {method.factor_label('probability').lower()}"
+        lines += [f"### {escape_text(grid)}", "", render_markdown(reg.assessments, reg.policy), ""]
+        if reg.policy.no_odds is not None:
+            lines += [escape_text(no_odds_text(reg.policy.no_odds)), ""]
+        else:
+            lines += [
+                "### Contingency exposure",
+                "",
+                render_exposure_markdown(exposure_by_release(reg)),
+                "",
+                "### Schedule odds",
+                "",
+                render_odds_markdown(odds_by_release(reg)),
+                "",
+            ]
     residual = residual_line(report)
     if residual:
         lines += [escape_text(residual), ""]
@@ -361,11 +384,13 @@ def _github(report: CheckReport, env: Mapping[str, str]) -> str:
 
     # Step outputs let later steps branch on the result without parsing text.
     counts = summary_counts(report)
+    reg = report.register
+    issue_bands = reg.policy.method.issue_bands if isinstance(reg, Register) else ()
     for name, value in (
         ("ok", str(report.ok).lower()),
         ("errors", str(counts["errors"])),
         ("warnings", str(counts["warnings"])),
-        ("red", str(counts["red"])),
+        *[(band.name, str(counts[band.name])) for band in issue_bands],
     ):
         actions.set_output(name, value, env.get("GITHUB_OUTPUT"))
     return render_github(report, env.get("GITHUB_STEP_SUMMARY") or None)

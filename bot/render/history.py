@@ -7,11 +7,11 @@ import math
 from collections.abc import Sequence
 
 from bot.register.history import History, RiskChange, WeekPoint
-from bot.render.markdown import Markdown, escape_text, join, table
-from bot.render.mermaid import BAND_COLOURS, Series, xychart
+from bot.register.method import Band
+from bot.render.markdown import Cell, Markdown, escape_text, join, table
+from bot.render.mermaid import Series, xychart
 from bot.render.text import text_table
 
-BANDS = ("red", "yellow", "green")
 CHANGED_HEADING = "Changed since the last quarterly review"
 """A heading of RISKS.md that the quarterly review issue links to (keep its words: the anchor)."""
 CHART_WEEKS = 26
@@ -77,13 +77,11 @@ def render_history_text(history: History) -> str:
     if not history.changes:
         out += ["No changes.", ""]
     out.append("The register by ISO week (open risks at the end of the week):")
-    rows = [("Week", "Red", "Yellow", "Green", "Total score", "Residual")]
+    rows = [("Week", *[b.label for b in history.bands], "Total score", "Residual")]
     rows += [
         (
             w.week,
-            str(w.counts["red"]),
-            str(w.counts["yellow"]),
-            str(w.counts["green"]),
+            *[str(w.counts.get(b.name, 0)) for b in history.bands],
             str(w.total_score),
             str(w.total_residual),
         )
@@ -122,11 +120,11 @@ def _change_json(c: RiskChange) -> dict[str, object]:
     }
 
 
-def _week_json(w: WeekPoint) -> dict[str, object]:
+def _week_json(w: WeekPoint, bands: Sequence[Band]) -> dict[str, object]:
     return {
         "week": w.week,
         "end": w.end.isoformat(),
-        **{band: w.counts[band] for band in BANDS},
+        **{band.name: w.counts.get(band.name, 0) for band in bands},
         "total_score": w.total_score,
         "total_residual": w.total_residual,
     }
@@ -152,7 +150,7 @@ def history_json(history: History) -> dict[str, object]:
             }
             for rid, changes in _by_risk(history.changes).items()
         ],
-        "weeks": [_week_json(w) for w in history.weeks],
+        "weeks": [_week_json(w, history.bands) for w in history.weeks],
         "notes": [
             {"commit": n.commit, "date": n.date.isoformat(), "file": n.file, "message": n.message}
             for n in history.notes
@@ -172,18 +170,18 @@ def chart_weeks(weeks: Sequence[WeekPoint]) -> list[WeekPoint]:
     return list(reversed(list(reversed(weeks))[::step]))
 
 
-def band_chart(weeks: Sequence[WeekPoint]) -> Markdown:
-    """Open risks per band at the end of each week: a red, a yellow and a green line."""
+def band_chart(weeks: Sequence[WeekPoint], bands: Sequence[Band]) -> Markdown:
+    """Open risks per band at the end of each week: one line per band, in the band's colour."""
     shown = chart_weeks(weeks)
-    top = max([w.counts[b] for w in shown for b in BANDS] + [1])
+    top = max([w.counts.get(b.name, 0) for w in shown for b in bands] + [1])
     return xychart(
-        "Open risks per band, week by week (red, yellow, green)",
+        f"Open risks per band, week by week ({', '.join(b.name for b in bands)})",
         "ISO week",
         [w.week for w in shown],
         "open risks",
         (0, top + 1),
-        [Series("line", tuple(float(w.counts[b]) for w in shown)) for b in BANDS],
-        [BAND_COLOURS[b] for b in BANDS],
+        [Series("line", tuple(float(w.counts.get(b.name, 0)) for w in shown)) for b in bands],
+        [b.colour for b in bands],
     )
 
 
@@ -199,17 +197,10 @@ def changes_table(changes: Sequence[RiskChange]) -> str:
     return table(CHANGES_HEADER, rows)
 
 
-def weeks_table(weeks: Sequence[WeekPoint]) -> str:
-    header = ("Week", "🟥 Red", "🟨 Yellow", "🟩 Green", "Total score", "Residual")
-    rows = [
-        (
-            w.week,
-            w.counts["red"],
-            w.counts["yellow"],
-            w.counts["green"],
-            w.total_score,
-            w.total_residual,
-        )
+def weeks_table(weeks: Sequence[WeekPoint], bands: Sequence[Band]) -> str:
+    header = ("Week", *[f"{b.mark} {b.label}" for b in bands], "Total score", "Residual")
+    rows: list[list[Cell]] = [
+        [w.week, *[w.counts.get(b.name, 0) for b in bands], w.total_score, w.total_residual]
         for w in weeks
     ]
     return table(header, rows)
@@ -235,8 +226,8 @@ def render_history_markdown(history: History) -> str:
         ]
         lines += [table(("Date", "Commit", "By", "Change"), rows), ""]
     if history.weeks:
-        lines += ["### The register week by week", "", band_chart(history.weeks), ""]
-        lines += [weeks_table(history.weeks), ""]
+        lines += ["### The register week by week", "", band_chart(history.weeks, history.bands)]
+        lines += ["", weeks_table(history.weeks, history.bands), ""]
     if history.notes:
         lines += ["### Notes", ""]
         lines += [

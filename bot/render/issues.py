@@ -1,4 +1,7 @@
-"""What riskbot writes on GitHub issues: the Red issue, escalations, reminders, reviews.
+"""What riskbot writes on GitHub issues: the risk's issue, escalations, reminders, reviews.
+
+A risk gets an issue while it is in a band that opens one (the plan's Red band; the policy says
+which): "Red" in the names below means such a band, and every text names the policy's bands.
 
 Each function returns the text a person reads, without the hidden marker (the desired-state
 types of :mod:`bot.reconcile.plan` add it). Risk text is escaped here; logins are pinged only
@@ -13,30 +16,32 @@ import re
 from collections.abc import Collection, Sequence
 
 from bot.register.load import Register
+from bot.register.method import levels_text
 from bot.register.policy import Policy
 from bot.register.reviews import Reminder, RemindReport
 from bot.register.rules import Notify, owners_of, resolve
 from bot.register.scoring import Assessment
 from bot.render.history import CHANGED_HEADING
 from bot.render.markdown import Markdown, bold, code_span, escape_block, escape_text, join, table
+from bot.render.odds import no_odds_text
 from bot.render.residual import residual_cell
 from bot.render.who import who
 
 NEW_RED = (
-    "🚨 **New Red risk: immediate escalation.** {rid} scores **{score}** "
-    "({impact} × {probability}), in the Red band (≥ {red_min}).\n\n"
-    "Per the plan, a new Red risk is escalated at once to {who}.\n\n"
+    "🚨 **New {band} risk: immediate escalation.** {rid} scores **{score}** "
+    "({levels}), in the {band} band{threshold}.\n\n"
+    "Per the plan, a new {band} risk is escalated at once to {who}.\n\n"
     "Please review the mitigation plan above and record the review in "
     "{file} (`riskbot review {rid}`)."
 )
 SCORE_UP = (
     "📈 **Score up by {delta}: team lead review.** {rid} went from {old} to **{new}** "
-    "({impact} × {probability}).\n\nPer the plan, a rise of {threshold} points or more needs a "
+    "({levels}).\n\nPer the plan, a rise of {threshold} points or more needs a "
     "team lead review: {who}."
 )
 LEFT_RED = (
-    "✅ **{rid} is no longer Red.** {what}\n\nClosing this issue; it reopens if the "
-    "risk becomes Red again."
+    "✅ **{rid} is no longer {bands}.** {what}\n\nClosing this issue; it reopens if the "
+    "risk becomes {bands} again."
 )
 REMOVED = (
     "🗑️ **{rid} was removed from the register** (at {commit}). Closing this issue as not planned."
@@ -51,14 +56,31 @@ DUPLICATE_NOTE = (
 )
 REVIEWS_TITLE = "Risk reviews"
 REVIEWS_BODY = (
-    "riskbot posts review reminders for Yellow and Green risks here, one comment per "
+    "riskbot posts review reminders for {bands} risks here, one comment per "
     "day with something new. A review is recorded by a pull request that updates the risk's "
     "`last_reviewed` (`riskbot review R-0NN --note ...`); comments here do not count as reviews.\n"
 )
 RED_REMINDER = (
-    "⏰ **Review due: {rid}** (Red, reviewed {cadence}). Due {due}{late}.\n\n"
+    "⏰ **Review due: {rid}** ({band}, reviewed {cadence}). Due {due}{late}.\n\n"
     "{who}: please review {file} and record it with `riskbot review {rid}`.{escalation}"
 )
+
+
+def issue_bands_text(policy: Policy) -> str:
+    """The bands that open issues, by label: ``Red``, or ``Critical or High``."""
+    labels = [b.label for b in policy.method.issue_bands]
+    return labels[0] if len(labels) == 1 else f"{', '.join(labels[:-1])} or {labels[-1]}"
+
+
+def reviews_body(policy: Policy) -> str:
+    """The body of the issue that gathers the digests: which bands' risks it reminds."""
+    labels = [b.label for b in policy.method.other_bands]
+    bands = " and ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels)
+    return REVIEWS_BODY.format(bands=escape_text(bands or "all"))
+
+
+def _levels(a: Assessment) -> str:
+    return levels_text(a.risk.impact, a.risk.probability, a.risk.detection)
 
 
 def red_issue_title(a: Assessment) -> str:
@@ -70,15 +92,16 @@ def red_issue_title(a: Assessment) -> str:
 _TITLE_STATE = re.compile(r"\s*\((?:score [^()]*|removed)\)\s*$")
 
 
-def left_red_title(risk_id: str, title: str, a: Assessment | None) -> str:
-    """A closing Red issue's title: the risk's score now and that it left Red, or ``(removed)``.
+def left_red_title(risk_id: str, title: str, a: Assessment | None, policy: Policy) -> str:
+    """A closing issue's title: the risk's score now and that it left the issue bands, or
+    ``(removed)``.
 
     ``R-001: PostgreSQL Migration Complexity (score 8, no longer Red)``.
     """
     if a is None:
         return f"{_TITLE_STATE.sub('', title)} (removed)"
     name = f"{risk_id}: {' '.join(a.risk.title.split())}"
-    state = "closed" if not a.risk.is_open else "no longer Red"
+    state = "closed" if not a.risk.is_open else f"no longer {issue_bands_text(policy)}"
     return f"{name} (score {a.score}, {state})"
 
 
@@ -92,19 +115,25 @@ def red_issue_body(
 ) -> str:
     """The Red issue's body, from the risk file; mitigation items in ``checked`` stay ticked."""
     r = a.risk
+    method = policy.method
     impact = policy.impact_scale[r.impact]
     prob = policy.probability_scale[r.probability]
     review = policy.cadence_labels.get(a.cadence, a.cadence)
     status = r.state.capitalize() + (f": {r.status_note}" if r.status_note else "")
+    factors = [
+        f"{method.factor_label('impact').lower()} {r.impact} ({impact.label}"
+        + (f": {impact.meaning})" if impact.meaning else ")"),
+        f"{method.factor_label('probability').lower()} {r.probability} ({prob.label}"
+        + (f", {prob.range})" if prob.range else ")"),
+    ]
+    if method.detection and r.detection is not None:
+        found = method.detection_scale[r.detection]
+        factors.append(
+            f"{method.factor_label('detection').lower()} {r.detection} ({found.label}"
+            + (f": {found.meaning})" if found.meaning else ")")
+        )
     rows = [
-        (
-            bold("Score"),
-            join(
-                bold(str(a.score)),
-                f" = impact {r.impact} ({impact.label}: {impact.meaning}) × probability "
-                f"{r.probability} ({prob.label}, {prob.range})",
-            ),
-        ),
+        (bold("Score"), join(bold(str(a.score)), " = " + " × ".join(factors))),
         (bold("Band"), f"{a.band.label}: {a.band.meaning}"),
         (bold("Inherent → residual"), residual_cell(a, policy)),
         (bold("Category"), r.category),
@@ -116,7 +145,7 @@ def red_issue_body(
         (bold("File"), Markdown(f"[{code_span(r.file)}](<{link}>)")),
     ]
     lines = [
-        f"## 🟥 {r.id} · {escape_text(r.title)}",
+        f"## {escape_text(a.band.mark)} {r.id} · {escape_text(r.title)}",
         "",
         table(("", ""), rows),
         "",
@@ -155,14 +184,15 @@ def red_issue_body(
 
 
 def new_red_comment(a: Assessment, policy: Policy, notify: Sequence[Notify]) -> str:
-    """The one escalation of a risk that became Red: it pings whom the rule names."""
+    """The one escalation of a risk that entered a band that opens issues: it pings whom the rule
+    names."""
     r = a.risk
     return NEW_RED.format(
+        band=escape_text(a.band.label),
         rid=r.id,
         score=a.score,
-        impact=r.impact,
-        probability=r.probability,
-        red_min=policy.band("red").min_score,
+        levels=_levels(a),
+        threshold="" if policy.method.table else f" (≥ {a.band.min_score})",
         who=who(notify, ping=True),
         file=code_span(r.file),
     )
@@ -176,28 +206,28 @@ def score_up_comment(a: Assessment, old: int, threshold: int, notify: Sequence[N
         delta=a.score - old,
         old=old,
         new=a.score,
-        impact=r.impact,
-        probability=r.probability,
+        levels=_levels(a),
         threshold=threshold,
         who=who(notify, ping=True),
     )
 
 
-def left_red_comment(risk_id: str, a: Assessment | None, commit: str) -> str:
-    """Why a Red issue closes: removed from the register, closed, or scored below Red."""
+def left_red_comment(risk_id: str, a: Assessment | None, commit: str, policy: Policy) -> str:
+    """Why a risk's issue closes: removed from the register, closed, or scored below the bands
+    that open issues."""
     if a is None:
         return REMOVED.format(rid=risk_id, commit=code_span(commit))
     if not a.risk.is_open:
-        what = (
-            f"It was closed (status `closed`) with score {a.score} "
-            f"({a.risk.impact} × {a.risk.probability})."
-        )
+        what = f"It was closed (status `closed`) with score {a.score} ({_levels(a)})."
     else:
         what = (
-            f"Its score is now **{a.score}** ({a.risk.impact} × {a.risk.probability}), "
-            f"band **{escape_text(a.band.label)}**."
+            f"Its score is now **{a.score}** ({_levels(a)}), band **{escape_text(a.band.label)}**."
         )
-    return LEFT_RED.format(rid=risk_id, what=f"{what} Commit: {code_span(commit)}.")
+    return LEFT_RED.format(
+        rid=risk_id,
+        what=f"{what} Commit: {code_span(commit)}.",
+        bands=escape_text(issue_bands_text(policy)),
+    )
 
 
 def duplicate_note(kept: int) -> str:
@@ -225,6 +255,7 @@ def red_reminder_body(r: Reminder) -> str:
     a = r.assessment
     return RED_REMINDER.format(
         rid=a.risk.id,
+        band=escape_text(a.band.label),
         cadence=escape_text(a.cadence),
         due=r.due.isoformat(),
         late=late_text(r),
@@ -238,7 +269,7 @@ DIGEST_HEADER = ("Risk", "Band", "File", "Due", "Who")
 
 
 def digest_body(reminders: Sequence[Reminder], today: dt.date) -> str:
-    """One comment gathering the new Yellow and Green reminders of the day."""
+    """One comment gathering the day's new reminders of risks that have no issue of their own."""
     seen: set[str] = set()
     rows = []
     for r in sorted(reminders, key=lambda x: (-x.overdue_days, x.risk_id)):
@@ -299,7 +330,8 @@ def quarterly_body(
             )
         lines.append("")
     lines += ["### Contingency exposure per release", ""]
-    lines += [exposure_markdown or "_No releases in the policy._", ""]
+    no_odds = no_odds_text(policy.no_odds or "the policy gives none")
+    lines += [exposure_markdown or f"_{escape_text(no_odds)}_", ""]
     lines += [
         "### New risk identification",
         "",

@@ -1,15 +1,17 @@
-"""The 5 × 5 impact × probability matrix with risk ids in its cells."""
+"""The heat map: the policy's impact × probability matrix, of any size, with risk ids in its cells.
+
+Each cell shows its band's mark and its score; with a detection factor (FMEA) a cell holds risks
+of several bands, so each id carries its own band's mark and the cell shows impact × probability.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
 from bot.register.policy import Policy
-from bot.register.scoring import Assessment, score_of
+from bot.register.residual import residual_levels
+from bot.register.scoring import Assessment
 from bot.render.markdown import escape_cell
-
-LEVELS = (1, 2, 3, 4, 5)
-BAND_MARK = {"red": "🟥", "yellow": "🟨", "green": "🟩"}
 
 
 def position(a: Assessment, residual: bool = False) -> tuple[int, int]:
@@ -21,38 +23,47 @@ def position(a: Assessment, residual: bool = False) -> tuple[int, int]:
 
 
 def cells(
-    assessments: Sequence[Assessment], residual: bool = False
-) -> dict[tuple[int, int], list[str]]:
-    """Risk ids by (impact, probability), open risks only; ``residual``: at their targets."""
-    grid: dict[tuple[int, int], list[str]] = {(i, p): [] for i in LEVELS for p in LEVELS}
+    assessments: Sequence[Assessment], policy: Policy, residual: bool = False
+) -> dict[tuple[int, int], list[Assessment]]:
+    """Open risks by (impact, probability), by id; ``residual``: at their targets."""
+    grid: dict[tuple[int, int], list[Assessment]] = {
+        (i, p): [] for i in policy.impact_scale for p in policy.probability_scale
+    }
     for a in assessments:
         if a.risk.is_open:
-            grid[position(a, residual)].append(a.risk.id)
-    for ids in grid.values():
-        ids.sort()
+            grid[position(a, residual)].append(a)
+    for found in grid.values():
+        found.sort(key=lambda a: a.risk.id)
     return grid
 
 
 def render_text(
     assessments: Sequence[Assessment], policy: Policy, moved: Collection[str] = ()
 ) -> str:
-    """Plain-text matrix: impact rows from 5 down, probability columns 1 to 5."""
-    grid = cells(assessments)
+    """Plain-text matrix: impact rows from the top level down, probability columns from 1."""
+    grid = cells(assessments, policy)
+    impacts = sorted(policy.impact_scale, reverse=True)
+    probabilities = sorted(policy.probability_scale)
 
     def cell(i: int, p: int) -> str:
-        ids = [f"{x}*" if x in moved else x for x in grid[(i, p)]]
+        ids = [f"{a.risk.id}*" if a.risk.id in moved else a.risk.id for a in grid[(i, p)]]
         return ",".join(ids) if ids else "."
 
-    width = max([len(cell(i, p)) for i in LEVELS for p in LEVELS] + [5])
-    head = "Impact ↓ / Probability →"
+    width = max([len(cell(i, p)) for i in impacts for p in probabilities] + [5])
+    method = policy.method
+    head = f"{method.factor_label('impact')} ↓ / {method.factor_label('probability')} →"
     lines = [
         head,
         " " * 16
-        + " ".join(f"{p} {policy.probability_scale[p].label}"[:width].ljust(width) for p in LEVELS),
+        + " ".join(
+            f"{p} {policy.probability_scale[p].label}"[:width].ljust(width) for p in probabilities
+        ),
     ]
-    for i in reversed(LEVELS):
+    for i in impacts:
         label = f"{i} {policy.impact_scale[i].label}"[:14].ljust(14)
-        lines.append(f"{label}  " + " ".join(cell(i, p).ljust(width) for p in LEVELS).rstrip())
+        lines.append(
+            f"{label}  " + " ".join(cell(i, p).ljust(width) for p in probabilities).rstrip()
+        )
     if moved:
         lines.append("* moved by this change")
     return "\n".join(lines)
@@ -65,25 +76,42 @@ def render_markdown(
     *,
     residual: bool = False,
 ) -> str:
-    """Markdown table: a band colour per cell, ids in it; moved risks in bold with an arrow.
+    """Markdown table: a band mark per cell, ids in it; moved risks in bold with an arrow.
 
     ``residual``: each risk in the cell of its residual target (risks without one stay in their
     inherent cell).
     """
-    grid = cells(assessments, residual)
+    method = policy.method
+    grid = cells(assessments, policy, residual)
+    impacts = sorted(policy.impact_scale, reverse=True)
+    probabilities = sorted(policy.probability_scale)
+    corner = (
+        f"{escape_cell(method.factor_label('impact'))} \\ "
+        f"{escape_cell(method.factor_label('probability'))}"
+    )
     header = (
-        "| Impact \\ Probability | "
-        + " | ".join(f"{p} {escape_cell(policy.probability_scale[p].label)}" for p in LEVELS)
+        f"| {corner} | "
+        + " | ".join(f"{p} {escape_cell(policy.probability_scale[p].label)}" for p in probabilities)
         + " |"
     )
-    rows = [header, "|---" * 6 + "|"]
-    for i in reversed(LEVELS):
+    rows = [header, "|---" * (len(probabilities) + 1) + "|"]
+    for i in impacts:
         parts = []
-        for p in LEVELS:
-            score = score_of(i, p)
-            band = policy.band_for(score).name
-            ids = [f"**{x}**" if x in moved else x for x in grid[(i, p)]]
-            parts.append(f"{BAND_MARK[band]} {score}" + (" " + ", ".join(ids) if ids else ""))
+        for p in probabilities:
+            ids = []
+            for a in grid[(i, p)]:
+                text = f"**{a.risk.id}**" if a.risk.id in moved else a.risk.id
+                if method.detection:
+                    levels = residual_levels(a.risk) if residual else None
+                    band = method.band_of(*levels) if levels is not None else a.band
+                    text = f"{band.mark} {text}"
+                ids.append(text)
+            if method.detection:
+                parts.append(f"{i} × {p}" + (" " + ", ".join(ids) if ids else ""))
+            else:
+                mark = method.band_of(i, p).mark
+                score = method.score(i, p)
+                parts.append(f"{mark} {score}" + (" " + ", ".join(ids) if ids else ""))
         rows.append(
             f"| **{i} {escape_cell(policy.impact_scale[i].label)}** | " + " | ".join(parts) + " |"
         )

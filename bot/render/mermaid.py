@@ -22,9 +22,6 @@ _SPACES = re.compile(r"\s+")
 # `%%` starts a comment or a directive (`%%{init: …}%%`) anywhere in the text: one `%` cannot.
 _PERCENTS = re.compile(r"%[\s%]*%")
 
-BAND_COLOURS = {"red": "#d1242f", "yellow": "#d4a72c", "green": "#1a7f37"}
-"""GitHub's own red, yellow and green."""
-
 
 def label(text: str, limit: int = MAX_LABEL) -> str:
     """``text`` reduced to letters, digits, spaces and ``._+-/():,%`` (never two ``%`` in a

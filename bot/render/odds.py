@@ -148,6 +148,11 @@ def exceed_chart(odds: Sequence[ReleaseOdds]) -> Markdown:
     )
 
 
+def no_odds_text(reason: str) -> str:
+    """The one line that stands for the exposure and the odds when the policy gives none."""
+    return f"No contingency exposure and no schedule odds: {reason}."
+
+
 def render_odds_markdown(odds: Sequence[ReleaseOdds], *, curves: bool = False) -> str:
     """The note, the table and a chart: one bar per release, or (``curves``) one curve each."""
     if not odds:

@@ -145,8 +145,9 @@ def test_renderings_and_the_band_chart_parse(history: History) -> None:
     assert "### R-001: Database migration" in markdown
     blocks = assert_charts_parse(markdown)
     assert blocks[0]["config"]["themeVariables"]["xyChart"]["plotColorPalette"]
-    chart = band_chart(history.weeks)
+    chart = band_chart(history.weeks, history.bands)
     assert chart.count("  line [") == 3
+    assert [b.name for b in history.bands] == ["red", "yellow", "green"]
     shown = chart_weeks(history.weeks)
     assert len(shown) <= 26
     assert shown[-1] == history.weeks[-1]

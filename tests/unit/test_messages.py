@@ -120,16 +120,16 @@ def test_yaml_errors_have_line_col_and_name_the_character(
     assert found[2].startswith("YAML syntax error: ")
 
 
-def test_a_missing_band_is_named_not_printed_as_a_list(root: Path) -> None:
+def test_a_policy_of_two_bands_is_a_method_of_its_own(root: Path) -> None:
     policy = root / ".github" / "riskbot.yml"
     text = policy.read_text(encoding="utf-8")
     start = text.index("  - name: yellow")
     end = text.index("  - name: green")
     policy.write_text(text[:start] + text[end:], encoding="utf-8")
     reg = read_register(root, TODAY)
-    (found,) = [f for f in reg.findings if f.file == ".github/riskbot.yml"]
-    assert found.message == "$.bands: yellow is missing"
-    assert found.line == line_of(text, "bands:")
+    assert reg.policy is not None
+    assert [b.name for b in reg.policy.bands] == ["red", "green"]
+    assert reg.policy.band_for(14).name == "green"
 
 
 def test_a_band_listed_twice_is_named(root: Path) -> None:
@@ -137,8 +137,11 @@ def test_a_band_listed_twice_is_named(root: Path) -> None:
     text = policy.read_text(encoding="utf-8").replace("  - name: yellow", "  - name: red")
     policy.write_text(text, encoding="utf-8")
     reg = read_register(root, TODAY)
-    messages = [f.message for f in reg.findings if f.file == ".github/riskbot.yml"]
-    assert messages == ["bands: yellow is missing; red is defined twice"]
+    found = [(f.line, f.message) for f in reg.findings if f.file == ".github/riskbot.yml"]
+    first = line_of(text, "  - name: red")
+    assert found == [
+        (first + 5, f"band 'red' is defined twice (first at line {first})"),
+    ]
 
 
 def test_a_missing_scale_level_is_named(root: Path) -> None:

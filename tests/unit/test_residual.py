@@ -81,8 +81,9 @@ def test_report_issue_and_heat_map_show_inherent_to_residual(tmp_path: Path) -> 
     assert "## 5. Heat map (residual impact × probability)" in residual
     heat = residual[residual.index("## 5.") : residual.index("## 6.")]
     assert "🟩 4 R-001" in heat
-    assert cells(register.assessments, residual=True)[(2, 2)] == ["R-001"]
-    assert cells(register.assessments)[(4, 4)] == ["R-001"]
+    at_target = cells(register.assessments, register.policy, residual=True)[(2, 2)]
+    assert [a.risk.id for a in at_target] == ["R-001"]
+    assert [a.risk.id for a in cells(register.assessments, register.policy)[(4, 4)]] == ["R-001"]
     a = register.get("R-001")
     assert a is not None
     body = red_issue_body(a, register.policy, link="https://example.invalid", not_assignable=())
