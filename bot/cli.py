@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.github.api import Limits
     from bot.github.settings import Settings
     from bot.register.load import Loaded, Register
+    from bot.register.policy import Policy
 
 
 def _say(text: str, *, err: bool = False, nl: bool = True, lines: bool = False) -> None:
@@ -594,13 +595,28 @@ def _one_of(kind: str, choices: list[str]) -> Callable[[str], str]:
     return convert
 
 
-def _level(kind: str) -> Callable[[str], int]:
+def _level(kind: str, policy: Policy) -> Callable[[str], int]:
+    from bot.register.load import scale_text
+
     def convert(value: str) -> int:
-        if value.strip() in ("1", "2", "3", "4", "5"):
-            return int(value)
-        raise click.BadParameter(f"the {kind} level is a number from 1 to 5, not '{value}'")
+        text = str(value).strip()
+        if text.isdigit() and int(text) in policy.method.scale(kind):
+            return int(text)
+        raise click.BadParameter(
+            f"the {kind} level is a level of the policy's {scale_text(policy, kind)}, not '{value}'"
+        )
 
     return convert
+
+
+def _given_level(kind: str, value: int | None, policy: Policy) -> int | None:
+    """A level given as an option, checked against the policy's scale (exit 2 when off it)."""
+    if value is None:
+        return None
+    try:
+        return _level(kind, policy)(str(value))
+    except click.BadParameter as exc:
+        raise UsageError(f"--{kind} {value}: {exc.message}") from None
 
 
 def _owner(register: Register) -> Callable[[str], str]:
@@ -623,8 +639,11 @@ def _owner(register: Register) -> Callable[[str], str]:
 @click.option("--title", help="Short name of the risk.")
 @click.option("--category", help="One of the policy's categories.")
 @click.option("--phase", help="One of the policy's phases (v2, v3+, All, ...).")
-@click.option("--impact", type=click.IntRange(1, 5), help="Impact level, 1 to 5.")
-@click.option("--probability", type=click.IntRange(1, 5), help="Probability level, 1 to 5.")
+@click.option("--impact", type=int, help="Impact level, on the policy's impact scale.")
+@click.option("--probability", type=int, help="Probability level, on the policy's scale.")
+@click.option(
+    "--detection", type=int, help="Detection level, when the policy's method scores it (FMEA)."
+)
 @click.option("--owner", help="A policy role (name, short form or id) or an @login.")
 @click.option("--description", help="What could happen and why.")
 def new(
@@ -634,12 +653,15 @@ def new(
     phase: str | None,
     impact: int | None,
     probability: int | None,
+    detection: int | None,
     owner: str | None,
     description: str | None,
 ) -> None:
     """Add a risk: asks for what the options do not give, then writes risks/R-0NN-slug.yaml.
 
-    Each answer is checked as it is given (a wrong category, phase or owner is asked again).
+    Each answer is checked as it is given (a wrong category, phase, level or owner is asked
+    again); levels are those of the policy's scales, with a detection level when its method
+    scores one (FMEA).
     The new file gets the next free id, counts as reviewed the day it is identified, declares
     score and band only if most risk files do, and must pass the same checks as `riskbot check`.
     Without a terminal, every option the input does not answer must be given.
@@ -653,21 +675,38 @@ def new(
 
     register = _register_or_exit(root, None)
     policy = register.policy
+    method = policy.method
+    if detection is not None and not method.detection:
+        raise UsageError(
+            f"--detection: the policy's method has no detection scale (it scores "
+            f"{method.formula_text()})"
+        )
     categories, phases = list(policy.categories), list(policy.phases)
     roles = ", ".join(r.name for r in policy.roles)
+    levels = {
+        kind: _given_level(kind, given, policy)
+        for kind, given in (
+            ("impact", impact),
+            ("probability", probability),
+            ("detection", detection),
+        )
+    }
+
+    def level(kind: str) -> int:
+        found = levels[kind]
+        if found is not None:
+            return found
+        label = method.factor_label(kind)
+        return int(_ask(kind, f"{label} ({scale_hint(method.scale(kind))})", _level(kind, policy)))
+
     risk = NewRisk(
         title=title or _ask("title", "Title", _text),
         category=category
         or _ask("category", f"Category ({', '.join(categories)})", _one_of("category", categories)),
         phase=phase or _ask("phase", f"Phase ({', '.join(phases)})", _one_of("phase", phases)),
-        impact=impact
-        or _ask("impact", f"Impact ({scale_hint(policy.impact_scale)})", _level("impact")),
-        probability=probability
-        or _ask(
-            "probability",
-            f"Probability ({scale_hint(policy.probability_scale)})",
-            _level("probability"),
-        ),
+        impact=level("impact"),
+        probability=level("probability"),
+        detection=level("detection") if method.detection else None,
         owner=owner or _ask("owner", f"Owner (roles: {roles}; or @login)", _owner(register)),
         description=description or _ask("description", "Description", _text),
     )
@@ -760,10 +799,29 @@ def retro(release: str, root: Path, output: Path) -> None:
     metavar="NAME",
     help="Default branch for the sync workflow (default: origin's HEAD, else main).",
 )
-def init(directory: Path, force: bool, source: str | None, branch: str | None) -> None:
+@click.option(
+    "--method",
+    metavar="NAME",
+    default="plan",
+    show_default=True,
+    help="The scoring method of the policy: plan, 3x3, 5x5-4band or fmea (--list-methods).",
+)
+@click.option(
+    "--list-methods", is_flag=True, help="List the methods, one line each; write nothing."
+)
+def init(
+    directory: Path,
+    force: bool,
+    source: str | None,
+    branch: str | None,
+    method: str,
+    list_methods: bool,
+) -> None:
     """Set up a risk register in a repository: policy, schemas, an example risk, workflows.
 
-    The workflows install riskbot at a pinned version (or --source, e.g. a git URL pinned to a
+    The policy has the scoring method you pick (the plan's 5 × 5 by default), one owner role
+    and no releases: name your program, fill in the logins, add roles and releases. The
+    workflows install riskbot at a pinned version (or --source, e.g. a git URL pinned to a
     commit) instead of copying its code. A riskbot that is no release (a checkout, an editable
     install) needs --source (exit 2 without it). Existing files are refused (exit 1) unless
     --force, and so is a DIR inside another register (found upward, up to the repository root).
@@ -771,27 +829,31 @@ def init(directory: Path, force: bool, source: str | None, branch: str | None) -
     \b
     Example:
       riskbot init
+      riskbot init --method 5x5-4band
+      riskbot init --list-methods
       riskbot init ../my-repo --source "git+https://github.com/OWNER/riskbot@<commit>"
     """
-    from bot.documents.init import (
-        EXAMPLE_RISK,
-        default_branch,
-        default_source,
-        init_files,
-        next_steps,
-        refuse_nested,
-        write_files,
-    )
+    from bot.documents import init as setup
 
-    refuse_nested(directory, force=force)
-    branch = branch or default_branch(directory)
-    source = source or default_source()
-    files = init_files(directory, source=source, branch=branch, today=dt.date.today())
-    written = write_files(directory, files, force=force)
+    if list_methods:
+        click.echo(setup.list_methods(), nl=False)
+        return
+    if method not in setup.method_names():
+        raise UsageError(
+            f"--method {method!r}: not a method riskbot knows; choose one of "
+            f"{', '.join(setup.method_names())} (riskbot init --list-methods)"
+        )
+    setup.refuse_nested(directory, force=force)
+    branch = branch or setup.default_branch(directory)
+    source = source or setup.default_source()
+    files = setup.init_files(
+        directory, source=source, branch=branch, today=dt.date.today(), method=method
+    )
+    written = setup.write_files(directory, files, force=force)
     for path in written:
         _say(f"wrote {path}")
-    example = any(f.path == EXAMPLE_RISK for f in files)
-    click.echo("\n" + next_steps(source=source, branch=branch, example=example), nl=False)
+    example = any(f.path == setup.EXAMPLE_RISK for f in files)
+    click.echo("\n" + setup.next_steps(source=source, branch=branch, example=example), nl=False)
 
 
 def main() -> None:

@@ -19,8 +19,7 @@ import yaml
 from bot.register.findings import Finding
 from bot.register.ids import id_of_name, next_id
 from bot.register.load import POLICY_PATH, RISKS_DIR, Register, SourceFile, build_register
-from bot.register.policy import ImpactLevel, ProbabilityLevel
-from bot.register.scoring import score_of
+from bot.register.method import Level, levels_text
 from bot.register.yamlfile import load_yaml
 from bot.repo.ids import next_free_id
 from bot.repo.worktree import discover
@@ -111,6 +110,8 @@ class NewRisk:
     owner: str
     description: str
     identified: dt.date = field(default_factory=dt.date.today)
+    detection: int | None = None
+    """The detection level, for a policy whose method scores it (FMEA)."""
 
 
 def new_risk_data(
@@ -130,6 +131,7 @@ def new_risk_data(
         "description": risk.description,
         "impact": {"level": risk.impact},
         "probability": {"level": risk.probability},
+        "detection": None if risk.detection is None else {"level": risk.detection},
         "score": score,
         "band": band,
         "mitigation": {"prevention": [], "detection": [], "response": []},
@@ -154,7 +156,7 @@ def declares_derived_fields(sources: Sequence[SourceFile]) -> bool:
     return declaring * 2 > len(sources)
 
 
-def scale_hint(scale: Mapping[int, ImpactLevel] | Mapping[int, ProbabilityLevel]) -> str:
+def scale_hint(scale: Mapping[int, Level]) -> str:
     """``1 Negligible, 2 Minor, ...`` for a prompt."""
     return ", ".join(f"{level} {scale[level].label}" for level in sorted(scale))
 
@@ -181,23 +183,26 @@ def create_risk(root: Path, risk: NewRisk, *, write: bool = True) -> Created:
     policy_source, sources = discover(root)
     ident = next_free_id(root)  # above every id ever used, in git too: ids are never reused
     name = risk_file_name(ident, risk.title)
-    score = score_of(risk.impact, risk.probability)
     loaded = build_register(policy_source, [])
     policy = loaded.policy if isinstance(loaded, Register) else None
-    band = policy.band_for(score) if policy is not None else None
-    if declares_derived_fields(sources):
-        data = new_risk_data(risk, ident, score, band.name if band else None)
+    levels = (risk.impact, risk.probability, risk.detection)
+    fits = policy is not None and policy.method.fits(*levels)
+    score = policy.method.score(*levels) if policy is not None else risk.impact * risk.probability
+    band = policy.method.band_of(*levels) if policy is not None and fits else None
+    if declares_derived_fields(sources) and band is not None:
+        data = new_risk_data(risk, ident, score, band.name)
     else:
         data = new_risk_data(risk, ident)
     text = render_risk_file(data)
-    words = f"{risk.impact} × {risk.probability} = {score}"
+    words = f"{levels_text(*levels)} = {score}"
     if policy is not None and band is not None:
-        i = policy.impact_scale.get(risk.impact)
-        p = policy.probability_scale.get(risk.probability)
-        words = (
-            f"{risk.impact} {i.label if i else '?'} × {risk.probability} {p.label if p else '?'}"
-            f" = {score} ({band.label})"
-        )
+        method = policy.method
+        named = [
+            f"{level} {method.scale(factor)[level].label}"
+            for factor, level in zip(method.factors, levels, strict=False)
+            if level is not None
+        ]
+        words = f"{' × '.join(named)} = {score} ({band.label})"
     register = build_register(
         policy_source, [*sources, SourceFile(name, text.encode("utf-8"))], today=risk.identified
     )

@@ -1,9 +1,10 @@
 """`riskbot init`: set up a register and the bot's workflows in any repository.
 
-Nothing here is a second copy of riskbot's own files. The policy is this repository's
-`.github/riskbot.yml`, the schemas are the ones riskbot validates with, and the workflows are
-this repository's own `riskbot-*.yml`, all shipped in the wheel; the only change made to a
-workflow is listed in :data:`WORKFLOW_EDITS`: install riskbot at a pinned version instead of from
+Nothing here is a second copy of riskbot's own files. The policy is a neutral one (one owner
+role, no releases) around the method the user picks (:mod:`bot.register.presets`; the plan's by
+default), the schemas are the ones riskbot validates with, and the workflows are this
+repository's own `riskbot-*.yml`, all shipped in the wheel; the only change made to a workflow
+is listed in :data:`WORKFLOW_EDITS`: install riskbot at a pinned version instead of from
 the checkout, and drop what only this repository has. Each edit must apply exactly once, so a
 workflow that changes shape fails loudly (in the tests) instead of generating something wrong.
 """
@@ -14,12 +15,22 @@ import datetime as dt
 import json
 import re
 import subprocess
+import textwrap
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 
+import yaml
+
 from bot import __version__
 from bot.errors import RiskbotError, UsageError
+from bot.register.presets import (
+    DEFAULT_METHOD,
+    EXAMPLE_LEVELS,
+    OWNER_ROLE,
+    PRESETS,
+    preset_policy,
+)
 from bot.register.schemas import schema_dir
 from bot.repo.root import enclosing_register
 
@@ -80,11 +91,20 @@ COMMIT = re.compile(r"[0-9a-f]{40}")
 # which PyPI refuses.
 RELEASE_VERSION = re.compile(r"(\d+!)?\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
 
+POLICY_HEADER = """\
+# yaml-language-server: $schema=../schema/policy.schema.json
+{summary}
+# Name your program, give the role its GitHub logins, and add the roles, phases and releases
+# your program has (releases with their buffers give contingency exposure and schedule odds).
+# The method (scales, bands, formula) is explained in riskbot's README, "The method".
+"""
+
 NEXT_STEPS = """\
 Next steps:
   1. Edit {policy}: name your program (program, plan) and give each role its GitHub
      logins (`logins: [alice]`); only those logins and risk owners are ever mentioned, and
-     only they can approve a pull request that takes a Red risk out of Red.
+     only they can approve a pull request that takes a risk out of the bands that open
+     issues.
   2. {risks},
      then run `riskbot check` until it passes.
   3. Commit and push to {branch}. The workflows install riskbot as {source};
@@ -122,8 +142,76 @@ def _shipped(packaged: str, source_tree: str) -> Path:
 
 
 def policy_template() -> Path:
-    """The plan's default policy: this repository's own `.github/riskbot.yml`."""
+    """The plan's whole policy: this repository's own `.github/riskbot.yml` (the importer's
+    defaults for what a plan leaves out)."""
     return _shipped("templates/riskbot.yml", POLICY_FILE)
+
+
+class PolicyDumper(yaml.SafeDumper):
+    """Block style, lists indented under their key, short mappings of plain values on one line."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+
+def _short_mapping(dumper: yaml.SafeDumper, data: dict[str, object]) -> yaml.MappingNode:
+    plain = all(not isinstance(v, dict | list) for v in data.values())
+    return dumper.represent_mapping(
+        "tag:yaml.org,2002:map", data, flow_style=plain and len(data) <= 3
+    )
+
+
+PolicyDumper.add_representer(dict, _short_mapping)
+
+
+def method_names() -> list[str]:
+    """The methods init can write, the default first."""
+    return list(PRESETS)
+
+
+def list_methods() -> str:
+    """One line per method: its name and what it scores."""
+    width = max(len(name) for name in PRESETS)
+    return "".join(
+        f"{name.ljust(width)}  {preset.summary}"
+        + (" (the default)" if name == DEFAULT_METHOD else "")
+        + "\n"
+        for name, preset in PRESETS.items()
+    )
+
+
+def policy_text(method: str = DEFAULT_METHOD) -> str:
+    """The neutral policy of a method, as init writes it: a header, then the YAML."""
+    if method not in PRESETS:
+        raise InitError(f"--method {method!r}: not a method riskbot knows ({', '.join(PRESETS)})")
+    summary = f"riskbot policy, written by `riskbot init --method {method}`: "
+    summary += f"{PRESETS[method].summary}."
+    lines = textwrap.wrap(summary, width=94, break_on_hyphens=False)
+    header = POLICY_HEADER.format(summary="\n".join(f"# {line}" for line in lines))
+    body = yaml.dump(
+        preset_policy(method), Dumper=PolicyDumper, sort_keys=False, allow_unicode=True, width=96
+    )
+    return header + body
+
+
+def example_risk_text(method: str, today: dt.date) -> str:
+    """The example risk, at levels every method has, with the level words of ``method``."""
+    sections = preset_policy(method)
+    levels = ""
+    for factor in ("impact", "probability", "detection"):
+        scale = sections.get(f"{factor}_scale")
+        if scale is None:
+            continue
+        level = EXAMPLE_LEVELS[factor]
+        label = next(x["label"] for x in scale if x["level"] == level)
+        levels += f"{factor}:\n  level: {level}\n  narrative: {label}\n"
+    example = _shipped("templates/example-risk.yaml", "bot/templates/example-risk.yaml")
+    text = example.read_text(encoding="utf-8")
+    return (
+        text.replace("{today}", today.isoformat())
+        .replace("{levels}", levels)
+        .replace("{owner}", str(OWNER_ROLE["name"]))
+    )
 
 
 def workflow_template(name: str) -> Path:
@@ -237,12 +325,14 @@ def adapt_workflow(name: str, text: str, *, source: str, branch: str) -> str:
     return GENERATED_HEADER.format(version=__version__, source=source) + text
 
 
-def init_files(root: Path, *, source: str, branch: str, today: dt.date) -> list[InitFile]:
+def init_files(
+    root: Path, *, source: str, branch: str, today: dt.date, method: str = DEFAULT_METHOD
+) -> list[InitFile]:
     """Every file init writes into ``root``: policy, schemas, example risk, workflows."""
     check_source(source)
     if not BRANCH_NAME.fullmatch(branch):
         raise InitError(f"--branch {branch!r} is not a branch name")
-    files = [InitFile(POLICY_FILE, policy_template().read_text(encoding="utf-8"))]
+    files = [InitFile(POLICY_FILE, policy_text(method))]
     # The risk and policy files name their schema relative to themselves (../schema/...), so
     # editors validate as you type without any network; riskbot itself uses its built-in copy.
     files += [
@@ -250,9 +340,7 @@ def init_files(root: Path, *, source: str, branch: str, today: dt.date) -> list[
         for path in sorted(schema_dir().glob("*.schema.json"))
     ]
     if not _other_risks(root):
-        example = _shipped("templates/example-risk.yaml", "bot/templates/example-risk.yaml")
-        text = example.read_text(encoding="utf-8").replace("{today}", today.isoformat())
-        files.append(InitFile(EXAMPLE_RISK, text))
+        files.append(InitFile(EXAMPLE_RISK, example_risk_text(method, today)))
     for name in WORKFLOWS:
         text = workflow_template(name).read_text(encoding="utf-8")
         files.append(

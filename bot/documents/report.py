@@ -207,10 +207,13 @@ def _risk(a: Assessment, policy: Policy, history: History | None) -> list[str]:
         f"**Description**: {escape_text(r.description)}",
         "",
     ]
+    method = policy.method
     if r.impact_narrative:
-        lines += [f"**Impact**: {escape_text(r.impact_narrative)}", ""]
+        label = escape_text(method.factor_label("impact"))
+        lines += [f"**{label}**: {escape_text(r.impact_narrative)}", ""]
     if r.probability_narrative:
-        lines += [f"**Probability**: {escape_text(r.probability_narrative)}", ""]
+        label = escape_text(method.factor_label("probability"))
+        lines += [f"**{label}**: {escape_text(r.probability_narrative)}", ""]
     kinds = [k for k in MITIGATION_KINDS if r.mitigation.get(k)]
     if kinds:
         lines += ["**Mitigation strategy**:", ""]

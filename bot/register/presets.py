@@ -60,7 +60,7 @@ CATEGORIES = [
     {"name": "Operational", "description": "Deployment, maintenance, incident response"},
     {"name": "Security", "description": "Vulnerabilities, supply chain, compliance"},
 ]
-OWNER_ROLE = {"id": "program-lead", "name": "Program Lead", "short": "Lead", "logins": []}
+OWNER_ROLE = {"id": "technical-lead", "name": "Technical Lead", "short": "Tech Lead", "logins": []}
 """The one role of a new register: owner of its risks and top of its escalation path."""
 EXAMPLE_LEVELS = {"impact": 2, "probability": 2, "detection": 5}
 """The levels of the example risk `riskbot init` writes: on every preset's scales, in none of

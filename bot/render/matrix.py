@@ -1,7 +1,7 @@
 """The heat map: the policy's impact × probability matrix, of any size, with risk ids in its cells.
 
 Each cell shows its band's mark and its score; with a detection factor (FMEA) a cell holds risks
-of several bands, so each id carries its own band's mark and the cell shows impact × probability.
+of several bands, so each id carries its own band's mark instead.
 """
 
 from __future__ import annotations
@@ -106,8 +106,8 @@ def render_markdown(
                     band = method.band_of(*levels) if levels is not None else a.band
                     text = f"{band.mark} {text}"
                 ids.append(text)
-            if method.detection:
-                parts.append(f"{i} × {p}" + (" " + ", ".join(ids) if ids else ""))
+            if method.detection:  # no band per cell: each risk shows its own
+                parts.append(", ".join(ids))
             else:
                 mark = method.band_of(i, p).mark
                 score = method.score(i, p)

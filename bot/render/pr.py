@@ -15,6 +15,7 @@ from bot.register.approvals import ApprovalStatus
 from bot.register.compare import Comparison, FieldChange, NotCompared, PrReport, RiskChange
 from bot.register.findings import Finding
 from bot.register.load import POLICY_PATH, Register
+from bot.register.method import levels_text
 from bot.register.odds import odds_by_release
 from bot.register.policydiff import PolicyChange
 from bot.register.rules import Escalation, Notify
@@ -60,7 +61,7 @@ def _risk_cell(a: Assessment) -> Markdown:
 
 
 def _score(a: Assessment) -> str:
-    return f"{a.risk.impact} × {a.risk.probability} = {a.score}"
+    return f"{levels_text(a.risk.impact, a.risk.probability, a.risk.detection)} = {a.score}"
 
 
 def _clip(text: str, limit: int = QUOTE_CHARS) -> str:
@@ -189,7 +190,7 @@ def _subject(s: ApprovalStatus) -> str:
     ap = s.approval
     title = "Program sponsor approval" if ap.risk is None else "Owner approval"
     state = " given" if s.state == "approved" else " needed"
-    what = "the policy" if ap.risk is None else f"{ap.subject} (Red)"
+    what = "the policy" if ap.risk is None else f"{ap.subject} ({escape_text(ap.band)})"
     return f"**{title}{state}**: {what} {escape_text(ap.reason)}"
 
 
@@ -340,8 +341,10 @@ def _render(report: PrReport, cap: int | None, matrix: bool) -> str:
     lines += residual_section(cmp)
     lines += odds_section(cmp)
     if matrix and isinstance(head, Register) and head.assessments:
+        method = head.policy.method
+        grid = f"{method.factor_label('impact')} × {method.factor_label('probability').lower()}"
         lines += [
-            "### Impact × probability (head)",
+            f"### {escape_text(grid)} (head)",
             "",
             render_markdown(head.assessments, head.policy, report.comparison.moved),
         ]
@@ -401,6 +404,7 @@ def _assessment_json(a: Assessment) -> dict[str, object]:
         "band": a.band.name,
         "impact": a.risk.impact,
         "probability": a.risk.probability,
+        **({} if a.risk.detection is None else {"detection": a.risk.detection}),
     }
 
 
@@ -531,7 +535,14 @@ def pr_annotations(report: PrReport) -> list[gha.Annotation]:
         )
     for c in report.comparison.changed:
         if c.delta or c.band_cause is not None:
-            key = "impact" if c.base.risk.impact != c.head.risk.impact else "probability"
+            key = next(
+                (
+                    k
+                    for k in ("impact", "detection")
+                    if getattr(c.base.risk, k) != getattr(c.head.risk, k)
+                ),
+                "probability",
+            )
             cause = f", by the {c.band_cause}" if c.band_cause not in (None, "file") else ""
             out.append(
                 gha.Annotation(

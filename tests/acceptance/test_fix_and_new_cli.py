@@ -97,7 +97,10 @@ def test_new_asks_again_instead_of_losing_the_answers(root: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "'Weather' is not a category" in result.stdout + result.stderr
     assert "'v9' is not a phase" in result.stdout + result.stderr
-    assert "the impact level is a number from 1 to 5, not '7'" in result.stdout + result.stderr
+    assert (
+        "the impact level is a level of the policy's impact scale, 1–5 (1 Negligible … "
+        "5 Critical), not '7'"
+    ) in result.stdout + result.stderr
     assert "'QA Leed' is neither a policy role nor an @login (did you mean 'QA Lead'?)" in (
         result.stdout + result.stderr
     )

@@ -119,7 +119,7 @@ def test_force_overwrites(initialised: Path) -> None:
     policy.write_text("# mine\n", encoding="utf-8")
     result = run(*INIT, "--force", cwd=initialised)
     assert result.returncode == 0, result.stderr
-    assert policy.read_text(encoding="utf-8") == setup.policy_template().read_text(encoding="utf-8")
+    assert policy.read_text(encoding="utf-8") == setup.policy_text("plan")
     assert files_under(initialised) == sorted(WRITTEN)
     assert run("check", cwd=initialised).returncode == 0
 
@@ -127,10 +127,18 @@ def test_force_overwrites(initialised: Path) -> None:
 # --- what is written --------------------------------------------------------------------------
 
 
-def test_the_policy_and_schemas_are_riskbots_own(initialised: Path) -> None:
-    assert (initialised / ".github" / "riskbot.yml").read_bytes() == (
-        REPO / ".github" / "riskbot.yml"
-    ).read_bytes()
+def test_the_policy_is_neutral_with_the_plans_method_and_the_schemas_are_riskbots_own(
+    initialised: Path,
+) -> None:
+    written = load(initialised / ".github" / "riskbot.yml")
+    plan = load(REPO / ".github" / "riskbot.yml")
+    for section in ("impact_scale", "probability_scale", "bands", "cadences", "categories"):
+        assert written[section] == plan[section], section
+    assert written["method"]["name"] == "plan"
+    # Not the program's own: one owner role, no releases (so no odds until they are added).
+    assert [r["id"] for r in written["roles"]] == ["technical-lead"]
+    assert written["releases"] == []
+    assert written["program"] != plan["program"]
     for path in sorted((REPO / "schema").glob("*.schema.json")):
         assert (initialised / "schema" / path.name).read_bytes() == path.read_bytes()
 
@@ -217,8 +225,12 @@ def test_a_register_with_risks_gets_no_example(repo: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert not (repo / "risks" / "R-001-example.yaml").exists()
     assert "Check the risks already under risks/" in result.stdout
-    check = run("check", cwd=repo)
-    assert check.returncode == 0, check.stdout
+    # The plan's risks are on the plan's method; their phases and owners are the program's own,
+    # which the neutral policy does not have yet: check names them, file by file.
+    check = run("check", "--format", "json", cwd=repo)
+    assert check.returncode == 1, check.stdout
+    codes = {f["code"] for f in json.loads(check.stdout)["findings"] if f["severity"] == "error"}
+    assert codes == {"phase", "owner"}
 
 
 def test_init_into_a_missing_directory_is_a_usage_error(tmp_path: Path) -> None:
