@@ -598,7 +598,7 @@ def method_from_data(
             )
         )
     bands, band_findings = _bands(data["bands"], formula, file, where)
-    if not band_findings and formula == PRODUCT:
+    if not found and not band_findings and formula == PRODUCT:
         top_levels = [("impact", len(impact)), ("probability", len(probability))]
         if detection:
             top_levels.append(("detection", len(detection_scale)))
