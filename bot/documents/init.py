@@ -96,7 +96,8 @@ POLICY_HEADER = """\
 {summary}
 # Name your program, give the role its GitHub logins, and add the roles, phases and releases
 # your program has (releases with their buffers give contingency exposure and schedule odds).
-# The method (scales, bands, formula) is explained in riskbot's README, "The method".
+# riskbot's README explains the method (scales, bands, formula): "The method: scales,
+# bands and the score".
 """
 
 NEXT_STEPS = """\

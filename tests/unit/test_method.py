@@ -429,3 +429,44 @@ def test_a_residual_level_off_the_scale_is_named_too() -> None:
         "residual impact level 0 is outside the policy's impact scale, 1–3 (1 Low … 3 High)"
     ]
     assert assessed == []
+
+
+# -- the README's examples of the method section ---------------------------------------------------
+
+
+def readme_yaml(needle: str) -> dict[str, Any]:
+    """The README's YAML example that holds ``needle``."""
+    from tests.test_readme import yaml_blocks
+
+    (block,) = [b for b in yaml_blocks() if needle in b.text]
+    data: dict[str, Any] = yaml.safe_load(block.text)
+    return data
+
+
+def test_the_readmes_method_section_is_a_policys_method() -> None:
+    example = readme_yaml("opens_issue: true")
+
+    def change(data: dict[str, Any]) -> None:
+        data.update(example)
+
+    method = loaded(policy_text(change, name="5x5-4band")).method
+    assert [(b.name, b.min_score, b.opens_issue) for b in method.bands] == [
+        ("critical", 15, True),
+        ("high", 10, True),
+        ("medium", 6, False),
+        ("low", 1, False),
+    ]
+    assert method.factor_label("probability") == "Likelihood"
+
+
+def test_the_readmes_lookup_table_scores_by_the_cell() -> None:
+    example = readme_yaml("formula: table")
+
+    def change(data: dict[str, Any]) -> None:
+        data.update(example)
+
+    method = loaded(policy_text(change, name="5x5-4band")).method
+    assert (method.band_of(5, 1).name, method.band_of(1, 5).name) == ("high", "low")
+    assert method.table == {
+        (row["impact"], p): band for row in TABLE for p, band in enumerate(row["bands"], start=1)
+    }
