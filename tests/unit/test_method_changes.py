@@ -5,6 +5,7 @@ and the history scores each revision with its own method."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -175,3 +176,57 @@ def test_history_scores_each_revision_with_its_own_method() -> None:
         "yellow": 0,
         "green": 0,
     }
+
+
+def test_fix_rewrites_a_declared_score_and_band_by_the_policys_method(tmp_path: Path) -> None:
+    from bot.documents.fix import fix_register
+
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "riskbot.yml").write_text(policy("fmea"), encoding="utf-8")
+    (tmp_path / "risks").mkdir()
+    text = risk_yaml(
+        "R-101",
+        phase="All",
+        owner="Technical Lead",
+        impact={"level": 10},
+        probability={"level": 5},
+        detection={"level": 3},
+        score=50,
+        band="medium",
+    )
+    (tmp_path / "risks" / "R-101-x.yaml").write_text(text, encoding="utf-8")
+    fixed = fix_register(tmp_path)
+    assert [(f.key, f.old, f.new) for f in fixed] == [
+        ("score", "50", "150"),
+        ("band", "medium", "high"),
+    ]
+    data = yaml.safe_load((tmp_path / "risks" / "R-101-x.yaml").read_text(encoding="utf-8"))
+    assert (data["score"], data["band"]) == (150, "high")
+
+
+def test_remind_follows_each_bands_cadence_and_puts_issue_bands_on_their_issues() -> None:
+    from bot.reconcile.remind import plan_remind
+
+    head = register(policy("5x5-4band"), [("R-101", 4, 3), ("R-102", 3, 3), ("R-103", 4, 4)])
+    by_id = {a.risk.id: a for a in head.assessments}
+    assert {rid: (a.band.name, a.cadence) for rid, a in by_id.items()} == {
+        "R-101": ("high", "weekly"),
+        "R-102": ("medium", "bi-weekly"),
+        "R-103": ("critical", "daily"),
+    }
+    snapshot = Snapshot.from_issues(
+        [issue_state(markers.red_issue(r), number=n) for n, r in enumerate(["R-101", "R-103"], 1)]
+    )
+    plan, report = plan_remind(head, snapshot, dt.date(2027, 1, 4))
+    comments = [a for a in plan.actions if isinstance(a, EnsureComment)]
+    on_issues = {a.issue: a.body for a in comments if a.issue != markers.REVIEWS}
+    assert set(on_issues) == {markers.red_issue("R-101"), markers.red_issue("R-103")}
+    assert "(High, reviewed weekly)" in on_issues[markers.red_issue("R-101")]
+    assert "(Critical, reviewed daily)" in on_issues[markers.red_issue("R-103")]
+    (digest,) = [a for a in comments if a.issue == markers.REVIEWS]
+    assert "R-102" in digest.body
+    reviews = next(
+        a for a in plan.actions if isinstance(a, EnsureIssue) and a.ident == markers.REVIEWS
+    )
+    assert reviews.body.startswith("riskbot posts review reminders for Medium and Low risks here")
+    assert {r.risk_id for r in report.posting} == {"R-101", "R-102", "R-103"}
