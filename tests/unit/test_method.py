@@ -23,7 +23,7 @@ FILE = ".github/riskbot.yml"
 
 # A 5 × 5 table that weighs impact over probability: impact 5 is at least High whatever the
 # probability, and impact 1 never more than Low, which no threshold on the product can say.
-TABLE = [
+TABLE: list[dict[str, Any]] = [
     {"impact": 5, "bands": ["high", "high", "critical", "critical", "critical"]},
     {"impact": 4, "bands": ["medium", "high", "high", "critical", "critical"]},
     {"impact": 3, "bands": ["low", "medium", "medium", "high", "high"]},
