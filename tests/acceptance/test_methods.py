@@ -229,3 +229,41 @@ def test_list_methods_names_each_preset_in_one_line() -> None:
     unknown = run_riskbot("init", "--method", "6x6", "--source", "riskbot==0.1.0")
     assert unknown.returncode == 2
     assert "plan, 3x3, 5x5-4band, fmea" in unknown.stderr
+
+
+@pytest.mark.parametrize("built", ["fmea"], indirect=True)
+def test_actions_output_names_the_issue_bands_and_the_summary_the_factors(
+    built: Built, tmp_path: Path
+) -> None:
+    summary, outputs = tmp_path / "summary.md", tmp_path / "outputs"
+    done = run_riskbot(
+        "check",
+        "--root",
+        str(built.root),
+        "--format",
+        "github",
+        env={
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_OUTPUT": str(outputs),
+        },
+    )
+    assert done.returncode == 0, done.stdout
+    written = outputs.read_text(encoding="utf-8")
+    names = [line.split("<<")[0] for line in written.splitlines() if "<<ghadelimiter_" in line]
+    assert names == ["ok", "errors", "warnings", "critical", "high"]
+    text = summary.read_text(encoding="utf-8")
+    assert "### Severity × occurrence" in text
+    assert "No contingency exposure and no schedule odds: the policy has no releases." in text
+    assert text.count("No contingency exposure") == 1
+
+
+def test_retro_needs_percent_ranges_and_says_so(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "repo")
+    assert (
+        run_riskbot("init", "--method", "fmea", "--source", "riskbot==0.1.0", cwd=root).returncode
+        == 0
+    )
+    done = run_riskbot("retro", "v1", cwd=root)
+    assert done.returncode == 2
+    assert "the policy's probability scale gives no percent ranges" in done.stderr
