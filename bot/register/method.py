@@ -315,8 +315,12 @@ def _ranges(data: Mapping[str, Any], file: str, where: Where) -> list[Finding]:
 def _bands(
     entries: Sequence[Mapping[str, Any]], formula: str, file: str, where: Where
 ) -> tuple[tuple[Band, ...], list[Finding]]:
-    """The bands as listed (highest first), with the looks of their position where the policy
-    gives none; each band of a product formula must say where it starts."""
+    """The bands, highest first, with the looks of their position where the policy gives none.
+
+    A product formula takes them as listed (its band table checks that order) and needs each
+    one's min_score; with a table, a min_score is optional and orders the bands when every band
+    has one, else the list does.
+    """
     found: list[Finding] = []
     looks = LOOKS_FOR.get(len(entries), _LOOKS[: len(entries)])
     names = [str(b["name"]) for b in entries]
@@ -343,8 +347,11 @@ def _bands(
                     code="band-table",
                 )
             )
-    said = [b.get("opens_issue") for b in entries]
-    opens = [i == 0 or bool(s) for i, s in enumerate(said)]
+    order = list(range(len(entries)))
+    if formula == TABLE and all("min_score" in b for b in entries):
+        order.sort(key=lambda i: -int(entries[i]["min_score"]))
+    ranked = [(i, entries[i]) for i in order]
+    opens = [n == 0 or bool(b.get("opens_issue")) for n, (_, b) in enumerate(ranked)]
     bands = tuple(
         Band(
             str(b["name"]),
@@ -355,36 +362,40 @@ def _bands(
             str(b.get("colour", look.colour)),
             str(b.get("mark", look.mark)),
             str(b["colour"]).lstrip("#").lower() if "colour" in b else look.label_colour,
-            opens[i],
+            opens[n],
         )
-        for i, (b, look) in enumerate(zip(entries, looks, strict=False))
+        for n, ((_, b), look) in enumerate(zip(ranked, looks, strict=False))
     )
-    return bands, found + _issue_bands(entries, file, where)
+    return bands, found + _issue_bands(ranked, file, where)
 
 
-def _issue_bands(entries: Sequence[Mapping[str, Any]], file: str, where: Where) -> list[Finding]:
+def _issue_bands(
+    ranked: Sequence[tuple[int, Mapping[str, Any]]], file: str, where: Where
+) -> list[Finding]:
     """The bands that open issues are the top ones: the top band always, then each one below
-    a band that does."""
+    a band that does. ``ranked``: (index in the file, band), highest first."""
     found: list[Finding] = []
-    if entries and entries[0].get("opens_issue") is False:
+    if ranked and ranked[0][1].get("opens_issue") is False:
+        i, top = ranked[0]
         found.append(
             error(
                 file,
-                where("$.bands[0].opens_issue"),
-                f"band '{entries[0]['name']}' is the top band: its risks always get an issue "
+                where(f"$.bands[{i}].opens_issue"),
+                f"band '{top['name']}' is the top band: its risks always get an issue "
                 "(remove opens_issue: false)",
-                path="$.bands[0].opens_issue",
+                path=f"$.bands[{i}].opens_issue",
                 code="band-table",
             )
         )
-    for i in range(1, len(entries)):
-        if entries[i].get("opens_issue") and not entries[i - 1].get("opens_issue", i - 1 == 0):
+    for n in range(1, len(ranked)):
+        (i, band), (_, above) = ranked[n], ranked[n - 1]
+        if band.get("opens_issue") and not above.get("opens_issue", n - 1 == 0):
             found.append(
                 error(
                     file,
                     where(f"$.bands[{i}].opens_issue"),
-                    f"band '{entries[i]['name']}' opens issues but '{entries[i - 1]['name']}' "
-                    "above it does not: the bands that open issues are the top bands",
+                    f"band '{band['name']}' opens issues but '{above['name']}' above it does "
+                    "not: the bands that open issues are the top bands",
                     path=f"$.bands[{i}].opens_issue",
                     code="band-table",
                 )

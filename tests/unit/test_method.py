@@ -345,6 +345,26 @@ def test_a_table_with_a_missing_or_unknown_cell_is_refused_on_its_line() -> None
     assert lines[found[2][0] - 1].strip() == "table:"
 
 
+def test_a_tables_bands_are_ordered_by_their_min_score_when_each_has_one() -> None:
+    def shuffled(data: dict[str, Any]) -> None:
+        as_table(data)
+        data["bands"] = [data["bands"][i] for i in (2, 0, 3, 1)]
+
+    method = loaded(policy_text(shuffled)).method
+    assert [b.name for b in method.bands] == ["critical", "high", "medium", "low"]
+    assert [b.name for b in method.issue_bands] == ["critical", "high"]
+
+    def unranked(data: dict[str, Any]) -> None:
+        as_table(data)
+        for band in data["bands"]:
+            del band["min_score"]
+            band.pop("opens_issue", None)
+
+    method = loaded(policy_text(unranked)).method
+    assert [b.name for b in method.bands] == ["critical", "high", "medium", "low"]
+    assert [b.name for b in method.issue_bands] == ["critical"]
+
+
 def test_a_table_row_for_no_level_twice_and_a_formula_without_its_table() -> None:
     def broken(data: dict[str, Any]) -> None:
         as_table(data)
