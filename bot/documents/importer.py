@@ -27,9 +27,9 @@ from bot.register.findings import Finding, FindingsHolder, error, sort_key
 from bot.register.ids import next_id
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile, build_register
 from bot.register.risk import MITIGATION_KINDS
-from bot.register.schemas import schema_dir
 from bot.register.scoring import score_of
 from bot.register.yamlfile import load_yaml
+from bot.repo.schemas import schema_dir
 
 # Category of a risk, which the plan does not state. This is data, not code: each kind of
 # category has the names plans give it and keywords that point to it. The keywords began as

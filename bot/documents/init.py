@@ -20,8 +20,8 @@ from pathlib import Path
 
 from bot import __version__
 from bot.errors import RiskbotError, UsageError
-from bot.register.schemas import schema_dir
 from bot.repo.root import enclosing_register
+from bot.repo.schemas import schema_dir
 
 POLICY_FILE = ".github/riskbot.yml"
 EXAMPLE_RISK = "risks/R-001-example.yaml"
