@@ -131,8 +131,10 @@ def check(root: Path, fmt: str, today: str | None, fix: bool) -> None:
         for change in fixed:
             _say(change.as_text(), err=echo_err)
         _say(summary(fixed), err=echo_err)
+    from bot.github.step import emit
+
     report = check_report(_read_register(root, _parse_date(today)))
-    sys.stdout.write(REPORTER_BY_NAME[fmt](report, os.environ))
+    sys.stdout.write(emit(REPORTER_BY_NAME[fmt](report, os.environ), os.environ))
     sys.exit(report.exit_code)
 
 
@@ -258,41 +260,17 @@ def pr(
     Example:
       riskbot pr --base origin/main --head HEAD --format json
     """
-    from bot.github.events import PULL_REQUEST_EVENTS, EventError, pull_request_event
-    from bot.render.pr import render_json, render_markdown_report, write_actions_output
-    from bot.repo.revisions import build_report
+    from bot.github.pull_request import PrRequest, run_pr
 
-    env = os.environ
-    event = None
-    if env.get("GITHUB_EVENT_NAME") in PULL_REQUEST_EVENTS and env.get("GITHUB_EVENT_PATH"):
-        try:
-            event = pull_request_event(env["GITHUB_EVENT_PATH"])
-        except EventError as exc:
-            raise UsageError(f"GITHUB_EVENT_PATH: {exc}") from None
-        base = base or event.base_sha
-        head = head or event.head_sha
-    if base is None:
-        raise UsageError("--base is required outside a pull_request event")
-    report = build_report(root, base, head, _parse_date(today))
-    failure = None
-    if event is not None:
-        from bot.github.reviews import check_pr_approvals  # PyGithub, only in a PR's run
-
-        settings = _settings()
-        report.approval, failure = check_pr_approvals(
-            report, settings, event.number, event.head_sha
-        )
-        if settings.run_url:
-            report.links = {"summary": settings.run_url}
-    body = render_json(report) if fmt == "json" else render_markdown_report(report)
-    if event is not None:
-        sys.stdout.write(
-            write_actions_output(report, env, payload_dir, event.number, event.head_sha)
-        )
-    _document(body)
-    if failure is not None:
-        raise failure
-    sys.exit(report.exit_code)
+    request = PrRequest(
+        root, base, head, "json" if fmt == "json" else "markdown", payload_dir, _parse_date(today)
+    )
+    outcome = run_pr(request, os.environ)
+    sys.stdout.write(outcome.annotations)
+    _document(outcome.document)
+    if outcome.failure is not None:
+        raise outcome.failure
+    sys.exit(outcome.exit_code)
 
 
 @cli.command()
@@ -317,7 +295,8 @@ def comment(root: Path, payload_path: Path, head_sha: str | None, dry_run: bool)
       riskbot comment --payload riskbot-pr/comment.json
     """
     from bot.github.commands import run_comment
-    from bot.github.events import read_payload, workflow_run_head_sha
+    from bot.github.events import workflow_run_head_sha
+    from bot.github.payload import read_payload
     from bot.register.rules import pingable_logins
 
     settings = _settings()
@@ -356,7 +335,7 @@ def remind(
       riskbot remind --today 2026-11-27 --dry-run
     """
     from bot.github.commands import changes_link, run_remind, today_utc
-    from bot.render import actions as gha
+    from bot.github.step import append_step_summary
     from bot.render.issues import remind_report as render_report
 
     settings = _settings()
@@ -373,7 +352,7 @@ def remind(
         changes_link=changes_link(root, settings),
     )
     _say(render_report(report, markdown=False), err=True, nl=False, lines=True)
-    gha.append_step_summary(render_report(report, markdown=True), settings.step_summary)
+    append_step_summary(render_report(report, markdown=True), settings.step_summary)
     sys.exit(1 if not register.ok else stats.exit_code)
 
 

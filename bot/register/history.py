@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
 
 import yaml
 
@@ -161,7 +160,7 @@ def no_history(reason: str) -> History:
 
 
 def _risk_id_of(path: str) -> str | None:
-    stem = PurePosixPath(path).name.split("-", 2)
+    stem = path.rsplit("/", 1)[-1].split("-", 2)
     candidate = "-".join(stem[:2]).split(".")[0]
     return candidate if ID_RE.match(candidate) else None
 

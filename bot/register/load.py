@@ -10,7 +10,6 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import NamedTuple
 
 from bot.register.findings import Finding, FindingsHolder, error, sort_key, warning
@@ -260,7 +259,7 @@ def likely_id(name: str, data: object) -> str | None:
         value = data.get("id")
         if isinstance(value, str) and ID_RE.match(value.strip()):
             return value.strip()
-    match = _ID_IN_NAME.match(PurePosixPath(name).name)
+    match = _ID_IN_NAME.match(name.rsplit("/", 1)[-1])
     return match.group(1) if match else None
 
 

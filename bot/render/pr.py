@@ -2,14 +2,12 @@
 
 Rendering is pure; reading the two revisions goes through git without a checkout of the base.
 The sticky comment is cut to fit the comment payload (and so GitHub's own limit); the step
-summary holds the whole report.
+summary holds the whole report. Writing them is the GitHub shell's (:mod:`bot.github.payload`).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Sequence
 
 from bot.register.approvals import ApprovalStatus
 from bot.register.compare import Comparison, FieldChange, NotCompared, PrReport, RiskChange
@@ -36,8 +34,6 @@ from bot.render.odds import odds_moved, render_odds_change
 from bot.render.residual import residual_cell
 from bot.render.who import who as render_who
 
-PAYLOAD_NAME = "comment.json"
-PAYLOAD_VERSION = 1
 COMMENT_LIMIT = 60_000
 """Most characters of the comment body in the payload: below GitHub's 65,536 for a comment, with
 room for the marker and for what sanitising adds (``riskbot comment`` refuses a longer body)."""
@@ -556,39 +552,17 @@ def pr_annotations(report: PrReport) -> list[gha.Annotation]:
     return out
 
 
-def write_actions_output(
-    report: PrReport,
-    env: Mapping[str, str],
-    payload_dir: Path | None,
-    pr_number: int | None,
-    head_sha: str | None,
-) -> str:
-    """Annotations (returned, for stdout), the step summary, and the comment payload file."""
+def actions_output(report: PrReport) -> gha.StepOutput:
+    """In a pull request's run: annotations (printed) and the whole report (the step summary)."""
     shown, overflow = gha.limit_annotations(pr_annotations(report))
     out = [a.command() for a in shown]
     if overflow:
         out.append(
             gha.annotation("notice", f"{len(overflow)} more findings are in the step summary.")
         )
-    gha.append_step_summary(render_markdown_report(report), env.get("GITHUB_STEP_SUMMARY"))
-    if payload_dir is not None and pr_number is not None and head_sha is not None:
-        body = render_markdown_report(report, limit=COMMENT_LIMIT)
-        write_payload(payload_dir, pr_number, head_sha, body, report.touches_risks)
-    return "\n".join(out) + ("\n" if out else "")
+    return gha.StepOutput("\n".join(out) + ("\n" if out else ""), render_markdown_report(report))
 
 
-def write_payload(
-    directory: Path, pr_number: int, head_sha: str, body: str, touches_risks: bool
-) -> Path:
-    """The artifact the workflow_run job reads (as untrusted data)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / PAYLOAD_NAME
-    payload = {
-        "version": PAYLOAD_VERSION,
-        "pr": pr_number,
-        "head_sha": head_sha,
-        "touches_risks": touches_risks,
-        "body": body,
-    }
-    path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-    return path
+def comment_body(report: PrReport) -> str:
+    """The sticky comment's body: the report cut to fit :data:`COMMENT_LIMIT`."""
+    return render_markdown_report(report, limit=COMMENT_LIMIT)

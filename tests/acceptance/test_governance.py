@@ -11,9 +11,12 @@ from typing import Any
 
 import pytest
 
+from bot.github.payload import write_payload
+from bot.github.step import emit
+from bot.reconcile.comment import Payload
 from bot.register.compare import PrReport, compare
 from bot.register.load import POLICY_PATH, SourceFile, build_register
-from bot.render.pr import COMMENT_LIMIT, write_actions_output
+from bot.render.pr import COMMENT_LIMIT, actions_output, comment_body
 from tests.acceptance.test_pr import comment, pr, pr_json, repo, run_event, sticky
 from tests.cli import run_riskbot
 from tests.factories import (
@@ -554,9 +557,9 @@ def test_a_thousand_changed_risks_still_get_a_comment(
     summary = tmp_path / "summary.md"
     head = "c" * 40
     pull = github_server.add_pull("Everything", head_sha=head)
-    write_actions_output(
-        report, {"GITHUB_STEP_SUMMARY": str(summary)}, tmp_path / "artifact", pull.number, head
-    )
+    emit(actions_output(report), {"GITHUB_STEP_SUMMARY": str(summary)})
+    written = Payload(pull.number, head, report.touches_risks, comment_body(report))
+    write_payload(tmp_path / "artifact", written)
     payload = tmp_path / "artifact" / "comment.json"
     body = json.loads(payload.read_text(encoding="utf-8"))["body"]
     assert len(body) <= COMMENT_LIMIT < 65_536

@@ -177,7 +177,7 @@ def test_a_finding_renders_its_column_when_known() -> None:
 
 def test_annotations_carry_the_column(root: Path) -> None:
     write_risk(root, "R-100-x.yaml", risk_yaml("R-100", category="Weather"))
-    out = render_github(check_report(read_register(root, TODAY)), None)
+    out = render_github(check_report(read_register(root, TODAY)), summary=False).stdout
     text = risk_yaml("R-100", category="Weather")
     expected = f"file=risks/R-100-x.yaml,line={line_of(text, 'category:')},col=11,"
     assert any(line.startswith("::error " + expected) for line in out.splitlines()), out
@@ -187,7 +187,7 @@ def test_json_findings_keep_line_and_add_col(root: Path) -> None:
     from bot.render.check import REPORTER_BY_NAME
 
     write_risk(root, "R-100-x.yaml", "id: R-100\n\ttitle: x\n")
-    doc = json.loads(REPORTER_BY_NAME["json"](check_report(read_register(root, TODAY)), {}))
+    doc = json.loads(REPORTER_BY_NAME["json"](check_report(read_register(root, TODAY)), {}).stdout)
     (found,) = [f for f in doc["findings"] if f["file"] == "risks/R-100-x.yaml"]
     assert (found["line"], found["col"]) == (2, 1)
     assert re.search("a tab character", found["message"])
