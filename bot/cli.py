@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot import __version__
-from bot.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, RiskbotError, UsageError
+from bot.errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    RiskbotError,
+    UsageError,
+)
 
 if TYPE_CHECKING:
     from bot.github.api import Limits
@@ -334,12 +341,13 @@ def remind(
     Example:
       riskbot remind --today 2026-11-27 --dry-run
     """
-    from bot.github.commands import changes_link, run_remind, today_utc
+    from bot.github.commands import changes_link, run_remind
     from bot.github.step import append_step_summary
+    from bot.register import clock
     from bot.render.issues import remind_report as render_report
 
     settings = _settings()
-    day = _parse_date(today) or today_utc()
+    day = _parse_date(today) or clock.today()
     register = _register_or_exit(root, day)
     limits = _limits(register, write_interval, max_wait)
     stats, report = run_remind(
@@ -373,8 +381,9 @@ def review(root: Path, risk_id: str, on: str | None, note: str | None, by: str |
       riskbot review R-001 --note "Migration tests green in staging"
     """
     from bot.documents.review import review_risk
+    from bot.register import clock
 
-    today = dt.date.today()
+    today = clock.today()
     day = _parse_date(on) or today
     done = review_risk(root, risk_id, day, today=today, note=note, by=by)
     for message in done.warnings:
@@ -415,7 +424,7 @@ def report(root: Path, output: Path | None, check_only: bool, residual: bool) ->
       riskbot report --check
     """
     from bot.documents.output import write_output
-    from bot.documents.report import REPORT_FILE, compare_report, render_report
+    from bot.documents.report import REPORT_FILE, check_report_file, render_report
     from bot.repo.history import read_history
 
     register = _register_or_exit(root, None)
@@ -427,13 +436,9 @@ def report(root: Path, output: Path | None, check_only: bool, residual: bool) ->
     if str(target) == "-":
         _document(text)
     elif check_only:
-        try:
-            committed = target.read_bytes().decode("utf-8") if target.is_file() else None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RiskbotError(f"cannot read {target}: {exc}") from None
-        state = compare_report(committed, text, str(target))
+        state = check_report_file(target, text)
         _say(state.summary, err=not state.current, lines=True)
-        sys.exit(0 if state.current else 1)
+        sys.exit(state.exit_code)
     else:
         write_output(target, text)
         _say(f"wrote {target}")
@@ -762,7 +767,9 @@ def init(directory: Path, force: bool, source: str | None, branch: str | None) -
     refuse_nested(directory, force=force)
     branch = branch or default_branch(directory)
     source = source or default_source()
-    files = init_files(directory, source=source, branch=branch, today=dt.date.today())
+    from bot.register import clock
+
+    files = init_files(directory, source=source, branch=branch, today=clock.today())
     written = write_files(directory, files, force=force)
     for path in written:
         _say(f"wrote {path}")
@@ -784,9 +791,11 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
-    except (click.Abort, KeyboardInterrupt, EOFError):
+    except (click.Abort, KeyboardInterrupt, EOFError) as exc:
+        # click turns Ctrl-C (in a prompt too) into Abort, keeping the KeyboardInterrupt.
+        cause = exc if isinstance(exc, KeyboardInterrupt) else exc.__cause__ or exc.__context__
         click.echo("Aborted!", err=True)
-        sys.exit(EXIT_FINDINGS)
+        sys.exit(EXIT_INTERRUPTED if isinstance(cause, KeyboardInterrupt) else EXIT_FINDINGS)
     except Exception as exc:  # the last line of defence
         if os.environ.get("RISKBOT_DEBUG"):
             raise

@@ -67,3 +67,64 @@ def test_the_import_contract_forbids_the_file_modules() -> None:
     assert contract["type"] == "forbidden"
     assert {f"bot.{s}" for s in PURE} <= set(contract["source_modules"])
     assert {"os", "io", "pathlib", "shutil", "tempfile"} <= set(contract["forbidden_modules"])
+
+
+CLOCK_CALLS = frozenset({"today", "now", "utcnow", "utctoday"})
+
+
+def clock_reads(source: str) -> list[int]:
+    """Lines of ``source`` that ask the system clock for the date or time (``date.today()``,
+    ``datetime.now()``, and so on), or name one of them as a default."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in CLOCK_CALLS
+            and isinstance(node.value, ast.Attribute | ast.Name)
+            and (node.value.attr if isinstance(node.value, ast.Attribute) else node.value.id)
+            in ("date", "datetime")
+        ):
+            found.append(node.lineno)
+    return sorted(found)
+
+
+def test_the_clock_finder_sees_each_way_to_ask_for_today() -> None:
+    source = (
+        "dt.date.today()\n"
+        "field(default_factory=dt.date.today)\n"
+        "datetime.now(UTC)\n"
+        "dt.datetime.utcnow()\n"
+        "clock.today()\n"
+        "risk.today\n"
+    )
+    assert clock_reads(source) == [1, 2, 3, 4]
+
+
+def test_every_today_is_the_one_clock() -> None:
+    """One clock, UTC's (bot/register/clock.py): no other module asks the system for the date."""
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sorted((ROOT / "bot").rglob("*.py"))
+        if path != ROOT / "bot" / "register" / "clock.py"
+        for line in clock_reads(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+
+
+def test_the_clock_is_utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Late in the evening west of Greenwich it is already tomorrow in UTC, and so for riskbot."""
+    import datetime as dt
+
+    from bot.register import clock
+
+    evening = dt.datetime(2026, 3, 1, 22, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+
+    class Fixed(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> Fixed:
+            moment = evening.astimezone(tz) if tz is not None else evening.replace(tzinfo=None)
+            return cls.fromtimestamp(moment.timestamp(), tz)
+
+    monkeypatch.setattr(dt, "datetime", Fixed)  # restored after the test
+    assert clock.today() == dt.date(2026, 3, 2)
+    assert clock.now().utcoffset() == dt.timedelta(0)

@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from bot.register import clock
 from bot.register.findings import Finding
 from bot.register.ids import id_of_name, next_id
 from bot.register.load import POLICY_PATH, RISKS_DIR, Register, SourceFile, build_register
@@ -110,7 +111,7 @@ class NewRisk:
     probability: int
     owner: str
     description: str
-    identified: dt.date = field(default_factory=dt.date.today)
+    identified: dt.date = field(default_factory=clock.today)
 
 
 def new_risk_data(

@@ -14,7 +14,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
+from bot.errors import RiskbotError
 from bot.register.exposure import exposure_by_release
 from bot.register.history import History, last_quarterly_review, since
 from bot.register.load import Loaded, Register
@@ -384,6 +386,11 @@ class Staleness:
     current: bool
     summary: str
 
+    @property
+    def exit_code(self) -> int:
+        """0 when the committed report is current, 1 when it is stale or missing."""
+        return 0 if self.current else 1
+
 
 def compare_report(committed: str | None, fresh: str, name: str = REPORT_FILE) -> Staleness:
     """Compare a committed report with a fresh one; summarise the difference in a few lines."""
@@ -409,3 +416,12 @@ def compare_report(committed: str | None, fresh: str, name: str = REPORT_FILE) -
     if not changes:
         lines.append("  (only line endings or the final newline differ)")
     return Staleness(False, "\n".join(lines))
+
+
+def check_report_file(target: Path, fresh: str) -> Staleness:
+    """``report --check``: whether the report committed at ``target`` is the fresh one."""
+    try:
+        committed = target.read_bytes().decode("utf-8") if target.is_file() else None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RiskbotError(f"cannot read {target}: {exc}") from None
+    return compare_report(committed, fresh, str(target))

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from bot.register import clock
 from bot.register.findings import Finding, FindingsHolder, error, sort_key, warning
 from bot.register.ids import IdHistory, reused_id_findings
 from bot.register.policy import Policy, policy_from_data
@@ -65,7 +66,7 @@ class Register(_FailedFiles, FindingsHolder):
     assessments: list[Assessment] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date = field(default_factory=clock.today)
     failed_files: Mapping[str, str | None] = field(default_factory=dict)
 
     @property
@@ -94,7 +95,7 @@ class Unloaded(_FailedFiles, FindingsHolder):
 
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date = field(default_factory=clock.today)
     failed_files: Mapping[str, str | None] = field(default_factory=dict)
 
     @property
@@ -338,7 +339,7 @@ def build_register(
     is an error; ``new_ids`` limits that to the risks a change adds. ``history`` may be a
     function, asked once every file is checked (so that git can answer meanwhile).
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     policy, found = load_policy(policy_source)
     findings = list(found)
     assessments: list[Assessment] = []

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
+from bot.register import clock
 from bot.register.history import History, Revision, build_history, no_history
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR
 from bot.repo.git import GitError, _git
@@ -259,9 +260,9 @@ def read_history(root: Path, now: dt.datetime | None = None) -> History:
         )
     commits = log(root)
     # HEAD's register read in the same batch: what the working tree is compared with.
-    revisions, blobs, _ = read_revisions(root, [*commits, ("HEAD", _now(), "")])
+    revisions, blobs, _ = read_revisions(root, [*commits, ("HEAD", clock.now(), "")])
     head = revisions.pop()
-    pending = pending_revision(root, head if commits else None, now or _now())
+    pending = pending_revision(root, head if commits else None, now or clock.now())
     if pending is None:
         return build_history(revisions, blobs)
     revisions.append(pending[0])
@@ -269,7 +270,3 @@ def read_history(root: Path, now: dt.datetime | None = None) -> History:
     history = build_history(revisions, blobs)
     history.pending = pending[2]
     return history
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
