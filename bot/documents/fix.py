@@ -14,12 +14,12 @@ from yaml.nodes import MappingNode, ScalarNode
 
 from bot.documents.yamledit import Edit, EditableText, apply, key_of, scalar_like
 from bot.errors import RiskbotError
+from bot.register.codes import DERIVED
 from bot.register.load import Register, build_register
 from bot.register.scoring import Assessment
 from bot.register.yamlfile import load_yaml
 from bot.repo.worktree import discover
 
-DERIVED = ("score", "band")
 """The fields riskbot computes; a declared one must agree with the levels."""
 
 

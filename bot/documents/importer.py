@@ -23,6 +23,7 @@ from bot.documents.init import SCHEMA_FOLDER
 from bot.documents.planparse import MatrixRow, PlanDocument, PlanRisk, read_plan
 from bot.documents.planpolicy import CADENCE_DAYS, DEFAULT_BOT, PlanJudge, cadence_name
 from bot.errors import RiskbotError
+from bot.register.codes import DERIVED
 from bot.register.findings import Finding, FindingsHolder, error, sort_key
 from bot.register.ids import next_id
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile, build_register
@@ -593,7 +594,7 @@ def _self_check(result: ImportResult) -> None:
     risks = [SourceFile(n, t.encode("utf-8")) for n, t in result.files.items() if n != POLICY_PATH]
     register = build_register(policy, risks)
     for f in register.errors:
-        if f.code not in ("score", "band"):
+        if f.code not in DERIVED:
             result.findings.append(
                 error(
                     result.plan,

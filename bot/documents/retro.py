@@ -131,9 +131,9 @@ def load_unregistered(root: Path, release: str) -> tuple[list[Unregistered], lis
         return [], [
             error(
                 name,
-                line_for(loaded.node, "$.release"),
+                line_for(loaded.node, ("release",)),
                 f"release '{data['release']}' does not match the file name ({release})",
-                path="$.release",
+                path=("release",),
                 code="retro",
             )
         ]
@@ -142,7 +142,7 @@ def load_unregistered(root: Path, release: str) -> tuple[list[Unregistered], lis
             str(item["title"]),
             item.get("impact"),
             str(item.get("note", "")),
-            line_for(loaded.node, f"$.unregistered[{i}]"),
+            line_for(loaded.node, ("unregistered", i)),
         )
         for i, item in enumerate(data.get("unregistered", []))
     ]
@@ -166,7 +166,7 @@ def build_retro(
                     risk.file,
                     risk.line("outcome"),
                     f"{len(mine)} outcomes for release {release}; the first one is used",
-                    path="$.outcome",
+                    path=("outcome",),
                     code="retro",
                 )
             )
@@ -177,7 +177,7 @@ def build_retro(
                     risk.line("outcome"),
                     f"records an outcome for {release}, but its phase '{risk.phase}' does not "
                     f"count toward {release}; left out",
-                    path="$.outcome",
+                    path=("outcome",),
                     code="retro",
                 )
             )

@@ -78,7 +78,7 @@ def reused_id_findings(
                 risk.line("id"),
                 f"{risk.id} was '{removal.title}', removed in {removal.commit}; ids are never "
                 f"reused: give this risk the next free id, {spare}",
-                path="$.id",
+                path=("id",),
                 code="reused-id",
             )
         )

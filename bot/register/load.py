@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from bot.register import clock
-from bot.register.findings import Finding, FindingsHolder, error, sort_key, warning
+from bot.register.findings import Finding, FindingsHolder, JsonPath, error, sort_key, warning
 from bot.register.ids import IdHistory, reused_id_findings
 from bot.register.policy import Policy, policy_from_data
 from bot.register.residual import check_residual
@@ -164,7 +164,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 risk.line("category"),
                 f"unknown category '{risk.category}'{_suggest(risk.category, policy.categories)}"
                 f"; the policy has: {', '.join(policy.categories)}",
-                path="$.category",
+                path=("category",),
                 code="category",
                 col=risk.col("category"),
             )
@@ -176,7 +176,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 risk.line("phase"),
                 f"unknown phase '{risk.phase}'{_suggest(risk.phase, policy.phases)}"
                 f"; the policy has: {', '.join(policy.phases)}",
-                path="$.phase",
+                path=("phase",),
                 code="phase",
                 col=risk.col("phase"),
             )
@@ -184,7 +184,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
     for i, owner in enumerate(risk.owners):
         if LOGIN_RE.match(owner) or policy.role(owner) is not None:
             continue
-        path = "$.owner" if len(risk.owners) == 1 else f"$.owner[{i}]"
+        path: JsonPath = ("owner",) if len(risk.owners) == 1 else ("owner", i)
         found.append(
             error(
                 f,
@@ -205,7 +205,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 risk.line("score"),
                 f"declared score {risk.declared_score} is wrong: impact {risk.impact} × "
                 f"probability {risk.probability} = {score}",
-                path="$.score",
+                path=("score",),
                 code="score",
                 col=risk.col("score"),
             )
@@ -217,7 +217,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 risk.line("band"),
                 f"declared band '{risk.declared_band}' is wrong: score {score} is "
                 f"{band.label} ({band.name})",
-                path="$.band",
+                path=("band",),
                 code="band",
                 col=risk.col("band"),
             )
@@ -233,7 +233,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 risk.line("mitigation"),
                 f"{risk.id} is Red (score {score}) but has no mitigation: the plan asks for "
                 "immediate mitigation of Red risks; add prevention or response items",
-                path="$.mitigation",
+                path=("mitigation",),
                 code="red-unmitigated",
             )
         )
@@ -247,7 +247,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                     risk.lines.get("review.cadence", risk.line("review")),
                     f"review cadence '{risk.cadence}' is looser than the {band.label} "
                     f"band's '{band.monitoring}'; reviews are due {band.monitoring}",
-                    path="$.review.cadence",
+                    path=("review", "cadence"),
                     code="cadence",
                 )
             )
@@ -298,10 +298,10 @@ def check_file(source: SourceFile) -> CheckedFile:
         return CheckedFile(source.name, None, tuple(schema_findings), held)
     lines = top_level_lines(loaded.node)
     if "review" in loaded.data:
-        lines["review.cadence"] = line_for(loaded.node, "$.review.cadence")
+        lines["review.cadence"] = line_for(loaded.node, ("review", "cadence"))
     if "residual" in loaded.data:
-        for key in ("residual.impact", "residual.probability"):
-            lines[key] = line_for(loaded.node, f"$.{key}")
+        for key in ("impact", "probability"):
+            lines[f"residual.{key}"] = line_for(loaded.node, ("residual", key))
     risk = risk_from_data(source.name, loaded.data, lines, top_level_columns(loaded.node))
     if _id_matches_name(risk.id, source.name):
         return CheckedFile(source.name, risk, (), held)
@@ -309,7 +309,7 @@ def check_file(source: SourceFile) -> CheckedFile:
         source.name,
         risk.line("id"),
         f"file name must start with its id '{risk.id}' (e.g. {risk.id}-short-title.yaml)",
-        path="$.id",
+        path=("id",),
         code="file-name",
         col=risk.col("id"),
     )
@@ -359,7 +359,7 @@ def build_register(
                     risk.file,
                     risk.line("id"),
                     f"duplicate id '{risk.id}': already used by {first_file[risk.id]}",
-                    path="$.id",
+                    path=("id",),
                     code="duplicate-id",
                     col=risk.col("id"),
                 )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
-from bot.register.findings import Finding, error
+from bot.register.findings import Finding, JsonPath, error
 from bot.register.suggest import did_you_mean
 
 RISK_OWNER = "risk-owner"
@@ -169,7 +169,7 @@ class Policy:
     plan: str = ""
     data: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The policy file as read, so that two revisions can be compared key by key."""
-    where: Callable[[str], int] | None = field(default=None, repr=False, compare=False)
+    where: Callable[[JsonPath], int] | None = field(default=None, repr=False, compare=False)
     """Finds the line of a JSON path in the policy file (None: line 1 for every path)."""
 
     def band_for(self, score: int) -> Band:
@@ -199,12 +199,12 @@ class Policy:
         return index
 
     @cached_property
-    def lines(self) -> Mapping[str, int]:
+    def lines(self) -> Mapping[JsonPath, int]:
         """The line of each JSON path of :func:`bot.register.policydiff.flatten` (and each
         section): found when first asked, which only a policy diff does."""
         from bot.register.policydiff import flatten  # only pr compares policies
 
-        paths = [v[1] for v in flatten(self.data).values()] + [f"$.{k}" for k in self.data]
+        paths = [v[1] for v in flatten(self.data).values()] + [(k,) for k in self.data]
         where = self.where
         return {path: where(path) if where is not None else 1 for path in paths}
 
@@ -276,7 +276,7 @@ def policy_from_data(
     """Build a Policy from schema-valid data; report cross-references the schema cannot check."""
     findings: list[Finding] = []
 
-    def where(path: str) -> int:
+    def where(path: JsonPath) -> int:
         return int(line_of(path)) if line_of is not None else 1
 
     impact = {
@@ -306,9 +306,9 @@ def policy_from_data(
             findings.append(
                 error(
                     file,
-                    where(f"$.{name}"),
+                    where((name,)),
                     f"{name}: {_set_problems([f'level {n}' for n in levels], LEVEL_NAMES)}",
-                    path=f"$.{name}",
+                    path=(name,),
                     code="policy",
                 )
             )
@@ -333,9 +333,9 @@ def policy_from_data(
         findings.append(
             error(
                 file,
-                where("$.bands"),
+                where(("bands",)),
                 f"bands: {_set_problems([b.name for b in bands], BAND_ORDER)}",
-                path="$.bands",
+                path=("bands",),
                 code="policy",
             )
         )
@@ -346,11 +346,11 @@ def policy_from_data(
             findings.append(
                 error(
                     file,
-                    where(f"$.bands[{i}].monitoring"),
+                    where(("bands", i, "monitoring")),
                     f"band '{band['name']}' names unknown cadence '{band['monitoring']}'"
                     f"{did_you_mean(band['monitoring'], cadences)}; the cadences are "
                     f"{', '.join(cadences)}",
-                    path=f"$.bands[{i}].monitoring",
+                    path=("bands", i, "monitoring"),
                     code="policy",
                 )
             )
@@ -360,7 +360,7 @@ def policy_from_data(
             str(r["name"]),
             str(r.get("short", r["name"])),
             tuple(str(x) for x in r.get("logins", ())),
-            where(f"$.roles[{i}].logins" if "logins" in r else f"$.roles[{i}]"),
+            where(("roles", i, "logins") if "logins" in r else ("roles", i)),
         )
         for i, r in enumerate(data["roles"])
     )
@@ -377,9 +377,9 @@ def policy_from_data(
             findings.append(
                 error(
                     file,
-                    where(f"$.roles[{i}].id"),
+                    where(("roles", i, "id")),
                     f"roles: {why}",
-                    path=f"$.roles[{i}].id",
+                    path=("roles", i, "id"),
                     code="policy",
                 )
             )
@@ -387,8 +387,8 @@ def policy_from_data(
     escalation = data["escalation"]
     rules = {key: _rule(key, escalation[key]) for key in RULE_TYPES if key in escalation}
     path = tuple(str(p) for p in escalation["path"])
-    for where_path, ids in [("$.escalation.path", path)] + [
-        (f"$.escalation.{k}.notify", r.notify) for k, r in rules.items()
+    for where_path, ids in [(("escalation", "path"), path)] + [
+        (("escalation", k, "notify"), r.notify) for k, r in rules.items()
     ]:
         for ident in ids:
             if ident != RISK_OWNER and ident not in role_ids:
@@ -420,10 +420,10 @@ def policy_from_data(
                 findings.append(
                     error(
                         file,
-                        where(f"$.phases[{i}].counts_toward"),
+                        where(("phases", i, "counts_toward")),
                         f"phase '{phase.name}' counts toward unknown release '{rel}'"
                         f"{did_you_mean(rel, releases)} (releases: {', '.join(releases)})",
-                        path=f"$.phases[{i}].counts_toward",
+                        path=("phases", i, "counts_toward"),
                         code="policy",
                     )
                 )
@@ -456,7 +456,7 @@ def policy_from_data(
 
 
 def _band_table(
-    entries: list[Mapping[str, Any]], file: str, where: Callable[[str], int]
+    entries: list[Mapping[str, Any]], file: str, where: Callable[[JsonPath], int]
 ) -> list[Finding]:
     """Thresholds strictly rising green → yellow → red, the lowest at 1, none above 25: then
     every possible score falls in exactly one band."""
@@ -464,7 +464,7 @@ def _band_table(
     index = {str(b["name"]): i for i, b in enumerate(entries)}
 
     def at(name: str, message: str) -> None:
-        path = f"$.bands[{index[name]}].min_score"
+        path = ("bands", index[name], "min_score")
         found.append(error(file, where(path), message, path=path, code="band-table"))
 
     start = {name: int(entries[i]["min_score"]) for name, i in index.items()}
@@ -494,18 +494,18 @@ def _band_table(
     return found
 
 
-def _ranges(data: Mapping[str, Any], file: str, where: Callable[[str], int]) -> list[Finding]:
+def _ranges(data: Mapping[str, Any], file: str, where: Callable[[JsonPath], int]) -> list[Finding]:
     """Each level's range reads from low to high: percent, and schedule slip in weeks."""
     found: list[Finding] = []
     for scale, key in (("probability_scale", "percent"), ("impact_scale", "schedule_slip_weeks")):
         for i, level in enumerate(data[scale]):
             low, high = level[key]["min"], level[key]["max"]
             if low > high:
-                path = f"$.{scale}[{i}].{key}"
+                path = (scale, i, key)
                 found.append(
                     error(
                         file,
-                        where(f"{path}.min"),
+                        where((*path, "min")),
                         f"{scale} level {level['level']}: {key} min {low} is above max {high}",
                         path=path,
                         code="policy",
@@ -515,7 +515,7 @@ def _ranges(data: Mapping[str, Any], file: str, where: Callable[[str], int]) -> 
 
 
 def _role_names(
-    entries: list[Mapping[str, Any]], file: str, where: Callable[[str], int]
+    entries: list[Mapping[str, Any]], file: str, where: Callable[[JsonPath], int]
 ) -> list[Finding]:
     """A role is found by its id, name or short form, case-insensitive: each must name one role."""
     found: list[Finding] = []
@@ -530,13 +530,13 @@ def _role_names(
             if first[0] == i or (key == "id" and first[1] == "id"):
                 continue  # a role's own name as its short form; ids twice: reported above
             other = entries[first[0]]
-            path = f"$.roles[{i}].{key}"
+            path = ("roles", i, key)
             found.append(
                 error(
                     file,
                     where(path),
                     f"role {key} '{text}' is already the {first[1]} of role '{other['id']}' "
-                    f"(line {where(f'$.roles[{first[0]}].{first[1]}')}): each role's id, name "
+                    f"(line {where(('roles', first[0], first[1]))}): each role's id, name "
                     "and short form must name one role (case-insensitive)",
                     path=path,
                     code="role-names",

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from yaml.nodes import Node
 
 from bot.register import compiled
-from bot.register.findings import Finding, error
+from bot.register.findings import Finding, JsonPath, error, path_text
 from bot.register.suggest import closest
 from bot.register.yamlfile import column_for, line_for
 
@@ -107,12 +107,9 @@ def fast_validator(name: str) -> Callable[[Any], Any]:
     )
 
 
-def json_path(parts: Iterable[str | int]) -> str:
-    """Render a path deque from jsonschema as ``$.a.b[2]``."""
-    out = "$"
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
+def json_path(parts: Iterable[str | int]) -> JsonPath:
+    """A path deque from jsonschema as a path value (keys as text, indices as numbers)."""
+    return tuple(p if isinstance(p, int) else str(p) for p in parts)
 
 
 def _unknown_keys(err: ValidationError) -> Iterator[str]:
@@ -217,9 +214,9 @@ def _leaf_errors(err: ValidationError) -> Iterator[tuple[ValidationError, str | 
     yield best_match(err.context), None
 
 
-def _prefix(path: str) -> str:
+def _prefix(path: JsonPath) -> str:
     # The document itself needs no path: "missing required key 'title'".
-    return "" if path == "$" else f"{path}: "
+    return f"{path_text(path)}: " if path else ""
 
 
 def _finding(
@@ -242,8 +239,8 @@ def _finding(
                 file,
                 line_for(node, path, key=key),
                 message,
-                path=f"{path}.{key}",
-                code="schema",
+                path=(*path, key),
+                code="unknown-key",
                 col=column_for(node, path, key=key),
             )
         return
@@ -257,7 +254,7 @@ def _finding(
                     line_for(node, path),
                     f"{_prefix(path)}missing required key '{key}'",
                     path=path,
-                    code="schema",
+                    code="missing-key",
                     col=column_for(node, path),
                 )
         return

@@ -309,7 +309,7 @@ def finding_annotation(f: Finding) -> actions.Annotation:
     from bot.render import actions
 
     return actions.Annotation(
-        f.severity, f.message, file=f.file, line=f.line, col=f.col, title="riskbot"
+        f.severity, f.message, file=f.file, line=f.line, col=f.col, title=f"riskbot: {f.code}"
     )
 
 

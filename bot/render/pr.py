@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from bot.register.approvals import ApprovalStatus
+from bot.register.codes import DERIVED
 from bot.register.compare import Comparison, FieldChange, NotCompared, PrReport, RiskChange
 from bot.register.findings import Finding
 from bot.register.load import POLICY_PATH, Register
@@ -251,7 +252,7 @@ def shown_findings(report: PrReport) -> list[Finding]:
     return [
         f
         for f in report.head.findings
-        if f.code not in ("score", "band") and (f.severity == "error" or f.file in listed)
+        if f.code not in DERIVED and (f.severity == "error" or f.file in listed)
     ]
 
 
@@ -317,7 +318,7 @@ def _render(report: PrReport, cap: int | None, matrix: bool) -> str:
         lines += ["### Changes", "", table(CHANGES_HEADER, kept), ""]
         if len(kept) < len(rows):
             lines += [f"… and {len(rows) - len(kept)} more changes (see the step summary).", ""]
-    wrong = [f for f in head.findings if f.code in ("score", "band")]
+    wrong = [f for f in head.findings if f.code in DERIVED]
     if wrong:
         lines += ["### Declared scores that are wrong", ""]
         lines += _capped(
@@ -459,7 +460,7 @@ def to_json(report: PrReport) -> dict[str, object]:
         },
         "mentions": list(mention_logins(report)),
         "findings": [f.as_json() for f in report.head.findings],
-        "wrong_scores": [f.as_json() for f in report.head.findings if f.code in ("score", "band")],
+        "wrong_scores": [f.as_json() for f in report.head.findings if f.code in DERIVED],
         "odds": {
             "base": [o.as_json() for o in odds_by_release(cmp.base)],
             "head": [o.as_json() for o in odds_by_release(cmp.head)],
@@ -513,7 +514,14 @@ def pr_annotations(report: PrReport) -> list[gha.Annotation]:
     for f in report.head.findings:
         if f.severity == "error" or f.file in report.changed_files:
             out.append(
-                gha.Annotation(f.severity, f.message, file=f.file, line=f.line, title="riskbot")
+                gha.Annotation(
+                    f.severity,
+                    f.message,
+                    file=f.file,
+                    line=f.line,
+                    col=f.col,
+                    title=f"riskbot: {f.code}",
+                )
             )
     for change in report.comparison.policy_changes:
         out.append(

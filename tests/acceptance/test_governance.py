@@ -330,7 +330,8 @@ def test_red_without_mitigation_is_a_warning_in_check_and_pr(repo: tuple[Path, s
     head = commit(root, "a Red risk with no plan")
     checked = run_riskbot("check", "--root", str(root))
     assert checked.returncode == 0  # a warning
-    assert "warning: R-011 is Red (score 20) but has no mitigation" in checked.stdout
+    unmitigated = "R-011 is Red (score 20) but has no mitigation"
+    assert f"warning[red-unmitigated] {unmitigated}" in checked.stdout
     text = pr(root, "--base", base, "--head", head).stdout
     assert "R-011 is Red (score 20) but has no mitigation" in text
 
