@@ -71,6 +71,13 @@ class WriteFailed(Exception):
         self.status = status
 
 
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """A time GitHub stamped, in UTC (PyGithub's are aware; a naive one is UTC too)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
 @dataclass(frozen=True)
 class Limits:
     """How long and how often a run may wait and retry, in all."""
@@ -373,8 +380,8 @@ class GitHubApi:
             labels=tuple(label.name for label in issue.labels),
             assignees=tuple(a.login for a in issue.assignees),
             comments=issue.comments,
-            created_at=issue.created_at.isoformat() if issue.created_at else "",
-            updated_at=issue.updated_at.isoformat() if issue.updated_at else "",
+            created_at=_utc(issue.created_at),
+            updated_at=_utc(issue.updated_at),
             url=issue.html_url or "",
         )
 
@@ -400,7 +407,7 @@ class GitHubApi:
                     number,
                     fields["id"],
                     comment.body,
-                    comment.created_at.isoformat() if comment.created_at else "",
+                    _utc(comment.created_at),
                 )
             )
         return found
@@ -436,7 +443,7 @@ class GitHubApi:
             number,
             fields["id"],
             comment.body,
-            comment.created_at.isoformat() if comment.created_at else "",
+            _utc(comment.created_at),
         )
 
     def is_bot(self, user: Any) -> bool:
@@ -462,7 +469,7 @@ class GitHubApi:
                 login=(r.user.login if r.user is not None else ""),
                 state=r.state or "",
                 commit_id=r.commit_id or "",
-                submitted_at=r.submitted_at.isoformat() if r.submitted_at else "",
+                submitted_at=_utc(r.submitted_at),
             )
             for r in self.pages(pull.get_reviews(), needs=PULLS_READ)
         ]

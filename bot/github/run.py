@@ -57,11 +57,9 @@ def gather_comments(snapshot: Snapshot, needs: Needs, executor: Executor) -> Non
         snapshot.comments.update(executor.comments_since(min(recent.values()), recent))
 
 
-def _updated_since(updated_at: str | None, since: dt.datetime) -> bool:
+def _updated_since(updated_at: dt.datetime | None, since: dt.datetime) -> bool:
     """Whether an issue may have been commented on since a time (unknown: it may)."""
-    if not updated_at:
-        return True
-    return dt.datetime.fromisoformat(updated_at) >= since
+    return updated_at is None or updated_at >= since
 
 
 def scrub(text: str, settings: Settings) -> str:

@@ -94,8 +94,8 @@ def policy_text(c: RiskChange) -> Markdown | None:
     if effect.cadence_moved:
         parts.append(join("reviews ", effect.before.cadence, " → ", effect.after.cadence))
     if effect.rules_moved:
-        before = dict(r.split("→", 1) for r in effect.rules_before)
-        after = dict(r.split("→", 1) for r in effect.rules_after)
+        before = {r.label: r.roles for r in effect.rules_before}
+        after = {r.label: r.roles for r in effect.rules_after}
         words = [f"+{rule}" for rule in after if rule not in before]
         words += [f"−{rule}" for rule in before if rule not in after]
         words += [
