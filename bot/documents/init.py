@@ -13,13 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
 from dataclasses import dataclass
 from importlib import metadata, resources
 from pathlib import Path
 
 from bot import __version__
 from bot.errors import RiskbotError, UsageError
+from bot.repo.git import GitError, git
 from bot.repo.root import enclosing_register
 from bot.repo.schemas import schema_dir
 
@@ -211,17 +211,11 @@ def _not_installable(version: str, origin: str) -> InitError:
 def default_branch(root: Path) -> str:
     """The default branch as the clone knows it (origin's HEAD), else ``main``."""
     try:
-        found = subprocess.run(
-            ["git", "-C", str(root), "symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+        found = git(root, "symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD")
+    except GitError:
         return DEFAULT_BRANCH
-    name = found.stdout.strip().removeprefix("origin/")
-    return name if found.returncode == 0 and BRANCH_NAME.fullmatch(name) else DEFAULT_BRANCH
+    name = found.decode("utf-8", "replace").strip().removeprefix("origin/")
+    return name if BRANCH_NAME.fullmatch(name) else DEFAULT_BRANCH
 
 
 def adapt_workflow(name: str, text: str, *, source: str, branch: str) -> str:

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
 
 from bot.register import clock
 from bot.register.history import History, Revision, build_history, no_history
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR
-from bot.repo.git import GitError, _git
+from bot.repo.git import GitError, ObjectReader, git
 from bot.repo.worktree import discover
 
 POLICY_DIR, POLICY_NAME = POLICY_PATH.rsplit("/", 1)
@@ -31,7 +29,7 @@ class ShallowClone(GitError):
 def _toplevel(root: Path) -> tuple[Path, bool] | None:
     """The repository's top level and whether the clone is shallow; None outside git."""
     try:
-        out = _git(root, "rev-parse", "--show-toplevel", "--is-shallow-repository")
+        out = git(root, "rev-parse", "--show-toplevel", "--is-shallow-repository")
     except GitError:
         return None
     lines = out.decode("utf-8", "surrogateescape").splitlines()
@@ -43,7 +41,7 @@ def _toplevel(root: Path) -> tuple[Path, bool] | None:
 def log(root: Path) -> list[tuple[str, dt.datetime, str]]:
     """(commit, author date, author) of every commit that touched the register, oldest first."""
     try:
-        out = _git(
+        out = git(
             root,
             "log",
             "--author-date-order",
@@ -65,55 +63,6 @@ def log(root: Path) -> list[tuple[str, dt.datetime, str]]:
         (fields[i].strip(), dt.datetime.fromisoformat(fields[i + 1]), fields[i + 2])
         for i in range(0, len(fields) - 2, 3)
     ]
-
-
-class ObjectReader:
-    """One ``git cat-file --batch`` process: objects by name (``rev:path`` or id), one at a time."""
-
-    def __init__(self, root: Path) -> None:
-        try:
-            self.process = subprocess.Popen(
-                ["git", "-C", str(root), "cat-file", "--batch"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
-        except OSError as exc:
-            raise GitError(f"git cat-file failed: {exc}") from None
-        self.requests = 0
-
-    def __enter__(self) -> ObjectReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        stdin: IO[bytes] | None = self.process.stdin
-        if stdin is not None and not stdin.closed:
-            stdin.close()
-        self.process.wait(timeout=60)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-
-    def read(self, name: str) -> tuple[str, str, bytes] | None:
-        """(object id, type, content), or None when there is no such object."""
-        stdin, stdout = self.process.stdin, self.process.stdout
-        assert stdin is not None
-        assert stdout is not None
-        self.requests += 1
-        stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
-        stdin.flush()
-        header = stdout.readline()
-        if not header:
-            raise GitError("git cat-file stopped answering")
-        parts = header.split()
-        if len(parts) != 3:
-            return None  # "<name> missing" (or ambiguous)
-        oid, kind, size = parts[0].decode(), parts[1].decode(), int(parts[2])
-        content = stdout.read(size)
-        stdout.read(1)  # the newline after the content
-        return oid, kind, content
 
 
 def tree_entries(content: bytes, oid_size: int) -> list[tuple[str, str, str]]:
@@ -210,7 +159,7 @@ def _blob_id(raw: bytes) -> str:
 def _author(root: Path) -> str:
     """Who would commit now (git's author identity), else :data:`PENDING`."""
     try:
-        ident = _git(root, "var", "GIT_AUTHOR_IDENT").decode("utf-8", "replace")
+        ident = git(root, "var", "GIT_AUTHOR_IDENT").decode("utf-8", "replace")
     except GitError:
         return PENDING
     name = ident.split("<", 1)[0].strip()
