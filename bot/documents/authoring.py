@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from bot.documents.output import write_files
 from bot.register import clock
 from bot.register.findings import Finding
 from bot.register.ids import id_of_name, next_id
@@ -206,8 +207,5 @@ def create_risk(root: Path, risk: NewRisk, *, write: bool = True) -> Created:
     findings = [f for f in findings if f.severity == "error" or f.file == name]
     created = Created(name, text, score, band.name if band else "", words, findings)
     if created.ok and write:
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8") as fh:
-            fh.write(text)
+        write_files(root, [(root / name, text)], replace=False)
     return created

@@ -18,6 +18,7 @@ from importlib import metadata, resources
 from pathlib import Path
 
 from bot import __version__
+from bot.documents import output
 from bot.errors import RiskbotError, UsageError
 from bot.repo.git import GitError, git
 from bot.repo.root import enclosing_register
@@ -277,29 +278,10 @@ def refuse_nested(directory: Path, *, force: bool = False) -> None:
 
 
 def write_files(root: Path, files: list[InitFile], *, force: bool = False) -> list[Path]:
-    """Write every file, or none: existing ones are refused (all named) unless ``force``."""
+    """Write every file, or none: existing ones are refused (all named) unless ``force``, and
+    nothing is written through a symbolic link."""
     targets = [(root / f.path, f.text) for f in files]
-    existing = [f.path for f in files if (root / f.path).exists()]
-    if existing and not force:
-        raise InitRefused(
-            f"would overwrite {len(existing)} existing files: {', '.join(existing)}; "
-            "use --force to replace them; nothing was written"
-        )
-    created: list[Path] = []
-    try:
-        for path, text in targets:
-            if not path.exists():
-                created.append(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(text.encode("utf-8"))
-    except OSError as exc:
-        # No half set-up repository: take back the files this run created.
-        for path in created:
-            path.unlink(missing_ok=True)
-        raise InitRefused(
-            f"could not write {exc.filename}: {exc.strerror}; nothing was written"
-        ) from None
-    return [path for path, _ in targets]
+    return output.write_files(root, targets, replace=force, refused=InitRefused)
 
 
 def next_steps(*, source: str, branch: str, example: bool) -> str:
