@@ -7,7 +7,7 @@ summary holds the whole report. Writing them is the GitHub shell's (:mod:`bot.gi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from bot.register.approvals import ApprovalStatus
 from bot.register.codes import DERIVED
@@ -16,7 +16,7 @@ from bot.register.findings import Finding
 from bot.register.load import POLICY_PATH, Register
 from bot.register.odds import odds_by_release
 from bot.register.policydiff import PolicyChange
-from bot.register.rules import Escalation, Notify
+from bot.register.rules import Escalation
 from bot.register.scoring import Assessment
 from bot.render import actions as gha
 from bot.render import jsondoc
@@ -34,6 +34,7 @@ from bot.render.matrix import render_markdown
 from bot.render.odds import odds_moved, render_odds_change
 from bot.render.residual import residual_cell
 from bot.render.who import who as render_who
+from bot.render.who import who_text
 
 COMMENT_LIMIT = 60_000
 """Most characters of the comment body in the payload: below GitHub's 65,536 for a comment, with
@@ -165,23 +166,6 @@ def _escalation_line(e: Escalation) -> str:
     return f"- {icon} **{escape_text(e.label)}**: {escape_text(e.message)}. Who: {who}"
 
 
-def _approvers(notify: Iterable[Notify], *, ping: bool, seen: set[str]) -> str:
-    """``@a or @b (Role)``: mentions (each login once per text) or code spans."""
-    parts = []
-    for n in notify:
-        if not n.logins:
-            continue
-        logins = []
-        for x in n.logins:
-            if ping and x.lower() not in seen:
-                seen.add(x.lower())
-                logins.append(mention(x))
-            else:
-                logins.append(code_span(f"@{x}"))
-        parts.append(f"{' or '.join(logins)} ({escape_text(n.name)})")
-    return " or ".join(parts)
-
-
 def _subject(s: ApprovalStatus) -> str:
     ap = s.approval
     title = "Program sponsor approval" if ap.risk is None else "Owner approval"
@@ -210,7 +194,7 @@ def approval_line(s: ApprovalStatus, seen: set[str]) -> str:
             f"- ⚠️ {_subject(s)}. {whose} ({names}) must approve this pull request, but "
             f"nobody can yet: {fill}. This does not block the merge."
         )
-    who = _approvers(ap.approvers, ping=True, seen=seen)
+    who = render_who([n for n in ap.approvers if n.logins], ping=True, seen=seen, either=True)
     if s.state == "waiting":
         return (
             f"- ⏳ {_subject(s)}: waiting for approval by {who}. This check fails until one of "
@@ -478,11 +462,7 @@ def approval_annotations(report: PrReport) -> list[gha.Annotation]:
     for s in report.approval.statuses:
         ap = s.approval
         if s.state == "waiting":
-            who = " or ".join(
-                f"{' or '.join('@' + x for x in n.logins)} ({n.name})"
-                for n in ap.approvers
-                if n.logins
-            )
+            who = who_text([n for n in ap.approvers if n.logins], either=True)
             what = "the policy" if ap.risk is None else ap.subject
             out.append(
                 gha.Annotation(

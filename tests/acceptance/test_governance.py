@@ -412,9 +412,9 @@ def test_a_lowered_red_risk_waits_for_its_owners_approval_on_the_head_commit(
 
     code, out, body = check()
     assert code == 1
-    assert "waiting for approval by @ai-owner (AI/ML &amp; Safety Lead)" in body  # Markdown
+    assert "waiting for approval by AI/ML &amp; Safety Lead (@ai-owner)" in body  # Markdown
     assert "::error file=risks/R-002-agent-unpredictability.yaml" in out
-    assert "waiting for approval by @ai-owner (AI/ML & Safety Lead)" in out
+    assert "waiting for approval by AI/ML & Safety Lead (@ai-owner)" in out
     github_server.add_review(pull.number, "someone-else", "APPROVED")
     github_server.add_review(pull.number, "ai-owner", "APPROVED", commit_id="0" * 40)
     assert check()[0] == 1  # another login, or an approval of an older commit: still waiting
@@ -427,7 +427,10 @@ def test_a_lowered_red_risk_waits_for_its_owners_approval_on_the_head_commit(
     # The comment job still accepts the payload and posts it.
     posted = comment(github_server, root, tmp_path / "artifact" / "comment.json", head, tmp_path)
     assert posted.returncode == 0, posted.stderr
-    assert "waiting for approval by @ai-owner" in sticky(github_server, pull.number)[0]
+    assert (
+        "waiting for approval by AI/ML &amp; Safety Lead (@ai-owner)"
+        in sticky(github_server, pull.number)[0]
+    )
 
 
 def test_a_pull_request_review_event_reruns_the_gate(
@@ -528,7 +531,7 @@ def test_outside_actions_approvals_are_not_checked(repo: tuple[Path, str]) -> No
     }
     text = pr(root, "--base", base, "--head", head).stdout
     assert "**Approvals needed** (not checked: no pull request run in GitHub Actions" in text
-    assert "Its owner must approve this pull request: @ai-owner (AI/ML &amp; Safety Lead)" in text
+    assert "Its owner must approve this pull request: AI/ML &amp; Safety Lead (@ai-owner)" in text
 
 
 # -- case 12: the comment always fits ------------------------------------------------------------
