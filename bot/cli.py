@@ -20,6 +20,8 @@ from bot.errors import (
     RiskbotError,
     UsageError,
 )
+from bot.register import defaults
+from bot.register.load import POLICY_PATH, RISKS_DIR
 
 if TYPE_CHECKING:
     from bot.github.api import Limits
@@ -70,8 +72,8 @@ def _root_option(func: click.decorators.FC) -> click.decorators.FC:
         type=click.Path(exists=True, file_okay=False, path_type=Path),
         default=None,
         callback=_find_root,
-        help="Repository root holding .github/riskbot.yml and risks/ (default: the nearest "
-        "folder, from here upward to the repository root, that holds .github/riskbot.yml).",
+        help=f"Repository root holding {POLICY_PATH} and {RISKS_DIR}/ (default: the nearest "
+        f"folder, from here upward to the repository root, that holds {POLICY_PATH}).",
     )(func)
 
 
@@ -154,18 +156,19 @@ def _github_options(func: click.decorators.FC) -> click.decorators.FC:
             "--budget",
             type=click.IntRange(min=0),
             default=None,
-            help="Most writes this run may make (default: the policy's, 30).",
+            help=f"Most writes this run may make (default: the policy's, {defaults.WRITE_BUDGET}).",
         ),
         click.option(
             "--max-wait",
             type=click.FloatRange(min=0),
             default=None,
-            help="Longest wait for a rate limit, in seconds (default: policy, 300).",
+            help="Longest wait for a rate limit, in seconds (default: the policy's, "
+            f"{defaults.MAX_RATE_LIMIT_WAIT:g}).",
         ),
         click.option(
             "--write-interval",
             type=click.FloatRange(min=0),
-            default=1.0,
+            default=defaults.WRITE_INTERVAL,
             show_default=True,
             help="Seconds between two writes.",
         ),
@@ -497,7 +500,7 @@ def history(root: Path, risk_id: str | None, since_day: str | None, fmt: str) ->
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Directory to write risks/, schema/ and .github/riskbot.yml under (default: the "
+    help=f"Directory to write {RISKS_DIR}/, schema/ and {POLICY_PATH} under (default: the "
     "register found from here upward, else the current directory).",
 )
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")

@@ -128,3 +128,48 @@ def test_the_clock_is_utc(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(dt, "datetime", Fixed)  # restored after the test
     assert clock.today() == dt.date(2026, 3, 2)
     assert clock.now().utcoffset() == dt.timedelta(0)
+
+
+def _constants(tree: ast.AST) -> list[ast.Constant]:
+    """The string and number constants of a module, its docstrings left out."""
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and id(n) not in docstrings]
+
+
+def test_the_policy_path_and_the_bot_defaults_are_named_once() -> None:
+    """``.github/riskbot.yml`` is ``POLICY_PATH`` (bot/register/load.py); the write budget, the
+    pacing and the rate-limit wait are ``bot/register/defaults.py``'s."""
+    paths, defaults = [], []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        where = path.relative_to(ROOT).as_posix()
+        for node in _constants(tree):
+            if isinstance(node.value, str) and ".github/riskbot.yml" in node.value:
+                paths.append(where)
+        for node in ast.walk(tree):
+            named = [
+                (k.arg, k.value)
+                for k in getattr(node, "keywords", ())
+                if isinstance(k, ast.keyword)
+            ]
+            if isinstance(node, ast.Dict):
+                named += [
+                    (k.value, v)
+                    for k, v in zip(node.keys, node.values, strict=True)
+                    if isinstance(k, ast.Constant)
+                ]
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                named.append((node.target.id, node.value))
+            for name, value in named:
+                settings = ("write_budget", "max_rate_limit_wait", "write_interval", "max_wait")
+                if name in settings and isinstance(value, ast.Constant):
+                    defaults.append(f"{where}:{value.lineno}")
+    assert paths == ["bot/register/load.py"]
+    assert defaults == []

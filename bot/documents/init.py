@@ -20,11 +20,12 @@ from pathlib import Path
 from bot import __version__
 from bot.documents import output
 from bot.errors import RiskbotError, UsageError
+from bot.register.load import POLICY_PATH
 from bot.repo.git import GitError, git
 from bot.repo.root import enclosing_register
 from bot.repo.schemas import schema_dir
 
-POLICY_FILE = ".github/riskbot.yml"
+POLICY_FILE = POLICY_PATH
 EXAMPLE_RISK = "risks/R-001-example.yaml"
 SCHEMA_FOLDER = "schema"
 WORKFLOW_FOLDER = ".github/workflows"

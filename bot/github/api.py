@@ -29,6 +29,7 @@ from requests.exceptions import RequestException
 from bot.github.settings import TOKEN_FIX, Settings
 from bot.reconcile import markers
 from bot.reconcile.plan import CommentState, IssueState
+from bot.register import defaults
 from bot.register.approvals import Review
 from bot.render.summary import Stats
 
@@ -82,8 +83,8 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
 class Limits:
     """How long and how often a run may wait and retry, in all."""
 
-    write_interval: float = 1.0
-    max_wait: float = 300.0
+    write_interval: float = defaults.WRITE_INTERVAL
+    max_wait: float = defaults.MAX_RATE_LIMIT_WAIT
     """The longest single wait for a rate limit; a longer reset stops the run at once."""
     read_retries: int = 2
     """Retries of one read after a 5xx or a lost connection."""

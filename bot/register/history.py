@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import yaml
 
-from bot.register.load import RISK_SUFFIXES, SourceFile, load_policy
+from bot.register.load import POLICY_PATH, RISK_SUFFIXES, SourceFile, load_policy
 from bot.register.policy import Policy
 from bot.register.risk import ID_RE, Risk, risk_from_data
 from bot.register.schemas import RISK_SCHEMA, fast_validator, validate
@@ -185,7 +185,7 @@ class _Reader:
         if blob is None:
             return None
         if blob not in self.policies:
-            policy, _ = load_policy(SourceFile(".github/riskbot.yml", self.blobs[blob]))
+            policy, _ = load_policy(SourceFile(POLICY_PATH, self.blobs[blob]))
             self.policies[blob] = policy
         return self.policies[blob]
 
@@ -318,7 +318,7 @@ def build_history(revisions: Sequence[Revision], blobs: Mapping[str, bytes]) -> 
                 Note(
                     revision.commit,
                     day,
-                    ".github/riskbot.yml",
+                    POLICY_PATH,
                     "the policy is missing or does not load at this commit; scored with the "
                     "nearest valid policy",
                 )

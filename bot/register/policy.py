@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
+from bot.register import defaults
 from bot.register.findings import Finding, JsonPath, error
 from bot.register.suggest import did_you_mean
 
@@ -162,9 +163,9 @@ class Policy:
     roles: tuple[Role, ...]
     escalation_path: tuple[str, ...]
     rules: Mapping[str, Rule]
-    label: str = "risk"
-    write_budget: int = 30
-    max_rate_limit_wait: float = 300.0
+    label: str = defaults.LABEL
+    write_budget: int = defaults.WRITE_BUDGET
+    max_rate_limit_wait: float = defaults.MAX_RATE_LIMIT_WAIT
     planning_date: str | None = None
     plan: str = ""
     data: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -446,9 +447,9 @@ def policy_from_data(
         roles=roles,
         escalation_path=path,
         rules=rules,
-        label=str(bot.get("label", "risk")),
-        write_budget=int(bot.get("write_budget", 30)),
-        max_rate_limit_wait=float(bot.get("max_rate_limit_wait", 300)),
+        label=str(bot.get("label", defaults.LABEL)),
+        write_budget=int(bot.get("write_budget", defaults.WRITE_BUDGET)),
+        max_rate_limit_wait=float(bot.get("max_rate_limit_wait", defaults.MAX_RATE_LIMIT_WAIT)),
         data=data,
         where=where,
     )
