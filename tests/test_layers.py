@@ -146,15 +146,16 @@ def _constants(tree: ast.AST) -> list[ast.Constant]:
 def test_the_policy_path_and_the_bot_defaults_are_named_once() -> None:
     """``.github/riskbot.yml`` is ``POLICY_PATH`` (bot/register/load.py); the write budget, the
     pacing and the rate-limit wait are ``bot/register/defaults.py``'s."""
-    paths, defaults = [], []
+    paths: list[str] = []
+    defaults: list[str] = []
     for path in sorted((ROOT / "bot").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         where = path.relative_to(ROOT).as_posix()
-        for node in _constants(tree):
-            if isinstance(node.value, str) and ".github/riskbot.yml" in node.value:
+        for constant in _constants(tree):
+            if isinstance(constant.value, str) and ".github/riskbot.yml" in constant.value:
                 paths.append(where)
         for node in ast.walk(tree):
-            named = [
+            named: list[tuple[object, ast.expr | None]] = [
                 (k.arg, k.value)
                 for k in getattr(node, "keywords", ())
                 if isinstance(k, ast.keyword)
