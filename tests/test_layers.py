@@ -174,3 +174,18 @@ def test_the_policy_path_and_the_bot_defaults_are_named_once() -> None:
                     defaults.append(f"{where}:{value.lineno}")
     assert paths == ["bot/register/load.py"]
     assert defaults == []
+
+
+def test_every_markdown_table_is_made_by_the_table_helper() -> None:
+    """A table's delimiter row (``|---|---|``) is written by ``bot.render.markdown.table``
+    only, so every cell of every table is escaped the one way."""
+    import re
+
+    delimiter = re.compile(r"\|\s*:?-{3,}")
+    found = [
+        f"{path.relative_to(ROOT)}:{constant.lineno}"
+        for path in sorted((ROOT / "bot").rglob("*.py"))
+        for constant in _constants(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(constant.value, str) and delimiter.search(constant.value)
+    ]
+    assert [where.split(":")[0] for where in found] == ["bot/render/markdown.py"], found

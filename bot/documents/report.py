@@ -28,7 +28,7 @@ from bot.register.rules import register_escalations
 from bot.register.scoring import Assessment
 from bot.render.exposure import render_exposure_markdown
 from bot.render.history import CHANGED_HEADING, band_chart, changes_table, trend_text
-from bot.render.markdown import escape_cell, escape_text
+from bot.render.markdown import Markdown, escape_cell, escape_text, table
 from bot.render.matrix import BAND_MARK, render_markdown
 from bot.render.odds import render_odds_markdown
 
@@ -99,34 +99,26 @@ def cadence_text(a: Assessment, policy: Policy) -> str:
 
 def _framework(policy: Policy) -> list[str]:
     lines = ["## 1. Risk scoring matrix", "", "Risk score = impact × probability.", ""]
-    lines += [
-        "| Impact | Label | Meaning | Schedule slip (weeks) |",
-        "|---|---|---|---|",
+    impacts = [
+        (level, i.label, i.meaning, Markdown(_range(i.slip_min_weeks, i.slip_max_weeks)))
+        for level, i in sorted(policy.impact_scale.items())
     ]
-    for level in sorted(policy.impact_scale):
-        i = policy.impact_scale[level]
-        lines.append(
-            f"| {level} | {escape_cell(i.label)} | {escape_cell(i.meaning)} | "
-            f"{_range(i.slip_min_weeks, i.slip_max_weeks)} |"
-        )
-    lines += [
-        "",
-        "| Probability | Label | Range | Percent |",
-        "|---|---|---|---|",
+    lines.append(table(("Impact", "Label", "Meaning", "Schedule slip (weeks)"), impacts))
+    chances = [
+        (level, p.label, p.range, Markdown(_range(p.percent_min, p.percent_max, "%")))
+        for level, p in sorted(policy.probability_scale.items())
     ]
-    for level in sorted(policy.probability_scale):
-        p = policy.probability_scale[level]
-        lines.append(
-            f"| {level} | {escape_cell(p.label)} | {escape_cell(p.range)} | "
-            f"{_range(p.percent_min, p.percent_max, '%')} |"
+    lines += ["", table(("Probability", "Label", "Range", "Percent"), chances)]
+    bands = [
+        (
+            Markdown(f"{BAND_MARK.get(band.name, '')} {escape_cell(band.label)}"),
+            Markdown(_band_range(policy, band)),
+            band.meaning,
+            policy.cadence_labels.get(band.monitoring, band.monitoring),
         )
-    lines += ["", "| Band | Score | Meaning | Monitoring |", "|---|---|---|---|"]
-    for band in policy.bands:
-        lines.append(
-            f"| {BAND_MARK.get(band.name, '')} {escape_cell(band.label)} | "
-            f"{_band_range(policy, band)} | {escape_cell(band.meaning)} | "
-            f"{escape_cell(policy.cadence_labels.get(band.monitoring, band.monitoring))} |"
-        )
+        for band in policy.bands
+    ]
+    lines += ["", table(("Band", "Score", "Meaning", "Monitoring"), bands)]
     lines += ["", "### Risk categories", ""]
     lines += [
         f"- **{escape_text(name)}**: {escape_text(text)}" if text else f"- **{escape_text(name)}**"
@@ -206,12 +198,16 @@ def _risks_by_band(
 
 
 def _response_matrix(assessments: Sequence[Assessment], policy: Policy) -> list[str]:
-    lines = [
-        "## 3. Risk response matrix",
-        "",
-        "| Risk | Score | Residual target | Status | Owner | Review cadence | Mitigation status |",
-        "|---|---|---|---|---|---|---|",
-    ]
+    header = (
+        "Risk",
+        "Score",
+        "Residual target",
+        "Status",
+        "Owner",
+        "Review cadence",
+        "Mitigation status",
+    )
+    rows = []
     for a in sorted(assessments, key=lambda a: a.risk.id):
         r = a.risk
         target, target_band = residual_score(r), residual_band(r, policy)
@@ -220,13 +216,18 @@ def _response_matrix(assessments: Sequence[Assessment], policy: Policy) -> list[
             if target is not None and target_band is not None
             else "-"
         )
-        lines.append(
-            f"| {r.id}: {escape_cell(r.title)} | {BAND_MARK.get(a.band.name, '')} {a.score} "
-            f"{escape_cell(a.band.label)} | {residual} | {escape_cell(status_text(a))} | "
-            f"{escape_cell(owners_text(a))} | {escape_cell(cadence_text(a, policy))} | "
-            f"{escape_cell(r.mitigation_summary) or '-'} |"
+        rows.append(
+            (
+                Markdown(f"{r.id}: {escape_cell(r.title)}"),
+                Markdown(f"{BAND_MARK.get(a.band.name, '')} {a.score} {escape_cell(a.band.label)}"),
+                Markdown(residual),
+                status_text(a),
+                owners_text(a),
+                cadence_text(a, policy),
+                Markdown(escape_cell(r.mitigation_summary) or "-"),
+            )
         )
-    return [*lines, ""]
+    return ["## 3. Risk response matrix", "", table(header, rows), ""]
 
 
 def _role_name(ident: str, policy: Policy) -> str:

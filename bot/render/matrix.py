@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 
 from bot.register.policy import Policy
 from bot.register.scoring import Assessment, score_of
-from bot.render.markdown import escape_cell
+from bot.render.markdown import Markdown, escape_cell, table
 
 LEVELS = (1, 2, 3, 4, 5)
 BAND_MARK = {"red": "🟥", "yellow": "🟨", "green": "🟩"}
@@ -71,20 +71,17 @@ def render_markdown(
     inherent cell).
     """
     grid = cells(assessments, residual)
-    header = (
-        "| Impact \\ Probability | "
-        + " | ".join(f"{p} {escape_cell(policy.probability_scale[p].label)}" for p in LEVELS)
-        + " |"
-    )
-    rows = [header, "|---" * 6 + "|"]
+    header = [Markdown("Impact \\ Probability")]
+    header += [Markdown(f"{p} {escape_cell(policy.probability_scale[p].label)}") for p in LEVELS]
+    rows = []
     for i in reversed(LEVELS):
-        parts = []
+        row = [Markdown(f"**{i} {escape_cell(policy.impact_scale[i].label)}**")]
         for p in LEVELS:
             score = score_of(i, p)
             band = policy.band_for(score).name
             ids = [f"**{x}**" if x in moved else x for x in grid[(i, p)]]
-            parts.append(f"{BAND_MARK[band]} {score}" + (" " + ", ".join(ids) if ids else ""))
-        rows.append(
-            f"| **{i} {escape_cell(policy.impact_scale[i].label)}** | " + " | ".join(parts) + " |"
-        )
-    return "\n".join(rows)
+            row.append(
+                Markdown(f"{BAND_MARK[band]} {score}" + (" " + ", ".join(ids) if ids else ""))
+            )
+        rows.append(row)
+    return table(header, rows)
