@@ -19,7 +19,6 @@ import yaml
 from bot.documents.output import write_files
 from bot.register import clock
 from bot.register.findings import Finding
-from bot.register.ids import id_of_name, next_id
 from bot.register.load import POLICY_PATH, RISKS_DIR, Register, SourceFile, build_register
 from bot.register.policy import ImpactLevel, ProbabilityLevel
 from bot.register.scoring import score_of
@@ -80,11 +79,6 @@ def risk_file_name(risk_id: str, title: str) -> str:
 
 def risk_id(number: int) -> str:
     return f"R-{number:03d}"
-
-
-def next_risk_id(names: Sequence[str]) -> str:
-    """The id after the highest one used by a file name (R-001 for an empty register)."""
-    return next_id(i for n in names if (i := id_of_name(n)) is not None)
 
 
 class RiskDumper(yaml.SafeDumper):

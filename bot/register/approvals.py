@@ -132,10 +132,6 @@ class ApprovalCheck:
         return [s for s in self.statuses if s.state == "waiting"]
 
     @property
-    def nobody(self) -> list[ApprovalStatus]:
-        return [s for s in self.statuses if s.state == "nobody"]
-
-    @property
     def blocking(self) -> bool:
         """Whether the pull request must wait: an approval someone could give is missing."""
         return bool(self.waiting)

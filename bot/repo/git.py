@@ -194,11 +194,6 @@ def start_reading_blobs(root: Path, oids: Iterable[str]) -> Callable[[], dict[st
     return blobs
 
 
-def read_blobs(root: Path, oids: Iterable[str]) -> dict[str, bytes]:
-    """The contents of many blobs, by id, from one ``git cat-file --batch``."""
-    return start_reading_blobs(root, oids)()
-
-
 class ObjectReader:
     """One ``git cat-file --batch`` process asked one object at a time (``rev:path`` or id), for
     a walk whose next question depends on the last answer (the trees of a history)."""
@@ -260,12 +255,6 @@ def sources_of(tree: Tree, blobs: dict[str, bytes]) -> tuple[SourceFile | None, 
     policy = _source(POLICY_PATH, tree[POLICY_PATH], blobs) if POLICY_PATH in tree else None
     risks = [_source(n, oid, blobs) for n, oid in sorted(tree.items()) if n != POLICY_PATH]
     return policy, risks
-
-
-def register_at(root: Path, rev: str) -> tuple[SourceFile | None, list[SourceFile]]:
-    """The policy and risk files of a revision, without checking it out (two git processes)."""
-    tree = register_tree(root, resolve(root, rev))
-    return sources_of(tree, read_blobs(root, blob_ids(tree)))
 
 
 @cache
