@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from functools import cache
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from bot.errors import UsageError
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile
@@ -46,7 +46,7 @@ def start_git(
 ) -> Callable[[], bytes]:
     """Start ``git -C root ARGS`` in the background; the function returned waits for it and
     gives its output, or raises :class:`GitError` with git's last word. Every git process
-    riskbot runs starts here (or in :class:`ObjectReader`).
+    riskbot runs starts here.
 
     With ``spool`` its input and output are files, not pipes: git never waits for this process
     to read, so it writes a large answer while this process does other work.
@@ -192,56 +192,6 @@ def start_reading_blobs(root: Path, oids: Iterable[str]) -> Callable[[], dict[st
         return out
 
     return blobs
-
-
-class ObjectReader:
-    """One ``git cat-file --batch`` process asked one object at a time (``rev:path`` or id), for
-    a walk whose next question depends on the last answer (the trees of a history)."""
-
-    def __init__(self, root: Path) -> None:
-        try:
-            self.process = subprocess.Popen(
-                ["git", "-C", str(root), "cat-file", "--batch"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
-        except OSError as exc:
-            raise GitError(f"git cat-file failed: {exc}") from None
-        self.requests = 0
-
-    def __enter__(self) -> ObjectReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        stdin: IO[bytes] | None = self.process.stdin
-        if stdin is not None and not stdin.closed:
-            stdin.close()
-        self.process.wait(timeout=GIT_TIMEOUT)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-
-    def read(self, name: str) -> tuple[str, str, bytes] | None:
-        """(object id, type, content), or None when there is no such object."""
-        stdin, stdout = self.process.stdin, self.process.stdout
-        assert stdin is not None
-        assert stdout is not None
-        self.requests += 1
-        stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
-        stdin.flush()
-        line = stdout.readline()
-        if not line:
-            raise GitError("git cat-file stopped answering")
-        header = _header(line)
-        if header is None:
-            return None  # "<name> missing" (or ambiguous)
-        oid, kind, size = header
-        content = stdout.read(size)
-        stdout.read(1)  # the newline after the content
-        return oid, kind, content
 
 
 def _source(name: str, oid: str | None, blobs: dict[str, bytes]) -> SourceFile:
