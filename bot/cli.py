@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from bot import __version__
-from bot.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_USAGE, RiskbotError, UsageError
+from bot.errors import (
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    RiskbotError,
+    UsageError,
+)
+from bot.register import defaults
+from bot.register.load import POLICY_PATH, RISKS_DIR
 
 if TYPE_CHECKING:
     from bot.github.api import Limits
@@ -64,8 +73,8 @@ def _root_option(func: click.decorators.FC) -> click.decorators.FC:
         type=click.Path(exists=True, file_okay=False, path_type=Path),
         default=None,
         callback=_find_root,
-        help="Repository root holding .github/riskbot.yml and risks/ (default: the nearest "
-        "folder, from here upward to the repository root, that holds .github/riskbot.yml).",
+        help=f"Repository root holding {POLICY_PATH} and {RISKS_DIR}/ (default: the nearest "
+        f"folder, from here upward to the repository root, that holds {POLICY_PATH}).",
     )(func)
 
 
@@ -132,8 +141,10 @@ def check(root: Path, fmt: str, today: str | None, fix: bool) -> None:
         for change in fixed:
             _say(change.as_text(), err=echo_err)
         _say(summary(fixed), err=echo_err)
+    from bot.github.step import emit
+
     report = check_report(_read_register(root, _parse_date(today)))
-    sys.stdout.write(REPORTER_BY_NAME[fmt](report, os.environ))
+    sys.stdout.write(emit(REPORTER_BY_NAME[fmt](report, os.environ), os.environ))
     sys.exit(report.exit_code)
 
 
@@ -146,18 +157,19 @@ def _github_options(func: click.decorators.FC) -> click.decorators.FC:
             "--budget",
             type=click.IntRange(min=0),
             default=None,
-            help="Most writes this run may make (default: the policy's, 30).",
+            help=f"Most writes this run may make (default: the policy's, {defaults.WRITE_BUDGET}).",
         ),
         click.option(
             "--max-wait",
             type=click.FloatRange(min=0),
             default=None,
-            help="Longest wait for a rate limit, in seconds (default: policy, 300).",
+            help="Longest wait for a rate limit, in seconds (default: the policy's, "
+            f"{defaults.MAX_RATE_LIMIT_WAIT:g}).",
         ),
         click.option(
             "--write-interval",
             type=click.FloatRange(min=0),
-            default=1.0,
+            default=defaults.WRITE_INTERVAL,
             show_default=True,
             help="Seconds between two writes.",
         ),
@@ -259,41 +271,17 @@ def pr(
     Example:
       riskbot pr --base origin/main --head HEAD --format json
     """
-    from bot.github.events import PULL_REQUEST_EVENTS, EventError, pull_request_event
-    from bot.render.pr import render_json, render_markdown_report, write_actions_output
-    from bot.repo.revisions import build_report
+    from bot.github.pull_request import PrRequest, run_pr
 
-    env = os.environ
-    event = None
-    if env.get("GITHUB_EVENT_NAME") in PULL_REQUEST_EVENTS and env.get("GITHUB_EVENT_PATH"):
-        try:
-            event = pull_request_event(env["GITHUB_EVENT_PATH"])
-        except EventError as exc:
-            raise UsageError(f"GITHUB_EVENT_PATH: {exc}") from None
-        base = base or event.base_sha
-        head = head or event.head_sha
-    if base is None:
-        raise UsageError("--base is required outside a pull_request event")
-    report = build_report(root, base, head, _parse_date(today))
-    failure = None
-    if event is not None:
-        from bot.github.reviews import check_pr_approvals  # PyGithub, only in a PR's run
-
-        settings = _settings()
-        report.approval, failure = check_pr_approvals(
-            report, settings, event.number, event.head_sha
-        )
-        if settings.run_url:
-            report.links = {"summary": settings.run_url}
-    body = render_json(report) if fmt == "json" else render_markdown_report(report)
-    if event is not None:
-        sys.stdout.write(
-            write_actions_output(report, env, payload_dir, event.number, event.head_sha)
-        )
-    _document(body)
-    if failure is not None:
-        raise failure
-    sys.exit(report.exit_code)
+    request = PrRequest(
+        root, base, head, "json" if fmt == "json" else "markdown", payload_dir, _parse_date(today)
+    )
+    outcome = run_pr(request, os.environ)
+    sys.stdout.write(outcome.annotations)
+    _document(outcome.document)
+    if outcome.failure is not None:
+        raise outcome.failure
+    sys.exit(outcome.exit_code)
 
 
 @cli.command()
@@ -318,7 +306,8 @@ def comment(root: Path, payload_path: Path, head_sha: str | None, dry_run: bool)
       riskbot comment --payload riskbot-pr/comment.json
     """
     from bot.github.commands import run_comment
-    from bot.github.events import read_payload, workflow_run_head_sha
+    from bot.github.events import workflow_run_head_sha
+    from bot.github.payload import read_payload
     from bot.register.rules import pingable_logins
 
     settings = _settings()
@@ -356,12 +345,13 @@ def remind(
     Example:
       riskbot remind --today 2026-11-27 --dry-run
     """
-    from bot.github.commands import changes_link, run_remind, today_utc
-    from bot.render import actions as gha
+    from bot.github.commands import changes_link, run_remind
+    from bot.github.step import append_step_summary
+    from bot.register import clock
     from bot.render.issues import remind_report as render_report
 
     settings = _settings()
-    day = _parse_date(today) or today_utc()
+    day = _parse_date(today) or clock.today()
     register = _register_or_exit(root, day)
     limits = _limits(register, write_interval, max_wait)
     stats, report = run_remind(
@@ -374,7 +364,7 @@ def remind(
         changes_link=changes_link(root, settings),
     )
     _say(render_report(report, markdown=False), err=True, nl=False, lines=True)
-    gha.append_step_summary(render_report(report, markdown=True), settings.step_summary)
+    append_step_summary(render_report(report, markdown=True), settings.step_summary)
     sys.exit(1 if not register.ok else stats.exit_code)
 
 
@@ -395,8 +385,9 @@ def review(root: Path, risk_id: str, on: str | None, note: str | None, by: str |
       riskbot review R-001 --note "Migration tests green in staging"
     """
     from bot.documents.review import review_risk
+    from bot.register import clock
 
-    today = dt.date.today()
+    today = clock.today()
     day = _parse_date(on) or today
     done = review_risk(root, risk_id, day, today=today, note=note, by=by)
     for message in done.warnings:
@@ -437,7 +428,7 @@ def report(root: Path, output: Path | None, check_only: bool, residual: bool) ->
       riskbot report --check
     """
     from bot.documents.output import write_output
-    from bot.documents.report import REPORT_FILE, compare_report, render_report
+    from bot.documents.report import REPORT_FILE, check_report_file, render_report
     from bot.repo.history import read_history
 
     register = _register_or_exit(root, None)
@@ -449,13 +440,9 @@ def report(root: Path, output: Path | None, check_only: bool, residual: bool) ->
     if str(target) == "-":
         _document(text)
     elif check_only:
-        try:
-            committed = target.read_bytes().decode("utf-8") if target.is_file() else None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RiskbotError(f"cannot read {target}: {exc}") from None
-        state = compare_report(committed, text, str(target))
+        state = check_report_file(target, text)
         _say(state.summary, err=not state.current, lines=True)
-        sys.exit(0 if state.current else 1)
+        sys.exit(state.exit_code)
     else:
         write_output(target, text)
         _say(f"wrote {target}")
@@ -514,7 +501,7 @@ def history(root: Path, risk_id: str | None, since_day: str | None, fmt: str) ->
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Directory to write risks/, schema/ and .github/riskbot.yml under (default: the "
+    help=f"Directory to write {RISKS_DIR}/, schema/ and {POLICY_PATH} under (default: the "
     "register found from here upward, else the current directory).",
 )
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
@@ -834,6 +821,7 @@ def init(
       riskbot init ../my-repo --source "git+https://github.com/OWNER/riskbot@<commit>"
     """
     from bot.documents import init as setup
+    from bot.register import clock
 
     if list_methods:
         click.echo(setup.list_methods(), nl=False)
@@ -847,7 +835,7 @@ def init(
     branch = branch or setup.default_branch(directory)
     source = source or setup.default_source()
     files = setup.init_files(
-        directory, source=source, branch=branch, today=dt.date.today(), method=method
+        directory, source=source, branch=branch, today=clock.today(), method=method
     )
     written = setup.write_files(directory, files, force=force)
     for path in written:
@@ -870,9 +858,11 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(EXIT_USAGE if isinstance(exc, click.UsageError) else exc.exit_code)
-    except (click.Abort, KeyboardInterrupt, EOFError):
+    except (click.Abort, KeyboardInterrupt, EOFError) as exc:
+        # click turns Ctrl-C (in a prompt too) into Abort, keeping the KeyboardInterrupt.
+        cause = exc if isinstance(exc, KeyboardInterrupt) else exc.__cause__ or exc.__context__
         click.echo("Aborted!", err=True)
-        sys.exit(EXIT_FINDINGS)
+        sys.exit(EXIT_INTERRUPTED if isinstance(cause, KeyboardInterrupt) else EXIT_FINDINGS)
     except Exception as exc:  # the last line of defence
         if os.environ.get("RISKBOT_DEBUG"):
             raise

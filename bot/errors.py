@@ -14,12 +14,15 @@ EXIT_USAGE = 2
 """Usage or setup: bad options, a missing or broken policy, no token in Actions, 401/404."""
 EXIT_INTERNAL = 3
 """A bug in riskbot: it says so, with the ``RISKBOT_DEBUG=1`` hint."""
+EXIT_INTERRUPTED = 130
+"""Stopped by Ctrl-C (SIGINT): 128 + the signal's number, as a shell reports it."""
 
 EXIT_CODES = {
     EXIT_OK: "done; clean (warnings allowed)",
     EXIT_FINDINGS: "findings, or a run that could not finish, or a refusal that wrote nothing",
     EXIT_USAGE: "usage or setup error",
     EXIT_INTERNAL: "internal error (a bug; RISKBOT_DEBUG=1 shows the traceback)",
+    EXIT_INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
 

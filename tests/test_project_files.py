@@ -181,7 +181,7 @@ def test_the_local_riskbot_hook_checks_the_register(
     git(root, "add", "-A")
     failed = pre_commit(*args, cwd=root, home=tmp_path / "home")
     assert failed.returncode == 1
-    assert re.search(r"risks/R-003-byzantine-failure.yaml:11:(\d+:)? error:", failed.stdout)
+    assert re.search(r"risks/R-003-byzantine-failure.yaml:11:(\d+:)? error\[", failed.stdout)
 
 
 # --- Makefile: `make run` installs what check needs, `make test` the test tools ----------------

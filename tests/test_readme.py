@@ -428,7 +428,7 @@ def test_the_pre_commit_hook_reports_the_findings_and_lines_of_ci(tmp_path: Path
     )
     assert local.returncode == ci.returncode == 1
     text = set(
-        re.findall(r"^([^:\s]+):(\d+)(?::\d+)?: (error|warning): ", local.stdout, re.MULTILINE)
+        re.findall(r"^([^:\s]+):(\d+)(?::\d+)?: (error|warning)\[", local.stdout, re.MULTILINE)
     )
     annotations = set(
         re.findall(r"^::(error|warning) file=([^,]+),line=(\d+)", ci.stdout, re.MULTILINE)

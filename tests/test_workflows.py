@@ -661,3 +661,15 @@ def test_the_github_release_takes_its_notes_from_the_changelog() -> None:
     assert "--verify-tag" in script
     create = items[index_of(items, lambda s: "gh release create" in s.get("run", ""), "releases")]
     assert create["env"] == {"GH_TOKEN": "${{ github.token }}"}
+
+
+def test_ci_runs_the_gates_on_every_supported_python() -> None:
+    """The oldest Python riskbot supports (pyproject's requires-python) and every newer one."""
+    job = load("ci.yml")["jobs"]["test"]
+    assert job["strategy"]["matrix"]["python"] == ["3.11", "3.12", "3.13"]
+    assert job["strategy"]["fail-fast"] is False, "one Python's failure hides no other's"
+    setup = next(s for s in job["steps"] if action(s) == "actions/setup-python")
+    assert setup["with"]["python-version"] == "${{ matrix.python }}"
+    assert any(s.get("run") == "make test" for s in job["steps"])
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["requires-python"] == ">=3.11"

@@ -16,8 +16,9 @@ from typing import Any
 
 import yaml
 
+from bot.documents.output import write_files
+from bot.register import clock
 from bot.register.findings import Finding
-from bot.register.ids import id_of_name, next_id
 from bot.register.load import POLICY_PATH, RISKS_DIR, Register, SourceFile, build_register
 from bot.register.method import Level, levels_text
 from bot.register.yamlfile import load_yaml
@@ -79,11 +80,6 @@ def risk_id(number: int) -> str:
     return f"R-{number:03d}"
 
 
-def next_risk_id(names: Sequence[str]) -> str:
-    """The id after the highest one used by a file name (R-001 for an empty register)."""
-    return next_id(i for n in names if (i := id_of_name(n)) is not None)
-
-
 class RiskDumper(yaml.SafeDumper):
     """Block style, but lists indented under their key as people write them."""
 
@@ -109,7 +105,7 @@ class NewRisk:
     probability: int
     owner: str
     description: str
-    identified: dt.date = field(default_factory=dt.date.today)
+    identified: dt.date = field(default_factory=clock.today)
     detection: int | None = None
     """The detection level, for a policy whose method scores it (FMEA)."""
 
@@ -210,8 +206,5 @@ def create_risk(root: Path, risk: NewRisk, *, write: bool = True) -> Created:
     findings = [f for f in findings if f.severity == "error" or f.file == name]
     created = Created(name, text, score, band.name if band else "", words, findings)
     if created.ok and write:
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("x", encoding="utf-8") as fh:
-            fh.write(text)
+        write_files(root, [(root / name, text)], replace=False)
     return created

@@ -12,14 +12,15 @@ from pathlib import Path
 
 from yaml.nodes import MappingNode, ScalarNode
 
+from bot.documents.output import write_files
 from bot.documents.yamledit import Edit, EditableText, apply, key_of, scalar_like
 from bot.errors import RiskbotError
+from bot.register.codes import DERIVED
 from bot.register.load import Register, build_register
 from bot.register.scoring import Assessment
 from bot.register.yamlfile import load_yaml
 from bot.repo.worktree import discover
 
-DERIVED = ("score", "band")
 """The fields riskbot computes; a declared one must agree with the levels."""
 
 
@@ -79,7 +80,7 @@ def fix_register(root: Path) -> list[Fixed]:
             text = path.read_bytes().decode("utf-8")
             new_text, fixed = _fix_text(text, assessment, name)
             if fixed and new_text != text:
-                path.write_bytes(new_text.encode("utf-8"))
+                write_files(root, [(path, new_text)], refused=FixError)
                 changes += fixed
         except OSError as exc:
             raise FixError(f"cannot fix {name}: {exc.strerror}") from None

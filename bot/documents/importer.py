@@ -20,17 +20,19 @@ from typing import Any
 from bot.documents import planpolicy
 from bot.documents.authoring import ID_IN_NAME, render_risk_file, risk_file_name, risk_id
 from bot.documents.init import SCHEMA_FOLDER
+from bot.documents.output import write_files
 from bot.documents.planparse import MatrixRow, PlanDocument, PlanRisk, read_plan
 from bot.documents.planpolicy import CADENCE_DAYS, DEFAULT_BOT, PlanJudge, cadence_name
 from bot.errors import RiskbotError
+from bot.register.codes import DERIVED
 from bot.register.findings import Finding, FindingsHolder, error, sort_key
 from bot.register.ids import next_id
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile, build_register
 from bot.register.presets import PLAN_BAND_EMOJI
 from bot.register.risk import MITIGATION_KINDS
-from bot.register.schemas import schema_dir
 from bot.register.scoring import score_of
 from bot.register.yamlfile import load_yaml
+from bot.repo.schemas import schema_dir
 
 # Category of a risk, which the plan does not state. This is data, not code: each kind of
 # category has the names plans give it and keywords that point to it. The keywords began as
@@ -585,7 +587,7 @@ def _self_check(result: ImportResult) -> None:
     risks = [SourceFile(n, t.encode("utf-8")) for n, t in result.files.items() if n != POLICY_PATH]
     register = build_register(policy, risks)
     for f in register.errors:
-        if f.code not in ("score", "band"):
+        if f.code not in DERIVED:
             result.findings.append(
                 error(
                     result.plan,
@@ -687,31 +689,4 @@ def write_import(result: ImportResult, out: Path, *, force: bool = False) -> lis
         if not (path.is_file() and path.read_bytes() == text.encode("utf-8")):
             files[name] = text
     targets = [(out / name, text) for name, text in files.items()]
-    existing = [p for p, _ in targets if p.exists() or p.is_symlink()]
-    if existing and not force:
-        names = ", ".join(str(p) for p in existing[:5])
-        more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
-        raise ImportRefused(
-            f"would overwrite {names}{more}; use --force to replace them; nothing was written"
-        )
-    links = [p for p, _ in targets if p.is_symlink()]
-    if links:
-        raise ImportRefused(
-            f"will not write through the symbolic link {links[0]}; nothing was written"
-        )
-    created: list[Path] = []
-    try:
-        for path, text in targets:
-            new = not path.exists()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(text.encode("utf-8"))
-            if new:
-                created.append(path)
-    except OSError as exc:
-        # No partial import: take back the files this run created.
-        for path in created:
-            path.unlink(missing_ok=True)
-        raise ImportRefused(
-            f"could not write {exc.filename}: {exc.strerror}; nothing was written"
-        ) from None
-    return [p for p, _ in targets]
+    return write_files(out, targets, replace=force, refused=ImportRefused)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
 import textwrap
 from dataclasses import dataclass
 from importlib import metadata, resources
@@ -23,7 +22,9 @@ from pathlib import Path
 import yaml
 
 from bot import __version__
+from bot.documents import output
 from bot.errors import RiskbotError, UsageError
+from bot.register.load import POLICY_PATH
 from bot.register.presets import (
     DEFAULT_METHOD,
     EXAMPLE_LEVELS,
@@ -31,10 +32,11 @@ from bot.register.presets import (
     PRESETS,
     preset_policy,
 )
-from bot.register.schemas import schema_dir
+from bot.repo.git import GitError, git
 from bot.repo.root import enclosing_register
+from bot.repo.schemas import schema_dir
 
-POLICY_FILE = ".github/riskbot.yml"
+POLICY_FILE = POLICY_PATH
 EXAMPLE_RISK = "risks/R-001-example.yaml"
 SCHEMA_FOLDER = "schema"
 WORKFLOW_FOLDER = ".github/workflows"
@@ -300,17 +302,11 @@ def _not_installable(version: str, origin: str) -> InitError:
 def default_branch(root: Path) -> str:
     """The default branch as the clone knows it (origin's HEAD), else ``main``."""
     try:
-        found = subprocess.run(
-            ["git", "-C", str(root), "symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
+        found = git(root, "symbolic-ref", "-q", "--short", "refs/remotes/origin/HEAD")
+    except GitError:
         return DEFAULT_BRANCH
-    name = found.stdout.strip().removeprefix("origin/")
-    return name if found.returncode == 0 and BRANCH_NAME.fullmatch(name) else DEFAULT_BRANCH
+    name = found.decode("utf-8", "replace").strip().removeprefix("origin/")
+    return name if BRANCH_NAME.fullmatch(name) else DEFAULT_BRANCH
 
 
 def adapt_workflow(name: str, text: str, *, source: str, branch: str) -> str:
@@ -372,29 +368,10 @@ def refuse_nested(directory: Path, *, force: bool = False) -> None:
 
 
 def write_files(root: Path, files: list[InitFile], *, force: bool = False) -> list[Path]:
-    """Write every file, or none: existing ones are refused (all named) unless ``force``."""
+    """Write every file, or none: existing ones are refused (all named) unless ``force``, and
+    nothing is written through a symbolic link."""
     targets = [(root / f.path, f.text) for f in files]
-    existing = [f.path for f in files if (root / f.path).exists()]
-    if existing and not force:
-        raise InitRefused(
-            f"would overwrite {len(existing)} existing files: {', '.join(existing)}; "
-            "use --force to replace them; nothing was written"
-        )
-    created: list[Path] = []
-    try:
-        for path, text in targets:
-            if not path.exists():
-                created.append(path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(text.encode("utf-8"))
-    except OSError as exc:
-        # No half set-up repository: take back the files this run created.
-        for path in created:
-            path.unlink(missing_ok=True)
-        raise InitRefused(
-            f"could not write {exc.filename}: {exc.strerror}; nothing was written"
-        ) from None
-    return [path for path, _ in targets]
+    return output.write_files(root, targets, replace=force, refused=InitRefused)
 
 
 def next_steps(*, source: str, branch: str, example: bool) -> str:

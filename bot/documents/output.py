@@ -1,28 +1,93 @@
-"""Writing a document a command produces (`report --output`, `retro --output`)."""
+"""The one way riskbot writes files: every command that writes (init, import, new, review,
+check --fix, report, retro) goes through :func:`write_files`.
+
+Nothing is written through a symbolic link: not the file, nor a folder on its way below the
+folder the command writes into, since a link (which a pull request can commit) could lead
+outside the repository. Several files are written all or none: a failure takes back the files
+the run created, and a refusal writes nothing.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from bot.errors import RiskbotError
+from bot.repo.worktree import linked_part
 
 
 class OutputError(RiskbotError):
-    """The output file could not be written; the message names it and says why."""
+    """A file could not be written, or would not be: the message names it and says why."""
+
+
+def _link_on_the_way(root: Path, path: Path) -> Path | None:
+    """The file itself if it is a link, else the first folder below ``root`` that is one."""
+    if path.is_symlink():
+        return path
+    try:
+        return linked_part(root, path.parent)
+    except ValueError:  # not below root: only the file itself is ours to judge
+        return None
+
+
+def _write(path: Path, data: bytes) -> None:
+    # O_NOFOLLOW: a link put in place since it was checked is refused all the same.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o666)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def _blocked(path: Path, exc: OSError) -> str:
+    """Why a file could not be written, in a sentence."""
+    if isinstance(exc, FileExistsError | NotADirectoryError):
+        # mkdir met a file where a folder should be (or writing met one on the way).
+        blocker = next((p for p in path.parents if p.is_file()), exc.filename)
+        return f"{blocker} is a file, not a folder"
+    why = exc.strerror or type(exc).__name__
+    other = exc.filename is not None and Path(str(exc.filename)) != path
+    return why + (f" ({exc.filename})" if other else "")
+
+
+def write_files(
+    root: Path,
+    files: Sequence[tuple[Path, str]],
+    *,
+    replace: bool = True,
+    refused: type[RiskbotError] = OutputError,
+) -> list[Path]:
+    """Write each (path, text) as UTF-8, creating folders, or nothing at all.
+
+    Refused (``refused``, nothing written): a file or a folder below ``root`` that is a symbolic
+    link; without ``replace``, files that exist (every one named).
+    """
+    links = [link for path, _ in files if (link := _link_on_the_way(root, path)) is not None]
+    if links:
+        raise refused(f"will not write through the symbolic link {links[0]}; nothing was written")
+    existing = [path for path, _ in files if path.exists()]
+    if existing and not replace:
+        names = ", ".join(str(p) for p in existing)
+        raise refused(
+            f"would overwrite {len(existing)} existing files: {names}; "
+            "use --force to replace them; nothing was written"
+        )
+    created: list[Path] = []
+    for path, text in files:
+        try:
+            new = not path.exists()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _write(path, text.encode("utf-8"))
+        except OSError as exc:
+            for done in created:  # no half-written result: take back what this run created
+                done.unlink(missing_ok=True)
+            undone = "; nothing was written" if len(files) > 1 else ""
+            raise refused(f"cannot write {path}: {_blocked(path, exc)}{undone}") from None
+        if new:
+            created.append(path)
+    return [path for path, _ in files]
 
 
 def write_output(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` as UTF-8, creating its parent folders."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(text.encode("utf-8"))
-    except (FileExistsError, NotADirectoryError) as exc:
-        # mkdir met a file where a folder should be (or writing met one on the way).
-        blocker = next((p for p in path.parents if p.is_file()), exc.filename)
-        raise OutputError(f"cannot write {path}: {blocker} is a file, not a folder") from None
-    except OSError as exc:
-        why = exc.strerror or type(exc).__name__
-        other = exc.filename is not None and Path(str(exc.filename)) != path
-        raise OutputError(
-            f"cannot write {path}: {why}" + (f" ({exc.filename})" if other else "")
-        ) from None
+    """Write one document a command produces (``report --output``, ``retro --output``)."""
+    write_files(path.parent, [(path, text)])

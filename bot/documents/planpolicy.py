@@ -19,6 +19,7 @@ import yaml
 from bot.documents.authoring import RiskDumper
 from bot.documents.init import policy_template
 from bot.documents.planparse import Item, PlanDocument, words_of
+from bot.register import defaults
 from bot.register.findings import Finding, error, warning
 from bot.register.policy import RISK_OWNER
 from bot.register.presets import PLAN_BAND_WORDS, PLAN_BANDS
@@ -27,7 +28,12 @@ POLICY_SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/policy.schema
 # Review words of the plan and their length in days (a month is 30 days, a quarter 91).
 CADENCE_DAYS = {"daily": 1, "weekly": 7, "bi-weekly": 14, "monthly": 30, "quarterly": 91}
 WEEKS_PER_MONTH = 52 / 12
-DEFAULT_BOT = {"label": "risk", "write_budget": 30, "max_rate_limit_wait": 300, "timezone": "UTC"}
+DEFAULT_BOT = {
+    "label": defaults.LABEL,
+    "write_budget": defaults.WRITE_BUDGET,
+    "max_rate_limit_wait": int(defaults.MAX_RATE_LIMIT_WAIT),
+    "timezone": defaults.TIMEZONE,
+}
 # A band's colour as plans write it ("Amber" is yellow). Data: add a plan's word there.
 BAND_NAMES = PLAN_BAND_WORDS
 # How each missing part is named in its warning, with an example of what the plan could say.

@@ -21,7 +21,7 @@ from bot.register.risk import Risk
 from bot.register.schemas import validate
 from bot.register.yamlfile import line_for, load_yaml
 from bot.render.exposure import two_places
-from bot.render.markdown import escape_cell, escape_text
+from bot.render.markdown import Cell, Markdown, escape_cell, escape_text, table
 
 RETRO_DIR = "retro"
 RETRO_SCHEMA = "retro.schema.json"
@@ -131,9 +131,9 @@ def load_unregistered(root: Path, release: str) -> tuple[list[Unregistered], lis
         return [], [
             error(
                 name,
-                line_for(loaded.node, "$.release"),
+                line_for(loaded.node, ("release",)),
                 f"release '{data['release']}' does not match the file name ({release})",
-                path="$.release",
+                path=("release",),
                 code="retro",
             )
         ]
@@ -142,7 +142,7 @@ def load_unregistered(root: Path, release: str) -> tuple[list[Unregistered], lis
             str(item["title"]),
             item.get("impact"),
             str(item.get("note", "")),
-            line_for(loaded.node, f"$.unregistered[{i}]"),
+            line_for(loaded.node, ("unregistered", i)),
         )
         for i, item in enumerate(data.get("unregistered", []))
     ]
@@ -196,7 +196,7 @@ def build_retro(
                     risk.file,
                     risk.line("outcome"),
                     f"{len(mine)} outcomes for release {release}; the first one is used",
-                    path="$.outcome",
+                    path=("outcome",),
                     code="retro",
                 )
             )
@@ -207,7 +207,7 @@ def build_retro(
                     risk.line("outcome"),
                     f"records an outcome for {release}, but its phase '{risk.phase}' does not "
                     f"count toward {release}; left out",
-                    path="$.outcome",
+                    path=("outcome",),
                     code="retro",
                 )
             )
@@ -350,10 +350,18 @@ def render_calibration(calibration: Calibration) -> list[str]:
         "the register states it now; the observed frequency is how often the risks of that "
         "level occurred, with its 95 % (Wilson) interval.",
         "",
-        "| Probability level | Policy range | Predicted | Outcomes | Occurred | Observed "
-        "| 95 % interval | Against the range |",
-        "|---|---|---|---|---|---|---|---|",
     ]
+    header = (
+        "Probability level",
+        "Policy range",
+        "Predicted",
+        "Outcomes",
+        "Occurred",
+        "Observed",
+        "95 % interval",
+        "Against the range",
+    )
+    rows: list[tuple[Cell, ...]] = []
     for row in calibration.rows:
         observed, interval = row.observed, row.interval
         if observed is None or interval is None:
@@ -366,12 +374,20 @@ def render_calibration(calibration: Calibration) -> list[str]:
                 verdict = "⚠️ outside"
             else:
                 verdict = "within"
-        lines.append(
-            f"| {row.level} {escape_cell(row.label)} | {row.percent_min:g}–{row.percent_max:g}% "
-            f"| {row.predicted:.1%} | {row.outcomes} | {row.occurred} | {seen} | {span} "
-            f"| {verdict} |"
+        rows.append(
+            (
+                Markdown(f"{row.level} {escape_cell(row.label)}"),
+                Markdown(f"{row.percent_min:g}–{row.percent_max:g}%"),
+                Markdown(f"{row.predicted:.1%}"),
+                row.outcomes,
+                row.occurred,
+                Markdown(seen),
+                Markdown(span),
+                Markdown(verdict),
+            )
         )
     lines += [
+        table(header, rows),
         "",
         f"- Brier score: {brier:.4f}; always predicting the base rate ({_pct(rate)}) scores "
         f"{rate * (1 - rate):.4f}.",
@@ -435,31 +451,41 @@ def render_retro_markdown(
         "",
     ]
     if retro.entries:
-        lines += [
-            "| Risk | Predicted probability | Occurred | (p − o)² | Predicted impact "
-            "| Actual impact | Note |",
-            "|---|---|---|---|---|---|---|",
-        ]
+        header = (
+            "Risk",
+            "Predicted probability",
+            "Occurred",
+            "(p − o)²",
+            "Predicted impact",
+            "Actual impact",
+            "Note",
+        )
+        rows = []
         for e in retro.entries:
             level = policy.probability_scale[e.risk.probability]
-            lines.append(
-                f"| {e.risk.id}: {escape_cell(e.risk.title)} | {e.risk.probability} "
-                f"{escape_cell(level.label)} ({e.likelihood:.1%}) | "
-                f"{'yes' if e.outcome.occurred else 'no'} | {e.squared_error:.4f} | "
-                f"{_level(policy, e.risk.impact)} | "
-                f"{_level(policy, e.outcome.actual_impact)}{_impact_change(e)} | "
-                f"{escape_cell(e.outcome.note) or '-'} |"
+            rows.append(
+                (
+                    Markdown(f"{e.risk.id}: {escape_cell(e.risk.title)}"),
+                    Markdown(
+                        f"{e.risk.probability} {escape_cell(level.label)} ({e.likelihood:.1%})"
+                    ),
+                    "yes" if e.outcome.occurred else "no",
+                    Markdown(f"{e.squared_error:.4f}"),
+                    Markdown(_level(policy, e.risk.impact)),
+                    Markdown(f"{_level(policy, e.outcome.actual_impact)}{_impact_change(e)}"),
+                    Markdown(escape_cell(e.outcome.note) or "-"),
+                )
             )
+        lines.append(table(header, rows))
     else:
         lines.append("No risk records an outcome for this release yet.")
     lines += ["", "## Occurred but never registered", ""]
     if retro.unregistered:
-        lines += ["| What happened | Impact | Note |", "|---|---|---|"]
-        lines += [
-            f"| {escape_cell(u.title)} | {_level(policy, u.impact)} | "
-            f"{escape_cell(u.note) or '-'} |"
+        unregistered = [
+            (u.title, Markdown(_level(policy, u.impact)), Markdown(escape_cell(u.note) or "-"))
             for u in retro.unregistered
         ]
+        lines.append(table(("What happened", "Impact", "Note"), unregistered))
     else:
         lines.append(f"None listed (in {RETRO_DIR}/{escape_text(retro.release)}.yaml).")
     if retro.without_outcome:

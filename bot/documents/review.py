@@ -15,6 +15,7 @@ from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from bot.documents.output import write_files
 from bot.documents.yamledit import Edit, EditableText, apply, key_of, quoted, scalar_like
 from bot.errors import RiskbotError
 from bot.register.load import RISKS_DIR
@@ -271,10 +272,7 @@ def review_risk(
             f"{shown}: last_reviewed moves back from {previous} to {day.isoformat()}; "
             "the next review falls due earlier"
         )
-    try:
-        path.write_bytes(new_text.encode("utf-8"))
-    except OSError as exc:
-        raise ReviewError(f"cannot write {shown}: {exc.strerror}") from None
+    write_files(root, [(path, new_text)], refused=ReviewError)
     return reviewed
 
 

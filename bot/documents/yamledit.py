@@ -17,10 +17,6 @@ from yaml.nodes import MappingNode, Node, ScalarNode
 BOM = "\ufeff"
 
 
-class EditError(ValueError):
-    """The text is not something an in-place edit can handle (the message says why)."""
-
-
 @dataclass(frozen=True)
 class Edit:
     """Replace ``text[start:end]`` with ``replacement``."""

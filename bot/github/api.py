@@ -29,6 +29,7 @@ from requests.exceptions import RequestException
 from bot.github.settings import TOKEN_FIX, Settings
 from bot.reconcile import markers
 from bot.reconcile.plan import CommentState, IssueState
+from bot.register import defaults
 from bot.register.approvals import Review
 from bot.render.summary import Stats
 
@@ -71,12 +72,19 @@ class WriteFailed(Exception):
         self.status = status
 
 
+def _utc(moment: dt.datetime | None) -> dt.datetime | None:
+    """A time GitHub stamped, in UTC (PyGithub's are aware; a naive one is UTC too)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
 @dataclass(frozen=True)
 class Limits:
     """How long and how often a run may wait and retry, in all."""
 
-    write_interval: float = 1.0
-    max_wait: float = 300.0
+    write_interval: float = defaults.WRITE_INTERVAL
+    max_wait: float = defaults.MAX_RATE_LIMIT_WAIT
     """The longest single wait for a rate limit; a longer reset stops the run at once."""
     read_retries: int = 2
     """Retries of one read after a 5xx or a lost connection."""
@@ -373,8 +381,8 @@ class GitHubApi:
             labels=tuple(label.name for label in issue.labels),
             assignees=tuple(a.login for a in issue.assignees),
             comments=issue.comments,
-            created_at=issue.created_at.isoformat() if issue.created_at else "",
-            updated_at=issue.updated_at.isoformat() if issue.updated_at else "",
+            created_at=_utc(issue.created_at),
+            updated_at=_utc(issue.updated_at),
             url=issue.html_url or "",
         )
 
@@ -400,7 +408,7 @@ class GitHubApi:
                     number,
                     fields["id"],
                     comment.body,
-                    comment.created_at.isoformat() if comment.created_at else "",
+                    _utc(comment.created_at),
                 )
             )
         return found
@@ -436,7 +444,7 @@ class GitHubApi:
             number,
             fields["id"],
             comment.body,
-            comment.created_at.isoformat() if comment.created_at else "",
+            _utc(comment.created_at),
         )
 
     def is_bot(self, user: Any) -> bool:
@@ -462,7 +470,7 @@ class GitHubApi:
                 login=(r.user.login if r.user is not None else ""),
                 state=r.state or "",
                 commit_id=r.commit_id or "",
-                submitted_at=r.submitted_at.isoformat() if r.submitted_at else "",
+                submitted_at=_utc(r.submitted_at),
             )
             for r in self.pages(pull.get_reviews(), needs=PULLS_READ)
         ]

@@ -99,10 +99,6 @@ def run_sync(
     )
 
 
-def today_utc() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
-
-
 def run_comment(
     payload: Payload,
     run_head_sha: str | None,

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import RiskbotError
-from bot.reconcile.comment import Payload
-from bot.render.pr import COMMENT_LIMIT, PAYLOAD_VERSION
 
 MAX_EVENT_BYTES = 25 * 1024 * 1024
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target", "pull_request_review")
@@ -73,31 +71,3 @@ def workflow_run_head_sha(path: str | Path) -> str:
     if not isinstance(run, dict):
         raise EventError("the event has no workflow_run")
     return _sha(run.get("head_sha"), "workflow_run.head_sha")
-
-
-MAX_PAYLOAD_BYTES = 256 * 1024
-MAX_BODY_CHARS = COMMENT_LIMIT
-PAYLOAD_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["version", "pr", "head_sha", "touches_risks", "body"],
-    "properties": {
-        "version": {"const": PAYLOAD_VERSION},
-        "pr": {"type": "integer", "minimum": 1, "maximum": 10**9},
-        "head_sha": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
-        "touches_risks": {"type": "boolean"},
-        "body": {"type": "string", "maxLength": MAX_BODY_CHARS},
-    },
-}
-
-
-def read_payload(path: str | Path) -> Payload:
-    """Read and check the artifact; anything off raises EventError."""
-    from jsonschema import Draft202012Validator  # the comment job only: pr does not pay for it
-
-    data = read_json(path, MAX_PAYLOAD_BYTES)
-    errors = sorted(Draft202012Validator(PAYLOAD_SCHEMA).iter_errors(data), key=str)
-    if errors:
-        where = "/".join(str(p) for p in errors[0].absolute_path) or "(root)"
-        raise EventError(f"comment payload rejected at {where}: {errors[0].message[:200]}")
-    return Payload(data["pr"], data["head_sha"], data["touches_risks"], data["body"])

@@ -17,6 +17,7 @@ from typing import TypeVar
 from bot.github.api import BudgetExhausted, GitHubApi, SetupFailed, StopRun, WriteFailed
 from bot.reconcile import markers
 from bot.reconcile.plan import (
+    EARLIEST,
     Action,
     CommentState,
     EnsureComment,
@@ -234,7 +235,7 @@ class Executor:
             labels,
             action.assignees,
             0,
-            "",
+            None,
         )
 
     def _ensure_comment(self, action: EnsureComment, snapshot: Snapshot) -> None:
@@ -288,11 +289,11 @@ class Executor:
                     return
                 if attempt == 1:
                     raise
-        self.comments(number).append(CommentState(None, number, action.ident, body, ""))
+        self.comments(number).append(CommentState(None, number, action.ident, body, None))
 
     def _delete_duplicates(self, number: int, same: list[CommentState]) -> None:
         """Comments with one marker (a write that landed after its retry): the oldest stays."""
-        ordered = sorted(same, key=lambda c: (c.id is None, c.created_at, c.id or 0))
+        ordered = sorted(same, key=lambda c: (c.id is None, c.created_at or EARLIEST, c.id or 0))
         keep = ordered[0]
         for dup in ordered[1:]:
             if dup.id is None:

@@ -18,6 +18,9 @@ from bot.register.approvals import ApprovalCheck, check_approvals
 from bot.register.compare import PrReport
 from bot.render.summary import Stats
 
+REVIEWS_MAX_WAIT = 60.0
+"""Longest wait for a rate limit while reading reviews: shorter than a run's, since the pull
+request's check waits on it."""
 NO_TOKEN = (
     f"GITHUB_TOKEN is not set, so the reviews cannot be read: give the step `{TOKEN_FIX}` "
     "and the job `pull-requests: read`"
@@ -41,7 +44,7 @@ def check_pr_approvals(
             return report.approval, None  # a laptop: not checked, and that is no error
         return check_approvals(approvals, None, None, NO_TOKEN), UsageError(f"pr: {NO_TOKEN}")
     stats = Stats()
-    api = GitHubApi(settings, Limits(max_wait=60), stats)
+    api = GitHubApi(settings, Limits(max_wait=REVIEWS_MAX_WAIT), stats)
     try:
         reviews = api.pull_reviews(number)
     except SetupFailed as exc:

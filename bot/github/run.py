@@ -15,6 +15,7 @@ from bot.errors import UsageError
 from bot.github.api import GitHubApi, Limits, SetupFailed, StopRun
 from bot.github.executor import Executor
 from bot.github.settings import Settings, no_token_in_actions
+from bot.github.step import append_step_summary, set_output
 from bot.reconcile.plan import Action, EnsureComment, EnsureIssue, Needs, Plan, Snapshot
 from bot.render import actions as gha
 from bot.render.markdown import defuse_mentions
@@ -56,11 +57,9 @@ def gather_comments(snapshot: Snapshot, needs: Needs, executor: Executor) -> Non
         snapshot.comments.update(executor.comments_since(min(recent.values()), recent))
 
 
-def _updated_since(updated_at: str | None, since: dt.datetime) -> bool:
+def _updated_since(updated_at: dt.datetime | None, since: dt.datetime) -> bool:
     """Whether an issue may have been commented on since a time (unknown: it may)."""
-    if not updated_at:
-        return True
-    return dt.datetime.fromisoformat(updated_at) >= since
+    return updated_at is None or updated_at >= since
 
 
 def scrub(text: str, settings: Settings) -> str:
@@ -146,7 +145,7 @@ def summarise(
     """The summary every run ends with: stderr, the step summary, outputs, an annotation."""
     dry = dry_run
     stderr.write(gha.log_lines(scrub(render_text(command, stats, dry_run=dry), settings)))
-    gha.append_step_summary(
+    append_step_summary(
         scrub(render_markdown(command, stats, dry_run=dry), settings), settings.step_summary
     )
     for name, value in (
@@ -154,7 +153,7 @@ def summarise(
         ("writes", str(stats.writes)),
         ("reads", str(stats.reads)),
     ):
-        gha.set_output(name, value, settings.output)
+        set_output(name, value, settings.output)
     if stats.stopped and settings.step_summary:
         stderr.flush()
         sys.stdout.write(

@@ -73,13 +73,6 @@ class Settings:
     error, not a dry run."""
 
     @property
-    def owner_repo(self) -> tuple[str, str]:
-        if not self.repository:
-            raise SettingsError("GITHUB_REPOSITORY is not set (expected owner/name)")
-        owner, name = self.repository.split("/", 1)
-        return owner, name
-
-    @property
     def has_token(self) -> bool:
         return self.token is not None and bool(self.token)
 

@@ -1,7 +1,7 @@
 """The sticky PR comment: the artifact from the PR job, read as untrusted data, made safe, planned.
 
 The PR job runs the pull request's own code, so everything in its payload may be hostile: it is
-size-capped and shape-checked when read (:func:`bot.github.events.read_payload`), stripped here of
+size-capped and shape-checked when read (:func:`bot.github.payload.read_payload`), stripped here of
 HTML and markers, and may only mention logins that the default branch's policy names. The PR
 number is trusted only once its head matches the run's.
 """

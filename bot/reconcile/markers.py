@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from bot.render.markdown import hidden_marker, parse_marker, remove_marker
+from bot.render.markdown import hidden_marker, parse_marker
 
 RED_ISSUE = "red-issue"
 SCORE_UP = "score-up"
@@ -143,8 +143,3 @@ def read(body: str | None) -> dict[str, str] | None:
     if fields is None or "id" not in fields:
         return None
     return fields
-
-
-def without_marker(body: str) -> str:
-    """A body with its marker line removed: what a desired-state type holds."""
-    return remove_marker(body)

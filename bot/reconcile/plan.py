@@ -34,6 +34,10 @@ def with_marker(marker: str, body: str, limit: int = MAX_BODY) -> str:
     return f"{marker}\n{head}{TRUNCATION_NOTE}"
 
 
+EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
+"""Before any time GitHub stamps: where a value without one sorts."""
+
+
 @dataclass(frozen=True)
 class EnsureLabel:
     """A label the bot needs: created once, with its colour and description."""
@@ -145,9 +149,10 @@ class IssueState:
     labels: tuple[str, ...]
     assignees: tuple[str, ...]
     comments: int
-    created_at: str
+    created_at: dt.datetime | None
+    """When GitHub created it (None: a dry run's stand-in for one it would create)."""
     url: str = ""
-    updated_at: str = ""
+    updated_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -158,7 +163,8 @@ class CommentState:
     issue_number: int
     ident: str
     body: str
-    created_at: str
+    created_at: dt.datetime | None
+    """When GitHub created it (None: posted by this run)."""
 
 
 @dataclass(frozen=True)
@@ -191,7 +197,7 @@ class Snapshot:
     @classmethod
     def from_issues(cls, issues: Sequence[IssueState], labels: set[str] | None = None) -> Snapshot:
         snap = cls(labels=set(labels or ()))
-        for issue in sorted(issues, key=lambda i: (i.created_at, i.number or 0)):
+        for issue in sorted(issues, key=lambda i: (i.created_at or EARLIEST, i.number or 0)):
             if issue.ident in snap.issues:
                 snap.duplicates.append(issue)
             else:

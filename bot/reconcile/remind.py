@@ -108,7 +108,7 @@ def _posted(
     for comment in snapshot.comments.get(issue.number, []):
         keys = markers.reminder_keys(markers.read(comment.body) or {})
         found |= keys
-        if comment.created_at and dt.datetime.fromisoformat(comment.created_at).date() == today:
+        if comment.created_at is not None and comment.created_at.date() == today:
             today_ids |= {k.risk for k in keys}
     return found, today_ids
 

@@ -10,6 +10,7 @@ approves it. The reviews are read by the GitHub shell
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -91,9 +92,10 @@ class Review:
     login: str
     state: str
     commit_id: str
-    submitted_at: str = ""
+    submitted_at: dt.datetime | None = None
 
 
+_EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 _DECIDING = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")
 """Review states that replace a reviewer's earlier verdict (a comment review does not)."""
 
@@ -101,7 +103,7 @@ _DECIDING = ("APPROVED", "CHANGES_REQUESTED", "DISMISSED")
 def approvers_on(reviews: Sequence[Review], head_sha: str) -> frozenset[str]:
     """Logins (case-folded) whose latest verdict is an approval of the head commit itself."""
     latest: dict[str, Review] = {}
-    ordered = sorted(enumerate(reviews), key=lambda ir: (ir[1].submitted_at or "", ir[0]))
+    ordered = sorted(enumerate(reviews), key=lambda ir: (ir[1].submitted_at or _EARLIEST, ir[0]))
     for _, review in ordered:
         if review.state.upper() in _DECIDING:
             latest[review.login.casefold()] = review
@@ -134,10 +136,6 @@ class ApprovalCheck:
     @property
     def waiting(self) -> list[ApprovalStatus]:
         return [s for s in self.statuses if s.state == "waiting"]
-
-    @property
-    def nobody(self) -> list[ApprovalStatus]:
-        return [s for s in self.statuses if s.state == "nobody"]
 
     @property
     def blocking(self) -> bool:

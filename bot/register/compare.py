@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.register.approvals import (
     NOT_CHECKED,
@@ -65,17 +65,22 @@ ABSENT = "(none)"
 
 @dataclass(frozen=True)
 class FieldChange:
-    """One field of a risk file that differs; for a list, the items added and removed."""
+    """One field of a risk file that differs, old → new as text; for a list, its item counts and
+    the items added and removed (``is_list``)."""
 
     field: str
     old: str
     new: str
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
+    is_list: bool = False
 
-    @property
-    def is_list(self) -> bool:
-        return self.old.endswith(" items") or self.new.endswith(" items")
+    @classmethod
+    def of_list(cls, field: str, old: tuple[str, ...], new: tuple[str, ...]) -> FieldChange:
+        """A list field: how many items each side has, what came and what went."""
+        added = tuple(x for x in new if x not in old)
+        removed = tuple(x for x in old if x not in new)
+        return cls(field, f"{len(old)} items", f"{len(new)} items", added, removed, True)
 
     def as_json(self) -> dict[str, object]:
         out: dict[str, object] = {"field": self.field, "old": self.old, "new": self.new}
@@ -84,14 +89,25 @@ class FieldChange:
         return out
 
 
+class Triggered(NamedTuple):
+    """A per-risk escalation rule a risk triggers, and the roles it notifies."""
+
+    rule: str
+    label: str
+    roles: tuple[str, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {"rule": self.rule, "label": self.label, "notify": list(self.roles)}
+
+
 @dataclass(frozen=True)
 class PolicyEffect:
     """What the policy change alone does to one risk: its head file under each policy."""
 
     before: Assessment
     after: Assessment
-    rules_before: tuple[str, ...]
-    rules_after: tuple[str, ...]
+    rules_before: tuple[Triggered, ...]
+    rules_after: tuple[Triggered, ...]
 
     @property
     def band_moved(self) -> bool:
@@ -112,7 +128,10 @@ class PolicyEffect:
         return {
             "band": {"old": self.before.band.name, "new": self.after.band.name},
             "cadence": {"old": self.before.cadence, "new": self.after.cadence},
-            "escalations": {"old": list(self.rules_before), "new": list(self.rules_after)},
+            "escalations": {
+                "old": [r.as_json() for r in self.rules_before],
+                "new": [r.as_json() for r in self.rules_after],
+            },
         }
 
 
@@ -247,25 +266,18 @@ def field_changes(old: Risk, new: Risk) -> tuple[FieldChange, ...]:
         if isinstance(was, tuple) or isinstance(now, tuple):
             was_items = was if isinstance(was, tuple) else ()
             now_items = now if isinstance(now, tuple) else ()
-            out.append(
-                FieldChange(
-                    name,
-                    f"{len(was_items)} items",
-                    f"{len(now_items)} items",
-                    tuple(x for x in now_items if x not in was_items),
-                    tuple(x for x in was_items if x not in now_items),
-                )
-            )
+            out.append(FieldChange.of_list(name, was_items, now_items))
             continue
         default = "(band's)" if name == "cadence" else ABSENT
         out.append(FieldChange(name, was or default, now or default))
     return tuple(sorted(out, key=lambda c: _order(c.field)))
 
 
-def _rules(policy: Policy, a: Assessment) -> tuple[str, ...]:
+def _rules(policy: Policy, a: Assessment) -> tuple[Triggered, ...]:
     """The per-risk escalation rules a risk triggers as it stands, with whom each names."""
     found = change_escalations(policy, None, a, state=True)
-    return tuple(sorted(f"{e.label}→{','.join(n.role for n in e.notify)}" for e in found))
+    triggered = (Triggered(e.rule, e.label, tuple(n.role for n in e.notify)) for e in found)
+    return tuple(sorted(triggered, key=lambda t: (t.label, t.roles)))
 
 
 def policy_effect(risk: Risk, base: Policy, head: Policy, today: dt.date) -> PolicyEffect | None:

@@ -17,11 +17,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from pathlib import PurePosixPath
 
 import yaml
 
-from bot.register.load import RISK_SUFFIXES, SourceFile, load_policy
+from bot.register.load import POLICY_PATH, RISK_SUFFIXES, SourceFile, load_policy
 from bot.register.method import Band
 from bot.register.policy import Policy
 from bot.register.residual import residual_levels
@@ -171,7 +170,7 @@ def no_history(reason: str) -> History:
 
 
 def _risk_id_of(path: str) -> str | None:
-    stem = PurePosixPath(path).name.split("-", 2)
+    stem = path.rsplit("/", 1)[-1].split("-", 2)
     candidate = "-".join(stem[:2]).split(".")[0]
     return candidate if ID_RE.match(candidate) else None
 
@@ -196,7 +195,7 @@ class _Reader:
         if blob is None:
             return None
         if blob not in self.policies:
-            policy, _ = load_policy(SourceFile(".github/riskbot.yml", self.blobs[blob]))
+            policy, _ = load_policy(SourceFile(POLICY_PATH, self.blobs[blob]))
             self.policies[blob] = policy
         return self.policies[blob]
 
@@ -341,7 +340,7 @@ def build_history(revisions: Sequence[Revision], blobs: Mapping[str, bytes]) -> 
                 Note(
                     revision.commit,
                     day,
-                    ".github/riskbot.yml",
+                    POLICY_PATH,
                     "the policy is missing or does not load at this commit; scored with the "
                     "nearest valid policy",
                 )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import NamedTuple
 
 from bot.register.findings import Finding, error
@@ -37,7 +36,7 @@ class IdHistory:
 
 def id_of_name(name: str) -> str | None:
     """``R-010`` for ``risks/R-010-documentation-gaps.yaml`` (None for another name)."""
-    match = _NUMBER.match(PurePosixPath(name).name)
+    match = _NUMBER.match(name.rsplit("/", 1)[-1])
     return f"R-{match.group(1)}" if match else None
 
 
@@ -79,7 +78,7 @@ def reused_id_findings(
                 risk.line("id"),
                 f"{risk.id} was '{removal.title}', removed in {removal.commit}; ids are never "
                 f"reused: give this risk the next free id, {spare}",
-                path="$.id",
+                path=("id",),
                 code="reused-id",
             )
         )

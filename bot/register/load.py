@@ -10,10 +10,10 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import NamedTuple
 
-from bot.register.findings import Finding, FindingsHolder, error, sort_key, warning
+from bot.register import clock
+from bot.register.findings import Finding, FindingsHolder, JsonPath, error, sort_key, warning
 from bot.register.ids import IdHistory, reused_id_findings
 from bot.register.method import FACTORS
 from bot.register.policy import Policy, policy_from_data
@@ -76,7 +76,7 @@ class Register(_FailedFiles, FindingsHolder):
     assessments: list[Assessment] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date = field(default_factory=clock.today)
     failed_files: Mapping[str, str | None] = field(default_factory=dict)
 
     @property
@@ -105,7 +105,7 @@ class Unloaded(_FailedFiles, FindingsHolder):
 
     findings: list[Finding] = field(default_factory=list)
     files_checked: int = 0
-    today: dt.date = field(default_factory=dt.date.today)
+    today: dt.date = field(default_factory=clock.today)
     failed_files: Mapping[str, str | None] = field(default_factory=dict)
 
     @property
@@ -192,7 +192,7 @@ def level_findings(risk: Risk, policy: Policy) -> list[Finding]:
                         f"missing detection level: the policy's method scores "
                         f"{method.formula_text()}; add `detection: {{level: N}}` on its "
                         f"{scale_text(policy, factor)}",
-                        path="$.detection",
+                        path=("detection",),
                         code=LEVEL_CODE,
                     )
                 )
@@ -204,7 +204,7 @@ def level_findings(risk: Risk, policy: Policy) -> list[Finding]:
                     line,
                     f"detection level {level}: the policy's method has no detection scale (it "
                     f"scores {method.formula_text()}); remove `detection`",
-                    path="$.detection",
+                    path=("detection",),
                     code=LEVEL_CODE,
                 )
             )
@@ -214,7 +214,7 @@ def level_findings(risk: Risk, policy: Policy) -> list[Finding]:
                     risk.file,
                     line,
                     f"{factor} level {level} is outside the policy's {scale_text(policy, factor)}",
-                    path=f"$.{factor}.level",
+                    path=(factor, "level"),
                     code=LEVEL_CODE,
                 )
             )
@@ -232,7 +232,7 @@ def level_findings(risk: Risk, policy: Policy) -> list[Finding]:
                     risk.lines.get(f"residual.{factor}", risk.line("residual")),
                     f"residual {factor} level {level} is outside the policy's "
                     f"{scale_text(policy, factor)}",
-                    path=f"$.residual.{factor}",
+                    path=("residual", factor),
                     code=LEVEL_CODE,
                 )
             )
@@ -251,7 +251,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 risk.line("category"),
                 f"unknown category '{risk.category}'{_suggest(risk.category, policy.categories)}"
                 f"; the policy has: {', '.join(policy.categories)}",
-                path="$.category",
+                path=("category",),
                 code="category",
                 col=risk.col("category"),
             )
@@ -263,7 +263,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 risk.line("phase"),
                 f"unknown phase '{risk.phase}'{_suggest(risk.phase, policy.phases)}"
                 f"; the policy has: {', '.join(policy.phases)}",
-                path="$.phase",
+                path=("phase",),
                 code="phase",
                 col=risk.col("phase"),
             )
@@ -271,7 +271,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
     for i, owner in enumerate(risk.owners):
         if LOGIN_RE.match(owner) or policy.role(owner) is not None:
             continue
-        path = "$.owner" if len(risk.owners) == 1 else f"$.owner[{i}]"
+        path: JsonPath = ("owner",) if len(risk.owners) == 1 else ("owner", i)
         found.append(
             error(
                 f,
@@ -297,7 +297,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 f,
                 risk.line("score"),
                 f"declared score {risk.declared_score} is wrong: {factors} = {score}",
-                path="$.score",
+                path=("score",),
                 code="score",
                 col=risk.col("score"),
             )
@@ -314,7 +314,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                     if method.table
                     else f"score {score} is {band.label} ({band.name})"
                 ),
-                path="$.band",
+                path=("band",),
                 code="band",
                 col=risk.col("band"),
             )
@@ -331,7 +331,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                 f"{risk.id} is {band.label} (score {score}) but has no mitigation: the plan "
                 f"asks for immediate mitigation of {band.label} risks; add prevention or "
                 "response items",
-                path="$.mitigation",
+                path=("mitigation",),
                 code="red-unmitigated",
             )
         )
@@ -345,7 +345,7 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
                     risk.lines.get("review.cadence", risk.line("review")),
                     f"review cadence '{risk.cadence}' is looser than the {band.label} "
                     f"band's '{band.monitoring}'; reviews are due {band.monitoring}",
-                    path="$.review.cadence",
+                    path=("review", "cadence"),
                     code="cadence",
                 )
             )
@@ -358,7 +358,7 @@ def likely_id(name: str, data: object) -> str | None:
         value = data.get("id")
         if isinstance(value, str) and ID_RE.match(value.strip()):
             return value.strip()
-    match = _ID_IN_NAME.match(PurePosixPath(name).name)
+    match = _ID_IN_NAME.match(name.rsplit("/", 1)[-1])
     return match.group(1) if match else None
 
 
@@ -397,10 +397,10 @@ def check_file(source: SourceFile) -> CheckedFile:
     lines = top_level_lines(loaded.node)
     lines.update(child_lines(loaded.node, _FACTOR_KEYS, "level"))
     if "review" in loaded.data:
-        lines["review.cadence"] = line_for(loaded.node, "$.review.cadence")
+        lines["review.cadence"] = line_for(loaded.node, ("review", "cadence"))
     if "residual" in loaded.data:
-        for key in ("residual.impact", "residual.probability", "residual.detection"):
-            lines[key] = line_for(loaded.node, f"$.{key}")
+        for key in ("impact", "probability", "detection"):
+            lines[f"residual.{key}"] = line_for(loaded.node, ("residual", key))
     risk = risk_from_data(source.name, loaded.data, lines, top_level_columns(loaded.node))
     if _id_matches_name(risk.id, source.name):
         return CheckedFile(source.name, risk, (), held)
@@ -408,7 +408,7 @@ def check_file(source: SourceFile) -> CheckedFile:
         source.name,
         risk.line("id"),
         f"file name must start with its id '{risk.id}' (e.g. {risk.id}-short-title.yaml)",
-        path="$.id",
+        path=("id",),
         code="file-name",
         col=risk.col("id"),
     )
@@ -438,7 +438,7 @@ def build_register(
     is an error; ``new_ids`` limits that to the risks a change adds. ``history`` may be a
     function, asked once every file is checked (so that git can answer meanwhile).
     """
-    today = today or dt.date.today()
+    today = today or clock.today()
     policy, found = load_policy(policy_source)
     findings = list(found)
     assessments: list[Assessment] = []
@@ -458,7 +458,7 @@ def build_register(
                     risk.file,
                     risk.line("id"),
                     f"duplicate id '{risk.id}': already used by {first_file[risk.id]}",
-                    path="$.id",
+                    path=("id",),
                     code="duplicate-id",
                     col=risk.col("id"),
                 )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, NamedTuple
 
-from bot.register.findings import Finding, error
+from bot.register.findings import Finding, JsonPath, error
 from bot.register.suggest import did_you_mean
 
 FACTORS = ("impact", "probability", "detection")
@@ -265,7 +265,7 @@ def set_problems(have: Sequence[str], wanted: Sequence[str]) -> str:
     return "; ".join(parts) or f"must be {', '.join(wanted)}"
 
 
-Where = Callable[[str], int]
+Where = Callable[[JsonPath], int]
 
 
 def _float(value: Any) -> float | None:
@@ -282,9 +282,9 @@ def _scale_levels(data: Mapping[str, Any], name: str, file: str, where: Where) -
     return [
         error(
             file,
-            where(f"$.{name}"),
+            where((name,)),
             f"{name}: {set_problems(have, wanted)}",
-            path=f"$.{name}",
+            path=(name,),
             code="policy",
         )
     ]
@@ -299,11 +299,11 @@ def _ranges(data: Mapping[str, Any], file: str, where: Where) -> list[Finding]:
                 continue
             low, high = level[key]["min"], level[key]["max"]
             if low > high:
-                path = f"$.{scale}[{i}].{key}"
+                path = (scale, i, key)
                 found.append(
                     error(
                         file,
-                        where(f"{path}.min"),
+                        where((*path, "min")),
                         f"{scale} level {level['level']}: {key} min {low} is above max {high}",
                         path=path,
                         code="policy",
@@ -329,10 +329,10 @@ def _bands(
             found.append(
                 error(
                     file,
-                    where(f"$.bands[{i}].name"),
+                    where(("bands", i, "name")),
                     f"band '{name}' is defined twice (first at line "
-                    f"{where(f'$.bands[{names.index(name)}].name')})",
-                    path=f"$.bands[{i}].name",
+                    f"{where(('bands', names.index(name), 'name'))})",
+                    path=("bands", i, "name"),
                     code="band-table",
                 )
             )
@@ -340,10 +340,10 @@ def _bands(
             found.append(
                 error(
                     file,
-                    where(f"$.bands[{i}]"),
+                    where(("bands", i)),
                     f"band '{name}' has no min_score: with the product formula each band "
                     "needs the lowest score in it",
-                    path=f"$.bands[{i}]",
+                    path=("bands", i),
                     code="band-table",
                 )
             )
@@ -380,10 +380,10 @@ def _issue_bands(
         found.append(
             error(
                 file,
-                where(f"$.bands[{i}].opens_issue"),
+                where(("bands", i, "opens_issue")),
                 f"band '{top['name']}' is the top band: its risks always get an issue "
                 "(remove opens_issue: false)",
-                path=f"$.bands[{i}].opens_issue",
+                path=("bands", i, "opens_issue"),
                 code="band-table",
             )
         )
@@ -393,10 +393,10 @@ def _issue_bands(
             found.append(
                 error(
                     file,
-                    where(f"$.bands[{i}].opens_issue"),
+                    where(("bands", i, "opens_issue")),
                     f"band '{band['name']}' opens issues but '{above['name']}' above it does "
                     "not: the bands that open issues are the top bands",
-                    path=f"$.bands[{i}].opens_issue",
+                    path=("bands", i, "opens_issue"),
                     code="band-table",
                 )
             )
@@ -415,7 +415,7 @@ def _band_table(
     index = {str(b["name"]): i for i, b in enumerate(entries)}
 
     def at(name: str, message: str) -> None:
-        path = f"$.bands[{index[name]}].min_score"
+        path = ("bands", index[name], "min_score")
         found.append(error(file, where(path), message, path=path, code="band-table"))
 
     names = list(index)
@@ -470,31 +470,31 @@ def _table(
     entries = data["method"].get("table", [])
     seen: dict[int, int] = {}
 
-    def refuse(path: str, message: str) -> None:
+    def refuse(path: JsonPath, message: str) -> None:
         found.append(error(file, where(path), message, path=path, code="method-table"))
 
     for i, entry in enumerate(entries):
         level = int(entry["impact"])
-        path = f"$.method.table[{i}]"
+        path: JsonPath = ("method", "table", i)
         if level not in impact:
             refuse(
-                f"{path}.impact",
+                (*path, "impact"),
                 f"method.table: impact {level} is not a level of the impact scale "
                 f"(1–{len(impact)})",
             )
             continue
         if level in seen:
             refuse(
-                f"{path}.impact",
+                (*path, "impact"),
                 f"method.table: impact {level} has two rows (the first at line "
-                f"{where(f'$.method.table[{seen[level]}].impact')})",
+                f"{where(('method', 'table', seen[level], 'impact'))})",
             )
             continue
         seen[level] = i
         row = [str(b) for b in entry["bands"]]
         if len(row) != len(probability):
             refuse(
-                f"{path}.bands",
+                (*path, "bands"),
                 f"method.table: impact {level} gives {len(row)} cells, the probability scale "
                 f"has {len(probability)} levels: one band per probability level, lowest first",
             )
@@ -502,7 +502,7 @@ def _table(
         for p, name in zip(probability, row, strict=True):
             if name not in bands:
                 refuse(
-                    f"{path}.bands",
+                    (*path, "bands"),
                     f"method.table: impact {level}, probability {p} names unknown band "
                     f"'{name}'{did_you_mean(name, bands)} (bands: {', '.join(bands)})",
                 )
@@ -510,7 +510,7 @@ def _table(
     missing = [str(level) for level in impact if level not in seen]
     if missing:
         refuse(
-            "$.method.table",
+            ("method", "table"),
             f"method.table has no row for impact {', '.join(missing)}: every cell of the "
             "impact × probability matrix needs a band",
         )
@@ -557,10 +557,10 @@ def method_from_data(
         found.append(
             error(
                 file,
-                where("$.method.detection"),
+                where(("method", "detection")),
                 "method.detection is true but the policy has no detection_scale (2 to 10 "
                 "levels, like the impact scale)",
-                path="$.method.detection",
+                path=("method", "detection"),
                 code="policy",
             )
         )
@@ -568,10 +568,10 @@ def method_from_data(
         found.append(
             error(
                 file,
-                where("$.detection_scale"),
+                where(("detection_scale",)),
                 "detection_scale is given but the method does not score detection: set "
                 "method.detection: true (score = impact × probability × detection), or remove it",
-                path="$.detection_scale",
+                path=("detection_scale",),
                 code="policy",
             )
         )
@@ -579,10 +579,10 @@ def method_from_data(
         found.append(
             error(
                 file,
-                where("$.method.formula"),
+                where(("method", "formula")),
                 "method.formula is table but method.table is missing: one row per impact level "
                 "with the band of each probability level",
-                path="$.method.formula",
+                path=("method", "formula"),
                 code="method-table",
             )
         )
@@ -590,10 +590,10 @@ def method_from_data(
         found.append(
             error(
                 file,
-                where("$.method.table"),
+                where(("method", "table")),
                 "method.table is given but method.formula is not table: set formula: table, or "
                 "remove the table",
-                path="$.method.table",
+                path=("method", "table"),
                 code="method-table",
             )
         )
@@ -601,10 +601,10 @@ def method_from_data(
         found.append(
             error(
                 file,
-                where("$.method.detection"),
+                where(("method", "detection")),
                 "a lookup table gives the band of impact × probability: it cannot weigh "
                 "detection; use the product formula with detection",
-                path="$.method.detection",
+                path=("method", "detection"),
                 code="method-table",
             )
         )

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, NamedTuple, TypeVar
 
-from bot.register.findings import Finding, error
+from bot.register import defaults
+from bot.register.findings import Finding, JsonPath, error
 from bot.register.method import (
     Band,
     DetectionLevel,
@@ -135,14 +136,14 @@ class Policy:
     roles: tuple[Role, ...]
     escalation_path: tuple[str, ...]
     rules: Mapping[str, Rule]
-    label: str = "risk"
-    write_budget: int = 30
-    max_rate_limit_wait: float = 300.0
+    label: str = defaults.LABEL
+    write_budget: int = defaults.WRITE_BUDGET
+    max_rate_limit_wait: float = defaults.MAX_RATE_LIMIT_WAIT
     planning_date: str | None = None
     plan: str = ""
     data: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The policy file as read, so that two revisions can be compared key by key."""
-    where: Callable[[str], int] | None = field(default=None, repr=False, compare=False)
+    where: Callable[[JsonPath], int] | None = field(default=None, repr=False, compare=False)
     """Finds the line of a JSON path in the policy file (None: line 1 for every path)."""
 
     @property
@@ -186,12 +187,12 @@ class Policy:
         return index
 
     @cached_property
-    def lines(self) -> Mapping[str, int]:
+    def lines(self) -> Mapping[JsonPath, int]:
         """The line of each JSON path of :func:`bot.register.policydiff.flatten` (and each
         section): found when first asked, which only a policy diff does."""
         from bot.register.policydiff import flatten  # only pr compares policies
 
-        paths = [v[1] for v in flatten(self.data).values()] + [f"$.{k}" for k in self.data]
+        paths = [v[1] for v in flatten(self.data).values()] + [(k,) for k in self.data]
         where = self.where
         return {path: where(path) if where is not None else 1 for path in paths}
 
@@ -247,7 +248,7 @@ def policy_from_data(
     """Build a Policy from schema-valid data; report cross-references the schema cannot check."""
     findings: list[Finding] = []
 
-    def where(path: str) -> int:
+    def where(path: JsonPath) -> int:
         return int(line_of(path)) if line_of is not None else 1
 
     method, found = method_from_data(data, file, where)
@@ -259,11 +260,11 @@ def policy_from_data(
             findings.append(
                 error(
                     file,
-                    where(f"$.bands[{i}].monitoring"),
+                    where(("bands", i, "monitoring")),
                     f"band '{band['name']}' names unknown cadence '{band['monitoring']}'"
                     f"{did_you_mean(band['monitoring'], cadences)}; the cadences are "
                     f"{', '.join(cadences)}",
-                    path=f"$.bands[{i}].monitoring",
+                    path=("bands", i, "monitoring"),
                     code="policy",
                 )
             )
@@ -273,7 +274,7 @@ def policy_from_data(
             str(r["name"]),
             str(r.get("short", r["name"])),
             tuple(str(x) for x in r.get("logins", ())),
-            where(f"$.roles[{i}].logins" if "logins" in r else f"$.roles[{i}]"),
+            where(("roles", i, "logins") if "logins" in r else ("roles", i)),
         )
         for i, r in enumerate(data["roles"])
     )
@@ -290,9 +291,9 @@ def policy_from_data(
             findings.append(
                 error(
                     file,
-                    where(f"$.roles[{i}].id"),
+                    where(("roles", i, "id")),
                     f"roles: {why}",
-                    path=f"$.roles[{i}].id",
+                    path=("roles", i, "id"),
                     code="policy",
                 )
             )
@@ -300,8 +301,8 @@ def policy_from_data(
     escalation = data["escalation"]
     rules = {key: _rule(key, escalation[key]) for key in RULE_TYPES if key in escalation}
     path = tuple(str(p) for p in escalation["path"])
-    for where_path, ids in [("$.escalation.path", path)] + [
-        (f"$.escalation.{k}.notify", r.notify) for k, r in rules.items()
+    for where_path, ids in [(("escalation", "path"), path)] + [
+        (("escalation", k, "notify"), r.notify) for k, r in rules.items()
     ]:
         for ident in ids:
             if ident != RISK_OWNER and ident not in role_ids:
@@ -335,10 +336,10 @@ def policy_from_data(
                 findings.append(
                     error(
                         file,
-                        where(f"$.phases[{i}].counts_toward"),
+                        where(("phases", i, "counts_toward")),
                         f"phase '{phase.name}' counts toward unknown release '{rel}'"
                         f"{did_you_mean(rel, releases)} (releases: {', '.join(releases)})",
-                        path=f"$.phases[{i}].counts_toward",
+                        path=("phases", i, "counts_toward"),
                         code="policy",
                     )
                 )
@@ -359,9 +360,9 @@ def policy_from_data(
         roles=roles,
         escalation_path=path,
         rules=rules,
-        label=str(bot.get("label", "risk")),
-        write_budget=int(bot.get("write_budget", 30)),
-        max_rate_limit_wait=float(bot.get("max_rate_limit_wait", 300)),
+        label=str(bot.get("label", defaults.LABEL)),
+        write_budget=int(bot.get("write_budget", defaults.WRITE_BUDGET)),
+        max_rate_limit_wait=float(bot.get("max_rate_limit_wait", defaults.MAX_RATE_LIMIT_WAIT)),
         data=data,
         where=where,
     )
@@ -373,7 +374,7 @@ def _method_rules(
     escalation: Mapping[str, Any],
     method: Method,
     file: str,
-    where: Callable[[str], int],
+    where: Callable[[JsonPath], int],
     findings: list[Finding],
 ) -> dict[str, Rule]:
     """Rules that name bands or levels name the method's; the several-at-one-level rule watches
@@ -385,10 +386,10 @@ def _method_rules(
                 findings.append(
                     error(
                         file,
-                        where("$.escalation.same_level.bands"),
+                        where(("escalation", "same_level", "bands")),
                         f"escalation.same_level names unknown band '{band}'"
                         f"{did_you_mean(band, names)} (bands: {', '.join(names)})",
-                        path="$.escalation.same_level.bands",
+                        path=("escalation", "same_level", "bands"),
                         code="policy",
                     )
                 )
@@ -396,7 +397,7 @@ def _method_rules(
             rules = {**rules, "same_level": replace(same, bands=(method.top.name,))}
     slip = rules.get("schedule_impact")
     if isinstance(slip, ScheduleImpact) and slip.min_impact > max(method.impact_scale):
-        path = "$.escalation.schedule_impact.min_impact"
+        path: JsonPath = ("escalation", "schedule_impact", "min_impact")
         findings.append(
             error(
                 file,
@@ -411,7 +412,7 @@ def _method_rules(
 
 
 def _role_names(
-    entries: list[Mapping[str, Any]], file: str, where: Callable[[str], int]
+    entries: list[Mapping[str, Any]], file: str, where: Callable[[JsonPath], int]
 ) -> list[Finding]:
     """A role is found by its id, name or short form, case-insensitive: each must name one role."""
     found: list[Finding] = []
@@ -426,13 +427,13 @@ def _role_names(
             if first[0] == i or (key == "id" and first[1] == "id"):
                 continue  # a role's own name as its short form; ids twice: reported above
             other = entries[first[0]]
-            path = f"$.roles[{i}].{key}"
+            path = ("roles", i, key)
             found.append(
                 error(
                     file,
                     where(path),
                     f"role {key} '{text}' is already the {first[1]} of role '{other['id']}' "
-                    f"(line {where(f'$.roles[{first[0]}].{first[1]}')}): each role's id, name "
+                    f"(line {where(('roles', first[0], first[1]))}): each role's id, name "
                     "and short form must name one role (case-insensitive)",
                     path=path,
                     code="role-names",

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.register.findings import JsonPath
+
 ITEM_KEYS = ("id", "name", "level")
 """The keys that name an item of a policy list (roles by id, bands by name, levels by level)."""
 
@@ -43,15 +45,15 @@ def _item_key(item: Mapping[str, Any], keys: Sequence[str]) -> str | None:
 
 
 def flatten(
-    data: Any, key: str = "", path: str = "$", *, item_keys: Sequence[str] = ITEM_KEYS
-) -> dict[str, tuple[Leaf, str]]:
+    data: Any, key: str = "", path: JsonPath = (), *, item_keys: Sequence[str] = ITEM_KEYS
+) -> dict[str, tuple[Leaf, JsonPath]]:
     """Every leaf of a file: key → (value as text, or a tuple for a list of plain values; its
     JSON path, for its line). List items are keyed by the first of ``item_keys`` they carry."""
-    out: dict[str, tuple[Leaf, str]] = {}
+    out: dict[str, tuple[Leaf, JsonPath]] = {}
     if isinstance(data, Mapping):
         for name, value in data.items():
             sub = f"{key}.{name}" if key else str(name)
-            out.update(flatten(value, sub, f"{path}.{name}", item_keys=item_keys))
+            out.update(flatten(value, sub, (*path, str(name)), item_keys=item_keys))
         return out
     if isinstance(data, list):
         if all(isinstance(x, Mapping) for x in data) and data:
@@ -60,7 +62,7 @@ def flatten(
                 name = names[i]
                 unique = name is not None and names.count(name) == 1
                 sub = f"{key}.{name}" if unique else f"{key}[{i}]"
-                out.update(flatten(item, sub, f"{path}[{i}]", item_keys=item_keys))
+                out.update(flatten(item, sub, (*path, i), item_keys=item_keys))
             return out
         out[key] = (tuple(_text(x) for x in data), path)
         return out
@@ -130,7 +132,7 @@ class PolicyChange:
 
 
 def policy_changes(
-    old: Mapping[str, Any], new: Mapping[str, Any], lines: Mapping[str, int] | None = None
+    old: Mapping[str, Any], new: Mapping[str, Any], lines: Mapping[JsonPath, int] | None = None
 ) -> list[PolicyChange]:
     """Every key whose value differs, in the new file's order (removed keys last).
 
@@ -148,5 +150,5 @@ def policy_changes(
     for key, (value, _) in before.items():
         if key not in after:
             section = key.split(".", 1)[0].split("[", 1)[0]
-            out.append(PolicyChange(key, value, None, lines.get(f"$.{section}", 1)))
+            out.append(PolicyChange(key, value, None, lines.get((section,), 1)))
     return out

@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.register import defaults
+
 PLAN = "plan"
 DEFAULT_METHOD = PLAN
 
@@ -353,6 +355,11 @@ def preset_policy(name: str) -> dict[str, Any]:
         "releases": [],
         "roles": [copy.deepcopy(OWNER_ROLE)],
         "escalation": _escalation(preset, top),
-        "bot": {"label": "risk", "write_budget": 30, "max_rate_limit_wait": 300, "timezone": "UTC"},
+        "bot": {
+            "label": defaults.LABEL,
+            "write_budget": defaults.WRITE_BUDGET,
+            "max_rate_limit_wait": int(defaults.MAX_RATE_LIMIT_WAIT),
+            "timezone": defaults.TIMEZONE,
+        },
     }
     return policy

@@ -32,7 +32,7 @@ def check_residual(risk: Risk) -> list[Finding]:
                     risk.lines.get(f"residual.{key}", risk.line("residual")),
                     f"residual {key} {residual} is above the inherent {key} {inherent}: the "
                     f"target after mitigation cannot be worse than the risk itself",
-                    path=f"$.residual.{key}",
+                    path=("residual", key),
                     code="residual",
                 )
             )

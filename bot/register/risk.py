@@ -32,7 +32,6 @@ class Risk:
     probability_narrative: str = ""
     mitigation: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     mitigation_summary: str = ""
-    mitigation_percent: int | None = None
     cadence: str | None = None
     last_reviewed: dt.date | None = None
     identified: dt.date | None = None
@@ -114,7 +113,6 @@ def risk_from_data(
         status_note=str(status.get("note", "")),
         mitigation={k: tuple(mitigation.get(k) or ()) for k in MITIGATION_KINDS},
         mitigation_summary=str(progress.get("summary", "")),
-        mitigation_percent=progress.get("percent"),
         cadence=review.get("cadence"),
         last_reviewed=_date(review.get("last_reviewed")),
         identified=_date(data.get("identified")),

@@ -11,17 +11,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from yaml.nodes import Node
 
 from bot.register import compiled
-from bot.register.findings import Finding, error
+from bot.register.findings import Finding, JsonPath, error, path_text
 from bot.register.suggest import closest
 from bot.register.yamlfile import column_for, line_for
 
@@ -35,18 +33,38 @@ MAX_KEY_HINTS = 20
 """Unknown keys of one mapping that get a "did you mean" hint (the rest list what is allowed)."""
 
 
-def schema_dir() -> Path:
-    """Where the schemas are: inside the installed package, else the source tree's ``schema/``."""
-    packaged = Path(__file__).resolve().parents[1] / "schema"
-    if (packaged / RISK_SCHEMA).is_file():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "schema"
+class SchemaFiles(Protocol):
+    """The shipped schemas, and where their compiled validators are kept: the register reads no
+    files, so the layer that does hands them in (:func:`use`; :mod:`bot.repo.schemas`)."""
+
+    @property
+    def cache(self) -> compiled.CodeCache | None:
+        """Where compiled validators are kept (None: nowhere, every run compiles)."""
+
+    def read(self, name: str) -> bytes:
+        """The bytes of one shipped schema."""
+
+
+_files: list[SchemaFiles] = []
+
+
+def use(files: SchemaFiles) -> None:
+    """Validate with these schemas (and their cache) from now on."""
+    _files[:] = [files]
+    for cached in (schema_bytes, load_schema, validator, fast_validator):
+        cached.cache_clear()
+
+
+def _shipped() -> SchemaFiles:
+    if not _files:
+        raise RuntimeError("no schemas to validate with: import bot.repo, which reads them")
+    return _files[0]
 
 
 @cache
 def schema_bytes(name: str) -> bytes:
     """One of the shipped schemas, as shipped."""
-    return (schema_dir() / name).read_bytes()
+    return _shipped().read(name)
 
 
 @cache
@@ -85,19 +103,13 @@ def _is_date(value: str) -> bool:
 def fast_validator(name: str) -> Callable[[Any], Any]:
     """The schema compiled to a Python function that raises ValueError on the first problem."""
     return compiled.compile_schema(
-        schema_bytes(name),
-        {"date": _is_date},
-        folder=compiled.cache_dir(os.environ),
-        parse=json.loads,
+        schema_bytes(name), {"date": _is_date}, cache=_shipped().cache, parse=json.loads
     )
 
 
-def json_path(parts: Iterable[str | int]) -> str:
-    """Render a path deque from jsonschema as ``$.a.b[2]``."""
-    out = "$"
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return out
+def json_path(parts: Iterable[str | int]) -> JsonPath:
+    """A path deque from jsonschema as a path value (keys as text, indices as numbers)."""
+    return tuple(p if isinstance(p, int) else str(p) for p in parts)
 
 
 def _unknown_keys(err: ValidationError) -> Iterator[str]:
@@ -202,9 +214,9 @@ def _leaf_errors(err: ValidationError) -> Iterator[tuple[ValidationError, str | 
     yield best_match(err.context), None
 
 
-def _prefix(path: str) -> str:
+def _prefix(path: JsonPath) -> str:
     # The document itself needs no path: "missing required key 'title'".
-    return "" if path == "$" else f"{path}: "
+    return f"{path_text(path)}: " if path else ""
 
 
 def _finding(
@@ -227,8 +239,8 @@ def _finding(
                 file,
                 line_for(node, path, key=key),
                 message,
-                path=f"{path}.{key}",
-                code="schema",
+                path=(*path, key),
+                code="unknown-key",
                 col=column_for(node, path, key=key),
             )
         return
@@ -242,7 +254,7 @@ def _finding(
                     line_for(node, path),
                     f"{_prefix(path)}missing required key '{key}'",
                     path=path,
-                    code="schema",
+                    code="missing-key",
                     col=column_for(node, path),
                 )
         return

@@ -31,9 +31,6 @@ class Assessment:
     def overdue_days(self, today: dt.date) -> int:
         return max(0, (today - self.next_review).days)
 
-    def is_due(self, today: dt.date) -> bool:
-        return self.risk.is_open and self.next_review <= today
-
 
 def score_of(impact: int, probability: int, detection: int | None = None) -> int:
     """Impact × probability (× detection, where the risk has it)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import weakref
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ from yaml.constructor import ConstructorError
 from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from bot.register.findings import Finding, error
+from bot.register.findings import Finding, JsonPath, error
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_EXPANDED_NODES = 10_000
@@ -389,31 +389,6 @@ def syntax_problem(exc: yaml.MarkedYAMLError, text: str) -> str:
     return problem
 
 
-def _path_steps(path: str) -> Iterator[str | int]:
-    """Split a JSON path like ``$.a.b[2].c`` into its steps."""
-    token = ""
-    i = 1 if path.startswith("$") else 0
-    while i < len(path):
-        ch = path[i]
-        if ch == ".":
-            if token:
-                yield token
-            token = ""
-        elif ch == "[":
-            if token:
-                yield token
-            token = ""
-            end = path.index("]", i)
-            inner = path[i + 1 : end]
-            yield int(inner) if inner.isdigit() else inner.strip("'\"")
-            i = end
-        else:
-            token += ch
-        i += 1
-    if token:
-        yield token
-
-
 # Each mapping's keys indexed once, the first time a line inside it is asked for: finding the
 # lines of every unknown key of a file is then linear in its size, not quadratic (one scan of
 # all keys per key took 38 s for 30,000 keys). Weak keys: an index goes with its node tree.
@@ -434,13 +409,13 @@ def _keys_of(mapping: MappingNode) -> dict[str, tuple[ScalarNode, Node]]:
     return index
 
 
-def _mark_for(node: Node, path: str, key: str | None) -> Mark:
+def _mark_for(node: Node, path: JsonPath, key: str | None) -> Mark:
     """Where a JSON path (or ``key`` inside it) points: the value's mark, or the mark of the
     deepest key found on the way. Each mapping's keys are looked up in an index built once, so
     finding every key of a file is linear in its size."""
     mark = node.start_mark
     current: Node = node
-    for step in _path_steps(path):
+    for step in path:
         found: Node | None = None
         if isinstance(current, MappingNode) and isinstance(step, str):
             hit = _keys_of(current).get(step)
@@ -466,7 +441,7 @@ def _mark_for(node: Node, path: str, key: str | None) -> Mark:
     return mark
 
 
-def line_for(node: Node | None, path: str, *, key: str | None = None) -> int:
+def line_for(node: Node | None, path: JsonPath, *, key: str | None = None) -> int:
     """The 1-based line of the value at a JSON path (or of ``key`` inside it), best effort."""
     return 1 if node is None else int(_mark_for(node, path, key).line) + 1
 
@@ -492,7 +467,7 @@ def child_lines(node: Node | None, keys: frozenset[str], child: str) -> dict[str
     return out
 
 
-def column_for(node: Node | None, path: str, *, key: str | None = None) -> int | None:
+def column_for(node: Node | None, path: JsonPath, *, key: str | None = None) -> int | None:
     """The 1-based column where :func:`line_for` points (the value, or ``key`` inside it)."""
     return None if node is None else int(_mark_for(node, path, key).column) + 1
 

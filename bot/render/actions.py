@@ -1,12 +1,11 @@
 """GitHub Actions workflow commands: annotations, step summary, outputs, stop-commands.
 
-Everything here returns or writes plain text; nothing reads the environment, so callers
-pass ``os.environ.get("GITHUB_STEP_SUMMARY")`` and friends explicitly.
+Everything here returns text and writes nothing: what a step leaves in the step summary and
+its outputs is a :class:`StepOutput`, and the GitHub shell writes it (:mod:`bot.github.step`).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -17,14 +16,14 @@ __all__ = [
     "STEP_SUMMARY_LIMIT",
     "Annotation",
     "Level",
+    "StepOutput",
     "annotation",
-    "append_step_summary",
     "cap_summary",
     "escape_data",
     "escape_property",
     "limit_annotations",
     "log_line",
-    "set_output",
+    "output_lines",
     "stop_commands",
 ]
 
@@ -141,9 +140,11 @@ def limit_annotations(
 
 
 def _random_hex() -> str:
-    # One seam for tests to force collisions; 16 bytes are unguessable in practice. What
-    # secrets.token_hex does, without importing secrets (and random, hmac) on every run.
-    return os.urandom(16).hex()
+    # One seam for tests to force collisions; 16 bytes are unguessable in practice. Imported
+    # here: only a run in Actions needs it (secrets also imports random and hmac).
+    import secrets
+
+    return secrets.token_hex(16)
 
 
 def stop_commands(text: str, token: str | None = None) -> str:
@@ -227,45 +228,28 @@ def cap_summary(markdown: str, limit: int = STEP_SUMMARY_LIMIT) -> str:
         budget = max(budget - len(closer.encode("utf-8")), 0)
 
 
-def append_step_summary(
-    markdown: str,
-    path: str | os.PathLike[str] | None,
-    *,
-    limit: int = STEP_SUMMARY_LIMIT,
-) -> bool:
-    """Append ``markdown`` to the step-summary file, capped so the whole file fits ``limit``.
+def output_lines(name: str, value: str) -> str:
+    """``name`` = ``value`` as the ``GITHUB_OUTPUT`` file takes it, in heredoc form.
 
-    Returns whether anything was written (False without a path or when no room is left).
-    """
-    # An exported-but-empty variable means "no file", not a file named "".
-    if path is None or os.fspath(path) == "":
-        return False
-    try:
-        used = os.path.getsize(path)
-    except FileNotFoundError:
-        used = 0
-    capped = cap_summary(markdown, max(limit - used, 0))
-    if markdown and not capped:
-        return False
-    # newline="" keeps "\n" as one byte on every platform, so the size arithmetic holds.
-    with open(path, "a", encoding="utf-8", newline="") as fh:
-        fh.write(capped)
-    return True
-
-
-def set_output(name: str, value: str, path: str | os.PathLike[str] | None) -> bool:
-    """Append ``name`` = ``value`` to the ``GITHUB_OUTPUT`` file in heredoc form.
-
-    Raises ValueError for an invalid name; returns False when there is no path.
+    Raises ValueError for an invalid name.
     """
     if not _OUTPUT_NAME.fullmatch(name):
         raise ValueError(f"invalid output name {name!r}")
-    if path is None or os.fspath(path) == "":
-        return False
     delimiter = f"ghadelimiter_{_random_hex()}"
     # A value containing the delimiter could end the heredoc early and set other outputs.
     while delimiter in value:
         delimiter = f"ghadelimiter_{_random_hex()}"
-    with open(path, "a", encoding="utf-8", newline="") as fh:
-        fh.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
-    return True
+    return f"{name}<<{delimiter}\n{value}\n{delimiter}\n"
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    """What a step prints, and what it leaves for the workflow: rendered, not yet written.
+
+    ``summary`` goes to the step summary (``GITHUB_STEP_SUMMARY``), ``outputs`` to the step's
+    outputs (``GITHUB_OUTPUT``); outside Actions only ``stdout`` is shown.
+    """
+
+    stdout: str
+    summary: str = ""
+    outputs: tuple[tuple[str, str], ...] = ()

@@ -332,68 +332,67 @@ def finding_annotation(f: Finding) -> actions.Annotation:
     from bot.render import actions
 
     return actions.Annotation(
-        f.severity, f.message, file=f.file, line=f.line, col=f.col, title="riskbot"
+        f.severity, f.message, file=f.file, line=f.line, col=f.col, title=f"riskbot: {f.code}"
     )
 
 
-def render_github(report: CheckReport, summary_path: str | None) -> str:
-    """Annotations for the first findings; the rest and the overview go to the step summary."""
+def render_github(report: CheckReport, *, summary: bool) -> actions.StepOutput:
+    """Annotations for the first findings; the rest and the overview go to the step summary
+    (``summary``: the step has one), and the counts to the step's outputs."""
     from bot.render import actions
 
     reg = report.register
     shown, overflow = actions.limit_annotations([finding_annotation(f) for f in reg.findings])
     shown_keys = {(a.file, a.line, a.message) for a in shown}
     rest = [f for f in reg.findings if (f.file, f.line, f.message) not in shown_keys]
-    lines = [
-        actions.annotation(a.level, a.message, file=a.file, line=a.line, col=a.col, title=a.title)
-        for a in shown
-    ]
+    lines = [a.command() for a in shown]
     if overflow:
-        where = "the step summary" if summary_path else "the text output below"
+        where = "the step summary" if summary else "the text output below"
         lines.append(
             actions.annotation(
                 "notice",
                 f"{len(overflow)} more findings are not shown as annotations; see {where}.",
             )
         )
-    if summary_path:
-        actions.append_step_summary(render_summary_markdown(report, rest), summary_path)
     body = render_text_report(report)
     lines.append(actions.stop_commands(body.rstrip("\n")))
-    return "\n".join(lines) + "\n"
-
-
-Renderer = Callable[[CheckReport, Mapping[str, str]], str]
-
-
-def _text(report: CheckReport, env: Mapping[str, str]) -> str:
-    body = render_text_report(report)
-    if env.get("GITHUB_ACTIONS") == "true":
-        from bot.render import actions
-
-        return actions.stop_commands(body.rstrip("\n")) + "\n"
-    return body
-
-
-def _json(report: CheckReport, env: Mapping[str, str]) -> str:
-    return jsondoc.dumps(to_json(report))
-
-
-def _github(report: CheckReport, env: Mapping[str, str]) -> str:
-    from bot.render import actions
-
     # Step outputs let later steps branch on the result without parsing text.
     counts = summary_counts(report)
-    reg = report.register
     issue_bands = reg.policy.method.issue_bands if isinstance(reg, Register) else ()
-    for name, value in (
+    outputs = (
         ("ok", str(report.ok).lower()),
         ("errors", str(counts["errors"])),
         ("warnings", str(counts["warnings"])),
         *[(band.name, str(counts[band.name])) for band in issue_bands],
-    ):
-        actions.set_output(name, value, env.get("GITHUB_OUTPUT"))
-    return render_github(report, env.get("GITHUB_STEP_SUMMARY") or None)
+    )
+    return actions.StepOutput(
+        "\n".join(lines) + "\n",
+        render_summary_markdown(report, rest) if summary else "",
+        outputs,
+    )
+
+
+Renderer = Callable[[CheckReport, Mapping[str, str]], "actions.StepOutput"]
+
+
+def _text(report: CheckReport, env: Mapping[str, str]) -> actions.StepOutput:
+    from bot.render import actions
+
+    body = render_text_report(report)
+    if env.get("GITHUB_ACTIONS") == "true":
+        body = actions.stop_commands(body.rstrip("\n")) + "\n"
+    return actions.StepOutput(body)
+
+
+def _json(report: CheckReport, env: Mapping[str, str]) -> actions.StepOutput:
+    from bot.render.actions import StepOutput
+
+    return StepOutput(jsondoc.dumps(to_json(report)))
+
+
+def _github(report: CheckReport, env: Mapping[str, str]) -> actions.StepOutput:
+    return render_github(report, summary=bool(env.get("GITHUB_STEP_SUMMARY")))
 
 
 REPORTER_BY_NAME: dict[str, Renderer] = {"text": _text, "json": _json, "github": _github}
+"""Each ``--format`` of ``riskbot check``: what it prints, and leaves for the workflow."""

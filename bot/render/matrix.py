@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from bot.register.policy import Policy
 from bot.register.residual import residual_levels
 from bot.register.scoring import Assessment
-from bot.render.markdown import escape_cell
+from bot.render.markdown import Markdown, escape_cell, table
 
 
 def position(a: Assessment, residual: bool = False) -> tuple[int, int]:
@@ -85,18 +85,17 @@ def render_markdown(
     grid = cells(assessments, policy, residual)
     impacts = sorted(policy.impact_scale, reverse=True)
     probabilities = sorted(policy.probability_scale)
-    corner = (
+    corner = Markdown(
         f"{escape_cell(method.factor_label('impact'))} \\ "
         f"{escape_cell(method.factor_label('probability'))}"
     )
-    header = (
-        f"| {corner} | "
-        + " | ".join(f"{p} {escape_cell(policy.probability_scale[p].label)}" for p in probabilities)
-        + " |"
-    )
-    rows = [header, "|---" * (len(probabilities) + 1) + "|"]
+    header = [corner]
+    header += [
+        Markdown(f"{p} {escape_cell(policy.probability_scale[p].label)}") for p in probabilities
+    ]
+    rows = []
     for i in impacts:
-        parts = []
+        row = [Markdown(f"**{i} {escape_cell(policy.impact_scale[i].label)}**")]
         for p in probabilities:
             ids = []
             for a in grid[(i, p)]:
@@ -107,12 +106,10 @@ def render_markdown(
                     text = f"{band.mark} {text}"
                 ids.append(text)
             if method.detection:  # no band per cell: each risk shows its own
-                parts.append(", ".join(ids))
+                row.append(Markdown(", ".join(ids)))
             else:
                 mark = method.band_of(i, p).mark
                 score = method.score(i, p)
-                parts.append(f"{mark} {score}" + (" " + ", ".join(ids) if ids else ""))
-        rows.append(
-            f"| **{i} {escape_cell(policy.impact_scale[i].label)}** | " + " | ".join(parts) + " |"
-        )
-    return "\n".join(rows)
+                row.append(Markdown(f"{mark} {score}" + (" " + ", ".join(ids) if ids else "")))
+        rows.append(row)
+    return table(header, rows)

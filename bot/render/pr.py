@@ -2,23 +2,22 @@
 
 Rendering is pure; reading the two revisions goes through git without a checkout of the base.
 The sticky comment is cut to fit the comment payload (and so GitHub's own limit); the step
-summary holds the whole report.
+summary holds the whole report. Writing them is the GitHub shell's (:mod:`bot.github.payload`).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 from bot.register.approvals import ApprovalStatus
+from bot.register.codes import DERIVED
 from bot.register.compare import Comparison, FieldChange, NotCompared, PrReport, RiskChange
 from bot.register.findings import Finding
 from bot.register.load import POLICY_PATH, Register
 from bot.register.method import levels_text
 from bot.register.odds import odds_by_release
 from bot.register.policydiff import PolicyChange
-from bot.register.rules import Escalation, Notify
+from bot.register.rules import Escalation
 from bot.register.scoring import Assessment
 from bot.render import actions as gha
 from bot.render import jsondoc
@@ -36,9 +35,8 @@ from bot.render.matrix import render_markdown
 from bot.render.odds import odds_moved, render_odds_change
 from bot.render.residual import residual_cell
 from bot.render.who import who as render_who
+from bot.render.who import who_text
 
-PAYLOAD_NAME = "comment.json"
-PAYLOAD_VERSION = 1
 COMMENT_LIMIT = 60_000
 """Most characters of the comment body in the payload: below GitHub's 65,536 for a comment, with
 room for the marker and for what sanitising adds (``riskbot comment`` refuses a longer body)."""
@@ -98,8 +96,8 @@ def policy_text(c: RiskChange) -> Markdown | None:
     if effect.cadence_moved:
         parts.append(join("reviews ", effect.before.cadence, " → ", effect.after.cadence))
     if effect.rules_moved:
-        before = dict(r.split("→", 1) for r in effect.rules_before)
-        after = dict(r.split("→", 1) for r in effect.rules_after)
+        before = {r.label: r.roles for r in effect.rules_before}
+        after = {r.label: r.roles for r in effect.rules_after}
         words = [f"+{rule}" for rule in after if rule not in before]
         words += [f"−{rule}" for rule in before if rule not in after]
         words += [
@@ -169,23 +167,6 @@ def _escalation_line(e: Escalation) -> str:
     return f"- {icon} **{escape_text(e.label)}**: {escape_text(e.message)}. Who: {who}"
 
 
-def _approvers(notify: Iterable[Notify], *, ping: bool, seen: set[str]) -> str:
-    """``@a or @b (Role)``: mentions (each login once per text) or code spans."""
-    parts = []
-    for n in notify:
-        if not n.logins:
-            continue
-        logins = []
-        for x in n.logins:
-            if ping and x.lower() not in seen:
-                seen.add(x.lower())
-                logins.append(mention(x))
-            else:
-                logins.append(code_span(f"@{x}"))
-        parts.append(f"{' or '.join(logins)} ({escape_text(n.name)})")
-    return " or ".join(parts)
-
-
 def _subject(s: ApprovalStatus) -> str:
     ap = s.approval
     title = "Program sponsor approval" if ap.risk is None else "Owner approval"
@@ -214,7 +195,7 @@ def approval_line(s: ApprovalStatus, seen: set[str]) -> str:
             f"- ⚠️ {_subject(s)}. {whose} ({names}) must approve this pull request, but "
             f"nobody can yet: {fill}. This does not block the merge."
         )
-    who = _approvers(ap.approvers, ping=True, seen=seen)
+    who = render_who([n for n in ap.approvers if n.logins], ping=True, seen=seen, either=True)
     if s.state == "waiting":
         return (
             f"- ⏳ {_subject(s)}: waiting for approval by {who}. This check fails until one of "
@@ -256,7 +237,7 @@ def shown_findings(report: PrReport) -> list[Finding]:
     return [
         f
         for f in report.head.findings
-        if f.code not in ("score", "band") and (f.severity == "error" or f.file in listed)
+        if f.code not in DERIVED and (f.severity == "error" or f.file in listed)
     ]
 
 
@@ -322,7 +303,7 @@ def _render(report: PrReport, cap: int | None, matrix: bool) -> str:
         lines += ["### Changes", "", table(CHANGES_HEADER, kept), ""]
         if len(kept) < len(rows):
             lines += [f"… and {len(rows) - len(kept)} more changes (see the step summary).", ""]
-    wrong = [f for f in head.findings if f.code in ("score", "band")]
+    wrong = [f for f in head.findings if f.code in DERIVED]
     if wrong:
         lines += ["### Declared scores that are wrong", ""]
         lines += _capped(
@@ -467,7 +448,7 @@ def to_json(report: PrReport) -> dict[str, object]:
         },
         "mentions": list(mention_logins(report)),
         "findings": [f.as_json() for f in report.head.findings],
-        "wrong_scores": [f.as_json() for f in report.head.findings if f.code in ("score", "band")],
+        "wrong_scores": [f.as_json() for f in report.head.findings if f.code in DERIVED],
         "odds": {
             "base": [o.as_json() for o in odds_by_release(cmp.base)],
             "head": [o.as_json() for o in odds_by_release(cmp.head)],
@@ -485,11 +466,7 @@ def approval_annotations(report: PrReport) -> list[gha.Annotation]:
     for s in report.approval.statuses:
         ap = s.approval
         if s.state == "waiting":
-            who = " or ".join(
-                f"{' or '.join('@' + x for x in n.logins)} ({n.name})"
-                for n in ap.approvers
-                if n.logins
-            )
+            who = who_text([n for n in ap.approvers if n.logins], either=True)
             what = "the policy" if ap.risk is None else ap.subject
             out.append(
                 gha.Annotation(
@@ -521,7 +498,14 @@ def pr_annotations(report: PrReport) -> list[gha.Annotation]:
     for f in report.head.findings:
         if f.severity == "error" or f.file in report.changed_files:
             out.append(
-                gha.Annotation(f.severity, f.message, file=f.file, line=f.line, title="riskbot")
+                gha.Annotation(
+                    f.severity,
+                    f.message,
+                    file=f.file,
+                    line=f.line,
+                    col=f.col,
+                    title=f"riskbot: {f.code}",
+                )
             )
     for change in report.comparison.policy_changes:
         out.append(
@@ -567,39 +551,17 @@ def pr_annotations(report: PrReport) -> list[gha.Annotation]:
     return out
 
 
-def write_actions_output(
-    report: PrReport,
-    env: Mapping[str, str],
-    payload_dir: Path | None,
-    pr_number: int | None,
-    head_sha: str | None,
-) -> str:
-    """Annotations (returned, for stdout), the step summary, and the comment payload file."""
+def actions_output(report: PrReport) -> gha.StepOutput:
+    """In a pull request's run: annotations (printed) and the whole report (the step summary)."""
     shown, overflow = gha.limit_annotations(pr_annotations(report))
     out = [a.command() for a in shown]
     if overflow:
         out.append(
             gha.annotation("notice", f"{len(overflow)} more findings are in the step summary.")
         )
-    gha.append_step_summary(render_markdown_report(report), env.get("GITHUB_STEP_SUMMARY"))
-    if payload_dir is not None and pr_number is not None and head_sha is not None:
-        body = render_markdown_report(report, limit=COMMENT_LIMIT)
-        write_payload(payload_dir, pr_number, head_sha, body, report.touches_risks)
-    return "\n".join(out) + ("\n" if out else "")
+    return gha.StepOutput("\n".join(out) + ("\n" if out else ""), render_markdown_report(report))
 
 
-def write_payload(
-    directory: Path, pr_number: int, head_sha: str, body: str, touches_risks: bool
-) -> Path:
-    """The artifact the workflow_run job reads (as untrusted data)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / PAYLOAD_NAME
-    payload = {
-        "version": PAYLOAD_VERSION,
-        "pr": pr_number,
-        "head_sha": head_sha,
-        "touches_risks": touches_risks,
-        "body": body,
-    }
-    path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-    return path
+def comment_body(report: PrReport) -> str:
+    """The sticky comment's body: the report cut to fit :data:`COMMENT_LIMIT`."""
+    return render_markdown_report(report, limit=COMMENT_LIMIT)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.render.markdown import escape_text
+from bot.render.markdown import escape_text, table
 
 
 @dataclass
@@ -63,9 +63,10 @@ def render_markdown(command: str, stats: Stats, *, dry_run: bool) -> str:
         "",
         f"**{escape_text(summary_line(command, stats, dry_run=dry_run))}**",
         "",
-        "| reads | writes | unchanged | failed |",
-        "|---|---|---|---|",
-        f"| {stats.reads} | {stats.writes} | {stats.skipped} | {stats.failed} |",
+        table(
+            ("reads", "writes", "unchanged", "failed"),
+            [(stats.reads, stats.writes, stats.skipped, stats.failed)],
+        ),
         "",
     ]
     if stats.done:

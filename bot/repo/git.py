@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from bot.errors import UsageError
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile
@@ -28,31 +29,81 @@ def linked(name: str) -> SourceFile:
 
 
 class GitError(UsageError):
-    """git could not answer (not a repository, unknown revision)."""
+    """git could not answer (not a repository, unknown revision), or could not be run."""
 
 
-def _git(root: Path, *args: str) -> bytes:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            check=False,
-            timeout=120,
+GIT_TIMEOUT = 120
+"""Seconds any one git process may take."""
+
+
+def _failed(args: tuple[str, ...], stderr: bytes) -> GitError:
+    message = stderr.decode("utf-8", "replace").strip().splitlines()
+    return GitError(f"git {' '.join(args[:2])}: {message[-1] if message else 'failed'}")
+
+
+def start_git(
+    root: Path, *args: str, stdin: bytes = b"", spool: bool = False
+) -> Callable[[], bytes]:
+    """Start ``git -C root ARGS`` in the background; the function returned waits for it and
+    gives its output, or raises :class:`GitError` with git's last word. Every git process
+    riskbot runs starts here.
+
+    With ``spool`` its input and output are files, not pipes: git never waits for this process
+    to read, so it writes a large answer while this process does other work.
+    """
+    files = ExitStack()  # closed by the function returned, once git is done
+    if spool:
+        import tempfile  # only pr and history spool: check does not pay for its import
+
+        given, answer, errors = (
+            files.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - see above
+            for _ in range(3)
         )
-    except (OSError, subprocess.TimeoutExpired) as exc:
+        given.write(stdin)
+        given.seek(0)
+        streams: dict[str, Any] = {"stdin": given, "stdout": answer, "stderr": errors}
+    else:
+        pipe = subprocess.PIPE
+        streams = {"stdin": pipe if stdin else subprocess.DEVNULL, "stdout": pipe, "stderr": pipe}
+    try:
+        proc = subprocess.Popen(["git", "-C", str(root), *args], **streams)
+    except OSError as exc:
+        files.close()
         raise GitError(f"git {args[0]} failed: {exc}") from None
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {' '.join(args[:2])}: {message[-1] if message else 'failed'}")
-    return done.stdout
+
+    def output() -> bytes:
+        try:
+            if spool:
+                code = proc.wait(timeout=GIT_TIMEOUT)
+                answer.seek(0)
+                errors.seek(0)
+                out, said = answer.read(), errors.read()
+            else:
+                out, said = proc.communicate(stdin or None, timeout=GIT_TIMEOUT)
+                code = proc.returncode
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise GitError(f"git {args[0]} failed: timed out") from None
+        finally:
+            files.close()
+        if code != 0:
+            raise _failed(args, said)
+        return out
+
+    return output
+
+
+def git(root: Path, *args: str, stdin: bytes = b"") -> bytes:
+    """Run ``git -C root ARGS`` and give its output; :class:`GitError` when it fails."""
+    return start_git(root, *args, stdin=stdin)()
 
 
 def resolve(root: Path, rev: str) -> str:
     """The full commit id of a revision."""
     if rev.startswith("-"):
         raise GitError(f"not a revision: {rev!r}")
-    return _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
+    return git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
 
 
 Tree = dict[str, str | None]
@@ -61,7 +112,7 @@ Tree = dict[str, str | None]
 
 def register_tree(root: Path, commit: str) -> Tree:
     """The register's files at a commit (one ``git ls-tree``)."""
-    listing = _git(root, "ls-tree", "-r", "-z", commit, "--", POLICY_PATH, RISKS_DIR)
+    listing = git(root, "ls-tree", "-r", "-z", commit, "--", POLICY_PATH, RISKS_DIR)
     files: Tree = {}
     for entry in listing.split(b"\0"):
         if not entry:
@@ -87,69 +138,60 @@ def _is_risk_file(name: str) -> bool:
     return name.startswith(f"{RISKS_DIR}/") and name.endswith(RISK_SUFFIXES)
 
 
-def start_reading_blobs(root: Path, oids: Iterable[str]) -> Callable[[], dict[str, bytes]]:
-    """Start one ``git cat-file --batch`` for many blobs, in the background; the function it
-    returns waits for them, by id. git reads while this process does other work."""
-    wanted = sorted(set(oids))
+def _header(line: bytes) -> tuple[str, str, int] | None:
+    """``<oid> <type> <size>`` of ``cat-file --batch``; None for ``<name> missing``."""
+    parts = line.split()
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    return parts[0].decode("ascii"), parts[1].decode("ascii"), int(parts[2])
+
+
+def start_reading_objects(
+    root: Path, names: Iterable[str]
+) -> Callable[[], dict[str, tuple[str, str, bytes] | None]]:
+    """Start one ``git cat-file --batch`` for many objects (ids, or ``rev:path``) in the
+    background; the function it returns waits for them: by name, (id, type, content), or None
+    for one git does not have."""
+    wanted = list(dict.fromkeys(names))
     if not wanted:
         return dict
-    import tempfile  # only pr and history read blobs: check does not pay for its import
+    request = "".join(f"{n}\n" for n in wanted).encode("utf-8", "surrogateescape")
+    answer = start_git(root, "cat-file", "--batch", stdin=request, spool=True)
 
-    files = ExitStack()  # closed by the function returned, once git is done
-    given, answer, errors = (
-        files.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 - see above
-        for _ in range(3)
-    )
-    given.write("".join(f"{o}\n" for o in wanted).encode())
-    given.seek(0)
-    try:
-        # Files, not pipes: git never waits for this process to read, nor it for git.
-        proc = subprocess.Popen(
-            ["git", "-C", str(root), "cat-file", "--batch"],
-            stdin=given,
-            stdout=answer,
-            stderr=errors,
-        )
-    except OSError as exc:
-        files.close()
-        raise GitError(f"git cat-file failed: {exc}") from None
+    def objects() -> dict[str, tuple[str, str, bytes] | None]:
+        out = answer()
+        found: dict[str, tuple[str, str, bytes] | None] = {}
+        at = 0
+        for name in wanted:  # answers come in the order asked: header, bytes, newline
+            end = out.find(b"\n", at)
+            if end < 0:
+                raise GitError(f"git cat-file: no answer for {name}")
+            header = _header(out[at:end])
+            if header is None:
+                found[name], at = None, end + 1
+                continue
+            oid, kind, size = header
+            found[name] = (oid, kind, out[end + 1 : end + 1 + size])
+            at = end + 1 + size + 1
+        return found
+
+    return objects
+
+
+def start_reading_blobs(root: Path, oids: Iterable[str]) -> Callable[[], dict[str, bytes]]:
+    """Start reading many blobs by id (one ``git cat-file --batch``, in the background); the
+    function it returns waits for them, by id."""
+    read = start_reading_objects(root, sorted(set(oids)))
 
     def blobs() -> dict[str, bytes]:
-        try:
-            code = proc.wait(timeout=120)
-            answer.seek(0)
-            out = answer.read()
-            errors.seek(0)
-            message = errors.read().decode("utf-8", "replace").strip().splitlines()
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise GitError("git cat-file failed: timed out") from None
-        finally:
-            files.close()
-        if code != 0:
-            raise GitError(f"git cat-file: {message[-1] if message else 'failed'}")
-        return _parse_batch(out, wanted)
+        out: dict[str, bytes] = {}
+        for oid, found in read().items():
+            if found is None:
+                raise GitError(f"git cat-file: no blob {oid}")
+            out[oid] = found[2]
+        return out
 
     return blobs
-
-
-def _parse_batch(out: bytes, wanted: list[str]) -> dict[str, bytes]:
-    blobs: dict[str, bytes] = {}
-    at = 0
-    for oid in wanted:  # answers come in the order asked: "<oid> <type> <size>\n<bytes>\n"
-        end = out.find(b"\n", at)
-        header = out[at:end].split(b" ") if end >= 0 else []
-        if len(header) != 3 or header[0].decode("ascii") != oid:
-            raise GitError(f"git cat-file: no blob {oid}")
-        size = int(header[2])
-        blobs[oid] = out[end + 1 : end + 1 + size]
-        at = end + 1 + size + 1
-    return blobs
-
-
-def read_blobs(root: Path, oids: Iterable[str]) -> dict[str, bytes]:
-    """The contents of many blobs, by id, from one ``git cat-file --batch``."""
-    return start_reading_blobs(root, oids)()
 
 
 def _source(name: str, oid: str | None, blobs: dict[str, bytes]) -> SourceFile:
@@ -165,17 +207,11 @@ def sources_of(tree: Tree, blobs: dict[str, bytes]) -> tuple[SourceFile | None, 
     return policy, risks
 
 
-def register_at(root: Path, rev: str) -> tuple[SourceFile | None, list[SourceFile]]:
-    """The policy and risk files of a revision, without checking it out (two git processes)."""
-    tree = register_tree(root, resolve(root, rev))
-    return sources_of(tree, read_blobs(root, blob_ids(tree)))
-
-
 @cache
 def last_commit(root: Path, path: str) -> str | None:
     """The last commit that changed a file (None outside git or in a shallow clone's gaps)."""
     try:
-        out = _git(root, "log", "-1", "--format=%H", "--", path).decode().strip()
+        out = git(root, "log", "-1", "--format=%H", "--", path).decode().strip()
     except GitError:
         return None
     return out or None

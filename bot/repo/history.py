@@ -1,5 +1,6 @@
 """The register's history read from git with few processes: one ``git log`` for the commits that
-touched the register, and one ``git cat-file --batch`` for every tree and blob they need.
+touched the register, then ``git cat-file --batch`` for their folders, the folders below (one
+a level), and every blob they need.
 
 Only a register at the top of its repository has a history (its policy is ``.github/`` of that
 repository); a shallow clone's history is incomplete, which :class:`ShallowClone` reports.
@@ -9,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import subprocess
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
 
+from bot.register import clock
 from bot.register.history import History, Revision, build_history, no_history
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR
-from bot.repo.git import GitError, _git
+from bot.repo.git import GitError, git, start_reading_objects
 from bot.repo.worktree import discover
 
 POLICY_DIR, POLICY_NAME = POLICY_PATH.rsplit("/", 1)
@@ -30,7 +30,7 @@ class ShallowClone(GitError):
 def _toplevel(root: Path) -> tuple[Path, bool] | None:
     """The repository's top level and whether the clone is shallow; None outside git."""
     try:
-        out = _git(root, "rev-parse", "--show-toplevel", "--is-shallow-repository")
+        out = git(root, "rev-parse", "--show-toplevel", "--is-shallow-repository")
     except GitError:
         return None
     lines = out.decode("utf-8", "surrogateescape").splitlines()
@@ -42,7 +42,7 @@ def _toplevel(root: Path) -> tuple[Path, bool] | None:
 def log(root: Path) -> list[tuple[str, dt.datetime, str]]:
     """(commit, author date, author) of every commit that touched the register, oldest first."""
     try:
-        out = _git(
+        out = git(
             root,
             "log",
             "--author-date-order",
@@ -66,55 +66,6 @@ def log(root: Path) -> list[tuple[str, dt.datetime, str]]:
     ]
 
 
-class ObjectReader:
-    """One ``git cat-file --batch`` process: objects by name (``rev:path`` or id), one at a time."""
-
-    def __init__(self, root: Path) -> None:
-        try:
-            self.process = subprocess.Popen(
-                ["git", "-C", str(root), "cat-file", "--batch"],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-            )
-        except OSError as exc:
-            raise GitError(f"git cat-file failed: {exc}") from None
-        self.requests = 0
-
-    def __enter__(self) -> ObjectReader:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        stdin: IO[bytes] | None = self.process.stdin
-        if stdin is not None and not stdin.closed:
-            stdin.close()
-        self.process.wait(timeout=60)
-        if self.process.stdout is not None:
-            self.process.stdout.close()
-
-    def read(self, name: str) -> tuple[str, str, bytes] | None:
-        """(object id, type, content), or None when there is no such object."""
-        stdin, stdout = self.process.stdin, self.process.stdout
-        assert stdin is not None
-        assert stdout is not None
-        self.requests += 1
-        stdin.write(name.encode("utf-8", "surrogateescape") + b"\n")
-        stdin.flush()
-        header = stdout.readline()
-        if not header:
-            raise GitError("git cat-file stopped answering")
-        parts = header.split()
-        if len(parts) != 3:
-            return None  # "<name> missing" (or ambiguous)
-        oid, kind, size = parts[0].decode(), parts[1].decode(), int(parts[2])
-        content = stdout.read(size)
-        stdout.read(1)  # the newline after the content
-        return oid, kind, content
-
-
 def tree_entries(content: bytes, oid_size: int) -> list[tuple[str, str, str]]:
     """(mode, name, object id) of each entry of a raw tree object."""
     out = []
@@ -131,24 +82,37 @@ def tree_entries(content: bytes, oid_size: int) -> list[tuple[str, str, str]]:
 
 
 class _Trees:
-    """Trees by id, flattened to (path, blob id) once each."""
+    """Trees by id, read from git a level at a time and flattened to (path, blob id) once each."""
 
-    def __init__(self, reader: ObjectReader) -> None:
-        self.reader = reader
+    def __init__(self, root: Path, known: dict[str, bytes]) -> None:
+        self.root = root
+        self.content = known
         self.flat: dict[str, tuple[tuple[str, str], ...]] = {}
 
-    def files(self, oid: str, content: bytes | None, prefix: str) -> tuple[tuple[str, str], ...]:
+    def read_below(self, oids: Iterable[str]) -> None:
+        """Every folder below these trees, one ``cat-file --batch`` per level of depth."""
+        level = set(oids)
+        while level:
+            below = {
+                child
+                for oid in level
+                for mode, _, child in tree_entries(self.content.get(oid, b""), len(oid) // 2)
+                if mode == "40000" and child not in self.content
+            }
+            found = start_reading_objects(self.root, sorted(below))() if below else {}
+            for oid, got in found.items():
+                self.content[oid] = got[2] if got is not None else b""
+            level = below
+
+    def files(self, oid: str, prefix: str) -> tuple[tuple[str, str], ...]:
         key = f"{oid}:{prefix}"
         if key in self.flat:
             return self.flat[key]
-        if content is None:
-            got = self.reader.read(oid)
-            content = got[2] if got else b""
         out: list[tuple[str, str]] = []
-        for mode, name, child in tree_entries(content, len(oid) // 2):
+        for mode, name, child in tree_entries(self.content.get(oid, b""), len(oid) // 2):
             path = f"{prefix}/{name}"
             if mode == "40000":
-                out += self.files(child, None, path)
+                out += self.files(child, path)
             elif mode.startswith("100"):
                 out.append((path, child))
         self.flat[key] = tuple(sorted(out))
@@ -157,44 +121,47 @@ class _Trees:
 
 def read_revisions(
     root: Path, commits: Iterable[tuple[str, dt.datetime, str]]
-) -> tuple[list[Revision], dict[str, bytes], int]:
-    """Each commit's policy and risk files as blob ids, every blob's bytes, and the number of
-    objects read, all through one ``git cat-file --batch``."""
+) -> tuple[list[Revision], dict[str, bytes]]:
+    """Each commit's policy and risk files as blob ids, and every blob's bytes: read with a few
+    ``git cat-file --batch`` (the commits' folders, the folders below them, the blobs)."""
+    listed = list(commits)
+    names = [f"{c}:{folder}" for c, _, _ in listed for folder in (RISKS_DIR, POLICY_DIR)]
+    folders = start_reading_objects(root, names)()
+    trees = _Trees(root, {got[0]: got[2] for got in folders.values() if got and got[1] == "tree"})
+    risk_trees = {
+        got[0]
+        for n, got in folders.items()
+        if got and got[1] == "tree" and not n.endswith(f":{POLICY_DIR}")
+    }
+    trees.read_below(risk_trees)
+    policy_files: dict[str, str | None] = {}
     revisions: list[Revision] = []
-    blobs: dict[str, bytes] = {}
-    with ObjectReader(root) as reader:
-        trees = _Trees(reader)
-        policy_dirs: dict[str, str | None] = {}
-        for commit, date, author in commits:
-            risks: tuple[tuple[str, str], ...] = ()
-            got = reader.read(f"{commit}:{RISKS_DIR}")
-            if got is not None and got[1] == "tree":
-                risks = tuple(
-                    (p, b)
-                    for p, b in trees.files(got[0], got[2], RISKS_DIR)
-                    if p.endswith(RISK_SUFFIXES)
+    for commit, date, author in listed:
+        risks: tuple[tuple[str, str], ...] = ()
+        got = folders.get(f"{commit}:{RISKS_DIR}")
+        if got is not None and got[1] == "tree":
+            risks = tuple(
+                (p, b) for p, b in trees.files(got[0], RISKS_DIR) if p.endswith(RISK_SUFFIXES)
+            )
+        policy: str | None = None
+        got = folders.get(f"{commit}:{POLICY_DIR}")
+        if got is not None and got[1] == "tree":
+            if got[0] not in policy_files:
+                policy_files[got[0]] = next(
+                    (
+                        oid
+                        for mode, name, oid in tree_entries(got[2], len(got[0]) // 2)
+                        if name == POLICY_NAME and mode.startswith("100")
+                    ),
+                    None,
                 )
-            policy: str | None = None
-            got = reader.read(f"{commit}:{POLICY_DIR}")
-            if got is not None and got[1] == "tree":
-                if got[0] not in policy_dirs:
-                    policy_dirs[got[0]] = next(
-                        (
-                            oid
-                            for mode, name, oid in tree_entries(got[2], len(got[0]) // 2)
-                            if name == POLICY_NAME and mode.startswith("100")
-                        ),
-                        None,
-                    )
-                policy = policy_dirs[got[0]]
-            revisions.append(Revision(commit, date, author, policy, risks))
-        wanted = {b for r in revisions for _, b in r.risks}
-        wanted |= {r.policy for r in revisions if r.policy is not None}
-        for oid in sorted(wanted):
-            got = reader.read(oid)
-            blobs[oid] = got[2] if got is not None else b""
-        requests = reader.requests
-    return revisions, blobs, requests
+            policy = policy_files[got[0]]
+        revisions.append(Revision(commit, date, author, policy, risks))
+    wanted = {b for r in revisions for _, b in r.risks}
+    wanted |= {r.policy for r in revisions if r.policy is not None}
+    found = start_reading_objects(root, sorted(wanted))()
+    blobs = {oid: got[2] if got is not None else b"" for oid, got in found.items()}
+    return revisions, blobs
 
 
 PENDING = "(not committed)"
@@ -209,7 +176,7 @@ def _blob_id(raw: bytes) -> str:
 def _author(root: Path) -> str:
     """Who would commit now (git's author identity), else :data:`PENDING`."""
     try:
-        ident = _git(root, "var", "GIT_AUTHOR_IDENT").decode("utf-8", "replace")
+        ident = git(root, "var", "GIT_AUTHOR_IDENT").decode("utf-8", "replace")
     except GitError:
         return PENDING
     name = ident.split("<", 1)[0].strip()
@@ -259,9 +226,9 @@ def read_history(root: Path, now: dt.datetime | None = None) -> History:
         )
     commits = log(root)
     # HEAD's register read in the same batch: what the working tree is compared with.
-    revisions, blobs, _ = read_revisions(root, [*commits, ("HEAD", _now(), "")])
+    revisions, blobs = read_revisions(root, [*commits, ("HEAD", clock.now(), "")])
     head = revisions.pop()
-    pending = pending_revision(root, head if commits else None, now or _now())
+    pending = pending_revision(root, head if commits else None, now or clock.now())
     if pending is None:
         return build_history(revisions, blobs)
     revisions.append(pending[0])
@@ -269,7 +236,3 @@ def read_history(root: Path, now: dt.datetime | None = None) -> History:
     history = build_history(revisions, blobs)
     history.pending = pending[2]
     return history
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)

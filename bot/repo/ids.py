@@ -8,29 +8,15 @@ git missing, there is no history: the working tree alone counts.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 from bot.register.ids import IdHistory, Removal, id_of_name, next_id
 from bot.register.load import RISK_SUFFIXES, RISKS_DIR
 from bot.register.yamlfile import load_yaml
+from bot.repo.git import GitError, start_git, start_reading_objects
 
 _COMMIT = "commit:"
-
-
-def _git(root: Path, *args: str, stdin: bytes | None = None) -> bytes | None:
-    try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args],
-            input=stdin,
-            capture_output=True,
-            check=False,
-            timeout=120,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return done.stdout if done.returncode == 0 else None
 
 
 def _risk_file(name: str) -> bool:
@@ -74,23 +60,17 @@ def parse_log(out: bytes) -> tuple[set[str], dict[str, Removal]]:
 
 def _titles(root: Path, removals: Iterable[Removal]) -> dict[str, str]:
     """The title each removed file had just before its removal (one ``git cat-file``)."""
-    wanted = list(removals)
-    if not wanted:
+    wanted = {f"{r.commit}^:{r.file}": r for r in removals}
+    try:
+        found = start_reading_objects(root, wanted)()
+    except GitError:
         return {}
-    request = "".join(f"{r.commit}^:{r.file}\n" for r in wanted).encode()
-    out = _git(root, "cat-file", "--batch", stdin=request)
     titles: dict[str, str] = {}
-    if out is None:
-        return titles
-    rest = out
-    for removal in wanted:
-        header, _, rest = rest.partition(b"\n")
-        parts = header.split()
-        if len(parts) != 3 or not parts[2].isdigit():
-            continue  # "<object> missing": not there
-        size = int(parts[2])
-        blob, rest = rest[:size], rest[size + 1 :]
-        data = load_yaml(removal.file, blob).data
+    for name, removal in wanted.items():
+        got = found.get(name)
+        if got is None:
+            continue  # not there
+        data = load_yaml(removal.file, got[2]).data
         title = data.get("title") if isinstance(data, dict) else None
         if isinstance(title, str):
             titles[removal.risk_id] = title
@@ -118,23 +98,16 @@ def start_id_history(root: Path) -> Callable[[Collection[str]], IdHistory | None
     git lists the history while this process reads and checks the files.
     """
     try:
-        proc = subprocess.Popen(
-            ["git", "-C", str(root), *_LOG],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-    except OSError:
+        listing = start_git(root, *_LOG)
+    except GitError:
         return lambda present: None
 
     def finish(present: Collection[str]) -> IdHistory | None:
         try:
-            out, _ = proc.communicate(timeout=120)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
+            out = listing()
+        except GitError:
             return None
-        return None if proc.returncode != 0 else _history(root, out, present)
+        return _history(root, out, present)
 
     return finish
 

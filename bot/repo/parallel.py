@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from bot.register.load import CheckedFile, SourceFile, check_file, check_files
+from bot.repo.schemas import install
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -85,6 +86,9 @@ def check_in_parallel(
     first = check_file(sources[0])
     rest = sources[1:]
     chunk = max(1, len(rest) // (count * 4))
-    with _context().Pool(count) as pool:
+    context = _context()
+    # A worker that does not fork from here starts afresh: it is given the schemas first.
+    start = None if context.get_start_method() == "fork" else install
+    with context.Pool(count, initializer=start) as pool:
         checked = pool.map(check_file, rest, chunksize=chunk)
     return [first, *checked]

@@ -52,7 +52,8 @@ def test_the_search_stops_at_the_repository_root(repo: Path) -> None:
     assert result.returncode == 1
     assert "10 risks" not in result.stdout
     message = result.stdout.splitlines()[0]
-    assert message.startswith(".github/riskbot.yml:1: error: policy file not found: ")
+    missing = ".github/riskbot.yml:1: error[policy-missing] policy file not found: "
+    assert message.startswith(missing)
     assert f"looked for .github/riskbot.yml in {inner.resolve()}" in message
     assert f"up to the repository root {inner.resolve()}" in message
 

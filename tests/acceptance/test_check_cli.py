@@ -77,7 +77,7 @@ def test_broken_copy_exits_1_with_lines(tmp_path: Path) -> None:
     text = run("check", "--root", str(root))
     assert text.returncode == 1
     assert (
-        f"risks/R-100-typo.yaml:{line_of(typo, 'ownr:')}:1: error: unknown key 'ownr'"
+        f"risks/R-100-typo.yaml:{line_of(typo, 'ownr:')}:1: error[unknown-key] unknown key 'ownr'"
         in text.stdout
     )
     assert "Traceback" not in text.stdout + text.stderr
@@ -92,7 +92,7 @@ def test_hostile_input_never_crashes(tmp_path: Path, raw: bytes) -> None:
     result = run("check", "--root", str(root))
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
-    assert re.search(r"^risks/R-100-x\.yaml:1(:\d+)?: error:", result.stdout, re.M)
+    assert re.search(r"^risks/R-100-x\.yaml:1(:\d+)?: error\[[a-z-]+\] ", result.stdout, re.M)
 
 
 def test_github_format_caps_annotations(tmp_path: Path) -> None:

@@ -108,9 +108,10 @@ def test_import_warns_with_plan_lines(tmp_path: Path) -> None:
     result = run("import", "plan.md", "--out", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     line = line_of(broken, "4 Ã— 4 = 17")
-    assert f"plan.md:{line}: warning: Risk #1: score 17 is not 4 × 4 = 16" in result.stderr
+    assert f"plan.md:{line}: warning[plan] Risk #1: score 17 is not 4 × 4 = 16" in result.stderr
     r8 = line_of(broken, "**Probability**: Rare (<5%)")  # Risk #8's is the first Rare
-    assert f"plan.md:{r8}: warning: Risk #8: probability 'Rare (<5%)' is level 1" in result.stderr
+    rare = "Risk #8: probability 'Rare (<5%)' is level 1"
+    assert f"plan.md:{r8}: warning[plan] {rare}" in result.stderr
     # The declared score stays as the plan has it, so `check` now names the right value.
     check = run("check", "--root", "out", cwd=tmp_path)
     assert check.returncode == 1
@@ -125,14 +126,14 @@ def test_unreadable_plan_writes_nothing(tmp_path: Path) -> None:
     result = run("import", str(plan), "--out", str(out))
     assert result.returncode == 1
     line = line_of(broken, "#### Risk #10:")
-    assert f"plan.md:{line}: error: Risk #10 has no '**Risk Score**" in result.stderr
+    assert f"plan.md:{line}: error[plan] Risk #10 has no '**Risk Score**" in result.stderr
     assert "nothing was written" in result.stderr
     assert not out.exists()
     empty = tmp_path / "empty.md"
     empty.write_text("# Nothing\n", encoding="utf-8")
     none = run("import", str(empty), "--out", str(out))
     assert none.returncode == 1
-    assert "empty.md:1: error: no risks found" in none.stderr
+    assert "empty.md:1: error[plan] no risks found" in none.stderr
     assert not out.exists()
     assert "Traceback" not in result.stderr + none.stderr
 
@@ -186,7 +187,7 @@ def test_new_with_findings_writes_nothing(tmp_path: Path) -> None:
         "--impact", "2", "--probability", "2", "--owner", "Team Lead", "--description", "d",
     )  # fmt: skip
     assert result.returncode == 1
-    assert "risks/R-011-x.yaml:4:11: error: unknown category 'Weather'" in result.stderr
+    assert "risks/R-011-x.yaml:4:11: error[category] unknown category 'Weather'" in result.stderr
     assert not (root / "risks" / "R-011-x.yaml").exists()
 
 
@@ -220,7 +221,7 @@ def test_retro_on_a_small_example(tmp_path: Path) -> None:
     (root / "retro" / "v3.yaml").write_text("unregistered:\n  - titel: x\n", encoding="utf-8")
     bad = run("retro", "v3", "--root", str(root))
     assert bad.returncode == 1
-    assert "retro/v3.yaml:2:5: error:" in bad.stderr
+    assert "retro/v3.yaml:2:5: error[unknown-key] " in bad.stderr
     unknown = run("retro", "v9", "--root", str(root))
     assert unknown.returncode == 2
     assert "unknown release 'v9'" in unknown.stderr
@@ -244,7 +245,7 @@ def test_a_second_plan_lacking_sections_imports_to_a_register_check_accepts(
     result = run("import", str(HARBOR), "--out", str(out))
     assert result.returncode == 0, result.stderr
     plan = HARBOR.read_text(encoding="utf-8")
-    warnings = [line for line in result.stderr.splitlines() if ": warning: " in line]
+    warnings = [line for line in result.stderr.splitlines() if ": warning[" in line]
     after_matrix = line_of(plan, "| #6 | Cloud cost |") + 1
     for missing, line in (
         ("no risk categories found", 1),
@@ -252,7 +253,8 @@ def test_a_second_plan_lacking_sections_imports_to_a_register_check_accepts(
         ("no escalation path found", after_matrix),
     ):
         assert any(
-            w.startswith(f"{HARBOR}:{line}: warning: {missing}") and "using riskbot's default" in w
+            w.startswith(f"{HARBOR}:{line}: warning[plan] {missing}")
+            and "using riskbot's default" in w
             for w in warnings
         ), (missing, warnings)
     check = run("check", "--root", str(out), "--format", "json")

@@ -1,13 +1,24 @@
-"""One error type, one table of exit codes: 0 ok, 1 findings or partial, 2 usage, 3 internal."""
+"""One error type, one table of exit codes: 0 ok, 1 findings or partial, 2 usage, 3 internal,
+130 interrupted."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from bot.errors import EXIT_CODES, EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK, EXIT_USAGE
-from tests.cli import clean_env, run_riskbot
+from bot.errors import (
+    EXIT_CODES,
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+)
+from tests.cli import RISKBOT, clean_env, run_riskbot
 from tests.factories import REGISTER, REPO, copy_register
 
 # A bug, simulated: the installed command with one library function replaced by one that fails.
@@ -69,3 +80,37 @@ def test_the_readme_table_lists_every_exit_code() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     for code in EXIT_CODES:
         assert f"| {code} |" in readme
+
+
+def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
+    """A real process, stopped by SIGINT while it waits to read: 130, as a shell reports it."""
+    fifo = tmp_path / "plan.md"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen(
+        [RISKBOT, "import", str(fifo), "--out", str(tmp_path / "out")],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=clean_env(),
+    )
+    writer = -1
+    try:
+        deadline = time.monotonic() + 30
+        while writer < 0:  # opens once riskbot has opened the plan to read it
+            try:
+                writer = os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "riskbot never opened the plan"
+                time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)  # riskbot now waits for the plan's bytes
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if writer >= 0:
+            os.close(writer)
+        proc.kill()
+    assert proc.returncode == EXIT_INTERRUPTED, err
+    assert err.strip() == "Aborted!"
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()

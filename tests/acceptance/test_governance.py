@@ -11,9 +11,12 @@ from typing import Any
 
 import pytest
 
+from bot.github.payload import write_payload
+from bot.github.step import emit
+from bot.reconcile.comment import Payload
 from bot.register.compare import PrReport, compare
 from bot.register.load import POLICY_PATH, SourceFile, build_register
-from bot.render.pr import COMMENT_LIMIT, write_actions_output
+from bot.render.pr import COMMENT_LIMIT, actions_output, comment_body
 from tests.acceptance.test_pr import comment, pr, pr_json, repo, run_event, sticky
 from tests.cli import run_riskbot
 from tests.factories import (
@@ -327,7 +330,8 @@ def test_red_without_mitigation_is_a_warning_in_check_and_pr(repo: tuple[Path, s
     head = commit(root, "a Red risk with no plan")
     checked = run_riskbot("check", "--root", str(root))
     assert checked.returncode == 0  # a warning
-    assert "warning: R-011 is Red (score 20) but has no mitigation" in checked.stdout
+    unmitigated = "R-011 is Red (score 20) but has no mitigation"
+    assert f"warning[red-unmitigated] {unmitigated}" in checked.stdout
     text = pr(root, "--base", base, "--head", head).stdout
     assert "R-011 is Red (score 20) but has no mitigation" in text
 
@@ -408,9 +412,9 @@ def test_a_lowered_red_risk_waits_for_its_owners_approval_on_the_head_commit(
 
     code, out, body = check()
     assert code == 1
-    assert "waiting for approval by @ai-owner (AI/ML &amp; Safety Lead)" in body  # Markdown
+    assert "waiting for approval by AI/ML &amp; Safety Lead (@ai-owner)" in body  # Markdown
     assert "::error file=risks/R-002-agent-unpredictability.yaml" in out
-    assert "waiting for approval by @ai-owner (AI/ML & Safety Lead)" in out
+    assert "waiting for approval by AI/ML & Safety Lead (@ai-owner)" in out
     github_server.add_review(pull.number, "someone-else", "APPROVED")
     github_server.add_review(pull.number, "ai-owner", "APPROVED", commit_id="0" * 40)
     assert check()[0] == 1  # another login, or an approval of an older commit: still waiting
@@ -423,7 +427,10 @@ def test_a_lowered_red_risk_waits_for_its_owners_approval_on_the_head_commit(
     # The comment job still accepts the payload and posts it.
     posted = comment(github_server, root, tmp_path / "artifact" / "comment.json", head, tmp_path)
     assert posted.returncode == 0, posted.stderr
-    assert "waiting for approval by @ai-owner" in sticky(github_server, pull.number)[0]
+    assert (
+        "waiting for approval by AI/ML &amp; Safety Lead (@ai-owner)"
+        in sticky(github_server, pull.number)[0]
+    )
 
 
 def test_a_pull_request_review_event_reruns_the_gate(
@@ -524,7 +531,7 @@ def test_outside_actions_approvals_are_not_checked(repo: tuple[Path, str]) -> No
     }
     text = pr(root, "--base", base, "--head", head).stdout
     assert "**Approvals needed** (not checked: no pull request run in GitHub Actions" in text
-    assert "Its owner must approve this pull request: @ai-owner (AI/ML &amp; Safety Lead)" in text
+    assert "Its owner must approve this pull request: AI/ML &amp; Safety Lead (@ai-owner)" in text
 
 
 # -- case 12: the comment always fits ------------------------------------------------------------
@@ -554,9 +561,9 @@ def test_a_thousand_changed_risks_still_get_a_comment(
     summary = tmp_path / "summary.md"
     head = "c" * 40
     pull = github_server.add_pull("Everything", head_sha=head)
-    write_actions_output(
-        report, {"GITHUB_STEP_SUMMARY": str(summary)}, tmp_path / "artifact", pull.number, head
-    )
+    emit(actions_output(report), {"GITHUB_STEP_SUMMARY": str(summary)})
+    written = Payload(pull.number, head, report.touches_risks, comment_body(report))
+    write_payload(tmp_path / "artifact", written)
     payload = tmp_path / "artifact" / "comment.json"
     body = json.loads(payload.read_text(encoding="utf-8"))["body"]
     assert len(body) <= COMMENT_LIMIT < 65_536

@@ -358,7 +358,7 @@ def test_a_workflow_that_changed_shape_fails_loudly() -> None:
 
 def test_a_failed_write_takes_back_what_it_created(tmp_path: Path) -> None:
     files = [setup.InitFile("a/one.txt", "1"), setup.InitFile("a/one.txt/two.txt", "2")]
-    with pytest.raises(setup.InitRefused, match="could not write"):
+    with pytest.raises(setup.InitRefused, match="cannot write"):
         setup.write_files(tmp_path, files)
     assert not (tmp_path / "a" / "one.txt").exists()
 

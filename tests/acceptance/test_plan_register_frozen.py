@@ -85,7 +85,7 @@ def _issue(
         labels=("risk", "risk:red"),
         assignees=(),
         comments=comments,
-        created_at="2026-01-01T00:00:00Z",
+        created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     )
 
 

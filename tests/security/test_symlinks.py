@@ -14,13 +14,21 @@ from pathlib import Path
 
 import pytest
 
-from bot.register.load import Register
-from bot.repo.git import register_at
+from bot.register.load import Register, SourceFile
+from bot.repo.git import register_tree, resolve, sources_of, start_reading_blobs
 from bot.repo.worktree import read_register
 from tests.cli import run_riskbot
 from tests.factories import commit, copy_register, git, risk_yaml
 
 SECRET = "TOP-SECRET-OUTSIDE-VALUE"
+
+
+def register_at(root: Path, rev: str) -> tuple[SourceFile | None, list[SourceFile]]:
+    """The policy and risk files of a revision, as riskbot pr reads them."""
+    tree = register_tree(root, resolve(root, rev))
+    return sources_of(
+        tree, start_reading_blobs(root, {o for o in tree.values() if o is not None})()
+    )
 
 
 @pytest.fixture
@@ -132,3 +140,49 @@ def test_review_never_writes_through_a_linked_risks_folder(tmp_path: Path, outsi
     done = run_riskbot("review", "R-900", "--root", str(repo), "--date", "2026-11-27")
     assert done.returncode == 1
     assert target.read_bytes() == before
+
+
+# -- nothing is written through a link either: one writer for every command that writes --------
+
+
+def test_init_never_writes_through_a_linked_folder(tmp_path: Path, outside: Path) -> None:
+    """``init`` writes through the same writer as ``import``: a linked ``.github`` is refused."""
+    from bot import __version__
+
+    target = tmp_path / "new-repo"
+    target.mkdir()
+    os.symlink(outside, target / ".github", target_is_directory=True)
+    done = run_riskbot("init", str(target), "--source", f"riskbot=={__version__}", "--force")
+    assert done.returncode == 1, done.stderr
+    assert "will not write through the symbolic link" in done.stderr
+    assert sorted(p.name for p in outside.iterdir()) == ["R-900-outside.yaml", "passwd"]
+    assert not (target / "risks").exists()  # nothing at all was written
+
+
+@pytest.mark.parametrize("command", ["report", "retro"])
+def test_a_document_is_never_written_through_a_link(
+    repo: Path, outside: Path, command: str
+) -> None:
+    link = repo / "out.md"
+    os.symlink(outside / "passwd", link)
+    before = (outside / "passwd").read_bytes()
+    args = ["report"] if command == "report" else ["retro", "v2"]
+    done = run_riskbot(*args, "--root", str(repo), "--output", str(link))
+    assert "will not write through the symbolic link" in done.stderr
+    assert done.returncode == 1
+    assert (outside / "passwd").read_bytes() == before
+
+
+def test_new_never_writes_through_a_linked_risks_folder(tmp_path: Path, outside: Path) -> None:
+    repo = copy_register(tmp_path / "repo")
+    (repo / "risks").rename(tmp_path / "elsewhere")
+    os.symlink(outside, repo / "risks", target_is_directory=True)
+    done = run_riskbot(
+        "new",
+        "--root",
+        str(repo),
+        *("--title", "Key person leaves", "--category", "Organizational", "--phase", "All"),
+        *("--impact", "2", "--probability", "2", "--owner", "@alice", "--description", "x"),
+    )
+    assert done.returncode == 1
+    assert sorted(p.name for p in outside.iterdir()) == ["R-900-outside.yaml", "passwd"]

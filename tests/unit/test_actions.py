@@ -8,17 +8,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.github.step import append_step_summary, emit, set_output
 from bot.render import actions
 from bot.render.actions import (
     STEP_SUMMARY_LIMIT,
     Annotation,
     annotation,
-    append_step_summary,
     cap_summary,
     escape_data,
     escape_property,
     limit_annotations,
-    set_output,
     stop_commands,
 )
 
@@ -343,3 +342,21 @@ def test_set_output_rejects_bad_names(name: str, tmp_path: Path) -> None:
 def test_set_output_without_path() -> None:
     assert set_output("ok_name-1", "v", None) is False
     assert set_output("_x", "v", "") is False
+
+
+def test_a_step_output_is_written_where_the_environment_says(tmp_path: Path) -> None:
+    """The renderers write nothing: the GitHub shell writes what they rendered."""
+    summary, outputs = tmp_path / "summary.md", tmp_path / "output"
+    step = actions.StepOutput("printed\n", "## Summary\n", (("ok", "true"), ("errors", "0")))
+    env = {"GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(outputs)}
+    assert emit(step, env) == "printed\n"
+    assert summary.read_text(encoding="utf-8") == "## Summary\n"
+    lines = outputs.read_text(encoding="utf-8").splitlines()
+    assert [lines[0].split("<<")[0], lines[1], lines[3].split("<<")[0], lines[4]] == [
+        "ok",
+        "true",
+        "errors",
+        "0",
+    ]
+    assert emit(step, {}) == "printed\n"  # outside Actions: printed only
+    assert summary.read_text(encoding="utf-8") == "## Summary\n"

@@ -140,10 +140,10 @@ def test_two_places_rounds_halves_up(value: float, shown: str) -> None:
 
 def test_check_shows_exposure_in_text_json_and_summary() -> None:
     report = check_report(read_register(REGISTER))
-    text = REPORTER_BY_NAME["text"](report, {})
+    text = REPORTER_BY_NAME["text"](report, {}).stdout
     assert "Contingency exposure" in text
     assert "v4       6       23.26" in text
-    doc = json.loads(REPORTER_BY_NAME["json"](report, {}))
+    doc = json.loads(REPORTER_BY_NAME["json"](report, {}).stdout)
     assert [e["release"] for e in doc["exposure"]] == ["v2", "v3", "v4", "v5"]
     assert doc["exposure"][2]["expected_slip_weeks"] == pytest.approx(V4, abs=1e-4)
     assert set(doc["exposure"][0]) == {

@@ -217,7 +217,13 @@ def _reminded(root: Path, day: dt.date, *comments: tuple[str, str, str]) -> list
     snapshot = Snapshot.from_issues([])
     snapshot.add(issue_state(issue, number=5, updated_at=f"{day.isoformat()}T06:00:00+00:00"))
     snapshot.comments[5] = [
-        CommentState(i + 10, 5, ident, markers.render(ident, {"key": key}), created)
+        CommentState(
+            i + 10,
+            5,
+            ident,
+            markers.render(ident, {"key": key}),
+            dt.datetime.fromisoformat(created) if created else None,
+        )
         for i, (ident, key, created) in enumerate(comments)
     ]
     plan, _ = plan_remind(register, snapshot, day)
@@ -421,3 +427,43 @@ def test_approval_states() -> None:
     unread = check_approvals([owner], None, None, "outside Actions")
     assert [s.state for s in unread.statuses] == ["not checked"]
     assert not unread.blocking
+
+
+def test_a_policy_change_of_who_a_rule_notifies_is_a_value_not_text(root: Path) -> None:
+    """The rules a risk triggers carry their label and roles as fields: a label holding "→"
+    (the very character the old ``label→roles`` text was split on) names the rule whole."""
+    from bot.register.compare import Triggered
+    from bot.render.pr import policy_text
+
+    policy = root / ".github" / "riskbot.yml"
+    text = policy.read_text(encoding="utf-8").replace(
+        "    label: Immediate escalation", "    label: New Red → sponsor"
+    )
+    policy.write_text(text, encoding="utf-8")
+    base = read_register(root, dt.date(2026, 11, 27))
+    policy.write_text(
+        text.replace(
+            "notify: [risk-owner, team-lead, program-sponsor]", "notify: [risk-owner, team-lead]"
+        ),
+        encoding="utf-8",
+    )
+    head = read_register(root, dt.date(2026, 11, 27))
+    changed = {c.id: c for c in compare(base, head).changed}
+    effect = changed["R-001"].policy
+    assert effect is not None
+    red_before = next(r for r in effect.rules_before if r.rule == "new_red")
+    red_after = next(r for r in effect.rules_after if r.rule == "new_red")
+    assert red_before == Triggered(
+        "new_red", "New Red → sponsor", ("db-lead", "team-lead", "program-sponsor")
+    )
+    assert red_after.roles == ("db-lead", "team-lead")
+    shown = policy_text(changed["R-001"])
+    assert shown is not None
+    assert "escalations New Red → sponsor (who is notified)" in shown
+    escalations = effect.as_json()["escalations"]
+    assert isinstance(escalations, dict)
+    assert {
+        "rule": "new_red",
+        "label": "New Red → sponsor",
+        "notify": ["db-lead", "team-lead"],
+    } in escalations["new"]

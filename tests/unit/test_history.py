@@ -167,7 +167,9 @@ def test_few_git_processes_whatever_the_length(
     # Every git process, `subprocess.run` included, starts through Popen.
     monkeypatch.setattr(subprocess, "Popen", counting_popen)
     assert read_history(repo[0]).available
-    assert calls == ["rev-parse", "log", "cat-file"]
+    # the commits' folders in one batch, then their blobs in another (and one a level for
+    # folders below risks/, which this register has none of)
+    assert calls == ["rev-parse", "log", "cat-file", "cat-file"]
 
 
 def test_outside_git_or_below_the_top_there_is_no_history(tmp_path: Path) -> None:
@@ -183,3 +185,23 @@ def test_a_shallow_clone_is_refused(repo: tuple[Path, dict[str, Any]], tmp_path:
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo[0]}", str(clone))
     with pytest.raises(ShallowClone, match="fetch-depth: 0"):
         read_history(clone)
+
+
+def test_risk_files_in_folders_below_risks_have_a_history(tmp_path: Path) -> None:
+    """The folders below risks/ are read a level at a time, in one batch each."""
+    from bot.repo.history import log, read_revisions
+    from tests.factories import commit
+
+    root = init_repo(copy_register(tmp_path / "nested"))
+    commit(root, "flat")
+    first = sorted((root / "risks").glob("R-00*.yaml"))[:2]
+    (root / "risks" / "a" / "b").mkdir(parents=True)
+    for path, folder in zip(first, ("a", "a/b"), strict=True):
+        path.rename(root / "risks" / folder / path.name)
+    commit(root, "risks in folders")
+    revisions, blobs = read_revisions(root, log(root))
+    flat, nested = ({path: blob for path, blob in r.risks} for r in revisions)
+    assert nested[f"risks/a/{first[0].name}"] == flat[f"risks/{first[0].name}"]
+    assert nested[f"risks/a/b/{first[1].name}"] == flat[f"risks/{first[1].name}"]
+    assert set(nested.values()) == set(flat.values()) <= set(blobs)
+    assert read_history(root).available

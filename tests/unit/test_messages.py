@@ -169,10 +169,10 @@ def test_an_unknown_role_suggests_the_closest(root: Path) -> None:
 
 
 def test_a_finding_renders_its_column_when_known() -> None:
-    with_col = error("risks/R-001-a.yaml", 17, "bad", col=5)
-    without = error("plan.md", 3, "bad")
-    assert with_col.as_text() == "risks/R-001-a.yaml:17:5: error: bad"
-    assert without.as_text() == "plan.md:3: error: bad"
+    with_col = error("risks/R-001-a.yaml", 17, "bad", col=5, code="schema")
+    without = error("plan.md", 3, "bad", code="plan")
+    assert with_col.as_text() == "risks/R-001-a.yaml:17:5: error[schema] bad"
+    assert without.as_text() == "plan.md:3: error[plan] bad"
     assert with_col.as_json()["col"] == 5
     assert with_col.as_json()["line"] == 17
     assert without.as_json()["col"] is None
@@ -180,7 +180,7 @@ def test_a_finding_renders_its_column_when_known() -> None:
 
 def test_annotations_carry_the_column(root: Path) -> None:
     write_risk(root, "R-100-x.yaml", risk_yaml("R-100", category="Weather"))
-    out = render_github(check_report(read_register(root, TODAY)), None)
+    out = render_github(check_report(read_register(root, TODAY)), summary=False).stdout
     text = risk_yaml("R-100", category="Weather")
     expected = f"file=risks/R-100-x.yaml,line={line_of(text, 'category:')},col=11,"
     assert any(line.startswith("::error " + expected) for line in out.splitlines()), out
@@ -190,8 +190,43 @@ def test_json_findings_keep_line_and_add_col(root: Path) -> None:
     from bot.render.check import REPORTER_BY_NAME
 
     write_risk(root, "R-100-x.yaml", "id: R-100\n\ttitle: x\n")
-    doc = json.loads(REPORTER_BY_NAME["json"](check_report(read_register(root, TODAY)), {}))
+    doc = json.loads(REPORTER_BY_NAME["json"](check_report(read_register(root, TODAY)), {}).stdout)
     (found,) = [f for f in doc["findings"] if f["file"] == "risks/R-100-x.yaml"]
     assert (found["line"], found["col"]) == (2, 1)
     assert re.search("a tab character", found["message"])
     assert POLICY.is_file()
+
+
+def test_findings_name_their_code_as_ruff_does(root: Path) -> None:
+    """``file:line:col: severity[code] message`` in the text, the code in the JSON and in the
+    annotation's title."""
+    from bot.render.check import REPORTER_BY_NAME
+
+    text = risk_yaml("R-100") + "titel: x\n"
+    write_risk(root, "R-100-x.yaml", text)
+    report = check_report(read_register(root, TODAY))
+    line = line_of(text, "titel:")
+    shown = REPORTER_BY_NAME["text"](report, {}).stdout.splitlines()
+    message = "unknown key 'titel' (did you mean 'title'?)"
+    assert f"risks/R-100-x.yaml:{line}:1: error[unknown-key] {message}" in shown
+    (found,) = [
+        f
+        for f in json.loads(REPORTER_BY_NAME["json"](report, {}).stdout)["findings"]
+        if f["file"] == "risks/R-100-x.yaml"
+    ]
+    assert (found["code"], found["path"], found["line"], found["col"]) == (
+        "unknown-key",
+        "$.titel",
+        line,
+        1,
+    )
+    github = render_github(report, summary=False).stdout
+    assert (
+        f"::error file=risks/R-100-x.yaml,line={line},col=1,title=riskbot%3A unknown-key::"
+        in github
+    )
+
+
+def test_a_finding_code_must_be_in_the_registry() -> None:
+    with pytest.raises(ValueError, match=r"not in bot/register/codes\.py"):
+        error("risks/R-001-a.yaml", 1, "bad", code="made-up")

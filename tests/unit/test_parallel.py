@@ -53,3 +53,13 @@ def test_a_pool_answers_in_order_what_one_process_answers() -> None:
     sources.append(SourceFile("risks/R-099-broken.yaml", b"id: R-099\ntitle: [\n"))
     assert parallel.check_in_parallel(sources, 3) == check_files(sources)
     assert parallel.check_in_parallel(sources[:1], 3) == check_files(sources[:1])
+
+
+def test_workers_that_start_afresh_are_given_the_schemas(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where processes are spawned, not forked (macOS), a worker imports only what it runs: it
+    is handed the schemas before it checks a file."""
+    import multiprocessing
+
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
+    sources = [SourceFile(f"risks/{p.name}", p.read_bytes()) for p in sorted(RISKS.glob("*"))]
+    assert parallel.check_in_parallel(sources, 2) == check_files(sources)

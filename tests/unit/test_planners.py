@@ -56,8 +56,8 @@ def issue_state(
         labels=("risk",),
         assignees=(),
         comments=comments,
-        created_at="2026-01-01T00:00:00+00:00",
-        updated_at=updated_at,
+        created_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        updated_at=dt.datetime.fromisoformat(updated_at) if updated_at else None,
     )
 
 
@@ -186,7 +186,7 @@ def test_remind_reads_only_what_can_hold_a_reminder_and_skips_what_was_posted(
     key = markers.ReminderKey("R-001", r1.due, r1.period)
     assert markers.reminder(key) in idents(plan.actions)
     posted = CommentState(
-        11, 5, markers.reminder(key), markers.render(markers.reminder(key), {"key": str(key)}), ""
+        11, 5, markers.reminder(key), markers.render(markers.reminder(key), {"key": str(key)}), None
     )
     snapshot.comments[5] = [posted]
     again, _ = plan_remind(register, snapshot, TODAY)

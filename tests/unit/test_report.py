@@ -147,3 +147,22 @@ def test_committed_risks_md_is_current() -> None:
     committed = (REGISTER / "RISKS.md").read_text(encoding="utf-8")
     state = compare_report(committed, report_of(REGISTER))
     assert state.current, state.summary
+
+
+def test_report_check_reads_the_committed_file(tmp_path: Path) -> None:
+    """``report --check`` is decided by the library: current, stale, missing or unreadable."""
+    from bot.documents.report import check_report_file
+    from bot.errors import RiskbotError
+
+    target = tmp_path / "RISKS.md"
+    missing = check_report_file(target, "# Risks\n")
+    assert (missing.current, missing.exit_code) == (False, 1)
+    assert "does not exist" in missing.summary
+    target.write_text("# Risks\n", encoding="utf-8")
+    assert check_report_file(target, "# Risks\n").exit_code == 0
+    stale = check_report_file(target, "# Risks\n\nR-001\n")
+    assert (stale.current, stale.exit_code) == (False, 1)
+    assert stale.summary.startswith(f"{target} is stale")
+    target.write_bytes(b"\xff\xfe")
+    with pytest.raises(RiskbotError, match="cannot read"):
+        check_report_file(target, "# Risks\n")

@@ -37,19 +37,19 @@ def test_a_residual_level_above_the_inherent_one_is_an_error_on_its_line(tmp_pat
     text = (root / "risks" / "R-001-a.yaml").read_text(encoding="utf-8")
     (finding,) = [f for f in register.findings if f.code == "residual"]
     assert finding.severity == "error"
-    assert finding.path == "$.residual.impact"
+    assert finding.path == ("residual", "impact")
     assert finding.line == line_of(text, "  impact: 5")
     assert "residual impact 5 is above the inherent impact 4" in finding.message
 
 
 def test_both_levels_are_checked_and_equal_levels_are_fine(tmp_path: Path) -> None:
     worse = register_of(_register(tmp_path / "a", impact=4, probability=5))
-    assert [f.path for f in worse.findings if f.code == "residual"] == ["$.residual.probability"]
+    assert [f.path for f in worse.findings if f.code == "residual"] == [("residual", "probability")]
     same = register_of(_register(tmp_path / "b", impact=4, probability=4))
     assert not [f for f in same.findings if f.code == "residual"]
     # A lower score does not excuse a higher level: impact up, probability down is refused.
     traded = register_of(_register(tmp_path / "c", impact=5, probability=1))
-    assert [f.path for f in traded.findings if f.code == "residual"] == ["$.residual.impact"]
+    assert [f.path for f in traded.findings if f.code == "residual"] == [("residual", "impact")]
 
 
 def test_check_names_the_risks_without_a_target_in_one_line(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from bot.documents.review import ReviewError, record_review
+from bot.register import clock
 from tests.cli import RISKBOT
 from tests.factories import RISKS, copy_register
 
@@ -226,7 +227,7 @@ def test_cli_review_refuses_a_future_date(tmp_path: Path) -> None:
     root = copy_register(tmp_path)
     path = root / "risks" / "R-001-postgresql-migration.yaml"
     before = path.read_bytes()
-    tomorrow = (dt.date.today() + dt.timedelta(days=1)).isoformat()
+    tomorrow = (clock.today() + dt.timedelta(days=1)).isoformat()
     done = review_cli(root, "R-001", "--date", tomorrow)
     assert done.returncode == 1
     assert f"review date {tomorrow} is in the future" in done.stderr

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.register.load import SourceFile, load_policy
+from bot.register.load import Register, SourceFile, load_policy
+from bot.register.reviews import reminders_due
 from bot.register.risk import risk_from_data
 from bot.register.rules import register_escalations
 from bot.register.scoring import assess, band_for, effective_cadence, next_review
@@ -120,4 +121,4 @@ def test_closed_risks_do_not_escalate(tmp_path: Path) -> None:
         make(impact={"level": 5}, probability={"level": 5}, status={"state": "closed"}), POL, TODAY
     )
     assert register_escalations(POL, [a]) == []
-    assert not a.is_due(TODAY)
+    assert reminders_due(Register(POL, [a], today=TODAY), TODAY)[0] == []
