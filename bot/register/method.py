@@ -200,13 +200,6 @@ class Method:
         """The bands whose risks get no issue (reminded in the daily digest)."""
         return tuple(b for b in self.bands if not b.opens_issue)
 
-    @cached_property
-    def max_score(self) -> int:
-        """The highest score: every factor at its top level."""
-        return self.score(
-            max(self.impact_scale), max(self.probability_scale), max(self.detection_scale or [1])
-        )
-
     def fits(self, impact: int, probability: int, detection: int | None) -> bool:
         """Whether levels are on the scales, with detection exactly when the method has it."""
         if impact not in self.impact_scale or probability not in self.probability_scale:

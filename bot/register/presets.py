@@ -298,11 +298,6 @@ PRESETS: Mapping[str, Preset] = {
 }
 
 
-def preset_names() -> list[str]:
-    """The presets, the default first."""
-    return list(PRESETS)
-
-
 def _escalation(preset: Preset, top: str) -> dict[str, Any]:
     lead = str(OWNER_ROLE["id"])
     escalation: dict[str, Any] = {

@@ -23,7 +23,7 @@ import yaml
 from click.testing import CliRunner
 
 from bot.cli import cli
-from bot.register.presets import preset_names, preset_policy
+from bot.register.presets import PRESETS, preset_policy
 from tests.cli import run_riskbot
 from tests.factories import REPO, commit_at, init_repo
 from tests.fakegithub.server import FakeGitHub
@@ -105,7 +105,7 @@ def new(root: Path, n: int, levels: tuple[int, ...]) -> None:
     assert "wrote risks/" in result.output
 
 
-@pytest.fixture(scope="module", params=preset_names())
+@pytest.fixture(scope="module", params=list(PRESETS))
 def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Built:
     method = str(request.param)
     root = init_repo(tmp_path_factory.mktemp(f"method-{method}") / "repo")
@@ -225,7 +225,7 @@ def test_list_methods_names_each_preset_in_one_line() -> None:
     done = run_riskbot("init", "--list-methods")
     assert done.returncode == 0
     lines = done.stdout.splitlines()
-    assert [line.split()[0] for line in lines] == preset_names()
+    assert [line.split()[0] for line in lines] == list(PRESETS)
     unknown = run_riskbot("init", "--method", "6x6", "--source", "riskbot==0.1.0")
     assert unknown.returncode == 2
     assert "plan, 3x3, 5x5-4band, fmea" in unknown.stderr

@@ -71,7 +71,6 @@ def test_every_preset_loads_and_the_plan_preset_is_the_plans_method() -> None:
 def test_fmea_scores_severity_occurrence_and_detection_up_to_1000() -> None:
     method = loaded(policy_text(name="fmea")).method
     assert method.detection
-    assert method.max_score == 1000
     assert method.score(10, 10, 10) == 1000
     assert [method.band_of(*x).name for x in [(10, 10, 2), (7, 7, 4), (5, 5, 4), (6, 6, 1)]] == [
         "critical",
