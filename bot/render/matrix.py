@@ -103,12 +103,12 @@ def render_markdown(
                 if method.detection:
                     levels = residual_levels(a.risk) if residual else None
                     band = method.band_of(*levels) if levels is not None else a.band
-                    text = f"{band.mark} {text}"
+                    text = f"{escape_cell(band.mark)} {text}"
                 ids.append(text)
             if method.detection:  # no band per cell: each risk shows its own
                 row.append(Markdown(", ".join(ids)))
             else:
-                mark = method.band_of(i, p).mark
+                mark = escape_cell(method.band_of(i, p).mark)
                 score = method.score(i, p)
                 row.append(Markdown(f"{mark} {score}" + (" " + ", ".join(ids) if ids else "")))
         rows.append(row)

@@ -14,12 +14,15 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.github.api import Limits
 from bot.github.commands import run_remind, run_sync
 from bot.reconcile.comment import sanitize
+from bot.register.load import POLICY_PATH, SourceFile, build_register
+from bot.register.presets import preset_policy
 from bot.render.markdown import (
     Markdown,
     bold,
@@ -32,7 +35,8 @@ from bot.render.markdown import (
     remove_marker,
     table,
 )
-from tests.factories import copy_register, register_of
+from bot.render.matrix import render_markdown as render_heat_map
+from tests.factories import copy_register, register_of, risk_yaml
 from tests.fakegithub.server import FakeGitHub
 from tests.github.helpers import settings_for
 from tests.security.github_markdown import mentions, raw_html, render
@@ -189,3 +193,29 @@ def test_a_hostile_file_name_pings_nobody_and_links_to_its_file(
     assert f"<code>risks/{name}".replace("\n", " ").split("<img")[0].split(">")[0] in html.replace(
         "&gt;", ">"
     ).replace("&lt;", "<").replace("&amp;", "&")
+
+
+# -- case 3: a policy's own text in the heat map -------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["plan", "fmea"])
+def test_a_band_mark_in_the_heat_map_pings_nobody_and_makes_no_html(method: str) -> None:
+    """A pull request can change the policy, and the heat map of its comment shows each band's
+    mark (in every cell, or beside each id for FMEA): a mark is the policy's text, escaped."""
+    data = preset_policy(method)
+    for n, band in enumerate(data["bands"]):
+        band["mark"] = ["@victim", "<b>x", "&#64;vic"][n % 3]  # the lowest band's too
+    levels = {"detection": {"level": 3}} if method == "fmea" else {}
+    risk = risk_yaml("R-100", phase="All", owner="Technical Lead", **levels)
+    register = build_register(
+        SourceFile(POLICY_PATH, yaml.safe_dump(data, allow_unicode=True).encode()),
+        [SourceFile("risks/R-100-x.yaml", risk.encode())],
+        dt.date(2026, 11, 27),
+    )
+    assert register.policy is not None, register.findings
+    assert [a.risk.id for a in register.assessments] == ["R-100"], register.findings
+    heat_map = render_heat_map(register.assessments, register.policy, residual=True)
+    assert "R-100" in heat_map
+    assert mentions(heat_map) == set()
+    assert not raw_html(heat_map)
+    assert "@victim" in render(heat_map).replace("@\u200b", "@")
