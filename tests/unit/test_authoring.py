@@ -8,13 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.documents.authoring import (
-    NewRisk,
-    create_risk,
-    next_risk_id,
-    render_risk_file,
-    slug_for,
-)
+from bot.documents.authoring import NewRisk, create_risk, next_risk_id
+from bot.intake.writer import render_risk_file, slug_for
 from bot.render.check import check_report
 from tests.factories import (
     REGISTER,
