@@ -1,0 +1,333 @@
+"""Intake, end to end: detect the shape, read, map, resolve the levels, audit, write.
+
+:func:`import_document` takes a document's bytes and returns the files an import would write,
+the findings (each on the document's line), the table of risks for a preview and the summary.
+Nothing here touches the file system: the command writes what it returns.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+import yaml
+
+from bot.intake import compose
+from bot.intake.levels import plain
+from bot.intake.mapper import Mapped, map_all
+from bot.intake.read_delimited import delimiter_of, read_delimited
+from bot.intake.read_markdown import read_markdown
+from bot.intake.read_xlsx import XLSX_MAGIC, SheetError, read_xlsx
+from bot.intake.read_yaml import compose as compose_yaml
+from bot.intake.read_yaml import read_yaml, risk_list
+from bot.intake.records import Document
+from bot.intake.resolve import Method, Resolved, _inferred, choose_method, resolve_risk
+from bot.intake.writer import RiskDumper, render_risk_file, risk_file_name, risk_id
+from bot.register.findings import Finding, FindingsHolder, error, sort_key, warning
+from bot.register.load import POLICY_PATH
+
+POLICY_SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/policy.schema.json"
+OWN_NUMBERED = re.compile(r"^(?:r|risk|rsk)?[\s#_-]*0*(\d{1,6})$", re.IGNORECASE)
+SHAPES = ("markdown", "yaml", "csv", "tsv", "xlsx")
+
+
+@dataclass(frozen=True)
+class Options:
+    """What the user asks of an import."""
+
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    sheet: str = ""
+    shape: str = ""
+    """A shape to read the document as (``--format``); detected from the content when empty."""
+    strict: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the preview table."""
+
+    id: str
+    own_id: str
+    title: str
+    levels: str
+    score: int
+    band: str
+    owner: str
+
+
+@dataclass
+class IntakeResult(FindingsHolder):
+    """The files an import would write (path → text), its findings, preview and summary."""
+
+    document: str
+    shape: str = ""
+    method: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+    risks: dict[str, str] = field(default_factory=dict)
+    """Each imported risk's id and its file."""
+    read: int = 0
+    """How many risks the document holds (imported or not)."""
+    policy: dict[str, Any] = field(default_factory=dict)
+
+
+def detect(raw: bytes, name: str, shape: str = "") -> str:
+    """The document's shape from its content (the file name's suffix only breaks a tie)."""
+    if shape:
+        return shape
+    if raw.startswith(XLSX_MAGIC):
+        return "xlsx"
+    text = decode(raw)
+    suffix = PurePath(name).suffix.casefold()
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    markdownish = first.startswith(("#", "|", "- ", "* ", "**", ">", "<")) or bool(
+        re.search(r"^#{1,6}\s|^\|.*\|\s*$", text, re.M)
+    )
+    if not markdownish or suffix in (".yaml", ".yml", ".json"):
+        root = compose_yaml(text)
+        named = suffix in (".yaml", ".yml", ".json")
+        if isinstance(root, yaml.SequenceNode | yaml.MappingNode) and (
+            named or risk_list(root, {}) is not None
+        ):
+            return "yaml"
+    if not markdownish or suffix in (".csv", ".tsv"):
+        delimiter = delimiter_of(text)
+        lines = [line for line in text.splitlines()[:5] if line.strip()]
+        if delimiter and len(lines) >= 2 and all(delimiter in line for line in lines[:2]):
+            return "tsv" if delimiter == "\t" else "csv"
+    return "markdown"
+
+
+def decode(raw: bytes) -> str:
+    """Text: UTF-8 (a byte order mark dropped), else Windows-1252 as spreadsheets save CSV."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")
+
+
+def read_document(raw: bytes, name: str, options: Options) -> Document:
+    """The document read by the reader of its shape."""
+    shape = detect(raw, name, options.shape)
+    if shape == "xlsx":
+        return read_xlsx(raw, name, options.mapping, options.sheet)
+    text = decode(raw)
+    if shape == "yaml":
+        return read_yaml(text, name, options.mapping)
+    if shape in ("csv", "tsv"):
+        return read_delimited(text, name, options.mapping, "\t" if shape == "tsv" else None)
+    return read_markdown(text, name, options.mapping)
+
+
+def own_numbers(risks: list[Mapped]) -> list[int] | None:
+    """The numbers of the document's own ids when they are plain risk numbers (``R-01``,
+    ``RISK-003``, ``Risk #3``, ``7``), all different; else None (then risks are numbered in
+    the document's order)."""
+    numbers = []
+    for r in risks:
+        m = OWN_NUMBERED.match(r.own_id.strip())
+        if m is None or int(m.group(1)) == 0:
+            return None
+        numbers.append(int(m.group(1)))
+    return numbers if len(set(numbers)) == len(numbers) else None
+
+
+def number_ids(risks: list[Mapped], used: Collection[int], reserved: Collection[str]) -> list[str]:
+    """Each risk's id: its own number where the document's ids are plain numbers and none is
+    taken, else 1, 2, 3 … in order; above every id in use when any would clash."""
+    wanted = own_numbers(risks) or list(range(1, len(risks) + 1))
+    taken = set(used) | {int(i[2:]) for i in reserved if i[2:].isdigit()}
+    if taken & set(wanted):
+        top = max(taken)
+        order = sorted(range(len(wanted)), key=lambda i: wanted[i])
+        for rank, i in enumerate(order, start=1):
+            wanted[i] = top + rank
+    return [risk_id(n) for n in wanted]
+
+
+def _unreadable(doc: Document, r: Resolved) -> Finding:
+    risk = r.risk
+    return error(
+        doc.name,
+        risk.line,
+        f"{risk.name}: not imported: {'; '.join(r.unreadable)}",
+        code="unreadable",
+    )
+
+
+def _nothing_read(doc: Document, options: Options) -> Finding:
+    looks = doc.looks or f"{doc.shape} with no risk sections, tables or lists"
+    shape = doc.shape.split()[0].casefold()
+    hint = {
+        "markdown": "give each risk a heading (`### R-01: Title`) with `**Likelihood**:` and "
+        "`**Impact**:` lines, or a table with Risk, Likelihood and Impact columns",
+        "yaml": "put the risks in a list (`risks:` with `- title: …` items that have "
+        "`likelihood:` and `impact:`)",
+        "csv": "add a header row naming the columns (Risk, Likelihood, Impact, Owner)",
+        "tsv": "add a header row naming the columns (Risk, Likelihood, Impact, Owner)",
+        "xlsx": "name the sheet with --sheet, or add a header row (Risk, Likelihood, Impact)",
+    }.get(shape, "")
+    return error(
+        doc.name,
+        1,
+        f"no risk found: the document is {looks}; {hint}; or name your columns with "
+        "--map COLUMN=FIELD (e.g. --map 'Threat=title' --map 'Chance=probability')",
+        code="no-risks",
+    )
+
+
+def _thresholds(method: Method, found: list[Resolved]) -> Method:
+    """Thresholds inferred from the document's risks when the method's contradict its band
+    words and its risks agree on others."""
+    if method.thresholds != "method":
+        return method
+    wrong = False
+    for r in found:
+        if r.ok and r.band_word is not None:
+            said = method.band_named(r.band_word[0])
+            score = method.score({f: lv.level for f, lv in r.levels.items()})
+            if said is not None and said.name != method.band_for(score).name:
+                wrong = True
+    if not wrong:
+        return method
+    bands = _inferred(method, found)
+    if bands is None:
+        return method
+    return Method(method.preset, method.scales, bands, "risks", method.formula)
+
+
+def import_document(
+    raw: bytes,
+    name: str,
+    options: Options | None = None,
+    *,
+    used: Collection[int] = (),
+    reserved: Collection[str] = (),
+) -> IntakeResult:
+    """Read a document and build the register it holds (see the module doc).
+
+    ``used`` are the id numbers the target register holds, ``reserved`` the ids it used and
+    removed: imported risks are numbered around both.
+    """
+    options = options or Options()
+    result = IntakeResult(name)
+    try:
+        doc = read_document(raw, name, options)
+    except SheetError as exc:
+        result.findings.append(error(name, 1, str(exc), code="unreadable"))
+        return result
+    result.shape = doc.shape
+    result.findings.extend(doc.findings)
+    risks, twice = map_all(doc.candidates, options.mapping)
+    result.read = len(risks)
+    if not risks:
+        result.findings.append(_nothing_read(doc, options))
+        return result
+    method = choose_method(doc, risks)
+    found = [resolve_risk(r, method) for r in risks]
+    method = _thresholds(method, found)
+    from bot.intake.audit import audit
+
+    result.findings.extend(audit(doc, method, found, twice))
+    result.findings.extend(_unreadable(doc, r) for r in found if not r.ok)
+    good = [r for r in found if r.ok]
+    result.method = method.preset
+    if not good:
+        result.findings.sort(key=sort_key)
+        return result
+    restore = all(r.risk.text("file") for r in good)
+    ids = (
+        [r.risk.own_id for r in good]
+        if restore
+        else number_ids([r.risk for r in good], used, reserved)
+    )
+    categories = compose.categories_in([r.risk for r in good])
+    summary = compose.Summary()
+    datas: list[tuple[Resolved, dict[str, Any]]] = []
+    owners: list[str] = []
+    for r, ident in zip(good, ids, strict=True):
+        data, names = compose.risk_data(
+            r,
+            ident,
+            method,
+            categories or [c for c, _ in compose.METHODS_CATEGORIES],
+            name,
+            summary,
+            sheet=doc.sheet,
+            with_source=not restore,
+        )
+        owners.extend(names)
+        datas.append((r, data))
+    policy = compose.policy_data(
+        method,
+        program=doc_program(doc, name),
+        owners=list(dict.fromkeys(owners)),
+        categories=categories,
+        phases=compose.phases_in([d for _, d in datas]),
+    )
+    result.policy = policy
+    result.summary = summary.lines()
+    result.files[POLICY_PATH] = render_policy(policy, name, method)
+    for r, data in datas:
+        file = (
+            r.risk.text("file") if restore else risk_file_name(str(data["id"]), str(data["title"]))
+        )
+        result.files[file] = render_risk_file(data)
+        result.risks[str(data["id"])] = file
+        result.rows.append(_row(r, data, method))
+    if options.strict and result.errors:
+        result.files.clear()
+    result.findings.sort(key=sort_key)
+    return result
+
+
+def doc_program(doc: Document, name: str) -> str:
+    """The program the register is for: the document's title, else its file name."""
+    if doc.title:
+        return doc.title
+    return PurePath(name).stem.replace("_", " ").replace("-", " ").strip().title() or "Program"
+
+
+def _row(r: Resolved, data: Mapping[str, Any], method: Method) -> Row:
+    levels = {f: lv.level for f, lv in r.levels.items()}
+    score = method.score(levels)
+    owner = data.get("owner", "")
+    return Row(
+        str(data["id"]),
+        r.risk.own_id,
+        str(data["title"]),
+        " × ".join(str(levels[f]) for f in method.factors),
+        score,
+        method.band_for(score).label,
+        " / ".join(owner) if isinstance(owner, list) else str(owner),
+    )
+
+
+def render_policy(policy: Mapping[str, Any], document: str, method: Method) -> str:
+    """The policy file's text, saying where its method and thresholds come from."""
+    where = {
+        "document": "as the document states them",
+        "risks": "inferred from the document's own risks (it states none)",
+        "method": "the method's (the document states none)",
+    }[method.thresholds]
+    head = [
+        POLICY_SCHEMA_COMMENT,
+        f"# riskbot policy for the register imported from {document} by `riskbot import`.",
+        f"# Method: {method.preset}; scale labels from the document where it names them; "
+        f"band thresholds {where}.",
+        "# Set each role's logins, and the releases with their buffers.",
+    ]
+    body = yaml.dump(dict(policy), Dumper=RiskDumper, sort_keys=False, allow_unicode=True, width=88)
+    return "\n".join(head) + "\n" + body
+
+
+def plain_word(text: str) -> str:
+    return plain(text)
+
+
+__all__ = ["SHAPES", "IntakeResult", "Options", "Row", "detect", "import_document", "warning"]
