@@ -16,7 +16,7 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from bot.documents import planpolicy
 from bot.documents.init import SCHEMA_FOLDER
@@ -59,6 +59,12 @@ class ImportResult(FindingsHolder):
     findings: list[Finding] = field(default_factory=list)
     risks: dict[int, str] = field(default_factory=dict)
     """Each plan risk number and the risk file it becomes."""
+
+
+class FilesHolder(Protocol):
+    """Anything that holds the files an import would write."""
+
+    files: dict[str, str]
 
 
 class ImportRefused(RiskbotError):
@@ -461,7 +467,7 @@ def import_plan(
     return build_import(read_plan(text, name), numbers, reserved)
 
 
-def ids_in_use(out: Path, result: ImportResult) -> dict[int, list[str]]:
+def ids_in_use(out: Path, result: ImportResult | FilesHolder) -> dict[int, list[str]]:
     """The risk ids the register under ``out`` already uses (number → its files), leaving out
     the files this import would replace. The id of a file is its name's and its ``id:``'s."""
     folder = out / RISKS_DIR
@@ -533,7 +539,12 @@ def write_import(result: ImportResult, out: Path, *, force: bool = False) -> lis
     files are refused unless ``force`` (a schema already there as riskbot ships it is kept)."""
     if not result.ok:
         raise ImportRefused("the plan has errors; nothing was written")
-    files = dict(sorted(result.files.items()))
+    return write_files(result.files, out, force=force)
+
+
+def write_files(written: Mapping[str, str], out: Path, *, force: bool = False) -> list[Path]:
+    """Write these files and the schemas they name, all or none (see :func:`write_import`)."""
+    files = dict(sorted(written.items()))
     for name, text in schema_files().items():
         path = out / name
         if not (path.is_file() and path.read_bytes() == text.encode("utf-8")):

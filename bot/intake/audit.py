@@ -55,6 +55,7 @@ def audit(
         levels = [r.levels[f].level for f in method.factors]
         score = method.score({f: r.levels[f].level for f in method.factors})
         if r.product is not None:
+            out.extend(_product_levels(name, method, r))
             factors, stated, cell = r.product
             product = 1
             for n in factors:
@@ -100,6 +101,28 @@ def audit(
             f"'{t.second.title}'; both are imported, under ids of their own",
         )
     out.extend(_counts(doc, method, found))
+    return out
+
+
+def _product_levels(name: str, method: Method, r: Resolved) -> list[Finding]:
+    """A level the risk states that its own score line does not use."""
+    assert r.product is not None
+    factors, _, cell = r.product
+    order = method.formula if len(factors) == len(method.formula) else method.factors
+    out = []
+    for f, used in zip(order, factors, strict=False):
+        level = r.levels.get(f)
+        said = r.risk.first(f)
+        if level is not None and said is not None and level.level != used:
+            out.append(
+                warning(
+                    name,
+                    said.line,
+                    f"{r.risk.name}: {f} '{said.text.strip()}' is level {level.level}, but its "
+                    f"score line (line {cell.line}) uses {used}",
+                    code="document",
+                )
+            )
     return out
 
 

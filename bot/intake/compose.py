@@ -80,28 +80,31 @@ class Summary:
     def lines(self) -> list[str]:
         out: list[str] = []
 
+        def n(ids: list[str]) -> str:
+            return f"{len(ids)} risk" + ("s" if len(ids) != 1 else "")
+
         def some(ids: list[str]) -> str:
             shown = ", ".join(ids[:6])
             return shown + (f" and {len(ids) - 6} more" if len(ids) > 6 else "")
 
         if self.no_status:
             out.append(
-                f"{len(self.no_status)} risks state no status: imported as planning "
+                f"{n(self.no_status)} with no status: imported as planning "
                 f"({some(self.no_status)})"
             )
         if self.no_owner:
             out.append(
-                f"{len(self.no_owner)} risks name no owner: left out, for `riskbot check` to "
+                f"{n(self.no_owner)} with no owner: left out, for `riskbot check` to "
                 f"flag ({some(self.no_owner)})"
             )
         if self.no_description:
             out.append(
-                f"{len(self.no_description)} risks have no description: their title is used "
+                f"{n(self.no_description)} with no description: their title is used "
                 f"({some(self.no_description)})"
             )
         if self.inferred_category:
             out.append(
-                f"{len(self.inferred_category)} risks state no category: set by keyword "
+                f"{n(self.inferred_category)} with no category: set by keyword "
                 f"({some(self.inferred_category)})"
             )
         if self.extra_keys:

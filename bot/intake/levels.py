@@ -242,15 +242,27 @@ def size_for(numbers: Iterable[int]) -> int:
     return 3 if top <= 3 else 5 if top <= 5 else 10
 
 
+def _leads(text: str, word: str) -> list[str]:
+    """The level word, then the words a longer cell starts with (``High – launch slips``)."""
+    if not word:
+        return []
+    out = [word]
+    head = re.split(r"\s[-–—:]\s|[,;(:.]", text.strip(), maxsplit=1)[0]
+    out.append(plain(head))
+    words = word.split()
+    out += [" ".join(words[:2]), words[0]]
+    return [w for w in dict.fromkeys(out) if w]
+
+
 def resolve(text: str, scale: Scale) -> Level | None:
     """A cell's level on ``scale`` (None when it states none the scale knows)."""
     word = word_of(text)
     percent = read_percent(text)
     number = read_number(text) if percent is None or NUMBER.sub("", text) != text else None
-    if word:
-        level = scale.word_level(word)
+    for said in _leads(text, word):
+        level = scale.word_level(said)
         if level is not None:
-            return Level(level, text.strip(), percent, word)
+            return Level(level, text.strip(), percent, said)
     if number is not None and 1 <= number <= scale.size and not PERCENT.search(text):
         return Level(number, text.strip(), percent, word)
     if percent is not None:

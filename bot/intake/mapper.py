@@ -71,13 +71,21 @@ def is_placeholder(text: str) -> bool:
     )
 
 
+def _is_rating(text: str) -> bool:
+    """A cell that rates (``7``, ``High``, ``4 - Likely``), not one that describes measures."""
+    return bool(re.fullmatch(r"\W*\d{1,2}\b.{0,30}|\W*[A-Za-z]+(?: [A-Za-z]+)?\W*(?:\(.{0,20}\))?", text.strip()))
+
+
 def map_candidate(candidate: Candidate, mapping: Mapping[str, str]) -> Mapped:
-    """Sort a candidate's cells into fields; a placeholder value counts as none."""
+    """Sort a candidate's cells into fields; a placeholder value counts as none. A Detection
+    label that holds measures, not a rating, is the mitigation's detection."""
     out = Mapped(candidate)
     for cell in candidate.cells:
         if is_placeholder(cell.text):
             continue
         name = field_of(cell.label, mapping)
+        if name == "detection" and not _is_rating(cell.text):
+            name = "detection measures"
         if name == "extra":
             out.extras.append(cell)
         else:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
+import ftfy
 import yaml
 
 from bot.intake import compose
@@ -31,6 +32,7 @@ from bot.register.load import POLICY_PATH
 
 POLICY_SCHEMA_COMMENT = "# yaml-language-server: $schema=../schema/policy.schema.json"
 OWN_NUMBERED = re.compile(r"^(?:r|risk|rsk)?[\s#_-]*0*(\d{1,6})$", re.IGNORECASE)
+MOJIBAKE = re.compile("[ÃÂâð][\x80-\xbf\u0152-\u2122]")
 SHAPES = ("markdown", "yaml", "csv", "tsv", "xlsx")
 
 
@@ -104,11 +106,15 @@ def detect(raw: bytes, name: str, shape: str = "") -> str:
 
 
 def decode(raw: bytes) -> str:
-    """Text: UTF-8 (a byte order mark dropped), else Windows-1252 as spreadsheets save CSV."""
+    """Text: UTF-8 (a byte order mark dropped), else Windows-1252 as spreadsheets save CSV;
+    mis-encoded text (``Ã—`` for ``×``) repaired with ftfy, line by line."""
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
+        text = raw.decode("cp1252", errors="replace")
+    if not MOJIBAKE.search(text):
+        return text
+    return "\n".join(ftfy.fix_text(line) for line in text.split("\n"))
 
 
 def read_document(raw: bytes, name: str, options: Options) -> Document:
@@ -223,6 +229,8 @@ def import_document(
         return result
     result.shape = doc.shape
     result.findings.extend(doc.findings)
+    if is_export(doc):
+        return restore_export(doc, result)
     risks, twice = map_all(doc.candidates, options.mapping)
     result.read = len(risks)
     if not risks:
@@ -284,6 +292,96 @@ def import_document(
         result.files.clear()
     result.findings.sort(key=sort_key)
     return result
+
+
+EXPORT_FILE = re.compile(r"^risks/R-[0-9]{3,}[-.][^/\\]*\.ya?ml$|^risks/R-[0-9]{3,}\.ya?ml$")
+
+
+def is_export(doc: Document) -> bool:
+    """A riskbot export: every row names its risk file (the ``file`` column)."""
+    return bool(doc.candidates) and all(
+        any(c.label.strip() == "file" and c.text.strip() for c in cand.cells)
+        for cand in doc.candidates
+    )
+
+
+def restore_export(doc: Document, result: IntakeResult) -> IntakeResult:
+    """Each row of an export back to its risk file (see :mod:`bot.intake.export`)."""
+    from bot.intake.export import restore
+
+    result.method = "export"
+    result.read = len(doc.candidates)
+    rewritten: list[str] = []
+    for cand in doc.candidates:
+        record = {c.label.strip(): c.text for c in cand.cells}
+        path = record.get("file", "").strip()
+        if not EXPORT_FILE.match(path):
+            result.findings.append(
+                error(
+                    doc.name,
+                    cand.line,
+                    f"file '{path}' is not a risk file under risks/ "
+                    "(risks/R-NNN-name.yaml); row not restored",
+                    code="unreadable",
+                )
+            )
+            continue
+        try:
+            name, text, kept = restore(record)
+        except (ValueError, KeyError) as exc:
+            result.findings.append(
+                error(doc.name, cand.line, f"{path}: cannot be rebuilt ({exc})", code="unreadable")
+            )
+            continue
+        if name in result.files:
+            result.findings.append(
+                error(
+                    doc.name,
+                    cand.line,
+                    f"{name} is exported twice; row not restored",
+                    code="duplicate-id",
+                )
+            )
+            continue
+        result.files[name] = text
+        data = yaml.safe_load(text)
+        ident = str(data.get("id", "")) if isinstance(data, dict) else ""
+        result.risks[ident] = name
+        if not kept:
+            rewritten.append(ident or name)
+        if isinstance(data, dict):
+            result.rows.append(_export_row(data))
+    result.summary.append(
+        f"restored {len(result.files)} risk files from a riskbot export (the policy is not "
+        "part of an export: the register's own is kept)"
+    )
+    if rewritten:
+        result.summary.append(
+            f"edited in the export, so rewritten from its columns: {', '.join(rewritten)}"
+        )
+    result.findings.sort(key=sort_key)
+    return result
+
+
+def _export_row(data: Mapping[str, Any]) -> Row:
+    def level(key: str) -> int:
+        value = data.get(key)
+        return int(value.get("level", 0)) if isinstance(value, dict) else 0
+
+    levels = [level(k) for k in ("impact", "probability", "detection") if level(k)]
+    score = 1
+    for n in levels:
+        score *= n
+    owner = data.get("owner", "")
+    return Row(
+        str(data.get("id", "")),
+        str(data.get("id", "")),
+        str(data.get("title", "")),
+        " × ".join(str(n) for n in levels),
+        score,
+        str(data.get("band", "")),
+        " / ".join(owner) if isinstance(owner, list) else str(owner),
+    )
 
 
 def doc_program(doc: Document, name: str) -> str:

@@ -129,8 +129,8 @@ class MarkdownReader:
             elif m.group("hid"):
                 own_id = f"#{own_id}"
             title, has_id = m.group("title"), True
-            if own_id.isdigit() and not m.group("rid") and not m.group("hid"):
-                has_id = bool(re.match(rf"^\s*{re.escape(own_id)}\s*[:.)–—-]", plain))
+            if re.fullmatch(r"[\d.]+", own_id) and not m.group("rid") and not m.group("hid"):
+                has_id = False  # "## 4. Monitoring": a numbered heading needs levels to be a risk
         elif m := ID_ONLY.match(plain):
             own_id, title, has_id = m.group(1), "", True
         candidate = Candidate(n, own_id=own_id, title=title.strip())

@@ -45,7 +45,7 @@ def _cells(node: yaml.MappingNode, prefix: str = "") -> list[Cell]:
         if isinstance(value, yaml.MappingNode) and prefix == "":
             out.extend(_cells(value, label))
         else:
-            out.append(Cell(label, _scalar(value).strip(), key.start_mark.line + 1))
+            out.append(Cell(label, _scalar(value), key.start_mark.line + 1))
     return out
 
 

@@ -49,8 +49,10 @@ def rows_to_candidates(
     for line, row in rows:
         if not any(c.strip() for c in row):
             continue
+        # Values as written (an export's file text keeps its last newline); readers of the
+        # cells strip what they read.
         cells = [
-            Cell(label, value.strip(), line)
+            Cell(label, value, line)
             for label, value in zip(labels, row, strict=False)
             if label and value.strip()
         ]
