@@ -67,10 +67,15 @@ def audit(
                 )
         elif r.stated_score is not None and r.stated_score[0] != score:
             stated, cell = r.stated_score
-            words = ", ".join(f"{r.levels[f].text} = {r.levels[f].level}" for f in method.factors)
+            named = [
+                f"{r.levels[f].text} = {r.levels[f].level}"
+                for f in method.factors
+                if r.levels[f].text != str(r.levels[f].level)
+            ]
+            words = f" ({', '.join(named)})" if named else ""
             warn(
                 cell.line,
-                f"{r.risk.name}: stated score {stated} is not {_times(levels)} = {score} ({words})",
+                f"{r.risk.name}: stated score {stated} is not {_times(levels)} = {score}{words}",
             )
         if r.band_word is not None:
             word, cell = r.band_word

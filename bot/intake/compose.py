@@ -89,8 +89,7 @@ class Summary:
 
         if self.no_status:
             out.append(
-                f"{n(self.no_status)} with no status: imported as planning "
-                f"({some(self.no_status)})"
+                f"{n(self.no_status)} with no status: imported as planning ({some(self.no_status)})"
             )
         if self.no_owner:
             out.append(

@@ -73,7 +73,11 @@ def is_placeholder(text: str) -> bool:
 
 def _is_rating(text: str) -> bool:
     """A cell that rates (``7``, ``High``, ``4 - Likely``), not one that describes measures."""
-    return bool(re.fullmatch(r"\W*\d{1,2}\b.{0,30}|\W*[A-Za-z]+(?: [A-Za-z]+)?\W*(?:\(.{0,20}\))?", text.strip()))
+    return bool(
+        re.fullmatch(
+            r"\W*\d{1,2}\b.{0,30}|\W*[A-Za-z]+(?: [A-Za-z]+)?\W*(?:\(.{0,20}\))?", text.strip()
+        )
+    )
 
 
 def map_candidate(candidate: Candidate, mapping: Mapping[str, str]) -> Mapped:
@@ -143,6 +147,14 @@ def map_all(
         if first is not None:
             same = not mapped.title or not first.title or words(mapped.title) == words(first.title)
             if same:
+                # One risk across tables (identification, assessment, treatment): what the first
+                # listing lacks comes from this one; where both say something, the auditor
+                # compares them.
+                for name, cells in mapped.fields.items():
+                    first.fields.setdefault(name, list(cells))
+                first.extras.extend(
+                    c for c in mapped.extras if c.label not in {e.label for e in first.extras}
+                )
                 first.listings.append(mapped)
                 continue
             twice.append(Twice(mapped.own_id, first, mapped))
