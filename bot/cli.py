@@ -609,7 +609,7 @@ def import_plan_command(
             err=True,
         )
         if imported.errors:
-            raise SystemExit(EXIT_FINDINGS)
+            sys.exit(EXIT_FINDINGS)
         return
     if not imported.files or (strict and imported.errors):
         raise RiskbotError(f"import: {len(imported.errors)} errors; nothing was written")
@@ -628,7 +628,7 @@ def import_plan_command(
             f"{len(imported.errors)} errors above",
             err=True,
         )
-        raise SystemExit(EXIT_FINDINGS)
+        sys.exit(EXIT_FINDINGS)
 
 
 def _print_preview(imported: Imported) -> None:

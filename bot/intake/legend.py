@@ -24,12 +24,19 @@ _RANGE = (
     rf"|{_NUM}\s*\+"  # 15+
     rf"|{_NUM}\s*(?:or|and)\s*(?:above|more|higher|over)"  # 15 or above
     rf"|(?:[<≤]=?|<=)\s*{_NUM}"  # < 8
-    rf"|{_NUM}\s*(?:or|and)\s*(?:below|less|under|lower))"  # 5 or below
+    rf"|{_NUM}\s*(?:or|and)\s*(?:below|less|under|lower)"  # 5 or below
+    rf"|(?:below|under|less\s+than)\s*{_NUM}"  # below 8
+    rf"|(?:above|over|more\s+than)\s*{_NUM})"  # above 14
 )
 _LEAD = r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:[^\w\s(<>≥≤|]+\s*)?\**\s*"
 BAND_LINE = re.compile(
     _LEAD + r"([A-Za-z][A-Za-z /&-]{0,30}?)\s*\**\s*(?:risk|zone|band)?\s*\**\s*[:=(–—-]\s*\**\s*"
     r"(?:score\s*(?:of\s*)?)?" + _RANGE + r"(?!\s*%)"
+)
+# "🔴 Red 15 and above, 🟡 Amber 8 to 14": a band word, then its range, in running text.
+BAND_WORDS = re.compile(
+    r"(?:^|[\s,;(]|[^\w\s])\s*([A-Za-z]+(?: [A-Za-z]+)?)\s+(?:score\s+)?" + _RANGE + r"(?!\s*%)",
+    re.IGNORECASE,
 )
 RANGE_FIRST = re.compile(
     _LEAD
@@ -71,17 +78,27 @@ def factor_named(text: str) -> str:
 
 
 def band_range(groups: tuple[str | None, ...]) -> tuple[int | None, int | None]:
-    """The (low, high) of a matched :data:`_RANGE`, its six alternatives in order."""
-    a, b, ge, plus, above, lt, below = groups
+    """The (low, high) of a matched :data:`_RANGE`, its alternatives in order."""
+    a, b, ge, plus, above, lt, below, under, over = groups
     if a is not None and b is not None:
         return int(a), int(b)
     if ge or plus or above:
         return int(ge or plus or above or 0), None
-    if lt is not None:
-        return None, int(lt) - 1
+    if over is not None:
+        return int(over) + 1, None
+    if lt is not None or under is not None:
+        return None, int(lt or under or 0) - 1
     if below is not None:
         return None, int(below)
     return None, None
+
+
+def plain_band(label: str) -> bool:
+    """Whether a word is one bands are named by (a colour, or a word of a level scale)."""
+    from bot.intake.levels import rank_of
+
+    word = words(label)
+    return word in ("red", "amber", "yellow", "orange", "green") or rank_of(word) is not None
 
 
 class LegendReader:
@@ -183,16 +200,23 @@ class LegendReader:
             label = m.group(1).strip()
             if factor_named(label) or words(label) in ("score", "risk score", "total"):
                 continue
-            low, high = band_range(m.groups()[1:])
+            low, high = band_range(m.groups()[1:10])
             if low is not None and high is not None and low > high:
                 continue
             self.doc.bands.append(BandRule(label, low, high, n))
+        if not any(b.line == n for b in self.doc.bands):
+            for m in BAND_WORDS.finditer(text):
+                label = m.group(1).strip()
+                if plain_band(label):
+                    low, high = band_range(m.groups()[1:10])
+                    if low is None or high is None or low <= high:
+                        self.doc.bands.append(BandRule(label, low, high, n))
         if any(b.line == n for b in self.doc.bands):
             return True
         first = RANGE_FIRST.match(text) if self.context == "bands" else None
         if first is not None:
-            low, high = band_range(first.groups()[:7])
-            label = first.group(8).strip()
+            low, high = band_range(first.groups()[:9])
+            label = first.group(10).strip()
             if not factor_named(label):
                 self.doc.bands.append(BandRule(label, low, high, n))
                 return True

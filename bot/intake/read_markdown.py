@@ -18,7 +18,7 @@ import yaml
 
 from bot.intake.legend import LegendReader
 from bot.intake.records import Candidate, Cell, Document
-from bot.intake.synonyms import field_of, words
+from bot.intake.synonyms import LABELS, field_of, words
 from bot.intake.tabular import fields_of, is_risk_header, legend_table, rows_to_candidates
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
@@ -116,6 +116,7 @@ class MarkdownReader:
         self.lead = ""
         self.tables: list[tuple[list[str], list[tuple[int, list[str]]], str]] = []
         self.table_candidates: list[Candidate] = []
+        self.keyed: list[Candidate] = []
         self.depth = 0
 
     # -- sections ---------------------------------------------------------------------------
@@ -273,9 +274,21 @@ class MarkdownReader:
         if len(header) >= 3 and is_risk_header(fields):
             self.tables.append((header, body, self.lead))
             self.table_candidates.extend(rows_to_candidates(header, body))
-        elif s is not None and len(header) == 2:
+        elif "id" in fields and len([f for f in fields if f not in ("", "extra")]) >= 3:
+            # Part of a register split over tables by id (identification, treatment): its rows
+            # join the rows of the same ids in the table of levels.
+            self.keyed.extend(rows_to_candidates(header, body))
+        elif s is not None and len(header) == 2 and (
+            attributes := [
+                (n, row)
+                for n, row in [(rows[0][0], header), *body]
+                if len(row) >= 2 and row[0] and field_of(row[0], self.mapping) != "extra"
+            ]
+        ) and any(n != rows[0][0] for n, _ in attributes):
+            # Every row of an attribute table is the risk's, a label riskbot does not know too.
+            first = attributes[0][0]
             for n, row in [(rows[0][0], header), *body]:
-                if len(row) >= 2 and row[0] and field_of(row[0], self.mapping) != "extra":
+                if len(row) >= 2 and row[0] and row[1] and n >= first:
                     s.candidate.cells.append(Cell(row[0], row[1], n))
                     s.raw.append((n, f"| {row[0]} | {row[1]} |"))
         else:
@@ -284,7 +297,7 @@ class MarkdownReader:
     def _bold_risk(self, inner: str) -> bool:
         """A whole bold line that opens a risk: an id and a title that names no field."""
         m = RISK_HEADING.match(inner)
-        if m is None or field_of(m.group("title"), self.mapping) != "extra":
+        if m is None or words(m.group("title")) in LABELS or words(m.group("title")) in self.mapping:
             return False
         bare = m.group("id") is not None and m.group("id").replace(".", "").isdigit()
         return not bare
@@ -377,6 +390,8 @@ def read_markdown(text: str, name: str, mapping: Mapping[str, str]) -> Document:
         reader.feed(n, line)
     doc = reader.finish()
     tables = reader.table_candidates
+    if tables and reader.keyed:
+        tables = sorted([*tables, *reader.keyed], key=lambda c: c.line)
     if not doc.candidates:
         doc.shape = "Markdown table" if tables else "Markdown"
         doc.candidates = tables

@@ -7,7 +7,7 @@ import io
 from collections.abc import Mapping
 
 from bot.intake.records import Document
-from bot.intake.tabular import find_header, rows_to_candidates
+from bot.intake.tabular import find_header, legend_table, rows_to_candidates, split_blocks
 
 XLSX_MAGIC = b"PK\x03\x04"
 
@@ -61,5 +61,8 @@ def read_xlsx(raw: bytes, name: str, mapping: Mapping[str, str], sheet: str = ""
         return doc
     header = rows[header_at][1]
     doc.looks = f"a sheet '{title}' with columns {', '.join(h for h in header if h.strip())}"
-    doc.candidates = rows_to_candidates(header, rows[header_at + 1 :])
+    table, blocks = split_blocks(header, rows[header_at + 1 :], mapping)
+    doc.candidates = rows_to_candidates(header, table)
+    for block in blocks:
+        legend_table(doc, list(block[0][1]), block[1:], "")
     return doc

@@ -51,6 +51,7 @@ LABELS: dict[str, str] = {
     "risk ref": "id",
     "risk no": "id",
     "no": "id",
+    "nr": "id",
     "number": "id",
     "key": "id",
     "risk": "title",
@@ -248,6 +249,7 @@ KEYWORDS: tuple[tuple[str, str], ...] = (
     ("statement", "description"),
     ("title", "title"),
     ("identified", "identified"),
+    ("risk", "title"),
 )
 
 _NOT_WORD = re.compile(r"[^\w#+]+")

@@ -61,6 +61,33 @@ def rows_to_candidates(
     return out
 
 
+def split_blocks(
+    header: Sequence[str], rows: Sequence[tuple[int, Sequence[str]]], mapping: Mapping[str, str]
+) -> tuple[list[tuple[int, Sequence[str]]], list[list[tuple[int, Sequence[str]]]]]:
+    """The rows of the table under ``header``, and the blocks after it: after a blank row, a
+    short row of labels (``Risk level | Score``) starts a block of its own (a legend)."""
+    width = sum(1 for h in header if h.strip())
+    table: list[tuple[int, Sequence[str]]] = []
+    blocks: list[list[tuple[int, Sequence[str]]]] = []
+    blank = False
+    for line, row in rows:
+        filled = [c for c in row if c.strip()]
+        if not filled:
+            blank = True
+            continue
+        starts = (
+            blank
+            and len(filled) * 5 < width * 3
+            and not any(c.strip().replace(".", "").isdigit() for c in filled)
+            and any(field_of(c, mapping) != "extra" for c in filled)
+        )
+        if starts:
+            blocks.append([])
+        (blocks[-1] if blocks else table).append((line, row))
+        blank = False
+    return table, blocks
+
+
 def legend_table(
     doc: Document, header: Sequence[str], rows: Sequence[tuple[int, Sequence[str]]], lead: str
 ) -> None:
