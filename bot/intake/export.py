@@ -117,8 +117,15 @@ def record_of(name: str, text: str) -> dict[str, str]:
             if rest:
                 more[key] = rest
     record["more"] = json.dumps(more, ensure_ascii=False, default=str) if more else ""
-    if list(rebuild(record)) != list(data):  # keys in an order of their own: keep it
+    # What the columns cannot say (an empty mitigation, keys in an order of their own) goes
+    # into `more` whole, so the record alone always rebuilds the file's data.
+    rebuilt = rebuild(record)
+    for key, value in data.items():
+        if rebuilt.get(key) != value:
+            more[key] = value
+    if list(rebuild(record | {"more": json.dumps(more, default=str)})) != list(data):
         more["keys"] = list(data)
+    if more:
         record["more"] = json.dumps(more, ensure_ascii=False, default=str)
     record["file"] = name
     record["yaml"] = text

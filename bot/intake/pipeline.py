@@ -100,7 +100,13 @@ def detect(raw: bytes, name: str, shape: str = "") -> str:
     if not markdownish or suffix in (".csv", ".tsv"):
         delimiter = delimiter_of(text)
         lines = [line for line in text.splitlines()[:5] if line.strip()]
-        if delimiter and len(lines) >= 2 and all(delimiter in line for line in lines[:2]):
+        rows = (
+            len(lines) >= 2 and all(delimiter in line for line in lines[:2]) if delimiter else False
+        )
+        named = suffix in (".csv", ".tsv") or bool(
+            lines and delimiter and lines[0].count(delimiter) >= 2
+        )
+        if delimiter and (rows or named):
             return "tsv" if delimiter == "\t" else "csv"
     return "markdown"
 
@@ -178,6 +184,8 @@ def _nothing_read(doc: Document, options: Options) -> Finding:
         "tsv": "add a header row naming the columns (Risk, Likelihood, Impact, Owner)",
         "xlsx": "name the sheet with --sheet, or add a header row (Risk, Likelihood, Impact)",
     }.get(shape, "")
+    if "no row under" in looks:
+        hint = "add a row per risk under its header"
     return error(
         doc.name,
         1,

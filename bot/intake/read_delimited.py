@@ -47,6 +47,8 @@ def read_delimited(
     doc.looks = f"a {shape} file with columns {', '.join(h for h in header if h.strip())}"
     table, blocks = split_blocks(header, rows[header_at + 1 :], mapping)
     doc.candidates = rows_to_candidates(header, table)
+    if not doc.candidates:
+        doc.looks += ", but no row under them"
     for block in blocks:
         legend_table(doc, list(block[0][1]), block[1:], "")
     return doc

@@ -117,6 +117,7 @@ class MarkdownReader:
         self.tables: list[tuple[list[str], list[tuple[int, list[str]]], str]] = []
         self.table_candidates: list[Candidate] = []
         self.keyed: list[Candidate] = []
+        self.all_tables: list[list[str]] = []
         self.depth = 0
 
     # -- sections ---------------------------------------------------------------------------
@@ -268,6 +269,7 @@ class MarkdownReader:
             return
         rows, self.table = self.table, []
         header = [unbold(c) for c in rows[0][1]]
+        self.all_tables.append(header)
         body = [(n, [unbold(c) for c in r]) for n, r in rows[1:] if not is_separator(r)]
         fields = fields_of(header, self.mapping)
         s = self.section
@@ -278,13 +280,18 @@ class MarkdownReader:
             # Part of a register split over tables by id (identification, treatment): its rows
             # join the rows of the same ids in the table of levels.
             self.keyed.extend(rows_to_candidates(header, body))
-        elif s is not None and len(header) == 2 and (
-            attributes := [
-                (n, row)
-                for n, row in [(rows[0][0], header), *body]
-                if len(row) >= 2 and row[0] and field_of(row[0], self.mapping) != "extra"
-            ]
-        ) and any(n != rows[0][0] for n, _ in attributes):
+        elif (
+            s is not None
+            and len(header) == 2
+            and (
+                attributes := [
+                    (n, row)
+                    for n, row in [(rows[0][0], header), *body]
+                    if len(row) >= 2 and row[0] and field_of(row[0], self.mapping) != "extra"
+                ]
+            )
+            and any(n != rows[0][0] for n, _ in attributes)
+        ):
             # Every row of an attribute table is the risk's, a label riskbot does not know too.
             first = attributes[0][0]
             for n, row in [(rows[0][0], header), *body]:
@@ -297,7 +304,11 @@ class MarkdownReader:
     def _bold_risk(self, inner: str) -> bool:
         """A whole bold line that opens a risk: an id and a title that names no field."""
         m = RISK_HEADING.match(inner)
-        if m is None or words(m.group("title")) in LABELS or words(m.group("title")) in self.mapping:
+        if (
+            m is None
+            or words(m.group("title")) in LABELS
+            or words(m.group("title")) in self.mapping
+        ):
             return False
         bare = m.group("id") is not None and m.group("id").replace(".", "").isdigit()
         return not bare
@@ -403,7 +414,29 @@ def read_markdown(text: str, name: str, mapping: Mapping[str, str]) -> Document:
     headers = [", ".join(h for h in header if h) for header, _, _ in reader.tables]
     if doc.shape == "Markdown table":
         doc.looks = f"a table with columns {headers[0]}"
+    elif not doc.candidates:
+        doc.looks = describe(reader)
     return doc
+
+
+def describe(reader: MarkdownReader) -> str:
+    """What a Markdown document that holds no risk has instead, for the one error."""
+    if reader.tables:
+        header = ", ".join(h for h in reader.tables[0][0] if h)
+        return f"Markdown with a table with columns {header}, but no row under it"
+    if reader.all_tables:
+        shown = "; ".join(", ".join(h for h in t if h) for t in reader.all_tables[:2])
+        return (
+            f"Markdown with tables of columns {shown}: none names its risks (Risk, Title or ID) "
+            "and rates them (Likelihood, Impact, Score)"
+        )
+    titles = [s.candidate.title for s in reader.sections if s.candidate.title][:5]
+    if titles:
+        return (
+            f"Markdown with {len(reader.sections)} sections ({', '.join(titles)}) but no "
+            "likelihood, impact or score under any of them"
+        )
+    return "Markdown with no headings, tables or fields of risks"
 
 
 def merge_summary(

@@ -89,7 +89,25 @@ def read_yaml(text: str, name: str, mapping: Mapping[str, str]) -> Document:
     root = compose(text)
     found = risk_list(root, mapping) if root is not None else None
     if found is None:
-        if isinstance(root, yaml.MappingNode):
+        lists = (
+            [(_scalar(k), v) for k, v in root.value if isinstance(v, yaml.SequenceNode)]
+            if isinstance(root, yaml.MappingNode)
+            else []
+        )
+        if lists:
+            key, items = max(lists, key=lambda kv: len(kv[1].value))
+            seen = {
+                _scalar(k)
+                for i in items.value
+                if isinstance(i, yaml.MappingNode)
+                for k, _ in i.value
+            }
+            doc.looks = (
+                f"YAML with a `{key}:` list of {len(items.value)} items (keys: "
+                f"{', '.join(sorted(seen)[:8]) or 'none'}), none with a name and a likelihood, "
+                "impact or score"
+            )
+        elif isinstance(root, yaml.MappingNode):
             keys = ", ".join(_scalar(k) for k, _ in root.value[:8])
             doc.looks = f"YAML with the keys {keys} and no list of risks under any of them"
         elif isinstance(root, yaml.SequenceNode):

@@ -132,7 +132,9 @@ def assert_method_spec(policy: Mapping[str, Any]) -> None:
     assert all(re.fullmatch(r"[a-z][a-z0-9-]*", b["name"]) for b in bands)
     assert len({b["name"] for b in bands}) == len(bands)
     lows = [b["min_score"] for b in bands]
-    assert lows == sorted(lows, reverse=True) and len(set(lows)) == len(lows) and lows[-1] == 1
+    assert lows == sorted(lows, reverse=True)
+    assert len(set(lows)) == len(lows)
+    assert lows[-1] == 1
     assert all(b["monitoring"] in CADENCES for b in bands)
     assert all(isinstance(b.get("opens_issue", True), bool) for b in bands)
     names = {b["name"] for b in bands}
@@ -161,14 +163,18 @@ def test_the_documents_own_thresholds_and_band_names_are_the_policys() -> None:
         ("moderate", "Moderate", 6),
         ("low", "Low", 1),
     ]
-    assert [x["label"] for x in policy["probability_scale"]][0] == "Very Low"
+    assert next(x["label"] for x in policy["probability_scale"]) == "Very Low"
     assert policy["probability_scale"][0]["percent"] == {"min": 0, "max": 10}
     fmea = yaml.safe_load(imported("register.tsv").files[POLICY_PATH])
     assert fmea["method"] == {
         "name": "fmea",
         "formula": "product",
         "detection": True,
-        "factor_labels": {"impact": "Severity", "probability": "Occurrence", "detection": "Detection"},
+        "factor_labels": {
+            "impact": "Severity",
+            "probability": "Occurrence",
+            "detection": "Detection",
+        },
     }
     assert len(fmea["detection_scale"]) == 10
     amber = yaml.safe_load(imported("table-reordered.md").files[POLICY_PATH])

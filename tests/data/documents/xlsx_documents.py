@@ -40,12 +40,15 @@ SIMPLE: list[list[Any]] = [
 ]
 
 
-def workbook(sheets: list[tuple[str, list[list[Any]]]], percent: tuple[str, int] | None = None) -> bytes:
+def workbook(
+    sheets: list[tuple[str, list[list[Any]]]], percent: tuple[str, int] | None = None
+) -> bytes:
     """A workbook with these sheets; ``percent`` formats one column of one sheet as 0%."""
     from openpyxl import Workbook
 
     book = Workbook()
-    book.remove(book.active)
+    for sheet in book.worksheets:
+        book.remove(sheet)
     for title, rows in sheets:
         sheet = book.create_sheet(title)
         for row in rows:
@@ -62,7 +65,7 @@ def workbook(sheets: list[tuple[str, list[list[Any]]]], percent: tuple[str, int]
 def falcon() -> bytes:
     """The cover-page workbook (its register on the sheet "Register")."""
     return workbook(
-        [("Cover", COVER), ("Register", REGISTER + [[]] + RISK_LEVELS)],
+        [("Cover", COVER), ("Register", [*REGISTER, [], *RISK_LEVELS])],
         percent=("Register", PERCENT_COLUMN),
     )
 
