@@ -90,7 +90,7 @@ def detect(raw: bytes, name: str, shape: str = "") -> str:
     markdownish = first.startswith(("#", "|", "- ", "* ", "**", ">", "<")) or bool(
         re.search(r"^#{1,6}\s|^\|.*\|\s*$", text, re.M)
     )
-    if not markdownish or suffix in (".yaml", ".yml", ".json"):
+    if not first.startswith(("#", "|")) or suffix in (".yaml", ".yml", ".json"):
         root = compose_yaml(text)
         named = suffix in (".yaml", ".yml", ".json")
         if isinstance(root, yaml.SequenceNode | yaml.MappingNode) and (
