@@ -117,8 +117,9 @@ def test_the_word_scale_that_holds_a_documents_words(words: list[str], size: int
 def test_levels_as_documents_write_them() -> None:
     three = word_scale(["low", "medium", "high"])
     assert three is not None
-    for text, level in [("High", 3), ("MEDIUM", 2), ("Med", 2), ("🔴", 3), ("🟢 Low", 1),
-                        ("Medium (60%)", 2), ("High – launch slips", 3), ("2", 2), ("2/3", 2)]:  # fmt: skip
+    cases = [("High", 3), ("MEDIUM", 2), ("Med", 2), ("🔴", 3), ("🟢 Low", 1), ("Medium (60%)", 2),
+             ("High – launch slips", 3), ("2", 2), ("2/3", 2)]  # fmt: skip
+    for text, level in cases:
         found = resolve(text, three)
         assert found is not None, text
         assert found.level == level, text
