@@ -236,6 +236,25 @@ def word_of(text: str) -> str:
     return word
 
 
+RANK = re.compile(r"^\s*(?:sev(?:erity)?|s|p|priority)[\s_-]*(\d{1,2})\s*$", re.IGNORECASE)
+
+
+def rank_scale(texts: Sequence[str]) -> Scale | None:
+    """``Sev-1``, ``P2``: ranks, where 1 is the worst; the scale runs the other way."""
+    ranks = [RANK.match(t) for t in texts]
+    if not texts or not all(ranks):
+        return None
+    numbers = [int(m.group(1)) for m in ranks if m]
+    size = max(3, max(numbers))
+    if size > 10 or min(numbers) < 1:
+        return None
+    words = {t.strip().casefold(): size + 1 - n for t, n in zip(texts, numbers, strict=True)}
+    labels = [f"Rank {size + 1 - level}" for level in range(1, size + 1)]
+    for text, n in zip(texts, numbers, strict=True):
+        labels[size - n] = text.strip()  # level size + 1 - n, as the document names it
+    return Scale(size, labels, words, own=True)
+
+
 def size_for(numbers: Iterable[int]) -> int:
     """The usual scale a set of level numbers is on: 3, 5 or 10 levels."""
     top = max(numbers, default=0)
@@ -256,6 +275,9 @@ def _leads(text: str, word: str) -> list[str]:
 
 def resolve(text: str, scale: Scale) -> Level | None:
     """A cell's level on ``scale`` (None when it states none the scale knows)."""
+    exact = scale.words.get(text.strip().casefold())
+    if exact is not None:
+        return Level(exact, text.strip())
     word = word_of(text)
     percent = read_percent(text)
     number = read_number(text) if percent is None or NUMBER.sub("", text) != text else None

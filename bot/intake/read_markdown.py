@@ -20,6 +20,7 @@ from bot.intake.legend import LegendReader
 from bot.intake.records import Candidate, Cell, Document
 from bot.intake.synonyms import LABELS, field_of, words
 from bot.intake.tabular import fields_of, is_risk_header, legend_table, rows_to_candidates
+from bot.register.findings import warning
 
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 BOLD_LINE = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)(.+?)(?:\*\*|__)\s*:?\s*$")
@@ -402,7 +403,23 @@ def read_markdown(text: str, name: str, mapping: Mapping[str, str]) -> Document:
     doc = reader.finish()
     tables = reader.table_candidates
     if tables and reader.keyed:
-        tables = sorted([*tables, *reader.keyed], key=lambda c: c.line)
+        from bot.intake.mapper import key_of
+
+        known = {k for c in tables for k in key_of(c, mapping) if k.startswith("id:")}
+        joined = [c for c in reader.keyed if set(key_of(c, mapping)) & known]
+        for c in reader.keyed:
+            if c not in joined:
+                own = next((x.text for x in c.cells if field_of(x.label, mapping) == "id"), "")
+                doc.findings.append(
+                    warning(
+                        name,
+                        c.line,
+                        f"{own.strip() or 'a row'}: listed without a likelihood or impact "
+                        "anywhere in the document; not imported",
+                        code="document",
+                    )
+                )
+        tables = sorted([*tables, *joined], key=lambda c: c.line)
     if not doc.candidates:
         doc.shape = "Markdown table" if tables else "Markdown"
         doc.candidates = tables

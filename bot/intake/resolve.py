@@ -19,6 +19,7 @@ from bot.intake.levels import (
     Scale,
     own_scale,
     plain,
+    rank_scale,
     read_number,
     resolve,
     size_for,
@@ -130,6 +131,9 @@ def factor_scale(doc: Document, risks: Sequence[Mapped], factor: str, numbers: i
     if not texts and factor == "detection":
         return None
     mine = own_scale(entries)
+    ranked = rank_scale([t for t in texts if t.strip()])
+    if ranked is not None:
+        return ranked
     used = [word_of(t) for t in texts]
     if mine is not None and all(mine.word_level(w) is not None for w in used if w):
         return mine
