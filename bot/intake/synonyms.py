@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 FIELDS = (
     "id",
@@ -257,6 +258,7 @@ _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _TIMES = re.compile(r"\s*[×xX*·]\s*")
 
 
+@lru_cache(maxsize=4096)
 def words(label: str) -> str:
     """A label as plain words: ``**Likelihood (1-5)**:`` → ``likelihood``, ``P×I`` → ``p x i``."""
     text = _PAREN.sub(" ", label) if _PAREN.sub("", label).strip() else label
@@ -270,6 +272,11 @@ def field_of(label: str, extra_labels: Mapping[str, str] | None = None) -> str:
     plain = words(label)
     if extra_labels and plain in extra_labels:
         return extra_labels[plain]
+    return _field(plain)
+
+
+@lru_cache(maxsize=4096)
+def _field(plain: str) -> str:
     if plain in LABELS:
         return LABELS[plain]
     if plain == "#":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from functools import cache
 
 # Category of a risk, which the plan does not state. This is data, not code: each kind of
 # category has the names plans give it and keywords that point to it. The keywords began as
@@ -147,8 +148,13 @@ def _kind_of(name: str) -> int | None:
     return None
 
 
+@cache
+def _stem(stem: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z0-9]){re.escape(stem)}")
+
+
 def _matches(stem: str, text: str) -> bool:
-    return re.search(rf"(?<![a-z0-9]){re.escape(stem)}", text) is not None
+    return stem in text and _stem(stem).search(text) is not None
 
 
 def _description_stems(description: str) -> list[str]:
