@@ -12,6 +12,7 @@ are found before anything is written (:func:`import_into`).
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -550,25 +551,26 @@ def write_files(written: Mapping[str, str], out: Path, *, force: bool = False) -
         if not (path.is_file() and path.read_bytes() == text.encode("utf-8")):
             files[name] = text
     targets = [(out / name, text) for name, text in files.items()]
-    existing = [p for p, _ in targets if p.exists() or p.is_symlink()]
+    there = {p for p, _ in targets if os.path.lexists(p)}  # one look per file: a link too
+    existing = [p for p, _ in targets if p in there]
     if existing and not force:
         names = ", ".join(str(p) for p in existing[:5])
         more = f" and {len(existing) - 5} more" if len(existing) > 5 else ""
         raise ImportRefused(
             f"would overwrite {names}{more}; use --force to replace them; nothing was written"
         )
-    links = [p for p, _ in targets if p.is_symlink()]
+    links = [p for p in existing if p.is_symlink()]
     if links:
         raise ImportRefused(
             f"will not write through the symbolic link {links[0]}; nothing was written"
         )
     created: list[Path] = []
     try:
+        for folder in dict.fromkeys(p.parent for p, _ in targets):
+            folder.mkdir(parents=True, exist_ok=True)
         for path, text in targets:
-            new = not path.exists()
-            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(text.encode("utf-8"))
-            if new:
+            if path not in there:
                 created.append(path)
     except OSError as exc:
         # No partial import: take back the files this run created.

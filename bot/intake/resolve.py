@@ -62,6 +62,7 @@ class Method:
 
     @property
     def factors(self) -> tuple[str, ...]:
+        """The factors of the score, in the order impact, probability, detection."""
         return tuple(f for f in FACTORS if f in self.scales)
 
     def score(self, levels: dict[str, int]) -> int:

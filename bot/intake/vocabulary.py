@@ -124,12 +124,17 @@ STATE_WORDS = {
 STATUS_LINE = re.compile(r"^(?:[^\w\s]+\s*)?(.*?)\s*$")
 
 
+@cache
+def _longest_first(words: tuple[str, ...]) -> list[str]:
+    return sorted(words, key=len, reverse=True)
+
+
 def status_of(text: str) -> dict[str, str] | None:
     """``🟡 Active - Mitigation in progress`` → state active, note ``Mitigation in progress``."""
     m = STATUS_LINE.match(text.strip())
     rest = m.group(1) if m else ""
     low = rest.casefold()
-    for words in sorted(STATE_WORDS, key=len, reverse=True):
+    for words in _longest_first(tuple(STATE_WORDS)):
         if low == words or (low.startswith(words) and not low[len(words)].isalnum()):
             note = rest[len(words) :].strip().strip("()").strip()
             note = re.sub(r"^[-–—:,]\s*", "", note).strip()

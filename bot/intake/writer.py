@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -84,6 +85,7 @@ _RESOLVER = yaml.resolver.Resolver()
 _STR = yaml.resolver.BaseResolver.DEFAULT_SCALAR_TAG
 
 
+@lru_cache(maxsize=1 << 16)
 def _plain(text: str, column: int) -> bool:
     return (
         column + len(text) <= WIDTH
