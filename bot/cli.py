@@ -508,9 +508,6 @@ def history(root: Path, risk_id: str | None, since_day: str | None, fmt: str) ->
     _document(REPORTER_BY_NAME[fmt](since(found, _parse_date(since_day))))
 
 
-IMPORT_FORMATS = ["auto", "markdown", "yaml", "csv", "tsv", "xlsx"]
-
-
 @cli.command("import")
 @click.argument("document", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -548,7 +545,7 @@ IMPORT_FORMATS = ["auto", "markdown", "yaml", "csv", "tsv", "xlsx"]
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(IMPORT_FORMATS),
+    type=click.Choice(["auto", "markdown", "yaml", "csv", "tsv", "xlsx"]),
     default="auto",
     show_default=True,
     help="The document's format (auto: detected from its content).",

@@ -210,3 +210,14 @@ def test_when_nothing_reads_the_one_error_says_what_the_document_looks_like(
     assert looks in only.message
     assert "--map COLUMN=FIELD" in only.message
     assert result.files == {}
+
+
+def test_the_import_commands_formats_are_the_readers() -> None:
+    import click
+
+    from bot.cli import import_plan_command
+    from bot.intake.pipeline import READERS
+
+    (fmt,) = [p for p in import_plan_command.params if p.name == "fmt"]
+    assert isinstance(fmt.type, click.Choice)
+    assert list(fmt.type.choices) == ["auto", *READERS]
