@@ -111,8 +111,8 @@ class LegendReader:
     def heading(self, text: str) -> None:
         """A heading or a lead-in line (``Likelihood levels:``) sets what the next lines define."""
         factor = factor_named(text)
-        plain = words(text)
-        if factor and not any(w in plain for w in ("x", "×")) and "score" not in plain:
+        plain = words(text).split()
+        if factor and "x" not in plain and "score" not in plain:
             self.context = factor
         elif any(w in plain for w in BAND_CONTEXT):
             self.context = "bands"

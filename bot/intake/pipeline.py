@@ -197,6 +197,24 @@ def _nothing_read(doc: Document, options: Options) -> Finding:
     )
 
 
+def _formula(method: Method, found: list[Resolved]) -> Method:
+    """A document that states no formula: its score lines' factors (``4 × 5 = 20``) are in the
+    order that agrees with the levels its risks state (Likelihood × Impact, or the other way)."""
+    orders = [method.factors, (method.factors[1], method.factors[0], *method.factors[2:])]
+    votes = [0, 0]
+    for r in found:
+        if r.product is None:
+            continue
+        stated = {f: lv.level for f, lv in r.levels.items() if r.risk.first(f) is not None}
+        for i, order in enumerate(orders):
+            pairs = list(zip(order, r.product[0], strict=False))
+            if pairs and all(stated.get(f) == n for f, n in pairs if f in stated):
+                votes[i] += 1
+    if votes[1] > votes[0]:
+        return Method(method.preset, method.scales, method.bands, method.thresholds, orders[1])
+    return method
+
+
 def _thresholds(method: Method, found: list[Resolved]) -> Method:
     """Thresholds inferred from the document's risks when the method's contradict its band
     words and its risks agree on others."""
@@ -248,6 +266,10 @@ def import_document(
         return result
     method = choose_method(doc, risks)
     found = [resolve_risk(r, method) for r in risks]
+    if not doc.formula:
+        ordered = _formula(method, found)
+        if ordered.formula != method.formula:
+            method, found = ordered, [resolve_risk(r, ordered) for r in risks]
     method = _thresholds(method, found)
     from bot.intake.audit import audit
 

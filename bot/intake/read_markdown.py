@@ -256,7 +256,7 @@ class MarkdownReader:
         if field_of(label, self.mapping) == "extra" and len(label.split()) > 3:
             return False
         self.flush()
-        s.raw.append((n, text))
+        s.raw.append((n, f"#### {text}"))  # a heading again, should the section be no risk
         s.pending, s.last = (label, n), None
         return True
 
@@ -383,6 +383,9 @@ class MarkdownReader:
             if table:
                 self._replay_table(table, s.candidate.title)
                 table = []
+            if h := HEADING.match(line):
+                self.legend.heading(h.group(2))
+                continue
             if line.strip().endswith(":") and not re.search(r"\d", line):
                 self.legend.heading(line.strip())
             self.legend.line(line, n)
