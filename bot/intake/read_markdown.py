@@ -80,6 +80,14 @@ class _Section:
     table: list[str] | None = None
 
 
+def is_choice_list(text: str) -> bool:
+    """A legend's list of levels (``Low / Medium / High``, ``High, Medium, or Low``), not one."""
+    from bot.intake.levels import plain, rank_of
+
+    parts = [plain(p) for p in re.split(r"\s*(?:/|,|;|\||\bor\b)\s*", text) if p.strip()]
+    return len({p for p in parts if p and rank_of(p) is not None}) >= 2
+
+
 def is_risk(section: _Section, mapping: Mapping[str, str]) -> bool:
     """A section is a risk when its fields name one: with an id, one known field; without, two
     of levels, owner, status or mitigation, and no level written as a list of choices."""
@@ -91,7 +99,7 @@ def is_risk(section: _Section, mapping: Mapping[str, str]) -> bool:
     choices = [
         c
         for c, f in zip(section.candidate.cells, fields, strict=True)
-        if f in ("impact", "probability") and re.search(r"\w\s*/\s*\w.*/", c.text)
+        if f in ("impact", "probability") and is_choice_list(c.text)
     ]
     if choices:
         return False
