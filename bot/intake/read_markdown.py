@@ -406,10 +406,27 @@ class MarkdownReader:
         self.end_table()
 
 
+SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
+
+
+def atx_headings(lines: list[str]) -> list[str]:
+    """Setext headings (a line underlined with ``===`` or ``---``) as ``#`` headings, the
+    underline left blank, so every line keeps its number."""
+    out = list(lines)
+    for i in range(1, len(out)):
+        under = SETEXT.match(out[i])
+        above = out[i - 1].strip()
+        text_above = bool(above) and not above.startswith(("#", "|", ">", "-", "*", "+", "```"))
+        if under and text_above and not ITEM.match(out[i - 1]) and under.group(1) != "-":
+            out[i - 1] = ("# " if under.group(1).startswith("=") else "## ") + above
+            out[i] = ""
+    return out
+
+
 def read_markdown(text: str, name: str, mapping: Mapping[str, str]) -> Document:
     """Read a Markdown document: its risk sections, its risk tables and its legend."""
     reader = MarkdownReader(name, mapping)
-    for n, line in enumerate(text.splitlines(), start=1):
+    for n, line in enumerate(atx_headings(text.splitlines()), start=1):
         reader.feed(n, line)
     doc = reader.finish()
     tables = reader.table_candidates

@@ -221,3 +221,15 @@ def test_the_import_commands_formats_are_the_readers() -> None:
     (fmt,) = [p for p in import_plan_command.params if p.name == "fmt"]
     assert isinstance(fmt.type, click.Choice)
     assert list(fmt.type.choices) == ["auto", *READERS]
+
+
+def test_setext_headings_and_a_legend_written_as_a_sentence() -> None:
+    text = (
+        "Risk Register\n=============\n\nAssessment\n----------\n"
+        "- Likelihood: High, Medium, or Low\n- Impact: High, Medium, or Low\n\n"
+        "Vendor outage\n-------------\n- **Likelihood:** Low\n- **Impact:** High\n"
+    )
+    doc = read_markdown(text, "doc.md", {})
+    assert doc.title == "Risk Register"
+    assert [(c.title, c.line) for c in doc.candidates] == [("Vendor outage", 9)]
+    assert [s.label for s in doc.scales if s.factor == "probability"] == ["High", "Medium", "Low"]
