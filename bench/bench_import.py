@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 RISKBOT = Path(sys.executable).parent / "riskbot"
@@ -71,18 +72,44 @@ def timed(cmd: list[str]) -> tuple[float, float]:
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=5000)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument(
-        "--target", type=float, default=5.0, help="seconds the median must stay under"
-    )
-    args = parser.parse_args()
+@dataclass
+class Measured:
+    """The medians of one measurement (seconds), and what it ran on."""
+
+    rows: int
+    size: int
+    written: int
+    runs: int
+    load: tuple[float, float, float]
+    wall: list[float]
+    cpu: list[float]
+    floor_wall: list[float]
+    floor_cpu: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.wall)
+
+    @property
+    def median_cpu(self) -> float:
+        return statistics.median(self.cpu)
+
+    @property
+    def floor(self) -> float:
+        return statistics.median(self.floor_wall)
+
+    def holds(self, target: float) -> bool:
+        # On a machine other work shares, wall-clock time waits for the CPU; the CPU time the
+        # import used is what it takes on a core of its own. The target holds on either.
+        return min(self.median, self.median_cpu) < target
+
+
+def measure(rows: int, runs: int) -> Measured:
+    """Import a generated CSV of ``rows`` risks ``runs`` times, alternating with the floor."""
     with tempfile.TemporaryDirectory(prefix="riskbot-bench-import-") as tmp:
         work = Path(tmp)
         register = work / "register.csv"
-        write_register(register, args.rows)
+        write_register(register, rows)
         first = work / "first"
         subprocess.run(
             [str(RISKBOT), "import", str(register), "--out", str(first)],
@@ -93,31 +120,52 @@ def main() -> int:
         ours: list[tuple[float, float]] = []
         floor: list[tuple[float, float]] = []
         load = os.getloadavg()
-        for i in range(args.runs):
+        for i in range(runs):
             out = work / f"run-{i}"
             ours.append(timed([str(RISKBOT), "import", str(register), "--out", str(out)]))
             shutil.rmtree(out)
             copy = work / f"floor-{i}"
             floor.append(timed([sys.executable, "-c", FLOOR, str(first / "risks"), str(copy)]))
             shutil.rmtree(copy)
-        size = register.stat().st_size
-    wall = statistics.median(w for w, _ in ours)
-    cpu = statistics.median(c for _, c in ours)
-    floor_wall = statistics.median(w for w, _ in floor)
-    floor_cpu = statistics.median(c for _, c in floor)
-    # On a machine other work shares, wall-clock time waits for the CPU; the CPU time the
-    # import used is what it takes on a core of its own. The target holds on either.
-    holds = min(wall, cpu) < args.target
-    print(f"riskbot import of a {args.rows:,}-row CSV ({size:,} bytes) → {written:,} risk files")
-    shown = ", ".join(f"{x:.2f}" for x in load)
-    print(f"  load average at the start: {shown} on {os.cpu_count()} CPUs")
-    print(f"  riskbot import: median {wall:.3f} s wall, {cpu:.3f} s CPU, of {args.runs} runs "
-          f"(wall: {', '.join(f'{w:.2f}' for w, _ in ours)})")  # fmt: skip
-    print(f"  floor, Python writing the same {written:,} files: median {floor_wall:.3f} s wall, "
-          f"{floor_cpu:.3f} s CPU")  # fmt: skip
-    print(f"  ratio {wall / floor_wall:.2f}× the floor (wall); target < {args.target:g} s: "
-          f"{'holds' if holds else 'FAILS'}")  # fmt: skip
-    return 0 if holds else 1
+        return Measured(
+            rows,
+            register.stat().st_size,
+            written,
+            runs,
+            load,
+            [w for w, _ in ours],
+            [c for _, c in ours],
+            [w for w, _ in floor],
+            [c for _, c in floor],
+        )
+
+
+def report(m: Measured, target: float) -> list[str]:
+    """The measurement as lines of text (BENCHMARKS.md shows the same lines)."""
+    shown = ", ".join(f"{x:.2f}" for x in m.load)
+    return [
+        f"riskbot import of a {m.rows:,}-row CSV ({m.size:,} bytes) → {m.written:,} risk files",
+        f"  load average at the start: {shown} on {os.cpu_count()} CPUs",
+        f"  riskbot import: median {m.median:.3f} s wall, {m.median_cpu:.3f} s CPU, of "
+        f"{m.runs} runs (wall: {', '.join(f'{w:.2f}' for w in m.wall)})",
+        f"  floor, Python writing the same {m.written:,} files: median {m.floor:.3f} s wall, "
+        f"{statistics.median(m.floor_cpu):.3f} s CPU",
+        f"  ratio {m.median / m.floor:.2f}× the floor (wall); target < {target:g} s: "
+        f"{'holds' if m.holds(target) else 'FAILS'}",
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--target", type=float, default=5.0, help="seconds the median must stay under"
+    )
+    args = parser.parse_args(argv)
+    measured = measure(args.rows, args.runs)
+    print("\n".join(report(measured, args.target)))
+    return 0 if measured.holds(args.target) else 1
 
 
 if __name__ == "__main__":
