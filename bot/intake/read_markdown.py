@@ -60,7 +60,9 @@ def is_separator(cells: list[str]) -> bool:
 
 
 def unbold(text: str) -> str:
-    return re.sub(r"(\*\*|__|`)", "", text).strip()
+    """Text without its emphasis: ``**High**``, ``*3*``, ``_Open_``, `` `R-01` ``."""
+    plain = re.sub(r"(\*\*|__|`)", "", text).strip()
+    return re.sub(r"^([*_])(\S(?:.*\S)?)\1$", r"\2", plain)
 
 
 @dataclass

@@ -34,8 +34,9 @@ FACTORS = ("impact", "probability", "detection")
 PRODUCT = re.compile(r"(\d{1,2})\s*[×xX*·]\s*(\d{1,2})(?:\s*[×xX*·]\s*(\d{1,2}))?\s*=\s*(\d{1,4})")
 STATED = re.compile(r"(?<![\d.])(\d{1,4})(?![\d.%])")
 # Colour words and marks as bands, by rank from the top (0) to the bottom (-1).
-COLOUR_RANK = {"red": 0, "🔴": 0, "🟥": 0, "amber": 1, "orange": 1, "yellow": 1, "🟠": 1,
-               "🟧": 1, "🟡": 1, "🟨": 1, "green": -1, "🟢": -1, "🟩": -1}  # fmt: skip
+COLOUR_RANK = {"red": 0, "🔴": 0, "🟥": 0, "r": 0, "amber": 1, "orange": 1, "yellow": 1,
+               "🟠": 1, "🟧": 1, "🟡": 1, "🟨": 1, "a": 1, "y": 1, "green": -1, "🟢": -1, "🟩": -1,
+               "g": -1}  # fmt: skip
 
 
 @dataclass

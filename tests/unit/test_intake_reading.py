@@ -233,3 +233,20 @@ def test_setext_headings_and_a_legend_written_as_a_sentence() -> None:
     assert doc.title == "Risk Register"
     assert [(c.title, c.line) for c in doc.candidates] == [("Vendor outage", 9)]
     assert [s.label for s in doc.scales if s.factor == "probability"] == ["High", "Medium", "Low"]
+
+
+def test_emphasis_and_rag_letters_in_a_table() -> None:
+    text = (
+        "| Risk ID | Risk Description | Impact (1-5) | Likelihood (1-5) | Risk Score | Zone |\n"
+        "|---|---|---|---|---|---|\n"
+        "| *R001* | *Model drifts* | *3* | *2* | *6* | *G* |\n"
+        "| *R002* | *Annotators leave* | *4* | *4* | *16* | *A* |\n"
+    )
+    result = import_document(text.encode(), "rag.md")
+    assert [(r.own_id, r.levels, r.band) for r in result.rows] == [
+        ("R001", "3 × 2", "Green"),
+        ("R002", "4 × 4", "Red"),
+    ]
+    (warned,) = result.warnings
+    assert (warned.line, warned.message.split(":")[0]) == (4, "R002")
+    assert "'A' contradicts" in warned.message
