@@ -24,7 +24,15 @@ from bot.intake.read_xlsx import XLSX_MAGIC, SheetError, read_xlsx
 from bot.intake.read_yaml import compose as compose_yaml
 from bot.intake.read_yaml import read_yaml, risk_list
 from bot.intake.records import Document
-from bot.intake.resolve import Method, Resolved, _inferred, choose_method, resolve_risk
+from bot.intake.resolve import (
+    Method,
+    Resolved,
+    _inferred,
+    choose_method,
+    disagreements,
+    resolve_risk,
+    said_bands,
+)
 from bot.intake.writer import RiskDumper, render_risk_file, risk_file_name, risk_id
 from bot.register.findings import Finding, FindingsHolder, error, sort_key
 from bot.register.load import POLICY_PATH
@@ -216,21 +224,17 @@ def _formula(method: Method, found: list[Resolved]) -> Method:
 
 
 def _thresholds(method: Method, found: list[Resolved]) -> Method:
-    """Thresholds inferred from the document's risks when the method's contradict its band
-    words and its risks agree on others."""
+    """The thresholds the document's own risks follow, when it states none and the method's
+    contradict at least two more of its band words than those do, and those agree with three
+    in four: a band word against the rest is the document's mistake, reported as such."""
     if method.thresholds != "method":
-        return method
-    wrong = False
-    for r in found:
-        if r.ok and r.band_word is not None:
-            said = method.band_named(r.band_word[0])
-            score = method.score({f: lv.level for f, lv in r.levels.items()})
-            if said is not None and said.name != method.band_for(score).name:
-                wrong = True
-    if not wrong:
         return method
     bands = _inferred(method, found)
     if bands is None:
+        return method
+    said = said_bands(method, found)
+    theirs, mine = disagreements(method.bands, said), disagreements(bands, said)
+    if theirs - mine < 2 or mine * 4 > len(said):
         return method
     return Method(method.preset, method.scales, bands, "risks", method.formula)
 

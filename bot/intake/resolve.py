@@ -226,29 +226,61 @@ def _scaled(preset: str, top: int) -> list[Band]:
     return out
 
 
-def _inferred(method: Method, found: list[Resolved]) -> list[Band] | None:
-    """Thresholds that the document's own band words and scores agree on, if any: each band
-    starts at the lowest score the document gives it."""
-    lows: dict[str, int] = {}
-    highs: dict[str, int] = {}
+def said_bands(method: Method, found: Sequence[Resolved]) -> list[tuple[int, int]]:
+    """Each risk's score and the rank (0 the top band) of the band word it states."""
+    out = []
     for r in found:
-        if r.ok and r.band_word is not None:
-            band = method.band_named(r.band_word[0])
-            if band is None:
-                return None
+        if r.ok and r.band_word is not None and (band := method.band_named(r.band_word[0])):
             score = method.score({f: lv.level for f, lv in r.levels.items()})
-            lows[band.name] = min(lows.get(band.name, score), score)
-            highs[band.name] = max(highs.get(band.name, score), score)
-    if len(lows) < 2:
+            out.append((score, method.bands.index(band)))
+    return out
+
+
+def disagreements(bands: Sequence[Band], said: Sequence[tuple[int, int]]) -> int:
+    """How many stated band words a ladder of thresholds contradicts."""
+
+    def rank(score: int) -> int:
+        return next((i for i, b in enumerate(bands) if score >= b.min_score), len(bands) - 1)
+
+    return sum(1 for score, r in said if rank(score) != r)
+
+
+def _inferred(method: Method, found: list[Resolved]) -> list[Band] | None:
+    """The thresholds the document's own band words agree with best: the ladder (each band from
+    the lowest score it holds) that contradicts the fewest of them, found by dynamic programming
+    over the distinct scores; None when the words name fewer than two bands."""
+    said = said_bands(method, found)
+    k = len(method.bands)
+    if len({r for _, r in said}) < 2:
         return None
-    ordered = [b for b in method.bands if b.name in lows]
-    for upper, lower in itertools.pairwise(ordered):
-        if highs[lower.name] >= lows[upper.name]:
-            return None
-    out = [Band(b.name, b.label, lows.get(b.name, b.min_score)) for b in method.bands]
+    scores = sorted({s for s, _ in said})
+    cost = [
+        [sum(1 for s, r in said if s == score and r != rank) for rank in range(k)]
+        for score in scores
+    ]
+    # best[g][r]: fewest contradictions for the scores up to g when score g is in rank r (ranks
+    # may only rise toward the top, rank 0, as scores grow).
+    best = [list(cost[0])]
+    came: list[list[int]] = [[r for r in range(k)]]
+    for g in range(1, len(scores)):
+        row, back = [], []
+        for r in range(k):
+            prev = min(range(r, k), key=lambda q: best[g - 1][q])
+            row.append(cost[g][r] + best[g - 1][prev])
+            back.append(prev)
+        best.append(row)
+        came.append(back)
+    ranks = [min(range(k), key=lambda r: best[-1][r])]
+    for g in range(len(scores) - 1, 0, -1):
+        ranks.append(came[g][ranks[-1]])
+    ranks.reverse()
+    lows: dict[int, int] = {}
+    for score, r in zip(scores, ranks, strict=True):
+        lows.setdefault(r, score)
+    out = [Band(b.name, b.label, lows.get(i, b.min_score)) for i, b in enumerate(method.bands)]
     out[-1].min_score = 1
-    for i in range(len(out) - 2, -1, -1):
-        if out[i].name not in lows:
+    for i in range(k - 2, -1, -1):
+        if i not in lows:
             out[i].min_score = max(out[i].min_score, out[i + 1].min_score + 1)
     if any(a.min_score <= b.min_score for a, b in itertools.pairwise(out)):
         return None

@@ -250,3 +250,22 @@ def test_emphasis_and_rag_letters_in_a_table() -> None:
     (warned,) = result.warnings
     assert (warned.line, warned.message.split(":")[0]) == (4, "R002")
     assert "'A' contradicts" in warned.message
+
+
+def test_thresholds_the_documents_own_risks_agree_on() -> None:
+    rows = [("A", 4, 3, "High"), ("B", 3, 4, "High"), ("C", 2, 5, "Medium"),
+            ("D", 3, 2, "Medium"), ("E", 1, 5, "Medium"), ("F", 2, 2, "Low"), ("G", 1, 3, "Low")]  # fmt: skip
+    text = "Risk,Likelihood,Impact,Level\n" + "".join(f"{r},{p},{i},{b}\n" for r, p, i, b in rows)
+    result = import_document(text.encode(), "levels.csv")
+    assert result.warnings == []
+    assert [(b["label"], b["min_score"]) for b in result.policy["bands"]] == [
+        ("High", 12),
+        ("Medium", 5),
+        ("Low", 1),
+    ]
+    assert "inferred from the document's own risks" in result.files[".github/riskbot.yml"]
+    # One word against the rest is the document's mistake, not another threshold.
+    slip = text.replace("G,1,3,Low", "G,1,3,High")
+    (warned,) = import_document(slip.encode(), "levels.csv").warnings
+    assert warned.line == 8
+    assert "'High' contradicts the thresholds its other risks follow" in warned.message
