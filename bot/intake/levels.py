@@ -192,7 +192,7 @@ def rank_of(word: str) -> float | None:
     return None
 
 
-def word_scale(used: Iterable[str]) -> Scale | None:
+def word_scale(used: Iterable[str], size: int | None = None) -> Scale | None:
     """The word scale of :data:`WORD_SCALES` for the words a document uses: among those that
     hold every word (aliases allowed), the one naming most of them as they are, the earliest
     on a tie; else the one holding most."""
@@ -200,7 +200,10 @@ def word_scale(used: Iterable[str]) -> Scale | None:
     if not words:
         return None
     ranked: list[tuple[bool, int, int, int]] = []
+    sized = [s for s in WORD_SCALES if len(s) == size]
     for i, scale in enumerate(WORD_SCALES):
+        if sized and scale not in sized:
+            continue
         exact = sum(1 for w in words if w in scale)
         fit = sum(1 for w in words if _fits(w, scale) is not None)
         if fit:

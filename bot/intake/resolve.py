@@ -32,6 +32,7 @@ from bot.intake.records import BandRule, Cell, Document
 
 FACTORS = ("impact", "probability", "detection")
 PRODUCT = re.compile(r"(\d{1,2})\s*[×xX*·]\s*(\d{1,2})(?:\s*[×xX*·]\s*(\d{1,2}))?\s*=\s*(\d{1,4})")
+OUT_OF = re.compile(r"\d\s*/\s*(\d{1,2})\b")
 STATED = re.compile(r"(?<![\d.])(\d{1,4})(?![\d.%])")
 # Colour words and marks as bands, by rank from the top (0) to the bottom (-1).
 COLOUR_RANK = {"red": 0, "🔴": 0, "🟥": 0, "r": 0, "amber": 1, "orange": 1, "yellow": 1,
@@ -85,7 +86,7 @@ class Method:
             if plain(band.label) == key or band.name == key.replace(" ", "-"):
                 return band
         for colour, rank in COLOUR_RANK.items():
-            named = colour == key or (colour in word and not key)
+            named = colour == key or (not colour.isalpha() and colour in word)
             if named and (len(self.bands) == 3 or rank in (0, -1)):
                 return self.bands[rank]
         return None
@@ -139,7 +140,9 @@ def factor_scale(doc: Document, risks: Sequence[Mapped], factor: str, numbers: i
     used = [word_of(t) for t in texts]
     if mine is not None and all(mine.word_level(w) is not None for w in used if w):
         return mine
-    scale = word_scale(used)
+    # "3/5": a level out of five says the size of the scale the words are on too.
+    out_of = [int(m.group(1)) for t in texts if (m := OUT_OF.search(t))]
+    scale = word_scale(used, max(out_of) if out_of else None)
     if scale is not None:
         if mine is not None and mine.size == scale.size:
             mine.words.update({w: lvl for w, lvl in scale.words.items() if w not in mine.words})
@@ -407,7 +410,8 @@ def resolve_risk(risk: Mapped, method: Method) -> Resolved:
 
 
 def _word_in(text: str) -> str:
-    """The band word of a cell as the document writes it: ``16 (Red)`` → ``Red``."""
+    """The band word of a cell as the document writes it: ``16 (Red)`` → ``Red``, ``🔴 HIGH``
+    kept whole (its mark names the band when its word does not)."""
     if m := re.search(r"\(([^)0-9]+)\)", text):
         return m.group(1).strip()
     bare = re.sub(r"[\d.]+|[()=×xX*·]", " ", text).strip(" *_:-–—")

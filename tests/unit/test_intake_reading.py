@@ -269,3 +269,20 @@ def test_thresholds_the_documents_own_risks_agree_on() -> None:
     (warned,) = import_document(slip.encode(), "levels.csv").warnings
     assert warned.line == 8
     assert "'High' contradicts the thresholds its other risks follow" in warned.message
+
+
+def test_a_level_out_of_five_sets_the_scale_of_the_words_beside_it() -> None:
+    text = (
+        "### Risk 1: Migration fails\n- **Probability**: Medium\n- **Impact**: High\n"
+        "- **Risk Level**: 🔴 HIGH\n\n"
+        "### Risk 2: Rate limits\n**Likelihood:** 3/5 | **Impact:** 4/5 | **Score:** 12\n\n"
+        "### Risk 3: Key developer leaves\n- **Probability**: Low\n- **Impact**: Critical\n"
+    )
+    result = import_document(text.encode(), "mixed.md")
+    assert [(r.own_id, r.levels) for r in result.rows] == [
+        ("Risk 1", "4 × 3"),
+        ("Risk 2", "4 × 3"),
+        ("Risk 3", "5 × 2"),
+    ]
+    (warned,) = result.warnings  # the red mark names the band its word does not
+    assert (warned.line, "'🔴 HIGH' contradicts" in warned.message) == (4, True)
