@@ -253,8 +253,15 @@ def test_emphasis_and_rag_letters_in_a_table() -> None:
 
 
 def test_thresholds_the_documents_own_risks_agree_on() -> None:
-    rows = [("A", 4, 3, "High"), ("B", 3, 4, "High"), ("C", 2, 5, "Medium"),
-            ("D", 3, 2, "Medium"), ("E", 1, 5, "Medium"), ("F", 2, 2, "Low"), ("G", 1, 3, "Low")]  # fmt: skip
+    rows = [
+        ("A", 4, 3, "High"),
+        ("B", 3, 4, "High"),
+        ("C", 2, 5, "Medium"),
+        ("D", 3, 2, "Medium"),
+        ("E", 1, 5, "Medium"),
+        ("F", 2, 2, "Low"),
+        ("G", 1, 3, "Low"),
+    ]
     text = "Risk,Likelihood,Impact,Level\n" + "".join(f"{r},{p},{i},{b}\n" for r, p, i, b in rows)
     result = import_document(text.encode(), "levels.csv")
     assert result.warnings == []
