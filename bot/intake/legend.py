@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from bot.intake.levels import rank_of
 from bot.intake.records import BandRule, CountClaim, Document, ScaleEntry
 from bot.intake.synonyms import field_of, words
 
@@ -95,8 +96,6 @@ def band_range(groups: tuple[str | None, ...]) -> tuple[int | None, int | None]:
 
 def plain_band(label: str) -> bool:
     """Whether a word is one bands are named by (a colour, or a word of a level scale)."""
-    from bot.intake.levels import rank_of
-
     word = words(label)
     return word in ("red", "amber", "yellow", "orange", "green") or rank_of(word) is not None
 

@@ -17,6 +17,8 @@ import ftfy
 import yaml
 
 from bot.intake import compose
+from bot.intake.audit import audit
+from bot.intake.export import restore
 from bot.intake.mapper import Mapped, map_all
 from bot.intake.read_delimited import delimiter_of, read_delimited
 from bot.intake.read_markdown import read_markdown
@@ -275,8 +277,6 @@ def import_document(
         if ordered.formula != method.formula:
             method, found = ordered, [resolve_risk(r, ordered) for r in risks]
     method = _thresholds(method, found)
-    from bot.intake.audit import audit
-
     result.findings.extend(audit(doc, method, found, twice))
     result.findings.extend(_unreadable(doc, r) for r in found if not r.ok)
     good = [r for r in found if r.ok]
@@ -343,8 +343,6 @@ def is_export(doc: Document) -> bool:
 
 def restore_export(doc: Document, result: IntakeResult) -> IntakeResult:
     """Each row of an export back to its risk file (see :mod:`bot.intake.export`)."""
-    from bot.intake.export import restore
-
     result.method = "export"
     result.read = len(doc.candidates)
     rewritten: list[str] = []

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 import yaml
 
 from bot.intake.legend import LegendReader
+from bot.intake.levels import plain, rank_of
+from bot.intake.mapper import key_of
 from bot.intake.records import Candidate, Cell, Document
 from bot.intake.synonyms import LABELS, field_of, words
 from bot.intake.tabular import fields_of, is_risk_header, legend_table, rows_to_candidates
@@ -84,8 +86,6 @@ class _Section:
 
 def is_choice_list(text: str) -> bool:
     """A legend's list of levels (``Low / Medium / High``, ``High, Medium, or Low``), not one."""
-    from bot.intake.levels import plain, rank_of
-
     parts = [plain(p) for p in re.split(r"\s*(?:/|,|;|\||\bor\b)\s*", text) if p.strip()]
     return len({p for p in parts if p and rank_of(p) is not None}) >= 2
 
@@ -433,8 +433,6 @@ def read_markdown(text: str, name: str, mapping: Mapping[str, str]) -> Document:
     doc = reader.finish()
     tables = reader.table_candidates
     if tables and reader.keyed:
-        from bot.intake.mapper import key_of
-
         known = {k for c in tables for k in key_of(c, mapping) if k.startswith("id:")}
         joined = [c for c in reader.keyed if set(key_of(c, mapping)) & known]
         for c in reader.keyed:
@@ -491,8 +489,6 @@ def merge_summary(
 ) -> list[Candidate]:
     """Rows of a summary table that list a risk of the sections (same id or title) join it as
     cells of a second listing; the others are risks of their own."""
-    from bot.intake.mapper import key_of  # the same keys the mapper matches risks by
-
     by_key: dict[str, Candidate] = {}
     for c in sections:
         for k in key_of(c, mapping):

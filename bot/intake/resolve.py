@@ -19,6 +19,7 @@ from bot.intake.levels import (
     Scale,
     own_scale,
     plain,
+    rank_of,
     rank_scale,
     read_number,
     resolve,
@@ -353,8 +354,6 @@ def choose_method(doc: Document, risks: Sequence[Mapped]) -> Method:
 def _labelled(bands: list[Band], words: set[str]) -> list[Band] | None:
     """The method's bands under the document's own words for them, when its words are a
     ladder of the same length (``High``, ``Medium``, ``Low``)."""
-    from bot.intake.levels import rank_of
-
     known = [w for w in words if rank_of(w) is not None and w not in COLOUR_RANK]
     if len(known) != len(bands):
         return None
