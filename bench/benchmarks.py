@@ -11,7 +11,8 @@ each repetition (so both see the same machine), and the table shows the medians.
 3. `riskbot pr` with every one of 2,000 (and 10,000) risk files changed against `riskbot check`
    on the head;
 4. GitHub reads of `remind` on 1,000 risks, 100 Red, every review due, first run and rerun;
-5. `riskbot check` of one file with 30,000 unknown keys (linear: under a second).
+5. `riskbot check` of one file with 30,000 unknown keys (linear: under a second);
+6. `riskbot import` of a 5,000-row CSV against writing the same 5,000 files (under 5 s).
 
 Then the throughput against check-jsonschema (bench/bench_check.py) and the GitHub requests per
 run at 10, 100 and 1,000 risks (bench/bench_github.py). Needs the `bench` extra.
@@ -43,6 +44,7 @@ sys.path.insert(0, str(BENCH))
 
 import bench_check  # noqa: E402
 import bench_github  # noqa: E402
+import bench_import  # noqa: E402
 
 PYTHON = Path(sys.executable)
 RISKBOT = PYTHON.parent / "riskbot"
@@ -380,6 +382,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += more_rows
         notes += more
         rows.append(unknown_keys(env, work, 30_000, 3))
+        imported = bench_import.measure(5_000, args.big_runs)
+        rows.append(
+            Figure(
+                "`riskbot import` of a 5,000-row CSV (5,000 risk files written)",
+                f"Python writing the same files: {imported.floor:.3f} s",
+                f"{imported.median:.3f} s ({imported.median_cpu:.3f} s CPU)",
+                f"{imported.median / imported.floor:.2f}×",
+                "< 5 s",
+                imported.holds(5.0),
+            )
+        )
+        notes.append(
+            "- import: `riskbot import register.csv --out DIR` into an empty folder "
+            "(bench/bench_import.py); the CPU time is what the run takes on a core of its own."
+        )
         load_targets = load()
         throughput_file = work / "throughput.md"
         bench_check.main(["--sizes", args.sizes, "--output", str(throughput_file), "-q"])

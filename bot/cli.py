@@ -24,6 +24,7 @@ from bot.register import defaults
 from bot.register.load import POLICY_PATH, RISKS_DIR
 
 if TYPE_CHECKING:
+    from bot.documents.importing import Imported
     from bot.github.api import Limits
     from bot.github.settings import Settings
     from bot.register.load import Loaded, Register
@@ -496,7 +497,7 @@ def history(root: Path, risk_id: str | None, since_day: str | None, fmt: str) ->
 
 
 @cli.command("import")
-@click.argument("plan", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("document", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -509,46 +510,166 @@ def history(root: Path, risk_id: str | None, since_day: str | None, fmt: str) ->
     "--renumber/--no-renumber",
     default=True,
     show_default=True,
-    help="When the plan's ids are already used under --out, number its risks above the "
+    help="When the document's ids are already used under --out, number its risks above the "
     "highest id in use (--renumber), or refuse and list the clashes (--no-renumber).",
 )
-def import_plan_command(plan: Path, out: Path | None, force: bool, renumber: bool) -> None:
-    """Import a Markdown risk management plan: one risk file per risk, its policy, the schemas.
+@click.option(
+    "--dry-run", is_flag=True, help="Print the table of risks it would write; write nothing."
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="All or nothing: write no file when any risk cannot be read.",
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="Read a column or label as a field (id, title, description, category, impact, "
+    "probability, detection, score, band, owner, status, mitigation, ...); repeatable.",
+)
+@click.option("--sheet", default="", help="The sheet of an .xlsx workbook (default: the first).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["auto", "markdown", "yaml", "csv", "tsv", "xlsx"]),
+    default="auto",
+    show_default=True,
+    help="The document's format (auto: detected from its content).",
+)
+def import_plan_command(
+    document: Path,
+    out: Path | None,
+    force: bool,
+    renumber: bool,
+    dry_run: bool,
+    strict: bool,
+    maps: tuple[str, ...],
+    sheet: str,
+    fmt: str,
+) -> None:
+    """Import a risk document: one risk file per risk, a policy of its method, the schemas.
 
-    Only the risks are required: a section the plan lacks (categories, scoring matrix,
-    monitoring schedule, escalation path or thresholds, timeline buffer, response matrix) is a
-    warning with the line where it was expected and riskbot's default instead. The plan's
-    inconsistencies are warnings with its line numbers; a plan that cannot be read is an error
-    (exit 1) and nothing is written. Ids already used by the register are detected before
-    anything is written.
+    Reads Markdown (a section per risk, or a table), YAML, CSV, TSV and .xlsx registers, and
+    this program's plan. Levels are read as the document writes them (numbers, words,
+    percentages), on its own scales and thresholds where it states them; its own mistakes
+    (a score that is not its product, a band its thresholds contradict, a wrong count) are
+    warnings on its lines. A risk that cannot be read is an error with its line and the rest
+    are imported (exit 1); --strict writes nothing then. Ids already used by the register are
+    detected before anything is written. An export (riskbot export) imports back as it was.
 
     \b
     Example:
       riskbot import plan.md --out .
+      riskbot import register.csv --dry-run
+      riskbot import risks.xlsx --sheet Register --map "Threat=title"
     """
-    from bot.documents.importer import import_into, write_import
-    from bot.documents.planparse import decode_plan
+    from bot.documents.importing import import_any, write_imported
+    from bot.intake.pipeline import Options
+    from bot.intake.synonyms import parse_map
     from bot.repo.ids import removed_ids
     from bot.repo.root import find_root
 
+    try:
+        mapping = parse_map(list(maps))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    options = Options(mapping, sheet, "" if fmt == "auto" else fmt, strict)
     target = out if out is not None else find_root(Path(".")).root
     reserved = removed_ids(target) if target.is_dir() else frozenset()
-    result, numbers = import_into(
-        decode_plan(plan.read_bytes()), str(plan), target, renumber=renumber, reserved=reserved
+    imported = import_any(
+        document.read_bytes(), str(document), target, options, renumber=renumber, reserved=reserved
     )
-    for finding in result.findings:
+    for finding in imported.findings:
         _say(finding.as_text(), err=True)
-    if not result.ok:
-        raise RiskbotError(f"import: {len(result.errors)} errors; nothing was written")
-    written = write_import(result, target, force=force)
-    if numbers:
-        moved = ", ".join(f"#{n} → R-{m:03d}" for n, m in sorted(numbers.items()))
+    for line in imported.summary:
+        _say(line, err=True)
+    risks = sum(1 for n in imported.files if n.startswith("risks/"))
+    if dry_run:
+        _print_preview(imported)
+        _say(
+            f"dry run: {risks} of {imported.read} risks would be written under {target} "
+            f"({imported.shape}, method {imported.method}); nothing was written",
+            err=True,
+        )
+        if imported.errors:
+            sys.exit(EXIT_FINDINGS)
+        return
+    if not imported.files or (strict and imported.errors):
+        raise RiskbotError(f"import: {len(imported.errors)} errors; nothing was written")
+    written = write_imported(imported, target, force=force, strict=strict)
+    if imported.renumbered:
+        moved = ", ".join(imported.renumbered)
         _say(f"ids renumbered above those already used under {target}: {moved}", err=True)
     schemas = sum(1 for p in written if p.parent.name == "schema")
     _say(
-        f"wrote {len(written) - schemas} files under {target} ({len(result.warnings)} warnings)"
+        f"wrote {len(written) - schemas} files under {target} ({len(imported.warnings)} warnings)"
         + (f" and {schemas} schemas under {target / 'schema'}" if schemas else "")
     )
+    if imported.errors:
+        _say(
+            f"{imported.read - risks} of {imported.read} risks were not imported: "
+            f"{len(imported.errors)} errors above",
+            err=True,
+        )
+        sys.exit(EXIT_FINDINGS)
+
+
+def _print_preview(imported: Imported) -> None:
+    """The table of risks an import would write: id, title, levels, score, band, owner."""
+    from bot.render.text import text_table
+
+    head = ["id", "own id", "title", "levels", "score", "band", "owner"]
+    rows = [
+        [r.id, r.own_id, r.title, r.levels, str(r.score), r.band, r.owner] for r in imported.rows
+    ]
+    _say("\n".join(text_table([head, *rows])), lines=True)
+
+
+@cli.command("export")
+@_root_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "tsv", "xlsx", "json"]),
+    default="csv",
+    show_default=True,
+    help="The spreadsheet or data format to write.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: stdout; an .xlsx needs a file).",
+)
+def export_command(root: Path, fmt: str, output: Path | None) -> None:
+    """Export the register's risks as CSV, TSV, XLSX or JSON: one row per risk.
+
+    Each row has the fields people read (levels, owner, status, measures one per line) and the
+    risk file itself; `riskbot import` of the export gives back the same files, byte for byte,
+    and rewrites from its columns the rows that were edited.
+
+    \b
+    Example:
+      riskbot export --format csv > risks.csv
+      riskbot export --format xlsx --output risks.xlsx
+    """
+    from bot.documents.output import write_output
+    from bot.intake.export import export
+    from bot.repo.worktree import discover
+
+    _, sources = discover(root)
+    if fmt == "xlsx" and output is None:
+        raise UsageError("--format xlsx needs --output FILE")
+    files = [(s.name, s.raw.decode("utf-8-sig")) for s in sources if s.refused is None]
+    data = export(files, fmt)
+    if output is None:
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        write_output(output, data)
+        _say(f"wrote {len(files)} risks to {output}", err=True)
 
 
 def _ask(option: str, text: str, convert: Callable[[str], Any]) -> Any:

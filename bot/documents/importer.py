@@ -4,8 +4,9 @@ The plan is read by :mod:`bot.documents.planparse`; here it is judged and conver
 plan gets wrong but can still be imported is a warning with the plan's line; a section it lacks
 is a warning too, with riskbot's default in its place (:mod:`bot.documents.planpolicy`); only a
 plan without risks, or a risk that cannot be read, is an error, and a plan with any error writes
-nothing. The plan states no categories, so a risk's category comes from :data:`CATEGORY_KINDS`;
-file names come from :func:`bot.documents.authoring.slug_for`. Ids the register already uses
+nothing. The plan states no categories, so a risk's category comes from
+:data:`bot.intake.vocabulary.CATEGORY_KINDS`; file names come from
+:func:`bot.intake.writer.slug_for`. Ids the register already uses
 are found before anything is written (:func:`import_into`).
 """
 
@@ -15,15 +16,15 @@ import re
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from bot.documents import planpolicy
-from bot.documents.authoring import ID_IN_NAME, render_risk_file, risk_file_name, risk_id
+from bot.documents import output, planpolicy
 from bot.documents.init import SCHEMA_FOLDER
-from bot.documents.output import write_files
 from bot.documents.planparse import MatrixRow, PlanDocument, PlanRisk, read_plan
 from bot.documents.planpolicy import CADENCE_DAYS, DEFAULT_BOT, PlanJudge, cadence_name
 from bot.errors import RiskbotError
+from bot.intake.vocabulary import category_for, status_of
+from bot.intake.writer import ID_IN_NAME, render_risk_file, risk_file_name, risk_id
 from bot.register.codes import DERIVED
 from bot.register.findings import Finding, FindingsHolder, error, sort_key
 from bot.register.ids import next_id
@@ -34,104 +35,10 @@ from bot.register.scoring import score_of
 from bot.register.yamlfile import load_yaml
 from bot.repo.schemas import schema_dir
 
-# Category of a risk, which the plan does not state. This is data, not code: each kind of
-# category has the names plans give it and keywords that point to it. The keywords began as
-# the program plan's own category descriptions ("Vulnerabilities, supply chain", "Adoption,
-# competition", "Team, skill gaps") and the words its risks use; the rest are the common words
-# for each kind. A keyword matches where a word of the risk's title or impact starts with it.
-# The plan's own description of each category ("- **Technical Risk**: Architectural,
-# performance, ...") adds its words, matched against the title only (descriptions are broad).
-# The most matches win; ties go to the earlier kind below; no match gives DEFAULT_KIND.
-CATEGORY_KINDS: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
-    (
-        "security",
-        ("security", "cybersecurity", "information security", "infosec"),
-        ("security", "vulnerab", "supply chain", "byzantine", "malicious", "attack", "breach",
-         "exploit", "compromis", "credential", "phishing", "ransomware", "pci", "audit"),
-    ),
-    (
-        "compliance",
-        ("compliance", "legal", "regulatory", "regulation"),
-        ("complian", "regulat", "legal", "licens", "gdpr", "pci", "audit", "certif"),
-    ),
-    (
-        "market",
-        ("market", "business", "commercial", "adoption", "customer"),
-        ("community", "adoption", "competit", "market", "demand", "churn", "pricing"),
-    ),
-    (
-        "organizational",
-        ("organizational", "organisational", "organization", "organisation", "people",
-         "staffing", "team", "resource", "resourcing", "human"),
-        ("documentation", "onboarding", "staffing", "skill", "hiring", "key person", "turnover",
-         "attrition", "bus factor", "the only", "sole", "knowledge", "burnout"),
-    ),
-    (
-        "operational",
-        ("operational", "operations", "ops"),
-        ("deployment", "incident", "outage", "on-call", "downtime", "backup", "cost", "hosting",
-         "capacity"),
-    ),
-    (
-        "financial",
-        ("financial", "finance", "budget", "cost"),
-        ("budget", "cost", "funding", "spend", "overrun"),
-    ),
-    (
-        "vendor",
-        ("vendor", "supplier", "third party", "third-party", "partner", "external"),
-        ("vendor", "supplier", "third-party", "third party", "acquirer", "provider", "contractor"),
-    ),
-    (
-        "schedule",
-        ("schedule", "timeline", "delivery"),
-        ("deadline", "slip", "delay", "late"),
-    ),
-    (
-        "technical",
-        ("technical", "technology", "engineering", "architecture"),
-        ("performance", "architect", "reliab", "scalab", "migration", "integration", "api",
-         "testing", "bug", "regression"),
-    ),
-)  # fmt: skip
-DEFAULT_KIND = "technical"
-# Words of a category description that say nothing about the category ("reliability issues").
-DESCRIPTION_NOISE = frozenset({"issues", "issue", "changes", "change", "risk", "risks", "and"})
-
-# A risk's state by the words its status line starts with (after any emoji). Data, as above.
-STATE_WORDS = {
-    "planning": "planning",
-    "planned": "planning",
-    "not started": "planning",
-    "to do": "planning",
-    "todo": "planning",
-    "proposed": "planning",
-    "identified": "planning",
-    "new": "planning",
-    "active": "active",
-    "in progress": "active",
-    "ongoing": "active",
-    "underway": "active",
-    "mitigating": "active",
-    "open": "active",
-    "monitor": "monitor",
-    "monitoring": "monitor",
-    "monitored": "monitor",
-    "watch": "monitor",
-    "watching": "monitor",
-    "accepted": "monitor",
-    "tracking": "monitor",
-    "closed": "closed",
-    "done": "closed",
-    "resolved": "closed",
-    "retired": "closed",
-    "mitigated": "closed",
-}
 BAND_EMOJI = PLAN_BAND_EMOJI
 SCORE_LINE = re.compile(
     r"^\D{0,30}?(\d+)\s*[×xX*·]\s*\D{0,30}?(\d+)\s*=\s*(\d+)\s*(?:\(\s*([^)]*?)\s*\))?"
 )
-STATUS_LINE = re.compile(r"^(?:[^\w\s]+\s*)?(.*?)\s*$")
 PERCENT_COMPLETE = re.compile(r"^(\d{1,3})\s*%")
 OWNER_SEPARATORS = re.compile(r"\s+/\s+|\s*;\s*|,\s+")
 
@@ -145,6 +52,12 @@ class ImportResult(FindingsHolder):
     findings: list[Finding] = field(default_factory=list)
     risks: dict[int, str] = field(default_factory=dict)
     """Each plan risk number and the risk file it becomes."""
+
+
+class FilesHolder(Protocol):
+    """Anything that holds the files an import would write."""
+
+    files: dict[str, str]
 
 
 class ImportRefused(RiskbotError):
@@ -242,70 +155,6 @@ class _Importer(PlanJudge):
                 "optionally '- note')",
             )
         return found
-
-
-def status_of(text: str) -> dict[str, str] | None:
-    """``🟡 Active - Mitigation in progress`` → state active, note ``Mitigation in progress``."""
-    m = STATUS_LINE.match(text.strip())
-    rest = m.group(1) if m else ""
-    low = rest.casefold()
-    for words in sorted(STATE_WORDS, key=len, reverse=True):
-        if low == words or (low.startswith(words) and not low[len(words)].isalnum()):
-            note = rest[len(words) :].strip().strip("()").strip()
-            note = re.sub(r"^[-–—:,]\s*", "", note).strip()
-            out = {"state": STATE_WORDS[words]}
-            if note:
-                out["note"] = note
-            return out
-    return None
-
-
-def _kind_of(name: str) -> int | None:
-    plain = re.sub(r"\s+risks?$", "", name.strip().casefold())
-    for i, (_, names, _words) in enumerate(CATEGORY_KINDS):
-        if plain in names:
-            return i
-    return None
-
-
-def _matches(stem: str, text: str) -> bool:
-    return re.search(rf"(?<![a-z0-9]){re.escape(stem)}", text) is not None
-
-
-def _description_stems(description: str) -> list[str]:
-    words = [w for w in re.findall(r"[a-z][a-z-]+", description.casefold())]
-    # "vulnerabilities" also means "vulnerability": keep the start of longer words.
-    return [w[: max(5, len(w) - 3)] for w in words if w not in DESCRIPTION_NOISE]
-
-
-def category_for(
-    title: str,
-    impact: str,
-    categories: Sequence[str],
-    descriptions: Mapping[str, str] | None = None,
-) -> str:
-    """The category by :data:`CATEGORY_KINDS`, limited to the plan's categories."""
-    text = f"{title} {impact}".casefold()
-    heading = title.casefold()
-    best: tuple[int, int, str] | None = None
-    for position, name in enumerate(categories):
-        kind = _kind_of(name)
-        keywords = CATEGORY_KINDS[kind][2] if kind is not None else ()
-        hits = sum(1 for w in keywords if _matches(w, text))
-        own = [name.casefold(), *_description_stems((descriptions or {}).get(name, ""))]
-        hits += sum(1 for w in dict.fromkeys(own) if w and _matches(w, heading))
-        rank = (kind if kind is not None else len(CATEGORY_KINDS)) * 100 + position
-        if hits and (best is None or (-hits, rank) < (-best[0], best[1])):
-            best = (hits, rank, name)
-    if best is not None:
-        return best[2]
-    kinds = [_kind_of(c) for c in categories]
-    default = [
-        c
-        for c, k in zip(categories, kinds, strict=True)
-        if k is not None and CATEGORY_KINDS[k][0] == DEFAULT_KIND
-    ]
-    return default[0] if default else categories[0]
 
 
 @dataclass(frozen=True)
@@ -611,7 +460,7 @@ def import_plan(
     return build_import(read_plan(text, name), numbers, reserved)
 
 
-def ids_in_use(out: Path, result: ImportResult) -> dict[int, list[str]]:
+def ids_in_use(out: Path, result: ImportResult | FilesHolder) -> dict[int, list[str]]:
     """The risk ids the register under ``out`` already uses (number → its files), leaving out
     the files this import would replace. The id of a file is its name's and its ``id:``'s."""
     folder = out / RISKS_DIR
@@ -683,10 +532,15 @@ def write_import(result: ImportResult, out: Path, *, force: bool = False) -> lis
     files are refused unless ``force`` (a schema already there as riskbot ships it is kept)."""
     if not result.ok:
         raise ImportRefused("the plan has errors; nothing was written")
-    files = dict(sorted(result.files.items()))
+    return write_register(result.files, out, force=force)
+
+
+def write_register(written: Mapping[str, str], out: Path, *, force: bool = False) -> list[Path]:
+    """Write these files and the schemas they name, all or none (see :func:`write_import`)."""
+    files = dict(sorted(written.items()))
     for name, text in schema_files().items():
         path = out / name
         if not (path.is_file() and path.read_bytes() == text.encode("utf-8")):
             files[name] = text
     targets = [(out / name, text) for name, text in files.items()]
-    return write_files(out, targets, replace=force, refused=ImportRefused)
+    return output.write_files(out, targets, replace=force, refused=ImportRefused)

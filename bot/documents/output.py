@@ -21,13 +21,12 @@ class OutputError(RiskbotError):
     """A file could not be written, or would not be: the message names it and says why."""
 
 
-def _link_on_the_way(root: Path, path: Path) -> Path | None:
-    """The file itself if it is a link, else the first folder below ``root`` that is one."""
-    if path.is_symlink():
-        return path
+def _linked_folder(root: Path, folder: Path) -> Path | None:
+    """The first folder from ``root`` down to ``folder`` that is a symbolic link (None: none,
+    or ``folder`` is not below ``root``, where only the file itself is ours to judge)."""
     try:
-        return linked_part(root, path.parent)
-    except ValueError:  # not below root: only the file itself is ours to judge
+        return linked_part(root, folder)
+    except ValueError:
         return None
 
 
@@ -52,20 +51,31 @@ def _blocked(path: Path, exc: OSError) -> str:
 
 def write_files(
     root: Path,
-    files: Sequence[tuple[Path, str]],
+    files: Sequence[tuple[Path, str | bytes]],
     *,
     replace: bool = True,
     refused: type[RiskbotError] = OutputError,
 ) -> list[Path]:
-    """Write each (path, text) as UTF-8, creating folders, or nothing at all.
+    """Write each (path, text) as UTF-8 (bytes as they are), creating folders, or nothing at all.
 
     Refused (``refused``, nothing written): a file or a folder below ``root`` that is a symbolic
     link; without ``replace``, files that exist (every one named).
     """
-    links = [link for path, _ in files if (link := _link_on_the_way(root, path)) is not None]
+    # One look at each file and one at each folder: an import writes thousands into one folder.
+    there = {path for path, _ in files if os.path.lexists(path)}
+    folders: dict[Path, Path | None] = {}
+    links: list[Path] = []
+    for path, _ in files:
+        if path in there and path.is_symlink():
+            links.append(path)
+            continue
+        if path.parent not in folders:
+            folders[path.parent] = _linked_folder(root, path.parent)
+        if (link := folders[path.parent]) is not None:
+            links.append(link)
     if links:
         raise refused(f"will not write through the symbolic link {links[0]}; nothing was written")
-    existing = [path for path, _ in files if path.exists()]
+    existing = [path for path, _ in files if path in there]
     if existing and not replace:
         names = ", ".join(str(p) for p in existing)
         raise refused(
@@ -73,21 +83,24 @@ def write_files(
             "use --force to replace them; nothing was written"
         )
     created: list[Path] = []
+    made: set[Path] = set()
     for path, text in files:
         try:
-            new = not path.exists()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _write(path, text.encode("utf-8"))
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            _write(path, text if isinstance(text, bytes) else text.encode("utf-8"))
         except OSError as exc:
             for done in created:  # no half-written result: take back what this run created
                 done.unlink(missing_ok=True)
             undone = "; nothing was written" if len(files) > 1 else ""
             raise refused(f"cannot write {path}: {_blocked(path, exc)}{undone}") from None
-        if new:
+        if path not in there:
             created.append(path)
     return [path for path, _ in files]
 
 
-def write_output(path: Path, text: str) -> None:
-    """Write one document a command produces (``report --output``, ``retro --output``)."""
+def write_output(path: Path, text: str | bytes) -> None:
+    """Write one document a command produces (``report --output``, ``retro --output``,
+    ``export --output``)."""
     write_files(path.parent, [(path, text)])

@@ -16,9 +16,9 @@ from typing import Any
 
 import yaml
 
-from bot.documents.authoring import RiskDumper
 from bot.documents.init import policy_template
 from bot.documents.planparse import Item, PlanDocument, words_of
+from bot.intake.writer import RiskDumper
 from bot.register import defaults
 from bot.register.findings import Finding, error, warning
 from bot.register.policy import RISK_OWNER

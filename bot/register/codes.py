@@ -40,6 +40,7 @@ CODES = MappingProxyType(
         "duplicate-id": "two risk files with one id",
         "reused-id": "the id of a risk removed before: ids are never reused",
         "unread": "a file under risks/ that riskbot does not read (another extension)",
+        "extra": "fields kept from an imported document that riskbot does not use",
         # The policy
         "policy-missing": "no policy file where riskbot looked",
         "policy": "a policy that contradicts itself: levels, bands, roles, releases, phases",
@@ -49,6 +50,9 @@ CODES = MappingProxyType(
         # Documents
         "plan": "a risk management plan that cannot be read, or that contradicts itself",
         "import": "an imported risk that would not pass check",
+        "no-risks": "a document to import in which no risk was found",
+        "unreadable": "a document's risk that cannot be imported: a field missing or wrong",
+        "document": "a document's own mistake: its arithmetic, band words, counts or duplicates",
         "retro": "a retrospective file that does not fit its release",
     }
 )

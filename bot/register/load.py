@@ -402,8 +402,9 @@ def check_file(source: SourceFile) -> CheckedFile:
         for key in ("impact", "probability", "detection"):
             lines[f"residual.{key}"] = line_for(loaded.node, ("residual", key))
     risk = risk_from_data(source.name, loaded.data, lines, top_level_columns(loaded.node))
+    kept = extra_fields(risk)
     if _id_matches_name(risk.id, source.name):
-        return CheckedFile(source.name, risk, (), held)
+        return CheckedFile(source.name, risk, kept, held)
     wrong_name = error(
         source.name,
         risk.line("id"),
@@ -412,7 +413,25 @@ def check_file(source: SourceFile) -> CheckedFile:
         code="file-name",
         col=risk.col("id"),
     )
-    return CheckedFile(source.name, risk, (wrong_name,), held)
+    return CheckedFile(source.name, risk, (wrong_name, *kept), held)
+
+
+def extra_fields(risk: Risk) -> tuple[Finding, ...]:
+    """The fields a risk keeps from its document that riskbot does not use (one warning)."""
+    extra = risk.data.get("extra")
+    if not isinstance(extra, Mapping) or not extra:
+        return ()
+    return (
+        warning(
+            risk.file,
+            risk.line("extra"),
+            f"kept from the imported document, not used by riskbot: {', '.join(map(str, extra))}"
+            "; move what matters into the risk's fields",
+            path=("extra",),
+            code="extra",
+            col=risk.col("extra"),
+        ),
+    )
 
 
 def check_files(sources: Sequence[SourceFile]) -> list[CheckedFile]:

@@ -82,6 +82,7 @@ def risk_json(a: Assessment, today: dt.date) -> dict[str, object]:
         "last_reviewed": r.last_reviewed.isoformat() if r.last_reviewed else None,
         "next_review": a.next_review.isoformat(),
         "overdue_days": a.overdue_days(today) if r.is_open else 0,
+        "source": r.data.get("source"),
     }
 
 

@@ -118,12 +118,12 @@ def test_import_warns_with_plan_lines(tmp_path: Path) -> None:
     assert "declared score 17 is wrong: impact 4 × probability 4 = 16" in check.stdout
 
 
-def test_unreadable_plan_writes_nothing(tmp_path: Path) -> None:
+def test_unreadable_plan_with_strict_writes_nothing(tmp_path: Path) -> None:
     broken = plan_text().replace("**Risk Score**: 2 Ã— 1 = 2 (Green)\n", "")
     plan = tmp_path / "plan.md"
     plan.write_text(broken, encoding="utf-8")
     out = tmp_path / "out"
-    result = run("import", str(plan), "--out", str(out))
+    result = run("import", str(plan), "--out", str(out), "--strict")
     assert result.returncode == 1
     line = line_of(broken, "#### Risk #10:")
     assert f"plan.md:{line}: error[plan] Risk #10 has no '**Risk Score**" in result.stderr
@@ -133,9 +133,25 @@ def test_unreadable_plan_writes_nothing(tmp_path: Path) -> None:
     empty.write_text("# Nothing\n", encoding="utf-8")
     none = run("import", str(empty), "--out", str(out))
     assert none.returncode == 1
-    assert "empty.md:1: error[plan] no risks found" in none.stderr
+    assert "empty.md:1: error[no-risks] no risk found: the document is Markdown" in none.stderr
     assert not out.exists()
     assert "Traceback" not in result.stderr + none.stderr
+
+
+def test_unreadable_risk_is_one_error_and_the_rest_import(tmp_path: Path) -> None:
+    broken = plan_text().replace("**Risk Score**: 2 Ã— 1 = 2 (Green)\n", "")
+    plan = tmp_path / "plan.md"
+    plan.write_text(broken, encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("import", str(plan), "--out", str(out))
+    assert result.returncode == 1
+    line = line_of(broken, "#### Risk #10:")
+    errors = [x for x in result.stderr.splitlines() if ": error[" in x]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith(f"{plan}:{line}: error[unreadable] Risk #10: not imported: ")
+    assert "9 files" not in result.stdout  # nine risks, the policy and the schemas
+    assert len(list((out / "risks").glob("*.yaml"))) == 9
+    assert "1 of 10 risks were not imported" in result.stderr
 
 
 def test_import_refuses_to_overwrite_unless_forced(tmp_path: Path) -> None:

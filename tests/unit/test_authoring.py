@@ -8,12 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.documents.authoring import (
-    NewRisk,
-    create_risk,
-    render_risk_file,
-    slug_for,
-)
+from bot.documents.authoring import NewRisk, create_risk
+from bot.intake.writer import render_risk_file, slug_for
 from bot.register.ids import id_of_name, next_id
 from bot.render.check import check_report
 from tests.factories import (

@@ -8,16 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.documents.importer import (
-    ImportRefused,
-    category_for,
-    import_into,
-    import_plan,
-    renumbering,
-    status_of,
-)
+from bot.documents.importer import ImportRefused, import_into, import_plan, renumbering
 from bot.documents.init import policy_template
 from bot.documents.planparse import part_of_heading
+from bot.intake.vocabulary import category_for, status_of
 from bot.register.load import POLICY_PATH, Register, SourceFile, build_register
 from tests.factories import REPO, line_of, plan_text, risk_yaml, write_risk
 

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.documents.importer import ImportRefused, category_for, import_plan, write_import
+from bot.documents.importer import ImportRefused, import_plan, write_import
 from bot.documents.planparse import read_plan, repair
+from bot.intake.vocabulary import category_for
 from bot.register.load import POLICY_PATH, SourceFile, build_register, load_policy
 from tests.factories import POLICY, REGISTER, REPO, line_of, plan_text
 
