@@ -13,6 +13,7 @@ import re
 from bot.intake.levels import rank_of
 from bot.intake.records import BandRule, CountClaim, Document, ScaleEntry
 from bot.intake.synonyms import field_of, words
+from bot.register.presets import PLAN_BAND_WORDS
 
 FACTORS = ("impact", "probability", "detection")
 # Words of a heading or lead-in that say the lines below define bands, not levels.
@@ -97,7 +98,7 @@ def band_range(groups: tuple[str | None, ...]) -> tuple[int | None, int | None]:
 def plain_band(label: str) -> bool:
     """Whether a word is one bands are named by (a colour, or a word of a level scale)."""
     word = words(label)
-    return word in ("red", "amber", "yellow", "orange", "green") or rank_of(word) is not None
+    return word in PLAN_BAND_WORDS or rank_of(word) is not None
 
 
 class LegendReader:

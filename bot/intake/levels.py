@@ -2,8 +2,9 @@
 ``Medium (60%)``, ``High (4)``, ``🔴``) to a number on a scale.
 
 The scale of each factor is the document's own where it defines one (``1: Very Low (0-10%
-chance)``, ``H=3, M=2, L=1``); else the word scale of :data:`WORD_SCALES` that holds every word
-the document uses for that factor, or, for numbers, the size of the largest number.
+chance)``, ``H=3, M=2, L=1``); else the ladder of level words that holds every word the document
+uses for that factor (the words are data: :data:`bot.register.presets.LEVEL_WORD_SCALES`), or,
+for numbers, the size of the largest number.
 """
 
 from __future__ import annotations
@@ -13,70 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from bot.intake.records import ScaleEntry
-
-# Word scales, lowest level first. The first that holds every word a document uses wins.
-WORD_SCALES: tuple[tuple[str, ...], ...] = (
-    ("low", "medium", "high"),
-    ("low", "medium", "high", "critical"),
-    ("very low", "low", "medium", "high", "very high"),
-    ("rare", "unlikely", "possible", "likely", "almost certain"),
-    ("negligible", "minor", "moderate", "major", "critical"),
-    ("insignificant", "minor", "moderate", "major", "catastrophic"),
-    ("remote", "unlikely", "occasional", "probable", "frequent"),
-    ("very low", "low", "medium", "high", "very high", "critical"),
-)
-# Other words for a level, tried in order against the scale in use (``Med`` is medium,
-# ``Moderate`` is medium on a scale without moderate). Data: add a document's words here.
-ALIASES: dict[str, tuple[str, ...]] = {
-    "l": ("low",),
-    "lo": ("low",),
-    "m": ("medium",),
-    "med": ("medium",),
-    "mid": ("medium",),
-    "medium high": ("high",),
-    "medium low": ("low",),
-    "h": ("high",),
-    "hi": ("high",),
-    "vl": ("very low",),
-    "vh": ("very high",),
-    "c": ("critical",),
-    "crit": ("critical",),
-    "moderate": ("medium",),
-    "minor": ("low",),
-    "major": ("high",),
-    "significant": ("major", "high"),
-    "severe": ("critical", "major", "very high", "high"),
-    "extreme": ("critical", "very high", "catastrophic"),
-    "catastrophic": ("critical", "very high"),
-    "critical": ("very high",),
-    "minimal": ("negligible", "very low", "low"),
-    "negligible": ("very low", "low"),
-    "insignificant": ("negligible", "very low"),
-    "very unlikely": ("rare", "very low"),
-    "improbable": ("unlikely", "rare", "low"),
-    "unlikely": ("low",),
-    "possible": ("medium",),
-    "likely": ("high",),
-    "probable": ("likely", "high"),
-    "very likely": ("almost certain", "very high"),
-    "almost certain": ("very high",),
-    "certain": ("almost certain", "very high"),
-    "frequent": ("almost certain", "very high"),
-    "rare": ("very low", "low"),
-    "remote": ("rare", "very low"),
-    "occasional": ("possible", "medium"),
-}
-# A band colour as a level, on a scale of three (what 🔴 means in a Likelihood column).
-EMOJI_WORDS = {
-    "🔴": "high",
-    "🟥": "high",
-    "🟠": "high",
-    "🟧": "high",
-    "🟡": "medium",
-    "🟨": "medium",
-    "🟢": "low",
-    "🟩": "low",
-}
+from bot.register.presets import LEVEL_ALIASES as ALIASES
+from bot.register.presets import LEVEL_MARKS
+from bot.register.presets import LEVEL_WORD_SCALES as WORD_SCALES
 
 PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*%")
 PERCENT_RANGE = re.compile(
@@ -193,7 +133,7 @@ def rank_of(word: str) -> float | None:
 
 
 def word_scale(used: Iterable[str], size: int | None = None) -> Scale | None:
-    """The word scale of :data:`WORD_SCALES` for the words a document uses: among those that
+    """The ladder of :data:`WORD_SCALES` for the words a document uses: among those that
     hold every word (aliases allowed), the one naming most of them as they are, the earliest
     on a tie; else the one holding most."""
     words = {w for w in used if w}
@@ -233,7 +173,7 @@ def word_of(text: str) -> str:
     """The level word of a cell: ``🔴 High (60%)`` → ``high``; an emoji alone → its word."""
     word = plain(text)
     if not word:
-        for emoji, name in EMOJI_WORDS.items():
+        for emoji, name in LEVEL_MARKS.items():
             if emoji in text:
                 return name
     return word

@@ -30,15 +30,26 @@ from bot.intake.levels import (
 from bot.intake.mapper import Mapped
 from bot.intake.methods import METHODS
 from bot.intake.records import BandRule, Cell, Document
+from bot.register.presets import PLAN_BAND_EMOJI, PLAN_BAND_LETTERS, PLAN_BAND_WORDS, PLAN_BANDS
 
 FACTORS = ("impact", "probability", "detection")
 PRODUCT = re.compile(r"(\d{1,2})\s*[×xX*·]\s*(\d{1,2})(?:\s*[×xX*·]\s*(\d{1,2}))?\s*=\s*(\d{1,4})")
 OUT_OF = re.compile(r"\d\s*/\s*(\d{1,2})\b")
 STATED = re.compile(r"(?<![\d.])(\d{1,4})(?![\d.%])")
-# Colour words and marks as bands, by rank from the top (0) to the bottom (-1).
-COLOUR_RANK = {"red": 0, "🔴": 0, "🟥": 0, "r": 0, "amber": 1, "orange": 1, "yellow": 1,
-               "🟠": 1, "🟧": 1, "🟡": 1, "🟨": 1, "a": 1, "y": 1, "green": -1, "🟢": -1, "🟩": -1,
-               "g": -1}  # fmt: skip
+
+
+def _rank(band: str) -> int:
+    """A plan band's rank from the top (0), the bottom one -1."""
+    i = PLAN_BANDS.index(band)
+    return -1 if i == len(PLAN_BANDS) - 1 else i
+
+
+COLOUR_RANK = {
+    word: _rank(band)
+    for words_of in (PLAN_BAND_WORDS, PLAN_BAND_EMOJI, PLAN_BAND_LETTERS)
+    for word, band in words_of.items()
+}
+"""Colour words, marks and initials as bands, by rank from the top (0) to the bottom (-1)."""
 
 
 @dataclass
@@ -340,8 +351,8 @@ def choose_method(doc: Document, risks: Sequence[Mapped]) -> Method:
     formula = doc.formula if set(doc.formula) <= set(scales) and len(doc.formula) >= 2 else ()
     if own is not None:
         bands, source = own, "document"
-        if preset == "plan" and len(own) == 3:
-            for band, name in zip(own, ("red", "yellow", "green"), strict=True):
+        if preset == "plan" and len(own) == len(PLAN_BANDS):
+            for band, name in zip(own, PLAN_BANDS, strict=True):
                 band.name = name
     else:
         bands, source = _scaled(preset, top), "method"
@@ -361,9 +372,7 @@ def _labelled(bands: list[Band], words: set[str]) -> list[Band] | None:
     if len({rank_of(w) for w in ranked}) != len(ranked):
         return None
     return [
-        Band(
-            b.name if b.name in ("red", "yellow", "green") else _band_id(w), w.title(), b.min_score
-        )
+        Band(b.name if b.name in PLAN_BANDS else _band_id(w), w.title(), b.min_score)
         for b, w in zip(bands, ranked, strict=True)
     ]
 

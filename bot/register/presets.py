@@ -11,7 +11,9 @@ particulars: one owner role, one phase, no releases (so no odds until releases a
 - ``fmea``: severity, occurrence and detection, 1–10 each; the score is the risk priority
   number S × O × D; Critical ≥ 200, High 100–199, Medium 40–99, Low < 40.
 
-This module and the plan's own policy are the only places band names are written.
+It also holds the words documents write for bands and levels (``Amber``, 🔴, ``Very High``),
+which the importer reads. This module and the plan's own policy are the only places band names
+are written.
 """
 
 from __future__ import annotations
@@ -47,6 +49,75 @@ PLAN_BAND_EMOJI: Mapping[str, str] = {
     "🟩": "green",
 }
 """A band's mark as plans draw it → the plan's band."""
+PLAN_BAND_LETTERS: Mapping[str, str] = {"r": "red", "a": "yellow", "y": "yellow", "g": "green"}
+"""A band's initial as RAG registers write it (R, A or Y, G) → the plan's band."""
+
+# The words documents write for levels, which `riskbot import` reads (bot/intake/levels.py).
+# They are data, and here because a level word ("High") is also the name of a band.
+LEVEL_WORD_SCALES: tuple[tuple[str, ...], ...] = (
+    ("low", "medium", "high"),
+    ("low", "medium", "high", "critical"),
+    ("very low", "low", "medium", "high", "very high"),
+    ("rare", "unlikely", "possible", "likely", "almost certain"),
+    ("negligible", "minor", "moderate", "major", "critical"),
+    ("insignificant", "minor", "moderate", "major", "catastrophic"),
+    ("remote", "unlikely", "occasional", "probable", "frequent"),
+    ("very low", "low", "medium", "high", "very high", "critical"),
+)
+"""The ladders of level words documents use, lowest level first (the importer reads a
+document's words on the first ladder that holds them all)."""
+LEVEL_ALIASES: Mapping[str, tuple[str, ...]] = {
+    "l": ("low",),
+    "lo": ("low",),
+    "m": ("medium",),
+    "med": ("medium",),
+    "mid": ("medium",),
+    "medium high": ("high",),
+    "medium low": ("low",),
+    "h": ("high",),
+    "hi": ("high",),
+    "vl": ("very low",),
+    "vh": ("very high",),
+    "c": ("critical",),
+    "crit": ("critical",),
+    "moderate": ("medium",),
+    "minor": ("low",),
+    "major": ("high",),
+    "significant": ("major", "high"),
+    "severe": ("critical", "major", "very high", "high"),
+    "extreme": ("critical", "very high", "catastrophic"),
+    "catastrophic": ("critical", "very high"),
+    "critical": ("very high",),
+    "minimal": ("negligible", "very low", "low"),
+    "negligible": ("very low", "low"),
+    "insignificant": ("negligible", "very low"),
+    "very unlikely": ("rare", "very low"),
+    "improbable": ("unlikely", "rare", "low"),
+    "unlikely": ("low",),
+    "possible": ("medium",),
+    "likely": ("high",),
+    "probable": ("likely", "high"),
+    "very likely": ("almost certain", "very high"),
+    "almost certain": ("very high",),
+    "certain": ("almost certain", "very high"),
+    "frequent": ("almost certain", "very high"),
+    "rare": ("very low", "low"),
+    "remote": ("rare", "very low"),
+    "occasional": ("possible", "medium"),
+}
+"""Other words for a level, tried in order against the ladder in use (``Med`` is medium,
+``Moderate`` is medium on a ladder without moderate). Add a document's words here."""
+LEVEL_MARKS: Mapping[str, str] = {
+    "🔴": "high",
+    "🟥": "high",
+    "🟠": "high",
+    "🟧": "high",
+    "🟡": "medium",
+    "🟨": "medium",
+    "🟢": "low",
+    "🟩": "low",
+}
+"""A band's mark as a level on a ladder of three (what 🔴 means in a Likelihood column)."""
 
 CADENCES = [
     {"name": "daily", "days": 1, "label": "Daily"},
