@@ -3,7 +3,8 @@
 A stated score that is not the product of the risk's levels, a band word its thresholds
 contradict, a level word whose percentage falls outside that level's range, a count the document
 states about itself that its entries do not bear out, a risk listed twice with different values,
-and an id two risks share. All are warnings: the risks still import, as the document states them.
+and an id two risks share. All are warnings: the risks still import, with the levels the
+document states and the score and band its method gives them.
 """
 
 from __future__ import annotations

@@ -9,13 +9,16 @@ from typing import Any
 
 from bot.intake.levels import Level, Scale
 from bot.intake.mapper import Mapped, is_placeholder
-from bot.intake.methods import CATEGORIES, METHODS, preset_policy
 from bot.intake.resolve import Method, Resolved
 from bot.intake.synonyms import words
 from bot.intake.vocabulary import category_for, status_of
+from bot.register.presets import CATEGORIES, preset_policy
 
-METHODS_CATEGORIES = CATEGORIES
+PRESET_CATEGORIES = [str(c["name"]) for c in CATEGORIES]
+"""The categories of a register whose document names none."""
 MONITORING = ("daily", "weekly", "monthly", "quarterly")
+"""Each band's cadence, from the top, when the document has more or fewer bands than its
+method (else the method's band at the same place gives it)."""
 CADENCE_WORDS = {
     "daily": "daily",
     "weekly": "weekly",
@@ -149,10 +152,14 @@ def risk_data(
     data["impact"], data["probability"] = impact, probability
     if "detection" in r.levels:
         data["detection"] = _narrative(r.levels["detection"])
+    # A score or band the document states is declared, as the method computes it: one that the
+    # document got wrong is the auditor's warning on the document's line, not a risk file that
+    # fails `riskbot check` from the start.
+    levels = {f: lv.level for f, lv in r.levels.items()}
     if r.stated_score is not None:
-        data["score"] = r.stated_score[0]
-    if r.band_word is not None and (band := method.band_named(r.band_word[0])) is not None:
-        data["band"] = band.name
+        data["score"] = method.score(levels)
+    if r.band_word is not None and method.band_named(r.band_word[0]) is not None:
+        data["band"] = method.band_of(levels).name
     mitigation = {
         "prevention": items("\n".join(c.text for c in risk.fields.get("mitigation", [])))
         + items(risk.text("prevention")),
@@ -213,24 +220,60 @@ def risk_data(
     return data, owners
 
 
+# What a preset says about one of its levels in the words of its own label: dropped when the
+# document names the level otherwise.
+LABEL_TEXTS = ("meaning", "range")
+
+
 def _scale_levels(scale: Scale, preset: list[dict[str, Any]], factor: str) -> list[dict[str, Any]]:
+    """A factor's scale for the policy: the preset's levels when the sizes agree, under the
+    document's labels and with its percent ranges where it gives them."""
     same = len(preset) == scale.size
     out: list[dict[str, Any]] = []
     for level in range(1, scale.size + 1):
         entry: dict[str, Any] = dict(preset[level - 1]) if same else {"level": level}
         entry["level"] = level
-        if scale.own or scale.words:
-            entry["label"] = scale.labels[level - 1]
+        label = scale.labels[level - 1] if scale.own or scale.words else ""
+        if label and label.casefold() != str(entry.get("label", "")).casefold():
+            entry["label"] = label
+            for key in LABEL_TEXTS:
+                entry.pop(key, None)
         entry.setdefault("label", str(level))
         if factor == "probability" and level in scale.percents:
             low, high = scale.percents[level]
             entry["percent"] = {"min": _num(low), "max": _num(high)}
+            entry.pop("range", None)
         out.append(entry)
     return out
 
 
 def _num(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
+
+
+def _bands(method: Method, preset: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The document's bands (names, labels, thresholds) with the preset's cadence, meaning and
+    issue rule of the band at the same place; by place from the top when the counts differ
+    (then only the top band opens issues)."""
+    same = len(preset) == len(method.bands)
+    out: list[dict[str, Any]] = []
+    for i, band in enumerate(method.bands):
+        entry: dict[str, Any] = {
+            "name": band.name,
+            "label": band.label,
+            "min_score": band.min_score,
+        }
+        if same:
+            theirs = preset[i]
+            if "meaning" in theirs:
+                entry["meaning"] = theirs["meaning"]
+            entry["monitoring"] = theirs["monitoring"]
+            if theirs.get("opens_issue"):
+                entry["opens_issue"] = True
+        else:
+            entry["monitoring"] = MONITORING[min(i, len(MONITORING) - 1)]
+        out.append(entry)
+    return out
 
 
 def policy_data(
@@ -241,49 +284,28 @@ def policy_data(
     categories: Sequence[str],
     phases: Sequence[str],
 ) -> dict[str, Any]:
-    """The policy of the document's method: the preset's, with the document's scale labels,
-    thresholds and band names, its owners as roles, its categories and phases."""
+    """The policy of the document's method: the preset's (:func:`preset_policy`), with the
+    document's scale labels, thresholds and band names, its owners as roles, its categories and
+    phases."""
     policy = preset_policy(method.preset)
     policy["program"] = program
     sizes = {f: s.size for f, s in method.scales.items()}
-    preset_sizes = {f: len(METHODS[method.preset][f]) for f in sizes}
+    preset_sizes = {f: len(policy[f"{f}_scale"]) for f in sizes}
     same_shape = sizes == preset_sizes
-    policy["impact_scale"] = _scale_levels(
-        method.scales["impact"], policy["impact_scale"], "impact"
-    )
-    policy["probability_scale"] = _scale_levels(
-        method.scales["probability"], policy["probability_scale"], "probability"
-    )
-    if "detection" in method.scales:
-        policy["detection_scale"] = _scale_levels(
-            method.scales["detection"], policy["detection_scale"], "detection"
-        )
-    top = len(method.bands)
-    preset_bands = {b["name"]: b for b in policy["bands"]}
-    bands = []
-    for i, band in enumerate(method.bands):
-        entry: dict[str, Any] = {
-            "name": band.name,
-            "label": band.label,
-            "min_score": band.min_score,
-        }
-        entry["monitoring"] = MONITORING[min(i, len(MONITORING) - 1)] if top > 3 else MONITORING[i]
-        known = preset_bands.get(band.name)
-        if method.preset != "plan":
-            opens = known["opens_issue"] if known else i == 0
-            entry["opens_issue"] = bool(opens)
-        bands.append(entry)
-    policy["bands"] = bands
-    if method.preset == "plan" and same_shape:
-        del policy["method"]  # the default method: a plan policy states none
-    elif not same_shape:
-        policy["method"].pop("name", None)
+    for factor, scale in method.scales.items():
+        key = f"{factor}_scale"
+        policy[key] = _scale_levels(scale, policy[key], factor)
+    policy["bands"] = _bands(method, policy["bands"])
+    if not same_shape:
+        policy["method"].pop("name", None)  # not the preset's shape: no preset's name
     escalation = policy["escalation"]
     escalation["same_level"]["bands"] = [method.bands[0].name]
-    scale_top = 1
-    for s in sizes.values():
-        scale_top *= s
-    escalation["score_increase"]["min_increase"] = max(1, round(scale_top / 5))
+    if not same_shape:
+        scale_top = 1
+        for size in sizes.values():
+            scale_top *= size
+        escalation["score_increase"]["min_increase"] = max(1, round(scale_top / 5))
+        escalation.pop("schedule_impact", None)  # its level is on the preset's impact scale
     roles = policy["roles"]
     seen = {r["id"] for r in roles}
     for name in owners:

@@ -299,7 +299,7 @@ def import_document(
             r,
             ident,
             method,
-            categories or [c for c, _ in compose.METHODS_CATEGORIES],
+            categories or compose.PRESET_CATEGORIES,
             name,
             summary,
             sheet=doc.sheet,

@@ -28,9 +28,15 @@ from bot.intake.levels import (
     word_scale,
 )
 from bot.intake.mapper import Mapped
-from bot.intake.methods import METHODS
 from bot.intake.records import BandRule, Cell, Document
-from bot.register.presets import PLAN_BAND_EMOJI, PLAN_BAND_LETTERS, PLAN_BAND_WORDS, PLAN_BANDS
+from bot.register.presets import (
+    PLAN,
+    PLAN_BAND_EMOJI,
+    PLAN_BAND_LETTERS,
+    PLAN_BAND_WORDS,
+    PLAN_BANDS,
+    PRESETS,
+)
 
 FACTORS = ("impact", "probability", "detection")
 PRODUCT = re.compile(r"(\d{1,2})\s*[×xX*·]\s*(\d{1,2})(?:\s*[×xX*·]\s*(\d{1,2}))?\s*=\s*(\d{1,4})")
@@ -90,6 +96,10 @@ class Method:
             if score >= band.min_score:
                 return band
         return self.bands[-1]
+
+    def band_of(self, levels: dict[str, int]) -> Band:
+        """The band of a risk's levels."""
+        return self.band_for(self.score(levels))
 
     def band_named(self, word: str) -> Band | None:
         """The band a word names: its label, or a colour by rank (``Amber`` is the middle)."""
@@ -217,24 +227,35 @@ def _band_id(label: str) -> str:
 
 
 def _preset(sizes: Sequence[int], detection: bool, bands: int) -> str:
-    if detection:
-        return "fmea"
-    if tuple(sizes) == (3, 3):
-        return "3x3"
-    return "5x5-4band" if bands >= 4 else "plan"
+    """The preset the document is on: of those that score detection as it does (FMEA), the one
+    nearest its scales' sizes, then its number of bands; the earlier preset on a tie."""
+
+    def distance(item: tuple[int, str]) -> tuple[int, int, int]:
+        order, name = item
+        sections = PRESETS[name].sections
+        theirs = [len(sections["impact_scale"]), len(sections["probability_scale"])]
+        apart = sum(abs(a - b) for a, b in zip(sizes, theirs, strict=True))
+        return apart, abs(len(sections["bands"]) - bands), order
+
+    fits = [
+        (i, name)
+        for i, (name, preset) in enumerate(PRESETS.items())
+        if bool(preset.sections["method"].get("detection")) == detection
+    ]
+    return min(fits, key=distance)[1] if fits else PLAN
 
 
 def _scaled(preset: str, top: int) -> list[Band]:
     """The preset's bands, thresholds scaled from its top score to ``top``."""
-    spec = METHODS[preset]["bands"]
-    sizes = [len(METHODS[preset][f]) for f in FACTORS if f in METHODS[preset]]
+    sections = PRESETS[preset].sections
     preset_top = 1
-    for s in sizes:
-        preset_top *= s
+    for f in FACTORS:
+        preset_top *= len(sections.get(f"{f}_scale", [None]))
     out = []
-    for name, label, low, _cadence, _opens in spec:
+    for band in sections["bands"]:
+        low = int(band["min_score"])
         scaled = low if preset_top == top else max(1, round(low * top / preset_top))
-        out.append(Band(name, label, 1 if low == 1 else scaled))
+        out.append(Band(str(band["name"]), str(band["label"]), 1 if low == 1 else scaled))
     for i in range(1, len(out)):  # keep the ladder strict after rounding
         if out[i].min_score >= out[i - 1].min_score:
             out[i].min_score = max(1, out[i - 1].min_score - 1)
@@ -311,13 +332,24 @@ def _percent_ranges(scales: dict[str, Scale], risks: Sequence[Mapped]) -> None:
         return
     base = scales["probability"]
     size = base.size if base.words else scales["impact"].size
-    spec = METHODS["3x3" if size == 3 else "plan"]
-    if size != len(spec["probability"]):
+    spec = next(
+        (
+            preset.sections["probability_scale"]
+            for preset in PRESETS.values()
+            if len(preset.sections["probability_scale"]) == size
+            and all("percent" in level for level in preset.sections["probability_scale"])
+        ),
+        None,
+    )
+    if spec is None:
         return
     base.size = size
-    base.percents = {i: (float(a), float(b)) for i, (a, b) in enumerate(spec["percent"], 1)}
+    base.percents = {
+        int(level["level"]): (float(level["percent"]["min"]), float(level["percent"]["max"]))
+        for level in spec
+    }
     if not base.words:
-        base.labels = list(spec["probability"])
+        base.labels = [str(level["label"]) for level in spec]
 
 
 def choose_method(doc: Document, risks: Sequence[Mapped]) -> Method:
@@ -351,7 +383,7 @@ def choose_method(doc: Document, risks: Sequence[Mapped]) -> Method:
     formula = doc.formula if set(doc.formula) <= set(scales) and len(doc.formula) >= 2 else ()
     if own is not None:
         bands, source = own, "document"
-        if preset == "plan" and len(own) == len(PLAN_BANDS):
+        if preset == PLAN and len(own) == len(PLAN_BANDS):
             for band, name in zip(own, PLAN_BANDS, strict=True):
                 band.name = name
     else:
