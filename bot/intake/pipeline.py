@@ -22,7 +22,7 @@ from bot.intake.export import restore
 from bot.intake.mapper import Mapped, map_all
 from bot.intake.read_delimited import delimiter_of, read_delimited
 from bot.intake.read_markdown import read_markdown
-from bot.intake.read_xlsx import XLSX_MAGIC, SheetError, read_xlsx
+from bot.intake.read_xlsx import XLSX_MAGIC, SheetError, WorkbookTooLarge, read_xlsx
 from bot.intake.read_yaml import compose as compose_yaml
 from bot.intake.read_yaml import read_yaml, risk_list
 from bot.intake.records import Document
@@ -259,7 +259,8 @@ def import_document(
     try:
         doc = read_document(raw, name, options)
     except SheetError as exc:
-        result.findings.append(error(name, 1, str(exc), code="unreadable"))
+        code = "too-large" if isinstance(exc, WorkbookTooLarge) else "unreadable"
+        result.findings.append(error(name, 1, str(exc), code=code))
         return result
     result.shape = doc.shape
     result.findings.extend(doc.findings)
