@@ -59,9 +59,13 @@ PART = re.compile(
 )
 COUNT = re.compile(
     r"^\s*(?:[-*+]\s+)?\**\s*((?:total\s+(?:number\s+of\s+)?)?[A-Za-z][A-Za-z /&-]*?\s*risks?"
-    r"|total|total\s+risks?)\s*\**\s*[:=]\s*\**\s*(\d+)\s*\**\s*(?:risks?)?\s*$",
+    r"|total|total\s+risks?)\s*\**\s*[:=]\s*\**\s*(\d+)\s*\**\s*(?:risks?)?"
+    r"\s*(?:\([^)]*\))?\s*$",
     re.IGNORECASE,
 )
+# One count of a summary line that holds several (``Total: 5 | Open: 3 | High: 1``).
+COUNT_PART = re.compile(r"^([A-Za-z][A-Za-z /&-]*?)\s*[:=]\s*(\d+)\s*(?:risks?)?$", re.IGNORECASE)
+SUMMARY_SPLIT = re.compile(r"\s*(?:\||·|•)\s*")
 FORMULA = re.compile(
     r"(?i)\b(score|rpn|rating|exposure|risk)\b[^=\n]{0,20}=\s*\**\s*([A-Za-z]+)\s*\)?\s*[×xX*·]\s*\(?\s*"
     r"([A-Za-z]+)(?:\s*\)?\s*[×xX*·]\s*\(?\s*([A-Za-z]+))?"
@@ -129,6 +133,8 @@ class LegendReader:
                 self.doc.formula = factors
                 self.context = "bands"  # the score's bands are listed under its formula
                 return
+        if self._summary(text, n):
+            return
         if m := COUNT.match(text):
             label = words(m.group(1))
             if label and not factor_named(label):
@@ -147,6 +153,20 @@ class LegendReader:
         if self.context != "bands" and self._level(text, n):
             return
         self._band(text, n)
+
+    def _summary(self, text: str, n: int) -> bool:
+        """``*Total risks: 5 | Open: 4 | High: 2*``: a line of counts, one of them a total."""
+        if not re.search(r"[|·•]", text):
+            return False
+        found: list[CountClaim] = []
+        for part in SUMMARY_SPLIT.split(text.strip().strip("*_ ")):
+            m = COUNT_PART.match(part.strip("*_ "))
+            if m is not None and (label := words(m.group(1))) and not factor_named(label):
+                found.append(CountClaim(label, int(m.group(2)), n))
+        if len(found) < 2 or not any(c.label.split()[0] == "total" for c in found):
+            return False
+        self.doc.counts.extend(found)
+        return True
 
     def _inline(self, factor: str, rest: str, n: int) -> bool:
         """``Low / Medium / High``, ``High (4) / Medium (3)``, ``H=3, M=2, L=1`` after a label."""

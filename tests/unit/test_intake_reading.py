@@ -293,3 +293,22 @@ def test_a_level_out_of_five_sets_the_scale_of_the_words_beside_it() -> None:
     ]
     (warned,) = result.warnings  # the red mark names the band its word does not
     assert (warned.line, "'🔴 HIGH' contradicts" in warned.message) == (4, True)
+
+
+def test_counts_on_one_summary_line_are_audited() -> None:
+    """``Total: 3 | Open: 3``: a line of counts, one of them a total; each is checked."""
+    text = (
+        "# Register\n\n*Updated: 2025-03-02 | Total risks: 3 | Open: 3 | High: 2*\n\n"
+        "| ID | Risk | Likelihood | Impact | Status |\n|---|---|---|---|---|\n"
+        "| R1 | A | High | High | Open |\n| R2 | B | Low | High | Closed |\n"
+        "| R3 | C | Low | Low | Open |\n\n"
+        "- **Total Risks**: 4 (manageable)\n"
+        "Likelihood: 3 | Impact: 2\n"
+        "Open: 2 | High: 1\n"
+    )
+    result = import_document(text.encode(), "register.md")
+    assert [(f.line, f.message) for f in result.warnings] == [
+        (3, "the document counts 2 High risks, but its entries give 1"),
+        (3, "the document counts 3 open risks, but its entries give 2"),
+        (11, "the document counts 4 risks, but its entries give 3"),
+    ]
