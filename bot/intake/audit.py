@@ -47,6 +47,8 @@ def audit(
 
     thresholds = {
         "document": "the document's thresholds",
+        "matrix": "the thresholds of the document's matrix",
+        "table": "the document's matrix",
         "risks": "the thresholds its other risks follow",
         "method": f"the {method.preset} method's thresholds (the document states none)",
     }[method.thresholds]
@@ -81,12 +83,11 @@ def audit(
         if r.band_word is not None:
             word, cell = r.band_word
             said = method.band_named(word)
-            right = method.band_for(score)
+            right = method.band_of({f: r.levels[f].level for f in method.factors})
             if said is not None and said.name != right.name:
                 warn(
                     cell.line,
-                    f"{r.risk.name}: '{word}' contradicts {thresholds}: score {score} "
-                    f"({_times(levels)}) is {right.label} (≥ {right.min_score})",
+                    f"{r.risk.name}: '{word}' contradicts {thresholds}: {_why(method, r)}",
                 )
         p = r.levels.get("probability")
         scale = method.scales["probability"]
@@ -107,6 +108,49 @@ def audit(
             f"'{t.second.title}'; both are imported, under ids of their own",
         )
     out.extend(_counts(doc, method, found))
+    out.extend(_matrix(doc, method))
+    return out
+
+
+def _why(method: Method, r: Resolved) -> str:
+    """Why a risk is in its band: ``score 12 (4 × 3) is High (≥ 10)``, or its cell of the
+    table, ``impact 4 × probability 2 is High``."""
+    levels = {f: r.levels[f].level for f in method.factors}
+    band = method.band_of(levels)
+    if method.table:
+        return f"impact {levels['impact']} × probability {levels['probability']} is {band.label}"
+    score = method.score(levels)
+    times = _times([levels[f] for f in method.factors])
+    return f"score {score} ({times}) is {band.label} (≥ {band.min_score})"
+
+
+def _matrix(doc: Document, method: Method) -> list[Finding]:
+    """A cell of the document's matrix that its own thresholds give another band."""
+    matrix = doc.matrix
+    if matrix is None or method.table or method.thresholds not in ("document", "matrix"):
+        return []
+    if "detection" in method.scales:
+        return []
+    out = []
+    for (down, across), cell in sorted(matrix.cells.items(), key=lambda c: c[1].line):
+        levels = {matrix.rows: down, matrix.columns: across}
+        said = method.band_named(cell.text)
+        if levels["impact"] > method.scales["impact"].size:
+            return []  # drawn on other scales than the risks': no cell to compare
+        if levels["probability"] > method.scales["probability"].size:
+            return []
+        right = method.band_of(levels)
+        if said is not None and said.name != right.name:
+            out.append(
+                warning(
+                    doc.name,
+                    cell.line,
+                    f"the matrix gives {cell.label} '{cell.text}', but the document's thresholds "
+                    f"make impact {levels['impact']} × probability {levels['probability']} = "
+                    f"{method.score(levels)} {right.label} (≥ {right.min_score})",
+                    code="document",
+                )
+            )
     return out
 
 
@@ -184,8 +228,7 @@ def _counts(doc: Document, method: Method, found: Sequence[Resolved]) -> list[Fi
     states: dict[str, int] = {}
     for r in found:
         if r.ok:
-            score = method.score({f: r.levels[f].level for f in method.factors})
-            label = plain(method.band_for(score).label)
+            label = plain(method.band_of({f: r.levels[f].level for f in method.factors}).label)
             bands[label] = bands.get(label, 0) + 1
         state = status_of(r.risk.text("status")) if r.risk.text("status") else None
         key = state["state"] if state else "planning"

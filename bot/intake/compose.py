@@ -258,11 +258,9 @@ def _bands(method: Method, preset: list[dict[str, Any]]) -> list[dict[str, Any]]
     same = len(preset) == len(method.bands)
     out: list[dict[str, Any]] = []
     for i, band in enumerate(method.bands):
-        entry: dict[str, Any] = {
-            "name": band.name,
-            "label": band.label,
-            "min_score": band.min_score,
-        }
+        entry: dict[str, Any] = {"name": band.name, "label": band.label}
+        if not method.table:  # a lookup table gives each band its cells, not a threshold
+            entry["min_score"] = band.min_score
         if same:
             theirs = preset[i]
             if "meaning" in theirs:
@@ -272,6 +270,8 @@ def _bands(method: Method, preset: list[dict[str, Any]]) -> list[dict[str, Any]]
                 entry["opens_issue"] = True
         else:
             entry["monitoring"] = MONITORING[min(i, len(MONITORING) - 1)]
+        if band.mark:
+            entry["mark"] = band.mark
         out.append(entry)
     return out
 
@@ -298,6 +298,18 @@ def policy_data(
     policy["bands"] = _bands(method, policy["bands"])
     if not same_shape:
         policy["method"].pop("name", None)  # not the preset's shape: no preset's name
+    if method.table:
+        policy["method"]["formula"] = "table"
+        policy["method"]["table"] = [
+            {
+                "impact": impact,
+                "bands": [
+                    method.table[(impact, probability)].name
+                    for probability in range(1, sizes["probability"] + 1)
+                ],
+            }
+            for impact in range(1, sizes["impact"] + 1)
+        ]
     escalation = policy["escalation"]
     escalation["same_level"]["bands"] = [method.bands[0].name]
     if not same_shape:

@@ -7,6 +7,7 @@ Nothing here touches the file system: the command writes what it returns.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -221,7 +222,7 @@ def _formula(method: Method, found: list[Resolved]) -> Method:
             if pairs and all(stated.get(f) == n for f, n in pairs if f in stated):
                 votes[i] += 1
     if votes[1] > votes[0]:
-        return Method(method.preset, method.scales, method.bands, method.thresholds, orders[1])
+        return dataclasses.replace(method, formula=orders[1])
     return method
 
 
@@ -238,7 +239,7 @@ def _thresholds(method: Method, found: list[Resolved]) -> Method:
     theirs, mine = disagreements(method.bands, said), disagreements(bands, said)
     if theirs - mine < 2 or mine * 4 > len(said):
         return method
-    return Method(method.preset, method.scales, bands, "risks", method.formula)
+    return dataclasses.replace(method, bands=bands, thresholds="risks")
 
 
 def import_document(
@@ -436,7 +437,7 @@ def _row(r: Resolved, data: Mapping[str, Any], method: Method) -> Row:
         str(data["title"]),
         " × ".join(str(levels[f]) for f in method.factors),
         score,
-        method.band_for(score).label,
+        method.band_of(levels).label,
         " / ".join(owner) if isinstance(owner, list) else str(owner),
     )
 
@@ -444,15 +445,17 @@ def _row(r: Resolved, data: Mapping[str, Any], method: Method) -> Row:
 def render_policy(policy: Mapping[str, Any], document: str, method: Method) -> str:
     """The policy file's text, saying where its method and thresholds come from."""
     where = {
-        "document": "as the document states them",
-        "risks": "inferred from the document's own risks (it states none)",
-        "method": "the method's (the document states none)",
+        "document": "band thresholds as the document states them",
+        "matrix": "band thresholds as the document's matrix draws them",
+        "table": "bands by each cell of the document's matrix (a lookup table)",
+        "risks": "band thresholds inferred from the document's own risks (it states none)",
+        "method": "the method's band thresholds (the document states none)",
     }[method.thresholds]
     head = [
         POLICY_SCHEMA_COMMENT,
         f"# riskbot policy for the register imported from {document} by `riskbot import`.",
-        f"# Method: {method.preset}; scale labels from the document where it names them; "
-        f"band thresholds {where}.",
+        f"# Method: {method.preset}; scale labels from the document where it names them;",
+        f"# {where}.",
         "# Set each role's logins, and the releases with their buffers.",
     ]
     body = yaml.dump(dict(policy), Dumper=RiskDumper, sort_keys=False, allow_unicode=True, width=88)

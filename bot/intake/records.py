@@ -68,6 +68,19 @@ class CountClaim:
 
 
 @dataclass
+class Matrix:
+    """A risk matrix the document draws: the band word or mark in the cell of each pair of
+    levels, and the labels of its axes as the document's scales."""
+
+    rows: str
+    """The factor down the rows (impact or probability)."""
+    columns: str
+    cells: dict[tuple[int, int], Cell]
+    """(row level, column level) → the cell."""
+    scales: list[ScaleEntry]
+
+
+@dataclass
 class Document:
     """A document as its reader saw it: the candidates and what it says about its own method."""
 
@@ -85,3 +98,5 @@ class Document:
     sheet: str = ""
     title: str = ""
     """The document's own title (its first top heading), when it has one."""
+    matrix: Matrix | None = None
+    """The first risk matrix of bands the document draws, if any."""

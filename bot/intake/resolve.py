@@ -28,6 +28,7 @@ from bot.intake.levels import (
     word_scale,
 )
 from bot.intake.mapper import Mapped
+from bot.intake.matrix import MatrixBands, matrix_bands
 from bot.intake.records import BandRule, Cell, Document
 from bot.register.presets import (
     PLAN,
@@ -67,6 +68,8 @@ class Band:
     min_score: int
     line: int = 0
     """The document's line stating its threshold (0 when the document states none)."""
+    mark: str = ""
+    """The mark the document draws the band with (``🔴``), if any."""
 
 
 @dataclass
@@ -77,8 +80,12 @@ class Method:
     scales: dict[str, Scale]
     bands: list[Band]
     thresholds: str
-    """Where the thresholds come from: ``document``, ``risks`` (inferred) or ``method``."""
+    """Where the bands come from: ``document`` (its thresholds), ``matrix`` (the thresholds
+    its matrix draws), ``table`` (its matrix, cell by cell), ``risks`` (inferred from its risks)
+    or ``method`` (the preset's)."""
     formula: tuple[str, ...] = ("impact", "probability")
+    table: dict[tuple[int, int], Band] = field(default_factory=dict)
+    """With ``table``: the band of each (impact, probability), as the document's matrix draws it."""
 
     @property
     def factors(self) -> tuple[str, ...]:
@@ -98,7 +105,9 @@ class Method:
         return self.bands[-1]
 
     def band_of(self, levels: dict[str, int]) -> Band:
-        """The band of a risk's levels."""
+        """The band of a risk's levels: its cell of the table, else its score's."""
+        if self.table:
+            return self.table[(levels["impact"], levels["probability"])]
         return self.band_for(self.score(levels))
 
     def band_named(self, word: str) -> Band | None:
@@ -375,23 +384,57 @@ def choose_method(doc: Document, risks: Sequence[Mapped]) -> Method:
     for s in scales.values():
         top *= s.size
     own = _own_bands(doc, top)
+    drawn = _drawn(doc, scales) if own is None else None
     words = set(_band_words(risks))
-    count = len(own) if own else len(words)
+    count = len(own) if own else len(drawn.keys) if drawn else len(words)
     preset = _preset(
         [scales["impact"].size, scales["probability"].size], "detection" in scales, count
     )
     formula = doc.formula if set(doc.formula) <= set(scales) and len(doc.formula) >= 2 else ()
+    table: dict[tuple[int, int], Band] = {}
+    source = "document"
+    if own is None and drawn is not None:
+        own = _matrix_ladder(drawn)
+        source = "matrix" if drawn.thresholds else "table"
+        if drawn.thresholds is None:
+            table = {levels: own[i] for levels, i in drawn.cells.items()}
     if own is not None:
-        bands, source = own, "document"
         if preset == PLAN and len(own) == len(PLAN_BANDS):
             for band, name in zip(own, PLAN_BANDS, strict=True):
                 band.name = name
+        bands = own
     else:
         bands, source = _scaled(preset, top), "method"
         labelled = _labelled(bands, words)
         if labelled is not None:
             bands = labelled
-    return Method(preset, scales, bands, source, formula or ("impact", "probability"))
+    return Method(preset, scales, bands, source, formula or ("impact", "probability"), table)
+
+
+def _drawn(doc: Document, scales: dict[str, Scale]) -> MatrixBands | None:
+    """The bands of the document's matrix, when it is drawn on the scales of its risks (and
+    the method scores no detection: a matrix is impact against probability)."""
+    matrix = doc.matrix
+    if matrix is None or "detection" in scales:
+        return None
+    rows = {r for r, _ in matrix.cells}
+    columns = {c for _, c in matrix.cells}
+    if len(rows) != scales[matrix.rows].size or len(columns) != scales[matrix.columns].size:
+        return None
+    return matrix_bands(matrix)
+
+
+def _matrix_ladder(drawn: MatrixBands) -> list[Band]:
+    """The matrix's bands, highest first: with its thresholds, or (a lookup table) each from
+    the lowest score among its cells."""
+    lows = drawn.thresholds or [
+        min(i * p for (i, p), band in drawn.cells.items() if band == n)
+        for n in range(len(drawn.keys))
+    ]
+    return [
+        Band(_band_id(label), label, low, mark=mark)
+        for label, low, mark in zip(drawn.labels, lows, drawn.marks, strict=True)
+    ]
 
 
 def _labelled(bands: list[Band], words: set[str]) -> list[Band] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from bot.intake.legend import LegendReader, factor_named
+from bot.intake.matrix import read_matrix
 from bot.intake.records import Candidate, Cell, CountClaim, Document
 from bot.intake.synonyms import field_of, words
 
@@ -94,6 +95,11 @@ def legend_table(
     """A table that lists no risks: a scale (``Level | Likelihood | Meaning``), bands
     (``Score | Level``) or counts (``Level | Count``), read as the document's own definitions."""
     plain = [words(h) for h in header]
+    matrix = read_matrix(header, rows, lead, [b.label for b in doc.bands])
+    if matrix is not None:
+        doc.matrix = doc.matrix or matrix
+        doc.scales.extend(matrix.scales)
+        return
     if len(header) >= 2 and any(w in ("count", "number", "risks", "total", "#") for w in plain[1:]):
         for line, row in rows:
             if len(row) >= 2 and row[1].strip().isdigit() and row[0].strip():

@@ -62,6 +62,7 @@ def test_every_method_and_a_documents_own_bands_are_covered() -> None:
     ]
     assert own_thresholds
     assert own_names
+    assert [n for n, e in EXPECTED.items() if e.get("formula") == "table"]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
@@ -72,7 +73,8 @@ def test_the_imported_register_passes_check_with_the_documents_bands_and_scores(
     root = imported(tmp_path, name)
     policy = yaml.safe_load((root / POLICY_PATH).read_text(encoding="utf-8"))
     assert policy["method"]["name"] == want["method"]
-    assert [[b["name"], b["label"], b["min_score"]] for b in policy["bands"]] == want["bands"]
+    assert [[b["name"], b["label"], b.get("min_score")] for b in policy["bands"]] == want["bands"]
+    assert policy["method"]["formula"] == want.get("formula", "product")
     code, out = riskbot("check", "--root", str(root), "--format", "json")
     report = json.loads(out)
     jsonschema.validate(report, CONTRACT)

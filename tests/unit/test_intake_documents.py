@@ -136,10 +136,17 @@ def assert_method_spec(policy: Mapping[str, Any]) -> None:
     assert 2 <= len(bands) <= 7
     assert all(re.fullmatch(r"[a-z][a-z0-9-]*", b["name"]) for b in bands)
     assert len({b["name"] for b in bands}) == len(bands)
-    lows = [b["min_score"] for b in bands]
-    assert lows == sorted(lows, reverse=True)
-    assert len(set(lows)) == len(lows)
-    assert lows[-1] == 1
+    if method.get("formula") == "table":  # each cell its band: one row per impact level
+        assert all("min_score" not in b for b in bands)
+        rows = method["table"]
+        assert [r["impact"] for r in rows] == list(range(1, len(policy["impact_scale"]) + 1))
+        assert all(len(r["bands"]) == len(policy["probability_scale"]) for r in rows)
+        assert {n for r in rows for n in r["bands"]} == {b["name"] for b in bands}
+    else:
+        lows = [b["min_score"] for b in bands]
+        assert lows == sorted(lows, reverse=True)
+        assert len(set(lows)) == len(lows)
+        assert lows[-1] == 1
     assert all(b["monitoring"] in CADENCES for b in bands)
     assert all(isinstance(b.get("opens_issue", True), bool) for b in bands)
     names = {b["name"] for b in bands}
