@@ -271,14 +271,6 @@ def part_of_heading(heading: str) -> str:
     return ""
 
 
-def decode_plan(raw: bytes) -> str:
-    """A plan's text: UTF-8 (a byte order mark dropped), else Latin-1, which ftfy then repairs."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
-
-
 def repair(text: str) -> str:
     """Undo mis-encoding (``Ã—`` → ``×``, ``ðŸŸ¡`` → 🟡) with ftfy, keeping the line count."""
     fixed = ftfy.fix_text(text)

@@ -239,9 +239,6 @@ def to_xlsx(records: Sequence[Mapping[str, str]]) -> bytes:
     return out.getvalue()
 
 
-FORMATS = ("csv", "tsv", "xlsx", "json")
-
-
 def export(files: Sequence[tuple[str, str]], fmt: str) -> bytes:
     """The register's risk files (path, text) exported in ``fmt``."""
     records = [record_of(name, text) for name, text in files]

@@ -44,9 +44,6 @@ LEGEND_HEADINGS = frozenset(
     {"scoring", "scale", "legend", "matrix", "methodology", "summary", "overview", "format",
      "template", "definitions", "criteria", "thresholds", "key"}
 )  # fmt: skip
-LIST_FIELDS = frozenset(
-    {"mitigation", "prevention", "detection measures", "response", "extra", "description"}
-)
 
 
 def split_row(line: str) -> list[str]:
