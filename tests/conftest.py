@@ -23,5 +23,6 @@ def _own_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture
 def run_riskbot() -> Callable[..., Any]:
-    """The installed ``riskbot`` as a subprocess: ``run_riskbot("check", "--root", str(root))``."""
+    """riskbot run in this process as a subprocess of it would run (:func:`tests.cli.run_riskbot`):
+    ``run_riskbot("check", "--root", str(root))``."""
     return _run_riskbot
