@@ -1,4 +1,4 @@
-"""Nothing Red slips out of sight, through the installed command: policy edits are reviewed,
+"""Nothing Red slips out of sight, through the command line: policy edits are reviewed,
 typos are not deletions, ids are never reused, setup errors exit 2, closed risks do not count,
 approvals gate the merge, and the PR comment always fits."""
 

@@ -1,4 +1,4 @@
-"""The installed `riskbot history` and `riskbot report` on a register with a scripted git year."""
+"""`riskbot history` and `riskbot report` on a register with a scripted git year."""
 
 from __future__ import annotations
 
