@@ -11,17 +11,15 @@ import pytest
 
 from bot.render.markdown import parse_marker
 from tests.cli import Result, run_riskbot
-from tests.factories import REPO, commit, copy_register, git, risk_yaml, set_levels, write_risk
+from tests.factories import REPO, commit, git, risk_yaml, set_levels, write_risk
 from tests.fakegithub.server import FakeGitHub
 
 WEBHOOKS = REPO / "tests" / "data" / "webhooks"
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> tuple[Path, str]:
-    root = copy_register(tmp_path / "repo")
-    git(root, "init", "-q", "-b", "main")
-    return root, commit(root, "base")
+def repo(committed_register: tuple[Path, str]) -> tuple[Path, str]:
+    return committed_register
 
 
 def pr(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
