@@ -24,7 +24,7 @@ import subprocess
 import sys
 import traceback
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -78,14 +78,14 @@ def run_riskbot(
     from bot.cli import main
 
     argv = ["riskbot", *args]
-    with _as_a_new_process(argv, cwd, clean_env(env), stdin) as (stdout, stderr):
+    stdout, stderr = io.BytesIO(), io.BytesIO()
+    with _as_a_new_process(argv, cwd, clean_env(env), stdin, stdout, stderr):
         code = _exit_code(main)
     return subprocess.CompletedProcess(argv, code, _text(stdout), _text(stderr))
 
 
-def _exit_code(main: object) -> int:
+def _exit_code(main: Callable[[], object]) -> int:
     """Call ``main`` and return the exit status the interpreter would end with."""
-    assert callable(main)
     try:
         main()
     except SystemExit as done:
@@ -95,22 +95,23 @@ def _exit_code(main: object) -> int:
             return done.code
         print(done.code, file=sys.stderr)  # as the interpreter does for sys.exit("message")
         return 1
-    except BaseException:  # an exception that escapes: the interpreter prints it and exits 1
+    except KeyboardInterrupt:  # the interpreter prints it, then ends itself by SIGINT
+        traceback.print_exc()
+        return -signal.SIGINT
+    except BaseException:  # any other exception that escapes: printed, exit 1
         traceback.print_exc()
         return 1
     return 0
 
 
-def _text(stream: io.TextIOWrapper) -> str:
+def _text(pipe: io.BytesIO) -> str:
     """What ``subprocess.run(text=True)`` reads from a pipe: UTF-8, universal newlines."""
-    stream.flush()
-    raw = stream.buffer.getvalue()  # type: ignore[attr-defined]
-    return io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
+    return io.TextIOWrapper(io.BytesIO(pipe.getvalue()), encoding="utf-8").read()
 
 
-def _output(errors: str) -> io.TextIOWrapper:
-    """A stream as Python sets up stdout or stderr on a pipe (UTF-8, not a terminal)."""
-    return io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors=errors, newline="\n")
+def _writer(pipe: io.BytesIO, errors: str) -> io.TextIOWrapper:
+    """Python's stdout or stderr on a pipe: UTF-8 text, not a terminal."""
+    return io.TextIOWrapper(pipe, encoding="utf-8", errors=errors, newline="\n")
 
 
 _STREAMS = ("stdin", "stdout", "stderr", "__stdin__", "__stdout__")
@@ -138,9 +139,15 @@ def clear_riskbot_caches() -> None:
 
 @contextlib.contextmanager
 def _as_a_new_process(
-    argv: list[str], cwd: Path | None, env: dict[str, str], stdin: str | None
-) -> Iterator[tuple[io.TextIOWrapper, io.TextIOWrapper]]:
-    """This process set up as a new one would be for ``argv``, and put back afterwards."""
+    argv: list[str],
+    cwd: Path | None,
+    env: dict[str, str],
+    stdin: str | None,
+    stdout_pipe: io.BytesIO,
+    stderr_pipe: io.BytesIO,
+) -> Iterator[None]:
+    """This process set up as a new one would be for ``argv``, writing to the two pipes, and
+    put back afterwards."""
     saved_env = dict(os.environ)
     saved_cwd = os.getcwd()
     saved_argv = sys.argv
@@ -149,7 +156,7 @@ def _as_a_new_process(
     saved_logging = _logging_state()
     saved_umask = os.umask(0o022)
     os.umask(saved_umask)
-    stdout, stderr = _output("strict"), _output("backslashreplace")
+    stdout, stderr = _writer(stdout_pipe, "strict"), _writer(stderr_pipe, "backslashreplace")
     given = io.TextIOWrapper(io.BytesIO((stdin or "").encode("utf-8")), encoding="utf-8")
     clear_riskbot_caches()
     try:
@@ -166,10 +173,11 @@ def _as_a_new_process(
             warnings.resetwarnings()
             for action, category, module in reversed(_DEFAULT_WARNINGS):
                 warnings.filterwarnings(action, category=category, module=module)
-            yield stdout, stderr
-            stdout.flush()
-            stderr.flush()
+            yield
     finally:
+        for stream in (stdout, stderr):
+            with contextlib.suppress(ValueError):  # a stream the command closed
+                stream.detach()  # flushed, and the pipe stays open to be read
         for name, stream in saved_streams.items():
             setattr(sys, name, stream)
         sys.argv = saved_argv

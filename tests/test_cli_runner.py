@@ -11,33 +11,33 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import bot.repo.worktree
-from tests.cli import Result, run_installed, run_riskbot
+from tests.cli import run_riskbot
 from tests.factories import REGISTER, copy_register
 
 
-@pytest.mark.parametrize("runner", [run_riskbot, run_installed], ids=["in-process", "installed"])
 def test_the_hosts_actions_variables_never_reach_a_run(
-    runner: Callable[..., Result], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     host_summary, given_summary = tmp_path / "host.md", tmp_path / "given.md"
     monkeypatch.setenv("GITHUB_ACTIONS", "true")  # in Actions, sync without a token exits 2
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(host_summary))
-    done = runner("sync", "--root", str(REGISTER))
+    done = run_riskbot("sync", "--root", str(REGISTER))
     assert done.returncode == 0, done.stderr
     assert "dry run" in done.stderr
     assert not host_summary.exists()
-    given = runner("sync", "--root", str(REGISTER), env={"GITHUB_STEP_SUMMARY": str(given_summary)})
+    given = run_riskbot(
+        "sync", "--root", str(REGISTER), env={"GITHUB_STEP_SUMMARY": str(given_summary)}
+    )
     assert given.returncode == 0, given.stderr
     assert "### riskbot sync (dry run)" in given_summary.read_text(encoding="utf-8")
     assert not host_summary.exists()
-    in_actions = runner("sync", "--root", str(REGISTER), env={"GITHUB_ACTIONS": "true"})
+    in_actions = run_riskbot("sync", "--root", str(REGISTER), env={"GITHUB_ACTIONS": "true"})
     assert in_actions.returncode == 2
 
 
