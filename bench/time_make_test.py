@@ -6,11 +6,13 @@ node_modules for the workflow lint and the chart parser: a warm `.venv`, as a de
 then times `make test` in that fresh clone, as CI runs it:
 
     .venv/bin/python bench/time_make_test.py               # HEAD, one timed run
-    .venv/bin/python bench/time_make_test.py --rev main --runs 2
+    .venv/bin/python bench/time_make_test.py --rev main --runs 2 --output BENCHMARKS.md
 
 Other work on the machine slows the suite down: the load average is printed before and after
 each run, with the CPU time `make test` used (which such work hardly changes). Exit 1 when a run
-fails or takes longer than the floor.
+fails or takes longer than the floor. With --output, the figure becomes the commit's row of the
+`make test` section of that file (BENCHMARKS.md; bench/benchmarks.py keeps the section when it
+regenerates the rest).
 """
 
 from __future__ import annotations
@@ -128,10 +130,52 @@ def prepare(rev: str, clone: Path) -> str:
     return commit
 
 
+SECTION = "## `make test`"
+HEADER = [
+    SECTION,
+    "",
+    "Command: `python bench/time_make_test.py --rev REV --label TEXT --output BENCHMARKS.md`, "
+    "one row per commit. Each row is `make test` (ruff, ruff format, mypy, lint-imports, then "
+    "the whole suite with coverage) timed in a fresh clone of the commit, after its `.venv` and "
+    "`node_modules` were installed untimed (a warm `.venv`). CPU is the seconds of every "
+    "process `make test` ran; other work on the machine hardly changes it, while it slows the "
+    "wall clock, so the load average around each run is shown. The floor: 180 s.",
+    "",
+    "| commit | what | `make test` | CPU | load average before → after | tests, coverage | "
+    "under 180 s |",
+    "|---|---|---:|---:|---|---|---|",
+]
+
+
+def section(text: str) -> str | None:
+    """The `make test` section of a BENCHMARKS.md text, up to the next section, or None."""
+    start = text.find(f"\n{SECTION}\n")
+    if start < 0:
+        return None
+    end = text.find("\n## ", start + 1)
+    return text[start + 1 : end + 1 if end >= 0 else len(text)].rstrip("\n") + "\n"
+
+
+def with_row(text: str, commit: str, row: str) -> str:
+    """``text`` with ``row`` as the row of ``commit`` in its `make test` section (made if new)."""
+    old = section(text)
+    rows = [] if old is None else [ln for ln in old.splitlines()[len(HEADER) :] if ln.strip()]
+    mine = f"| {commit} |"
+    rows = [row if r.startswith(mine) else r for r in rows]
+    if row not in rows:
+        rows.append(row)
+    new = "\n".join([*HEADER, *rows]) + "\n"
+    if old is None:
+        return text.rstrip("\n") + "\n\n" + new
+    return text.replace(old, new)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rev", default="HEAD", help="the revision to clone and time")
     parser.add_argument("--runs", type=int, default=1, help="timed runs, one after the other")
+    parser.add_argument("--label", default="", help="what the commit is, for the row")
+    parser.add_argument("--output", type=Path, help="write the row into this BENCHMARKS.md")
     args = parser.parse_args(argv)
     rev = subprocess.run(
         ["git", "-C", str(REPO), "rev-parse", args.rev], check=True, capture_output=True, text=True
@@ -159,6 +203,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return 1
     figure = statistics.median(t.seconds for t in timings)
     holds = figure <= FLOOR
+    if args.output is not None:
+        middle = timings[len(timings) // 2] if len(timings) % 2 else timings[-1]
+        row = (
+            f"| {commit} | {args.label} | {figure:.0f} s"
+            f"{f' (median of {len(timings)})' if len(timings) > 1 else ''} | "
+            f"{middle.cpu:.0f} s | {middle.load_before} → {middle.load_after} | "
+            f"{middle.summary} | {'yes' if holds else '**no**'} |"
+        )
+        text = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        args.output.write_text(with_row(text, commit, row), encoding="utf-8")
     print(
         f"`make test` at {commit}, warm .venv, fresh clone: {figure:.1f} s"
         f"{' (median of ' + str(len(timings)) + ')' if len(timings) > 1 else ''} "
