@@ -22,6 +22,7 @@ from tests.factories import (
     commit,
     copy_register,
     git,
+    numbered_risk_yaml,
     risk_yaml,
     set_levels,
     write_risk,
@@ -532,11 +533,10 @@ def test_outside_actions_approvals_are_not_checked(repo: tuple[Path, str]) -> No
 
 def _register(n: int, level: int) -> Any:
     risks = [
-        SourceFile(
-            f"risks/R-{i:04d}-r.yaml",
-            risk_yaml(f"R-{i:04d}", impact={"level": level}, probability={"level": level}).encode(),
+        SourceFile(f"risks/{risk_id}-r.yaml", text.encode())
+        for risk_id, text in numbered_risk_yaml(
+            n, impact={"level": level}, probability={"level": level}
         )
-        for i in range(1, n + 1)
     ]
     return build_register(SourceFile(POLICY_PATH, POLICY.read_bytes()), risks)
 
