@@ -119,14 +119,17 @@ def prepare(rev: str, clone: Path) -> str:
         text=True,
     ).stdout.strip()
     print(f"installing the test tools in a clone of {rev} ({commit}), untimed …", flush=True)
-    subprocess.run(
+    installed = subprocess.run(
         ["make", *WARM_TARGETS],
         cwd=clone,
         env=make_env(),
         stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        check=True,
+        capture_output=True,
+        text=True,
+        check=False,
     )
+    if installed.returncode != 0:
+        sys.exit(f"the install failed:\n{installed.stdout[-2000:]}{installed.stderr[-2000:]}")
     return commit
 
 
