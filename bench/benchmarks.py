@@ -45,6 +45,7 @@ sys.path.insert(0, str(BENCH))
 import bench_check  # noqa: E402
 import bench_github  # noqa: E402
 import bench_import  # noqa: E402
+import time_make_test  # noqa: E402
 
 PYTHON = Path(sys.executable)
 RISKBOT = PYTHON.parent / "riskbot"
@@ -410,7 +411,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "# Benchmarks",
             "",
             "Regenerated as a whole by `python bench/benchmarks.py` (in the project's virtual "
-            "environment, with the `bench` extra installed). Figures are wall-clock seconds of "
+            "environment, with the `bench` extra installed), but for the `make test` section, "
+            "which `bench/time_make_test.py` writes. Figures are wall-clock seconds of "
             "whole processes, interpreter start-up included, or request counts. Each ratio is "
             "taken side by side: floor and riskbot alternate within every repetition, and the "
             "medians are compared.",
@@ -454,6 +456,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "",
         ]
     )
+    # The `make test` timings (bench/time_make_test.py), one row per commit, are kept.
+    kept = (
+        time_make_test.section(args.output.read_text(encoding="utf-8"))
+        if args.output.exists()
+        else None
+    )
+    if kept is not None:
+        text += "\n" + kept
     args.output.write_text(text, encoding="utf-8")
     print(text)
     return 0

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import importlib.util
+import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests import scripted
 from tests.cli import run_riskbot as _run_riskbot
+from tests.factories import commit, copy_register, init_repo
 
 pytest_plugins = (
     ["tests.fakegithub.plugin"] if importlib.util.find_spec("tests.fakegithub.plugin") else []
@@ -23,5 +27,34 @@ def _own_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture
 def run_riskbot() -> Callable[..., Any]:
-    """The installed ``riskbot`` as a subprocess: ``run_riskbot("check", "--root", str(root))``."""
+    """riskbot run in this process as a subprocess of it would run (:func:`tests.cli.run_riskbot`):
+    ``run_riskbot("check", "--root", str(root))``."""
     return _run_riskbot
+
+
+# Git repositories the tests read are built once per test run (per pytest-xdist worker): shared
+# ones are only read; a test that changes one gets its own copy.
+
+
+@pytest.fixture(scope="session")
+def scripted_repository(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """The register with a scripted year of git history (tests/scripted.py) and each risk's
+    expected trend; shared: read it, or clone it to change it."""
+    root = tmp_path_factory.mktemp("scripted") / "register"
+    return root, scripted.build(root)
+
+
+@pytest.fixture(scope="session")
+def _committed_register(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    root = init_repo(copy_register(tmp_path_factory.mktemp("committed") / "repo"))
+    return root, commit(root, "base")
+
+
+@pytest.fixture
+def committed_register(_committed_register: tuple[Path, str], tmp_path: Path) -> tuple[Path, str]:
+    """The frozen register committed on ``main`` in a git repository of this test's own, and
+    that commit's id (a copy of one built once)."""
+    template, base = _committed_register
+    root = tmp_path / "repo"
+    shutil.copytree(template, root, symlinks=True)
+    return root, base

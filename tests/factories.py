@@ -57,6 +57,18 @@ def risk_yaml(risk_id: str = "R-100", **overrides: Any) -> str:
     )
 
 
+def numbered_risk_yaml(count: int, **overrides: Any) -> list[tuple[str, str]]:
+    """``(R-0001, its text)`` … ``(R-{count:04d}, …)``, each text ``risk_yaml(id, **overrides)``,
+    dumped once and numbered (dumping is most of the time a big register takes to make)."""
+    placeholder = "R-9999"
+    template = risk_yaml(placeholder, **overrides)
+    numbered = [
+        (f"R-{n:04d}", template.replace(placeholder, f"R-{n:04d}")) for n in range(1, count + 1)
+    ]
+    assert not numbered or numbered[0][1] == risk_yaml(numbered[0][0], **overrides)
+    return numbered
+
+
 def write_risk(root: Path, name: str, text: str | bytes) -> Path:
     """Write a risk file under ``root/risks``."""
     path = root / "risks" / name
@@ -73,17 +85,11 @@ def write_many_risks(root: Path, size: int, stem: str = "risk") -> None:
     none ever reviewed: every review is due."""
     for path in (root / "risks").glob("*.yaml"):
         path.unlink()
+    red = numbered_risk_yaml(size, impact={"level": 5}, probability={"level": 4})
+    other = numbered_risk_yaml(size, impact={"level": 2}, probability={"level": 2})
     for n in range(size):
-        red = n % 10 == 0
-        write_risk(
-            root,
-            f"R-{n + 1:04d}-{stem}.yaml",
-            risk_yaml(
-                f"R-{n + 1:04d}",
-                impact={"level": 5 if red else 2},
-                probability={"level": 4 if red else 2},
-            ),
-        )
+        risk_id, text = red[n] if n % 10 == 0 else other[n]
+        write_risk(root, f"{risk_id}-{stem}.yaml", text)
 
 
 def line_of(text: str, needle: str) -> int:

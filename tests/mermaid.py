@@ -6,8 +6,10 @@ workflow lint: CI has Node and `make test` installs the package (`npm ci`).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import select
 import shutil
 import subprocess
 from pathlib import Path
@@ -31,20 +33,63 @@ def _node() -> str:
     return node
 
 
+class _Parser:
+    """One Mermaid parser (``tools/mermaid.mjs --serve``) for this test process, started on
+    first use and stopped when the process ends: loading jsdom and Mermaid takes a second."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[str] | None = None
+
+    def parse(self, markdown: str) -> str:
+        """The parser's answer for one document (one line of JSON), or "" if it gave none."""
+        if self.process is None or self.process.poll() is not None:
+            self.process = subprocess.Popen(
+                [_node(), str(PARSER), "--serve"],
+                cwd=ROOT,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                text=True,
+                encoding="utf-8",
+            )
+            atexit.register(self.stop)
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None
+        assert stdout is not None
+        try:
+            stdin.write(json.dumps(markdown) + "\n")
+            stdin.flush()
+        except BrokenPipeError:
+            return ""
+        ready, _, _ = select.select([stdout], [], [], TIMEOUT)
+        return stdout.readline() if ready else ""
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+TIMEOUT = 120
+_PARSER = _Parser()
+
+
 def parse_blocks(markdown: str) -> list[dict[str, Any]]:
     """Every ```mermaid block of a Markdown text, parsed: {line, ok, type, config, error}."""
-    result = subprocess.run(
-        [_node(), str(PARSER)],
-        input=markdown,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    if result.returncode == 2 or not result.stdout.strip():
-        pytest.fail(f"Mermaid's parser could not run (`npm ci`, or `make test`):\n{result.stderr}")
-    blocks: list[dict[str, Any]] = json.loads(result.stdout)
+    answer = _PARSER.parse(markdown)
+    if not answer.strip():
+        _PARSER.stop()
+        once = subprocess.run(  # the parser run once, for what it says on stderr
+            [_node(), str(PARSER)],
+            input=markdown,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            check=False,
+        )
+        pytest.fail(f"Mermaid's parser could not run (`npm ci`, or `make test`):\n{once.stderr}")
+    blocks: list[dict[str, Any]] = json.loads(answer)
     return blocks
 
 

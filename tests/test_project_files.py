@@ -242,7 +242,7 @@ def test_make_test_after_make_run_installs_the_test_tools(makefile_copy: Path) -
     ]
     assert ".venv/bin/ruff check bot tests bench tools" in lines
     assert ".venv/bin/ruff format --check bot tests bench tools" in lines
-    assert ".venv/bin/python -m pytest --cov=bot" in lines
+    assert ".venv/bin/python -m pytest -n auto --dist loadgroup --cov=bot" in lines
 
 
 def test_after_make_test_neither_installs_until_pyproject_changes(makefile_copy: Path) -> None:

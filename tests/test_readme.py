@@ -4,9 +4,10 @@ Each ```sh block's `riskbot` commands run, in order, in a copy of this repositor
 `<!-- readme-test: empty-repository -->`, in a new empty git repository; after
 `<!-- readme-test: with-examples -->`, in a copy with the README's risk and retro examples
 added to its register), and must exit as shown: 0, unless the line ends in a comment
-`# exit N`. A command may start with `cd DIR &&`. Each ```yaml block parses; one that names
-a schema on its first line validates against it, a workflow passes zizmor and actionlint, a
-pre-commit configuration names hooks that `.pre-commit-hooks.yaml` defines.
+`# exit N`. A command may start with `cd DIR &&` and `VAR=value` words; it is split into words
+as the shell splits it and run by the tests' one runner of the command line. Each ```yaml block
+parses; one that names a schema on its first line validates against it, a workflow passes zizmor
+and actionlint, a pre-commit configuration names hooks that `.pre-commit-hooks.yaml` defines.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -25,6 +27,7 @@ import jsonschema
 import pytest
 import yaml
 
+from tests.cli import run_riskbot
 from tests.factories import copy_register
 from tests.security.test_action import installed_venv
 from tests.test_workflows import run_actionlint, zizmor
@@ -115,6 +118,26 @@ def riskbot_commands(block: Block) -> list[Command]:
     return commands
 
 
+def command_line(command: Command) -> tuple[str, dict[str, str], list[str]]:
+    """A command line split as the shell splits it: the folder it ``cd``s to, the variables it
+    sets before the command, and riskbot's arguments."""
+    lexer = shlex.shlex(command.text, posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    words = list(lexer)  # a `# comment` is dropped, as the shell drops it
+    folder = "."
+    if words[:1] == ["cd"] and words[2:3] == ["&&"]:
+        folder, words = words[1], words[3:]
+    env = {}
+    while words and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*=.*", words[0]):
+        name, value = words.pop(0).split("=", 1)
+        env[name] = value
+    operators = [w for w in words if w and set(w) <= set(lexer.punctuation_chars)]
+    shape = "the README's commands are `[cd DIR &&] [VAR=value ...] riskbot ARGS [# comment]`"
+    assert words[:1] == ["riskbot"], f"README.md:{command.line}: {shape}"
+    assert not operators, f"README.md:{command.line}: {shape}, without {operators}"
+    return folder, env, words[1:]
+
+
 def shell_blocks() -> list[Block]:
     """The sh blocks that show riskbot commands."""
     return [
@@ -129,7 +152,7 @@ def yaml_blocks() -> list[Block]:
 
 
 def clean_env() -> dict[str, str]:
-    # No GitHub variables: the GitHub commands then only plan and print, and touch nothing.
+    # No GitHub variables: action.yml's script then runs riskbot as it would outside Actions.
     env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     return env
@@ -194,16 +217,8 @@ def test_readme_commands_exit_as_documented(block: Block, tmp_path: Path) -> Non
     # A block is one story: its commands run in order, in one place made for the block.
     place = place_for(block, tmp_path)
     for command in riskbot_commands(block):
-        result = subprocess.run(
-            ["bash", "-o", "pipefail", "-c", command.text],
-            cwd=place,
-            env=clean_env(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        folder, env, args = command_line(command)
+        result = run_riskbot(*args, cwd=place / folder, env=env)
         assert result.returncode == command.exit, (
             f"README.md:{command.line}: `{command.text}` exited {result.returncode}, the README "
             f"says {command.exit}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
@@ -249,14 +264,7 @@ def test_readme_file_examples_validate(block: Block, tmp_path: Path) -> None:
         root = copy_register(tmp_path)
         name = f"{yaml.safe_load(block.text)['id']}-readme-example.yaml"
         (root / "risks" / name).write_text(block.text, encoding="utf-8")
-        result = subprocess.run(
-            [str(BIN / "riskbot"), "check", "--root", str(root), "--format", "json"],
-            env=clean_env(),
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = run_riskbot("check", "--root", str(root), "--format", "json")
         findings = json.loads(result.stdout)["findings"]
         errors = [f for f in findings if f["severity"] == "error"]
         assert errors == [], f"README.md:{block.line}: {errors}"
@@ -408,24 +416,10 @@ def test_the_pre_commit_hook_reports_the_findings_and_lines_of_ci(tmp_path: Path
     )
     (hook,) = [h for h in hooks() if h["id"] == "riskbot-check"]
     # pre-commit runs the entry from the repository root, with no file names.
-    local = subprocess.run(
-        ["bash", "-c", hook["entry"]],
-        cwd=root,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    ci = subprocess.run(
-        [str(BIN / "riskbot"), "check", "--format", "github"],
-        cwd=root,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    program, *args = shlex.split(hook["entry"])
+    assert program == "riskbot"
+    local = run_riskbot(*args, cwd=root)
+    ci = run_riskbot("check", "--format", "github", cwd=root)
     assert local.returncode == ci.returncode == 1
     text = set(
         re.findall(r"^([^:\s]+):(\d+)(?::\d+)?: (error|warning)\[", local.stdout, re.MULTILINE)
@@ -441,14 +435,7 @@ def test_the_pre_commit_hook_reports_the_findings_and_lines_of_ci(tmp_path: Path
 
 
 def test_risks_md_is_current() -> None:
-    result = subprocess.run(
-        [str(BIN / "riskbot"), "report", "--check", "--root", str(ROOT)],
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_riskbot("report", "--check", "--root", str(ROOT))
     assert result.returncode == 0, (
         f"RISKS.md is not the register's report (run `riskbot report`):\n{result.stdout}"
         f"{result.stderr}"

@@ -43,6 +43,11 @@ NOT_SHIPPED = shutil.ignore_patterns(
 )
 
 
+# The built files are shared by this module's tests: under pytest-xdist they run in one worker,
+# so the files are built once (`make test` distributes with --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("release")
+
+
 def run(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(a) for a in args],

@@ -4,11 +4,19 @@
 // to parse (its sanitizer), so jsdom provides one. Nothing is drawn.
 //
 //   node tools/mermaid.mjs [FILE...]      (no FILE: read one Markdown document from stdin)
+//   node tools/mermaid.mjs --serve        (one document per stdin line, as a JSON string)
 //
 // Prints a JSON array, one entry per ```mermaid block: {file, line, ok, type, config, error}.
 // `config` is what the block's front matter or directives set. Exit: 0 every block parses,
 // 1 some block does not, 2 the tool is missing or a file cannot be read.
+// With --serve it stays up (loading jsdom and mermaid takes a second) and answers each line
+// with one line, that document's array, until stdin ends; anything else it would print goes
+// to stderr.
 import { readFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+
+const serve = process.argv[2] === "--serve";
+if (serve) console.log = console.info = console.warn = console.debug = console.error;
 
 let JSDOM;
 try {
@@ -51,6 +59,26 @@ function blocks(text) {
   return found;
 }
 
+async function parseAll(file, text) {
+  const results = [];
+  for (const block of blocks(text)) {
+    try {
+      const parsed = await mermaid.parse(block.text);
+      results.push({ file, line: block.line, ok: true, type: parsed.diagramType, config: parsed.config ?? {}, error: null });
+    } catch (error) {
+      results.push({ file, line: block.line, ok: false, type: null, config: null, error: String(error.message ?? error) });
+    }
+  }
+  return results;
+}
+
+if (serve) {
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    process.stdout.write(`${JSON.stringify(await parseAll("-", JSON.parse(line)))}\n`);
+  }
+  process.exit(0);
+}
+
 const files = process.argv.slice(2);
 const documents = [];
 try {
@@ -62,15 +90,6 @@ try {
 }
 
 const results = [];
-for (const { file, text } of documents) {
-  for (const block of blocks(text)) {
-    try {
-      const parsed = await mermaid.parse(block.text);
-      results.push({ file, line: block.line, ok: true, type: parsed.diagramType, config: parsed.config ?? {}, error: null });
-    } catch (error) {
-      results.push({ file, line: block.line, ok: false, type: null, config: null, error: String(error.message ?? error) });
-    }
-  }
-}
+for (const { file, text } of documents) results.push(...(await parseAll(file, text)));
 process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
 process.exit(results.every((r) => r.ok) ? 0 : 1);

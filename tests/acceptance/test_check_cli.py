@@ -1,4 +1,4 @@
-"""The installed `riskbot check` as a subprocess, on the repository's register and broken copies."""
+"""`riskbot check` on the frozen register and broken copies of it."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def test_plan_register_text() -> None:
 
 
 def test_plan_register_json_matches_contract(tmp_path: Path) -> None:
-    # Run from an unrelated directory: the installed command must find its schemas itself.
+    # Run from an unrelated directory: riskbot must find its schemas itself.
     result = run("check", "--root", str(REGISTER), "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     doc = json.loads(result.stdout)
@@ -130,6 +130,7 @@ def test_github_format_caps_annotations(tmp_path: Path) -> None:
 
 
 def test_check_does_not_import_pygithub() -> None:
+    # A fresh interpreter: only there does sys.modules show what `check` alone imports.
     code = (
         "import sys, runpy; sys.argv=['riskbot','check','--root',sys.argv[1]];\n"
         "from bot import cli\n"

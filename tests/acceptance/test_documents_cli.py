@@ -1,4 +1,4 @@
-"""The installed `riskbot report`, `import`, `new` and `retro` as subprocesses."""
+"""`riskbot report`, `import`, `new` and `retro`."""
 
 from __future__ import annotations
 

@@ -6,10 +6,13 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+import bot.repo.worktree
 from bot.errors import (
     EXIT_CODES,
     EXIT_FINDINGS,
@@ -18,34 +21,28 @@ from bot.errors import (
     EXIT_OK,
     EXIT_USAGE,
 )
-from tests.cli import RISKBOT, clean_env, run_riskbot
+from tests.cli import RISKBOT, Result, clean_env, run_riskbot
 from tests.factories import REGISTER, REPO, copy_register
 
-# A bug, simulated: the installed command with one library function replaced by one that fails.
-BUG = (
-    "import sys\n"
-    "import bot.repo.worktree as worktree\n"
-    "def broken(*args, **kwargs):\n"
-    "    raise RuntimeError('simulated bug')\n"
-    "worktree.read_register = broken\n"
-    "from bot.cli import main\n"
-    "sys.argv = ['riskbot', 'check', '--root', sys.argv[1]]\n"
-    "main()\n"
-)
+
+def broken(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("simulated bug")
 
 
-def run_bug(env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", BUG, str(REGISTER)],
-        capture_output=True,
-        text=True,
-        env=clean_env(env),
-        timeout=60,
-        check=False,
-    )
+@pytest.fixture
+def run_bug(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """A bug, simulated: ``riskbot check`` with the library function it calls failing."""
+    monkeypatch.setattr(bot.repo.worktree, "read_register", broken)
+
+    def run(env: dict[str, str] | None = None) -> Result:
+        return run_riskbot("check", "--root", str(REGISTER), env=env)
+
+    return run
 
 
-def test_an_internal_error_exits_3_with_the_debug_hint_and_no_traceback() -> None:
+def test_an_internal_error_exits_3_with_the_debug_hint_and_no_traceback(
+    run_bug: Callable[..., Result],
+) -> None:
     result = run_bug()
     assert result.returncode == EXIT_INTERNAL == 3
     assert "riskbot: internal error: RuntimeError: simulated bug" in result.stderr
@@ -53,13 +50,13 @@ def test_an_internal_error_exits_3_with_the_debug_hint_and_no_traceback() -> Non
     assert "Traceback" not in result.stderr
 
 
-def test_riskbot_debug_shows_the_traceback() -> None:
+def test_riskbot_debug_shows_the_traceback(run_bug: Callable[..., Result]) -> None:
     result = run_bug({"RISKBOT_DEBUG": "1"})
     assert result.returncode != 0
     assert "Traceback" in result.stderr
 
 
-def test_each_exit_code_from_the_installed_command(tmp_path: Path) -> None:
+def test_each_exit_code_of_the_command_line(tmp_path: Path) -> None:
     assert run_riskbot("check", "--root", str(REGISTER)).returncode == EXIT_OK
     root = copy_register(tmp_path / "r")
     (root / "risks" / "R-001-postgresql-migration.yaml").write_text("id: [\n", encoding="utf-8")

@@ -9,6 +9,7 @@ register is the frozen plan register and a generated one with errors and warning
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import random
 from pathlib import Path
 
@@ -37,6 +38,15 @@ def register_at(root: Path, rev: str) -> tuple[SourceFile | None, list[SourceFil
 def generated(root: Path, count: int = 150, seed: int = 15) -> Path:
     """The frozen register plus ``count`` varied risks, a few of them broken or odd."""
     copy_register(root)
+    for name, text in generated_files(count, seed):
+        write_risk(root, name, text)
+    return root
+
+
+@functools.cache
+def generated_files(count: int, seed: int) -> tuple[tuple[str, str], ...]:
+    """The varied risk files of :func:`generated`: their names and texts (made once)."""
+    files = []
     rng = random.Random(seed)
     for n in range(count):
         risk_id = f"R-{200 + n}"
@@ -59,8 +69,8 @@ def generated(root: Path, count: int = 150, seed: int = 15) -> Path:
                     "last_reviewed": f"2026-{rng.randint(9, 11):02d}-{rng.randint(1, 28):02d}",
                 },
             )
-        write_risk(root, f"{risk_id}-generated.yaml", text)
-    return root
+        files.append((f"{risk_id}-generated.yaml", text))
+    return tuple(files)
 
 
 @pytest.fixture(params=["plan", "generated"])

@@ -1,4 +1,4 @@
-"""Nothing Red slips out of sight, through the installed command: policy edits are reviewed,
+"""Nothing Red slips out of sight, through the command line: policy edits are reviewed,
 typos are not deletions, ids are never reused, setup errors exit 2, closed risks do not count,
 approvals gate the merge, and the PR comment always fits."""
 
@@ -25,6 +25,7 @@ from tests.factories import (
     commit,
     copy_register,
     git,
+    numbered_risk_yaml,
     risk_yaml,
     set_levels,
     write_risk,
@@ -539,11 +540,10 @@ def test_outside_actions_approvals_are_not_checked(repo: tuple[Path, str]) -> No
 
 def _register(n: int, level: int) -> Any:
     risks = [
-        SourceFile(
-            f"risks/R-{i:04d}-r.yaml",
-            risk_yaml(f"R-{i:04d}", impact={"level": level}, probability={"level": level}).encode(),
+        SourceFile(f"risks/{risk_id}-r.yaml", text.encode())
+        for risk_id, text in numbered_risk_yaml(
+            n, impact={"level": level}, probability={"level": level}
         )
-        for i in range(1, n + 1)
     ]
     return build_register(SourceFile(POLICY_PATH, POLICY.read_bytes()), risks)
 

@@ -1,13 +1,12 @@
-"""Every command of the installed `riskbot`, found by walking its help, shows an `Example:`."""
+"""Every command of `riskbot`, found by walking its help, shows an `Example:`."""
 
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 
-from tests.cli import run_riskbot
+from tests.cli import Result, run_riskbot
 
 # The commands DESIGN.md promises, and init: the walk must find at least these.
 PROMISED = {
@@ -26,7 +25,7 @@ PROMISED = {
 }
 
 
-def help_of(*path: str) -> subprocess.CompletedProcess[str]:
+def help_of(*path: str) -> Result:
     return run_riskbot(*path, "--help", env={"COLUMNS": "100"})
 
 
@@ -46,7 +45,7 @@ def subcommands(help_text: str) -> list[str]:
 
 
 def all_commands() -> list[tuple[str, ...]]:
-    """Every command path, groups included, from the installed riskbot's own help."""
+    """Every command path, groups included, from riskbot's own help."""
     found: list[tuple[str, ...]] = []
     todo: list[tuple[str, ...]] = [()]
     while todo:

@@ -1,4 +1,4 @@
-"""The installed `riskbot history` and `riskbot report` on a register with a scripted git year."""
+"""`riskbot history` and `riskbot report` on a register with a scripted git year."""
 
 from __future__ import annotations
 
@@ -11,16 +11,14 @@ from typing import Any
 
 import pytest
 
-from tests import scripted
 from tests.cli import run_riskbot as run
 from tests.factories import GIT_IDENTITY, commit_at, copy_register, git
 from tests.mermaid import assert_charts_parse
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    root = tmp_path_factory.mktemp("scripted") / "register"
-    return root, scripted.build(root)
+@pytest.fixture
+def built(scripted_repository: tuple[Path, dict[str, Any]]) -> tuple[Path, dict[str, Any]]:
+    return scripted_repository
 
 
 @pytest.fixture

@@ -3,41 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.render.markdown import parse_marker
-from tests.cli import RISKBOT
-from tests.factories import REPO, commit, copy_register, git, risk_yaml, set_levels, write_risk
+from tests.cli import Result, run_riskbot
+from tests.factories import REPO, commit, git, risk_yaml, set_levels, write_risk
 from tests.fakegithub.server import FakeGitHub
 
 WEBHOOKS = REPO / "tests" / "data" / "webhooks"
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> tuple[Path, str]:
-    root = copy_register(tmp_path / "repo")
-    git(root, "init", "-q", "-b", "main")
-    return root, commit(root, "base")
+def repo(committed_register: tuple[Path, str]) -> tuple[Path, str]:
+    return committed_register
 
 
-def pr(
-    root: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    return subprocess.run(
-        [RISKBOT, "pr", "--root", str(root), "--today", "2026-11-27", *args],
-        capture_output=True,
-        text=True,
-        env={**base_env, **(env or {})},
-        timeout=120,
-        check=False,
-    )
+def pr(root: Path, *args: str, env: dict[str, str] | None = None) -> Result:
+    return run_riskbot("pr", "--root", str(root), "--today", "2026-11-27", *args, env=env)
 
 
 def pr_json(root: Path, base: str, head: str) -> dict[str, Any]:
@@ -167,7 +153,7 @@ def pr_event(tmp: Path, base: str, head: str, number: int = 7, fork: bool = Fals
 
 def run_event(
     tmp: Path, base: str, head: str, root: Path, *, extra: dict[str, str] | None = None, **kw: Any
-) -> tuple[subprocess.CompletedProcess[str], Path]:
+) -> tuple[Result, Path]:
     summary = tmp / "summary.md"
     result = pr(
         root,
@@ -191,29 +177,19 @@ def comment(
     head_sha: str,
     tmp: Path,
     token: str | None = None,
-) -> subprocess.CompletedProcess[str]:
+) -> Result:
     event = json.loads((WEBHOOKS / "workflow_run.completed.json").read_text())
     event["workflow_run"]["head_sha"] = head_sha
     event_path = tmp / "run-event.json"
     event_path.write_text(json.dumps(event), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    env.update(
-        {
-            "GITHUB_TOKEN": token or server.token or "",
-            "GITHUB_REPOSITORY": server.repo,
-            "GITHUB_API_URL": server.url,
-            "GITHUB_EVENT_NAME": "workflow_run",
-            "GITHUB_EVENT_PATH": str(event_path),
-        }
-    )
-    return subprocess.run(
-        [RISKBOT, "comment", "--root", str(root), "--payload", str(payload)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    env = {
+        "GITHUB_TOKEN": token or server.token or "",
+        "GITHUB_REPOSITORY": server.repo,
+        "GITHUB_API_URL": server.url,
+        "GITHUB_EVENT_NAME": "workflow_run",
+        "GITHUB_EVENT_PATH": str(event_path),
+    }
+    return run_riskbot("comment", "--root", str(root), "--payload", str(payload), env=env)
 
 
 def sticky(server: FakeGitHub, number: int) -> list[str]:

@@ -1,33 +1,23 @@
-"""The installed `riskbot remind` as a subprocess, with Actions variables, on the local server."""
+"""`riskbot remind` with Actions variables, on the local server."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
-from tests.cli import RISKBOT
+from tests.cli import Result, run_riskbot
 from tests.factories import copy_register
 from tests.fakegithub.server import FakeGitHub
 
 
-def remind(server: FakeGitHub, root: Path, today: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    env.update(
-        {
-            "GITHUB_TOKEN": server.token or "",
-            "GITHUB_REPOSITORY": server.repo,
-            "GITHUB_API_URL": server.url,
-            "GITHUB_STEP_SUMMARY": str(root / "summary.md"),
-        }
-    )
-    return subprocess.run(
-        [RISKBOT, "remind", "--root", str(root), "--today", today, "--write-interval", "0"],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-        check=False,
+def remind(server: FakeGitHub, root: Path, today: str) -> Result:
+    env = {
+        "GITHUB_TOKEN": server.token or "",
+        "GITHUB_REPOSITORY": server.repo,
+        "GITHUB_API_URL": server.url,
+        "GITHUB_STEP_SUMMARY": str(root / "summary.md"),
+    }
+    return run_riskbot(
+        "remind", "--root", str(root), "--today", today, "--write-interval", "0", env=env
     )
 
 

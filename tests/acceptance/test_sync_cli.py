@@ -1,15 +1,13 @@
-"""The installed `riskbot sync` as a subprocess, with Actions variables, on the local server."""
+"""`riskbot sync` with Actions variables, on the local server."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.cli import RISKBOT
+from tests.cli import Result, run_riskbot
 from tests.factories import REGISTER, copy_register
 from tests.fakegithub.server import FakeGitHub
 
@@ -22,37 +20,27 @@ def run_sync(
     *args: str,
     token: str | None = SECRET,
     extra: dict[str, str] | None = None,
-) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RISKBOT_"))}
-    env.update(
-        {
-            "GITHUB_REPOSITORY": server.repo,
-            "GITHUB_API_URL": server.url,
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_STEP_SUMMARY": str(root / "summary.md"),
-            "GITHUB_OUTPUT": str(root / "outputs"),
-        }
-    )
+) -> Result:
+    env = {
+        "GITHUB_REPOSITORY": server.repo,
+        "GITHUB_API_URL": server.url,
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_STEP_SUMMARY": str(root / "summary.md"),
+        "GITHUB_OUTPUT": str(root / "outputs"),
+    }
     if token is not None:
         env["GITHUB_TOKEN"] = token
     env.update(extra or {})
-    return subprocess.run(
-        [
-            RISKBOT,
-            "sync",
-            "--root",
-            str(root),
-            "--write-interval",
-            "0",
-            "--today",
-            "2026-11-27",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
+    return run_riskbot(
+        "sync",
+        "--root",
+        str(root),
+        "--write-interval",
+        "0",
+        "--today",
+        "2026-11-27",
+        *args,
         env=env,
-        timeout=120,
-        check=False,
     )
 
 
@@ -126,11 +114,5 @@ def test_bad_settings_are_one_clear_line(
 
 def test_json_contract_unchanged_by_sync_import() -> None:
     # `check` stays offline and PyGithub-free even with the GitHub layer installed.
-    result = subprocess.run(
-        [RISKBOT, "check", "--root", str(REGISTER), "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    result = run_riskbot("check", "--root", str(REGISTER), "--format", "json")
     assert json.loads(result.stdout)["ok"] is True

@@ -876,6 +876,7 @@ def test_standalone_server_stops_cleanly_with_open_connections() -> None:
 
 
 def test_module_entry_point() -> None:
+    # A process of its own: it is started as a developer starts it and stopped by Ctrl-C.
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.fakegithub", "--port", "0", "--repo", "me/thing"],
         cwd=ROOT,

@@ -2,7 +2,7 @@
 
 A newline in a category, phase, owner, unknown key or file name reached stderr raw in ``sync`` and
 ``remind`` (``riskbot: skipped: …``), so ``::add-mask::`` and ``::error::`` lines ran as commands
-in the write-token jobs. Every command here runs as installed, in Actions (``GITHUB_ACTIONS=true``),
+in the write-token jobs. Every command here runs as in Actions (``GITHUB_ACTIONS=true``),
 on a register full of such text; its stdout and stderr are then read the way the runner reads
 them: line by line (CR and LF both end a line), skipping what ``::stop-commands::`` fences.
 """

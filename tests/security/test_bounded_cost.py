@@ -4,7 +4,8 @@ Every unknown key's line used to be found by scanning all the keys of its mappin
 unknown keys took 38 s, 90,000 ran past 300 s. Lines now come from an index built once per
 mapping, and a file past 10,000 nodes stops at the node that passes the limit (PyYAML spends a
 few microseconds on each node, so that bounds a 1 MiB file of tiny keys too). The bound asserted
-is generous (2 s, on a loaded machine); the figures measured are in the README's "Security".
+is generous (2 s); it is on the CPU time of the check, so that other work on the machine (the
+suite's other workers too) does not count. The figures measured are in the README's "Security".
 """
 
 from __future__ import annotations
@@ -38,9 +39,9 @@ def timed_check(text: str) -> tuple[Loaded, float]:
     assert len(raw) <= MAX_FILE_BYTES
     policy = SourceFile(".github/riskbot.yml", POLICY.read_bytes())
     build_register(policy, [])  # schemas compiled once per process, as in a real run
-    start = time.perf_counter()
+    start = time.process_time()
     loaded = build_register(policy, [SourceFile("risks/R-100-big.yaml", raw)])
-    return loaded, time.perf_counter() - start
+    return loaded, time.process_time() - start
 
 
 SHAPES = {

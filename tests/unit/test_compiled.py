@@ -230,7 +230,9 @@ def test_a_warm_check_imports_neither_validation_library(tmp_path: Path) -> None
         "         'hashlib', 'tempfile', 'statistics')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), file=sys.stderr)\n"
     )
-    # Without coverage's start-up hook, which would import more than riskbot does.
+    # Fresh interpreters, not the tests' runner: only a new process shows in sys.modules what the
+    # command alone imports, and only a second one starts with the cache warm. Without
+    # coverage's start-up hook, which would import more than riskbot does.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_"))}
     env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
     root = str(REGISTER)
@@ -268,6 +270,7 @@ def test_pr_outside_actions_imports_neither_pygithub_nor_jsonschema(tmp_path: Pa
         "heavy = ('jsonschema', 'github', 'requests')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), file=sys.stderr)\n"
     )
+    # A fresh interpreter: only a new process shows in sys.modules what the command imports.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COVERAGE_", "COV_CORE_"))}
     env = {k: v for k, v in env.items() if not k.startswith("GITHUB_")}
     env["XDG_CACHE_HOME"] = str(tmp_path / "cache")

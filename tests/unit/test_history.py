@@ -30,10 +30,8 @@ from tests.mermaid import assert_charts_parse
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    root = tmp_path_factory.mktemp("scripted") / "register"
-    expected = scripted.build(root)
-    return root, expected
+def repo(scripted_repository: tuple[Path, dict[str, Any]]) -> tuple[Path, dict[str, Any]]:
+    return scripted_repository
 
 
 @pytest.fixture(scope="module")

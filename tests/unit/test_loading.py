@@ -99,9 +99,9 @@ def test_billion_laughs_is_refused_fast(root: Path) -> None:
         prev, cur = chr(96 + i), chr(97 + i)
         lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
     text = "\n".join(lines) + "\n"
-    start = time.perf_counter()
+    start = time.process_time()  # CPU time: other work on the machine does not count
     found, ids = check(root, "R-100-lol.yaml", text)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     assert len(found) == 1
     assert "aliases expand" in found[0][1]
     assert elapsed < 0.5

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import yaml
 
 from bot.documents.review import ReviewError, record_review
 from bot.register import clock
-from tests.cli import RISKBOT
+from tests.cli import Result, run_riskbot
 from tests.factories import RISKS, copy_register
 
 
@@ -147,54 +146,25 @@ def test_cli_review_then_check_passes(tmp_path: Path) -> None:
     root = copy_register(tmp_path)
     path = root / "risks" / "R-002-agent-unpredictability.yaml"
     before = path.read_bytes()
-    done = subprocess.run(
-        [
-            RISKBOT,
-            "review",
-            "R-002",
-            "--root",
-            str(root),
-            "--date",
-            "2026-11-27",
-            "--note",
-            "Agents paused in staging",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+    done = run_riskbot(
+        "review", "R-002", "--root", str(root), "--date", "2026-11-27", "--note",
+        "Agents paused in staging",
+    )  # fmt: skip
     assert done.returncode == 0, done.stderr
     after = path.read_bytes()
     removed, added = changed_lines(before.decode(), after.decode())
     assert removed == []
     assert len(added) == 4  # last_reviewed, log:, - date:, note:
-    check = subprocess.run(
-        [RISKBOT, "check", "--root", str(root), "--today", "2026-11-27", "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    check = run_riskbot("check", "--root", str(root), "--today", "2026-11-27", "--format", "json")
     risk = next(r for r in json.loads(check.stdout)["risks"] if r["id"] == "R-002")
     assert risk["next_review"] == "2026-11-28"
-    missing = subprocess.run(
-        [RISKBOT, "review", "R-099", "--root", str(root)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    missing = run_riskbot("review", "R-099", "--root", str(root))
     assert missing.returncode == 1
     assert "no single file for R-099" in missing.stderr
 
 
-def review_cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [RISKBOT, "review", "--root", str(root), *args],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
-    )
+def review_cli(root: Path, *args: str) -> Result:
+    return run_riskbot("review", "--root", str(root), *args)
 
 
 def test_cli_review_of_a_bom_crlf_flow_file_changes_one_line_and_check_accepts(
@@ -213,12 +183,7 @@ def test_cli_review_of_a_bom_crlf_flow_file_changes_one_line_and_check_accepts(
     assert done.returncode == 0, done.stderr
     after = path.read_bytes()
     assert after == before.replace(b"2026-11-01", b"2026-11-27")
-    check = subprocess.run(
-        [RISKBOT, "check", "--root", str(root), "--today", "2026-11-27", "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    check = run_riskbot("check", "--root", str(root), "--today", "2026-11-27", "--format", "json")
     risk = next(r for r in json.loads(check.stdout)["risks"] if r["id"] == "R-002")
     assert risk["last_reviewed"] == "2026-11-27"
 
