@@ -87,7 +87,8 @@ def reminders_due(register: Register, today: dt.date) -> tuple[list[Reminder], l
             later.append(a)
             continue
         overdue = (today - a.next_review).days
-        step = escalation_step(overdue, a.cadence_days, len(path))
+        # An accepted risk is off the escalation path: its owner is reminded, nobody above.
+        step = 0 if a.accepted else escalation_step(overdue, a.cadence_days, len(path))
         notify = resolve(path[: step + 1], [a.risk], policy)
         period = review_period(overdue, a.cadence_days)
         due.append(Reminder(a, a.next_review, overdue, step, notify, period))
