@@ -1,0 +1,134 @@
+"""Accepted risks in words: one wording for ``check``, ``report``, ``pr`` and the issues.
+
+An accepted risk keeps its band, so it is shown in it, marked: ``Red, accepted`` in text, the
+policy's acceptance mark (escaped like every policy text) in Markdown tables and heat maps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from bot.register.acceptance import AcceptanceChange, authority
+from bot.register.policy import Policy
+from bot.register.scoring import Assessment
+from bot.render.markdown import (
+    Cell,
+    Markdown,
+    bold,
+    code_span,
+    escape_cell,
+    escape_text,
+    join,
+    table,
+)
+from bot.render.who import who
+
+HEADER = ("Risk", "Band", "Requested by", "Until", "State", "Authority", "Rationale")
+
+
+def state_text(a: Assessment, today: dt.date) -> str:
+    """``accepted until 2027-01-26``, ``…, ends in 10 days`` or ``lapsed on 2026-11-23``."""
+    held = a.risk.acceptance
+    if held is None:
+        return ""
+    if a.acceptance == "lapsed":
+        return f"lapsed on {held.lapses_on.isoformat()} (accepted until {held.until.isoformat()})"
+    text = f"accepted until {held.until.isoformat()}"
+    if a.acceptance == "ending":
+        days = (held.until - today).days
+        text += ", ends today" if days == 0 else f", ends in {days} day{'s' * (days != 1)}"
+    return text
+
+
+def band_text(a: Assessment) -> str:
+    """The band as text, with the acceptance: ``Red, accepted``, ``Red, acceptance lapsed``."""
+    if a.risk.acceptance is None or not a.risk.is_open:
+        return a.band.label
+    return f"{a.band.label}, {'accepted' if a.accepted else 'acceptance lapsed'}"
+
+
+def band_cell(a: Assessment, policy: Policy) -> Markdown:
+    """The band's label, then the acceptance mark while the risk is accepted."""
+    label = escape_cell(a.band.label)
+    return Markdown(f"{label} {mark(policy)}" if a.accepted and a.risk.is_open else label)
+
+
+def mark(policy: Policy) -> str:
+    """The policy's mark of an accepted risk, escaped."""
+    return escape_cell(policy.acceptance.mark)
+
+
+def accepted_open(assessments: Sequence[Assessment]) -> list[Assessment]:
+    """The open risks whose files record an acceptance (held or lapsed), by id."""
+    found = [a for a in assessments if a.risk.acceptance is not None and a.risk.is_open]
+    return sorted(found, key=lambda a: a.risk.id)
+
+
+def legend(assessments: Sequence[Assessment], policy: Policy) -> str | None:
+    """The line under a heat map or table that marks accepted risks (None: none is)."""
+    if not any(a.accepted and a.risk.is_open for a in assessments):
+        return None
+    cadence = policy.cadence_labels.get(policy.acceptance.cadence, policy.acceptance.cadence)
+    return (
+        f"{mark(policy)} accepted: counted in its band, reviewed "
+        f"{escape_cell(cadence).lower()} while the acceptance holds."
+    )
+
+
+def text_rows(assessments: Sequence[Assessment], today: dt.date) -> list[tuple[str, ...]]:
+    """The acceptances as rows of a plain-text table, a header first."""
+    rows: list[tuple[str, ...]] = [("ID", "Band", "By", "Until", "State")]
+    for a in accepted_open(assessments):
+        held = a.risk.acceptance
+        assert held is not None  # accepted_open keeps those that have one
+        rows.append(
+            (a.risk.id, a.band.label, held.by, held.until.isoformat(), state_text(a, today))
+        )
+    return rows
+
+
+def markdown_table(assessments: Sequence[Assessment], policy: Policy, today: dt.date) -> str:
+    """The acceptances as a Markdown table, with each one's approvers and rationale."""
+    rows: list[Sequence[Cell]] = []
+    for a in accepted_open(assessments):
+        held = a.risk.acceptance
+        assert held is not None  # accepted_open keeps those that have one
+        rows.append(
+            (
+                join(bold(a.risk.id), " ", a.risk.title),
+                band_cell(a, policy),
+                Markdown(code_span(held.by, table=True)),
+                held.until.isoformat(),
+                state_text(a, today),
+                who(authority(policy, a.band.name)),
+                held.rationale,
+            )
+        )
+    return table(HEADER, rows)
+
+
+def change_line(change: AcceptanceChange, policy: Policy | None) -> str:
+    """One acceptance a pull request touches (or that has lapsed), in a Markdown list."""
+    risk = join(bold(change.risk_id), " ", change.risk.title)
+    band = escape_text(change.band.label)
+    new, old = change.new, change.old
+    if change.kind == "removed" and old is not None:
+        what = f"**removed** (was accepted until {old.until.isoformat()})"
+    elif new is not None and change.kind == "lapsed":
+        what = f"**lapsed** on {new.lapses_on.isoformat()} (accepted until {new.until.isoformat()})"
+    elif new is not None:
+        was = (
+            f" (was {old.until.isoformat()})" if old is not None and old.until != new.until else ""
+        )
+        what = f"**{change.kind}**: until {new.until.isoformat()}{was}"
+        if change.state == "lapsed":
+            what += ", already lapsed"
+        if policy is not None:
+            days = policy.acceptance.terms(change.band.name).max_days
+            what += f"; a {band} risk is accepted for at most {days} days"
+        by = code_span(new.by)
+        what += f"; requested by {by}: {escape_text(new.rationale)}"
+    else:
+        what = change.kind
+    return f"- {risk} ({band}): {what}"
