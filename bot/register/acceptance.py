@@ -22,7 +22,7 @@ from bot.register.approvals import Approval, sponsors, with_unfilled
 from bot.register.findings import Finding, error, warning
 from bot.register.policy import Band, Policy
 from bot.register.risk import Acceptance, AcceptanceState, Risk
-from bot.register.rules import Notify, resolve
+from bot.register.rules import Notify, owners_of, resolve
 from bot.register.scoring import Assessment
 
 AUTHORITY_ROLE = "acceptance authority"
@@ -215,3 +215,49 @@ def acceptance_approvals(policy: Policy, changes: Sequence[AcceptanceChange]) ->
 def accepted_count(assessments: Iterable[Assessment]) -> int:
     """How many open risks are accepted (their acceptance has not lapsed)."""
     return sum(1 for a in assessments if a.accepted and a.risk.is_open)
+
+
+NoticeKind = Literal["ending", "lapsed"]
+
+
+@dataclass(frozen=True)
+class AcceptanceNotice:
+    """What ``remind`` says once about an acceptance: that it ends soon (within the policy's
+    notice), or that it has lapsed; and whom it names (the owners and the authority)."""
+
+    assessment: Assessment
+    kind: NoticeKind
+    notify: tuple[Notify, ...]
+    authority: tuple[Notify, ...]
+
+    @property
+    def risk_id(self) -> str:
+        return self.assessment.risk.id
+
+    @property
+    def acceptance(self) -> Acceptance:
+        held = self.assessment.risk.acceptance
+        assert held is not None  # a notice is only made for a risk that has one
+        return held
+
+    def since(self, notice_days: int) -> dt.date:
+        """The first day the notice could be posted: ``notice_days`` before ``until`` (for
+        the end), the lapse day (for the lapse)."""
+        if self.kind == "lapsed":
+            return self.acceptance.lapses_on
+        return self.acceptance.until - dt.timedelta(days=notice_days)
+
+
+def notices_due(assessments: Iterable[Assessment], policy: Policy) -> list[AcceptanceNotice]:
+    """The open risks whose acceptance ends within the notice, or has lapsed, by id."""
+    out: list[AcceptanceNotice] = []
+    for a in sorted(assessments, key=lambda x: x.risk.id):
+        if not a.risk.is_open or a.acceptance not in ("ending", "lapsed"):
+            continue
+        approvers = authority(policy, a.band.name)
+        people: dict[str, Notify] = {n.role: n for n in owners_of(a.risk, policy)}
+        for n in approvers:
+            people.setdefault(n.role, n)
+        kind: NoticeKind = "lapsed" if a.acceptance == "lapsed" else "ending"
+        out.append(AcceptanceNotice(a, kind, tuple(people.values()), approvers))
+    return out

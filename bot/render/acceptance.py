@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.register.acceptance import AcceptanceChange, authority
+from bot.register.acceptance import AcceptanceChange, AcceptanceNotice, authority
 from bot.register.policy import Policy
 from bot.register.scoring import Assessment
 from bot.render.markdown import (
@@ -132,3 +132,75 @@ def change_line(change: AcceptanceChange, policy: Policy | None) -> str:
     else:
         what = change.kind
     return f"- {risk} ({band}): {what}"
+
+
+ENDING = (
+    "⏳ **The acceptance of {rid} ends on {until}** ({left}). Requested by {by}: {why}\n\n"
+    "From {lapses} {rid} is back on the {band} band's {cadence} reviews and escalation path. "
+    "To keep it accepted, a pull request that extends `acceptance.until` in {file} needs the "
+    "approval of {authority}; else review it: {owners}."
+)
+LAPSED = (
+    "⌛ **The acceptance of {rid} lapsed on {lapses}** (accepted until {until}, requested by "
+    "{by}).\n\n{rid} is back on the {band} band's {cadence} reviews and escalation path: its "
+    "review is due {due}. {owners}: please review it. To accept it again, a pull request with a "
+    "new `acceptance.until` in {file} needs the approval of {authority}."
+)
+
+
+def notice_comment(notice: AcceptanceNotice, policy: Policy, today: dt.date) -> str:
+    """The one comment saying an acceptance ends soon, or has lapsed; it pings the risk's owners
+    and the band's acceptance authority."""
+    a = notice.assessment
+    held = notice.acceptance
+    seen: set[str] = set()
+    owners = [n for n in notice.notify if n not in notice.authority]
+    days = (held.until - today).days
+    values = {
+        "rid": a.risk.id,
+        "until": held.until.isoformat(),
+        "lapses": held.lapses_on.isoformat(),
+        "left": "today is its last day" if days <= 0 else f"in {days} day{'s' * (days != 1)}",
+        "by": code_span(held.by),
+        "why": escape_text(held.rationale),
+        "band": escape_text(a.band.label),
+        "cadence": escape_text(
+            policy.cadence_labels.get(a.band.monitoring, a.band.monitoring)
+        ).lower(),
+        "file": code_span(a.risk.file),
+        "due": a.next_review.isoformat(),
+    }
+    values["owners"] = who(owners, ping=True, seen=seen) if owners else "its owner"
+    values["authority"] = who(notice.authority, ping=True, seen=seen, either=True)
+    template = LAPSED if notice.kind == "lapsed" else ENDING
+    return template.format(**values)
+
+
+def issue_cell(a: Assessment, policy: Policy) -> Markdown | None:
+    """The acceptance as a risk's issue shows it, the same text all the days of one state
+    (so the issue is edited when the state changes, not every day); None without one."""
+    held = a.risk.acceptance
+    if held is None:
+        return None
+    approvers = who(authority(policy, a.band.name))
+    if a.acceptance == "lapsed":
+        state = (
+            f"**lapsed** on {held.lapses_on.isoformat()}: back on the band's cadence and "
+            "escalation path"
+        )
+    else:
+        ending = " (ends soon: its owner and approvers are reminded)"
+        state = f"**accepted** until {held.until.isoformat()}"
+        state += ending if a.acceptance == "ending" else ""
+    return Markdown(
+        f"{state}; requested by {code_span(held.by)}, approved by {approvers}: "
+        f"{escape_text(held.rationale)}"
+    )
+
+
+def reminded_band(a: Assessment) -> str:
+    """A reminder's band: ``Red``, or ``Red, accepted until 2027-01-26`` while accepted."""
+    held = a.risk.acceptance
+    if held is None or not a.accepted:
+        return a.band.label
+    return f"{a.band.label}, accepted until {held.until.isoformat()}"
