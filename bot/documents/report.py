@@ -479,9 +479,9 @@ def _acceptances(register: Register) -> list[str]:
     return [
         "## 8. Accepted risks",
         "",
-        f"As of {register.today.isoformat()}. An accepted risk is counted in its band and reviewed {escape_text(cadence)} until its "
-        f"acceptance lapses; its owner and approvers are reminded {terms.notice_days} days "
-        "before.",
+        f"As of {register.today.isoformat()}. An accepted risk is counted in its band and "
+        f"reviewed {escape_text(cadence)} until its acceptance lapses; its owner and approvers "
+        f"are reminded {terms.notice_days} days before.",
         "",
         acceptance_table(open_, policy, register.today),
         "",

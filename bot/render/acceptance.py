@@ -27,18 +27,18 @@ from bot.render.who import who
 HEADER = ("Risk", "Band", "Requested by", "Until", "State", "Authority", "Rationale")
 
 
-def state_text(a: Assessment, today: dt.date) -> str:
-    """``accepted until 2027-01-26``, ``…, ends in 10 days`` or ``lapsed on 2026-11-23``."""
+def state_word(a: Assessment, today: dt.date) -> str:
+    """A table's state of an acceptance beside its ``until``: ``accepted``, ``ends in 10 days``,
+    ``lapsed on 2026-11-23``."""
     held = a.risk.acceptance
     if held is None:
         return ""
     if a.acceptance == "lapsed":
-        return f"lapsed on {held.lapses_on.isoformat()} (accepted until {held.until.isoformat()})"
-    text = f"accepted until {held.until.isoformat()}"
+        return f"lapsed on {held.lapses_on.isoformat()}"
     if a.acceptance == "ending":
         days = (held.until - today).days
-        text += ", ends today" if days == 0 else f", ends in {days} day{'s' * (days != 1)}"
-    return text
+        return "ends today" if days == 0 else f"ends in {days} day{'s' * (days != 1)}"
+    return "accepted"
 
 
 def band_text(a: Assessment) -> str:
@@ -83,7 +83,7 @@ def text_rows(assessments: Sequence[Assessment], today: dt.date) -> list[tuple[s
         held = a.risk.acceptance
         assert held is not None  # accepted_open keeps those that have one
         rows.append(
-            (a.risk.id, a.band.label, held.by, held.until.isoformat(), state_text(a, today))
+            (a.risk.id, a.band.label, held.by, held.until.isoformat(), state_word(a, today))
         )
     return rows
 
@@ -100,7 +100,7 @@ def markdown_table(assessments: Sequence[Assessment], policy: Policy, today: dt.
                 band_cell(a, policy),
                 Markdown(code_span(held.by, table=True)),
                 held.until.isoformat(),
-                state_text(a, today),
+                state_word(a, today),
                 who(authority(policy, a.band.name)),
                 held.rationale,
             )
@@ -193,7 +193,7 @@ def issue_cell(a: Assessment, policy: Policy) -> Markdown | None:
         state = f"**accepted** until {held.until.isoformat()}"
         state += ending if a.acceptance == "ending" else ""
     return Markdown(
-        f"{state}; requested by {code_span(held.by)}, approved by {approvers}: "
+        f"{state}; requested by {code_span(held.by)}; acceptance authority {approvers}: "
         f"{escape_text(held.rationale)}"
     )
 
