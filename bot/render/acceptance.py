@@ -137,8 +137,8 @@ def change_line(change: AcceptanceChange, policy: Policy | None) -> str:
 ENDING = (
     "⏳ **The acceptance of {rid} ends on {until}** ({left}). Requested by {by}: {why}\n\n"
     "From {lapses} {rid} is back on the {band} band's {cadence} reviews and escalation path. "
-    "To keep it accepted, a pull request that extends `acceptance.until` in {file} needs the "
-    "approval of {authority}; else review it: {owners}."
+    "To keep it accepted, {owners} can extend `acceptance.until` in {file} by a pull request "
+    "that {authority} approves."
 )
 LAPSED = (
     "⌛ **The acceptance of {rid} lapsed on {lapses}** (accepted until {until}, requested by "
