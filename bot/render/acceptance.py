@@ -113,24 +113,20 @@ def change_line(change: AcceptanceChange, policy: Policy | None) -> str:
     risk = join(bold(change.risk_id), " ", change.risk.title)
     band = escape_text(change.band.label)
     new, old = change.new, change.old
-    if change.kind == "removed" and old is not None:
-        what = f"**removed** (was accepted until {old.until.isoformat()})"
-    elif new is not None and change.kind == "lapsed":
-        what = f"**lapsed** on {new.lapses_on.isoformat()} (accepted until {new.until.isoformat()})"
-    elif new is not None:
-        was = (
-            f" (was {old.until.isoformat()})" if old is not None and old.until != new.until else ""
-        )
-        what = f"**{change.kind}**: until {new.until.isoformat()}{was}"
-        if change.state == "lapsed":
-            what += ", already lapsed"
-        if policy is not None:
-            days = policy.acceptance.terms(change.band.name).max_days
-            what += f"; a {band} risk is accepted for at most {days} days"
-        by = code_span(new.by)
-        what += f"; requested by {by}: {escape_text(new.rationale)}"
-    else:
-        what = change.kind
+    if new is None:  # removed: only an acceptance that was there can go
+        was = f" (was accepted until {old.until.isoformat()})" if old is not None else ""
+        return f"- {risk} ({band}): **removed**{was}"
+    if change.kind == "lapsed":
+        lapsed = f"on {new.lapses_on.isoformat()} (accepted until {new.until.isoformat()})"
+        return f"- {risk} ({band}): **lapsed** {lapsed}"
+    was = f" (was {old.until.isoformat()})" if old is not None and old.until != new.until else ""
+    what = f"**{change.kind}**: until {new.until.isoformat()}{was}"
+    if change.state == "lapsed":
+        what += ", already lapsed"
+    if policy is not None:
+        days = policy.acceptance.terms(change.band.name).max_days
+        what += f"; a {band} risk is accepted for at most {days} days"
+    what += f"; requested by {code_span(new.by)}: {escape_text(new.rationale)}"
     return f"- {risk} ({band}): {what}"
 
 

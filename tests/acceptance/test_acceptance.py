@@ -152,6 +152,40 @@ def test_check_text_marks_the_accepted_and_lists_the_acceptances() -> None:
     )
 
 
+def test_check_in_actions_annotates_the_lapse_and_summarises_the_acceptances(
+    tmp_path: Path,
+) -> None:
+    summary = tmp_path / "summary.md"
+    result = run_riskbot(
+        "check",
+        "--root",
+        str(ACCEPTED),
+        "--today",
+        TODAY,
+        "--format",
+        "github",
+        env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)},
+    )
+    assert result.returncode == 0, result.stderr
+    until = line_of(risk_path(ACCEPTED, "R-003").read_text(encoding="utf-8"), "  until:")
+    assert (
+        f"::warning file=risks/R-003-byzantine-failure.yaml,line={until},"
+        "title=riskbot%3A acceptance-lapsed::R-003's acceptance lapsed on 2026-11-23"
+        in result.stdout
+    )
+    text = summary.read_text(encoding="utf-8")
+    assert "| R-004 | ML Model Recommendation Bias | 3 × 3 = 9 | Yellow 🤝 |" in text
+    acceptances = text.split("### Acceptances\n\n")[1].split("\n\n")[0].splitlines()
+    assert (
+        acceptances[0] == "| Risk | Band | Requested by | Until | State | Authority | Rationale |"
+    )
+    assert acceptances[4].startswith(
+        "| **R-003** Federated Network Byzantine Failure | Red | `@sec-owner` | 2026-11-22 | "
+        "lapsed on 2026-11-23 | Program Sponsor (`@sponsor`, `@deputy`) |"
+    )
+    assert "🤝 accepted: counted in its band, reviewed monthly while the acceptance holds." in text
+
+
 @pytest.mark.parametrize(
     ("today", "states"),
     [
@@ -570,6 +604,10 @@ def test_remind_follows_each_acceptance_once_day_by_day(
     )
     assert "2026-10-31, overdue by 27 days |" in digest
     assert "| **R-005** Performance Regression Under Load | Yellow |" in digest
+    quarterly = issue_of(github_server, "quarterly/2026-Q4").body
+    assert "**R-001** PostgreSQL Migration Complexity — score 16; owner " in quarterly
+    assert "(@db-owner); accepted until 2027-01-26" in quarterly
+    assert "(@sec-owner)\n" in quarterly  # R-003's acceptance lapsed: not said to hold
     assert "R-002: acceptance ends on 2026-12-07: saying so" in first.stderr
     assert "R-003: acceptance lapsed on 2026-11-23: saying so" in first.stderr
 

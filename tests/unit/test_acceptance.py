@@ -71,8 +71,7 @@ def test_the_default_cadence_is_the_lowest_bands_when_the_policy_has_no_monthly(
     data = yaml.safe_load(POLICY.read_text(encoding="utf-8"))
     data["cadences"] = [c for c in data["cadences"] if c["name"] != "monthly"]
     data["bands"][-1]["monitoring"] = "quarterly"
-    policy, risks = SourceFile(POLICY_PATH, yaml.safe_dump(data).encode()), []
-    register = build_register(policy, risks, TODAY)
+    register = build_register(SourceFile(POLICY_PATH, yaml.safe_dump(data).encode()), [], TODAY)
     assert register.policy is not None, register.findings
     assert register.policy.acceptance.cadence == "quarterly"
 
