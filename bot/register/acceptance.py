@@ -28,9 +28,10 @@ from bot.register.scoring import Assessment
 AUTHORITY_ROLE = "acceptance authority"
 """The capacity in which an acceptance's approvers approve (``Approval.role``)."""
 
-ChangeKind = Literal["added", "extended", "changed", "removed", "lapsed"]
-NEEDS_APPROVAL: tuple[ChangeKind, ...] = ("added", "extended")
-"""What a change does to an acceptance that its band's authority must approve."""
+ChangeKind = Literal["added", "extended", "changed", "moved", "removed", "lapsed"]
+NEEDS_APPROVAL: tuple[ChangeKind, ...] = ("added", "extended", "moved")
+"""What a change does to an acceptance that its band's authority must approve (a ``moved`` one
+only where its new band's authority is not its old band's)."""
 
 
 def authority(policy: Policy, band: str) -> tuple[Notify, ...]:
@@ -114,7 +115,8 @@ def acceptance_findings(a: Assessment, policy: Policy, today: dt.date) -> list[F
 class AcceptanceChange:
     """What a change of the register does to one risk's acceptance: ``added``, ``extended``
     (a later ``until``), ``changed`` (reworded or shortened), ``removed``, or, unchanged,
-    ``lapsed`` on the day compared."""
+    ``moved`` into another band (by its levels or the policy), or ``lapsed`` on the day
+    compared."""
 
     kind: ChangeKind
     risk: Risk
@@ -124,6 +126,8 @@ class AcceptanceChange:
     new: Acceptance | None
     state: AcceptanceState | None
     """Where the head's acceptance stands on the day compared (None: none on head)."""
+    was_band: Band | None = None
+    """For a ``moved`` acceptance: the band it was accepted in."""
 
     @property
     def risk_id(self) -> str:
@@ -145,6 +149,7 @@ class AcceptanceChange:
             "kind": self.kind,
             "band": self.band.name,
             "state": self.state,
+            **({"was_band": self.was_band.name} if self.was_band is not None else {}),
             "old": side(self.old),
             "new": side(self.new),
         }
@@ -176,7 +181,11 @@ def acceptance_changes(
             if old is not None and before is not None:
                 out.append(AcceptanceChange("removed", a.risk, a.band, old, None, None))
             continue
+        moved = before is not None and before.band.name != a.band.name
         if old == new and a.acceptance != "lapsed":
+            if moved and before is not None:
+                change = AcceptanceChange("moved", a.risk, a.band, old, new, a.acceptance)
+                out.append(dataclasses.replace(change, was_band=before.band))
             continue
         kind = _kind(old, new)
         out.append(AcceptanceChange(kind, a.risk, a.band, old, new, a.acceptance))
@@ -195,7 +204,15 @@ def acceptance_approvals(policy: Policy, changes: Sequence[AcceptanceChange]) ->
         if change.kind not in NEEDS_APPROVAL or new is None:
             continue
         reason = f"acceptance {change.kind} until {new.until.isoformat()}"
-        if change.old is not None:
+        if change.was_band is not None:
+            before = authority(policy, change.was_band.name)
+            if before == authority(policy, change.band.name):
+                continue  # the same people approve in either band
+            reason = (
+                f"acceptance until {new.until.isoformat()} moved from {change.was_band.label} "
+                f"into {change.band.label}"
+            )
+        elif change.old is not None:
             reason += f" (was {change.old.until.isoformat()})"
         approval = with_unfilled(
             change.risk_id,

@@ -121,6 +121,9 @@ def change_line(change: AcceptanceChange, policy: Policy | None) -> str:
         return f"- {risk} ({band}): **lapsed** {lapsed}"
     was = f" (was {old.until.isoformat()})" if old is not None and old.until != new.until else ""
     what = f"**{change.kind}**: until {new.until.isoformat()}{was}"
+    if change.was_band is not None:
+        was_band = escape_text(change.was_band.label)
+        what = f"**moved** from {was_band}, accepted until {new.until.isoformat()}"
     if change.state == "lapsed":
         what += ", already lapsed"
     if policy is not None:

@@ -18,6 +18,7 @@ from bot.register.compare import compare
 from bot.register.load import POLICY_PATH, SourceFile, build_register
 from bot.register.reviews import reminders_due
 from bot.register.risk import Acceptance
+from bot.render.acceptance import change_line
 from tests.factories import POLICY, register_of
 
 ACCEPTED = Path(__file__).resolve().parents[1] / "data" / "acceptance"
@@ -174,3 +175,45 @@ def test_a_change_of_the_acceptance_terms_needs_the_sponsor_but_not_of_its_mark(
     ]
     marked = text.replace("  max_days: 180\n", '  max_days: 180\n  mark: "☑️"\n')
     assert approvals(marked) == []
+
+
+def test_an_acceptance_carried_into_a_band_of_other_approvers_needs_theirs() -> None:
+    """R-004 was accepted in Yellow, whose authority is the team lead; raised to Red, its
+    acceptance needs the program sponsor (and its term is Red's); R-001, lowered from Red to
+    Green, keeps its approvers (the sponsor in both) and asks nothing more of them."""
+    base = register_of(ACCEPTED, TODAY)
+    policy_file, files = sources(ACCEPTED)
+    levels = {"R-004": ("level: 3\n", "level: 4\n"), "R-001": ("level: 4\n", "level: 1\n")}
+    head_files = []
+    for source in files:
+        body = source.raw.decode()
+        if (rid := source.name[6:11]) in levels:
+            body = body.replace("score: 9\nband: yellow\n", "").replace(
+                "score: 16\nband: red\n", ""
+            )
+            body = body.replace(*levels[rid], 2)
+        head_files.append(SourceFile(source.name, body.encode()))
+    # Checked on 2026-12-05, R-004's acceptance is within Red's 90 days; on 2026-11-27 it was
+    # not: an error on its line, and a file that fails is not compared.
+    late = build_register(policy_file, head_files, TODAY)
+    assert [(f.file[6:11], f.code) for f in late.errors] == [("R-004", "acceptance-term")]
+    head = build_register(policy_file, head_files, dt.date(2026, 12, 5))
+    assert head.errors == []
+    bands = {a.risk.id: a.band.name for a in head.assessments}
+    assert (bands["R-001"], bands["R-004"]) == ("green", "red")
+    changes = acceptance_changes(base.assessments, head.sound, head.failed_ids)
+    assert [(c.risk_id, c.kind, c.was_band.name if c.was_band else None) for c in changes] == [
+        ("R-001", "moved", "red"),
+        ("R-003", "lapsed", None),
+        ("R-004", "moved", "yellow"),
+    ]
+    approvals = acceptance_approvals(base.policy, changes)
+    assert [(a.subject, a.reason, a.owners) for a in approvals] == [
+        ("R-004", "acceptance until 2027-03-01 moved from Yellow into Red", ("Program Sponsor",))
+    ]
+    assert change_line(changes[2], head.policy) == (
+        "- **R-004** ML Model Recommendation Bias (Red): **moved** from Yellow, accepted until "
+        "2027-03-01; a Red risk is accepted for at most 90 days; requested by `@ml-owner`: "
+        "Ranking stays deterministic until the fairness suite exists; the learned ranker ships "
+        "switched off."
+    )
