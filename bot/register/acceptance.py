@@ -5,9 +5,10 @@ A risk file's ``acceptance`` (``by``, ``rationale``, ``until``) says the risk is
 accepted. The policy's acceptance terms say, per band, who approves it (its authority: role ids,
 the program sponsor by default) and for how long at most. An accepted risk keeps its score and
 band in every count; its reviews and their reminders follow the acceptance cadence (see
-:func:`bot.register.scoring.assess`). A pull request that adds or extends an acceptance needs an
-approving review by the authority of the base policy, who is neither the pull request's author
-nor the requester (:class:`bot.register.approvals.Approval` with ``strict``).
+:func:`bot.register.scoring.assess`). A pull request that adds or extends an acceptance, or
+carries one into a band of other approvers, needs an approving review by the band's authority of
+the base policy, who is neither the pull request's author nor the requester
+(:class:`bot.register.approvals.Approval` with ``strict``).
 """
 
 from __future__ import annotations

@@ -39,7 +39,8 @@ class Approval:
     unfilled: tuple[tuple[str, int], ...] = ()
     """Approver roles without logins: (name, the policy line to fill)."""
     band: str = ""
-    """The band (its label) the risk was in on base; empty for the policy."""
+    """The band (its label) the risk was in on base (an acceptance's: on head); empty for the
+    policy."""
     excluded: tuple[str, ...] = ()
     """Logins whose approval does not count (an acceptance's requester)."""
     strict: bool = False
