@@ -414,7 +414,15 @@ def review(root: Path, risk_id: str, on: str | None, note: str | None, by: str |
 @click.option(
     "--residual", is_flag=True, help="Heat map of the residual targets instead of the inherent."
 )
-def report(root: Path, output: Path | None, check_only: bool, residual: bool) -> None:
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="The day acceptances are judged on (default: the day of the register's newest change, "
+    "so the document changes only with the register).",
+)
+def report(
+    root: Path, output: Path | None, check_only: bool, residual: bool, today: str | None
+) -> None:
     """Render the register as a Markdown document (RISKS.md) in the shape of the plan.
 
     The output depends on the register and its history only, so a committed copy can be checked
@@ -432,10 +440,12 @@ def report(root: Path, output: Path | None, check_only: bool, residual: bool) ->
     from bot.documents.report import REPORT_FILE, check_report_file, render_report
     from bot.repo.history import read_history
 
-    register = _register_or_exit(root, None)
+    history = read_history(root)
+    # The report's day is its history's last, so that it is the same document every day until
+    # the register changes (an acceptance's state is judged on it).
+    register = _register_or_exit(root, _parse_date(today) or history.last)
     if not register.ok:
         raise RiskbotError("the register has errors; fix them first (riskbot check)")
-    history = read_history(root)
     text = render_report(register, history, residual=residual)
     target = output if output is not None else root / REPORT_FILE
     if str(target) == "-":

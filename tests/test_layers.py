@@ -152,7 +152,7 @@ def _constants(tree: ast.AST) -> list[ast.Constant]:
 
 def test_the_policy_path_and_the_bot_defaults_are_named_once() -> None:
     """``.github/riskbot.yml`` is ``POLICY_PATH`` (bot/register/load.py); the write budget, the
-    pacing and the rate-limit wait are ``bot/register/defaults.py``'s."""
+    pacing, the rate-limit wait and the acceptance terms are ``bot/register/defaults.py``'s."""
     paths: list[str] = []
     defaults: list[str] = []
     for path in sorted((ROOT / "bot").rglob("*.py")):
@@ -176,7 +176,10 @@ def test_the_policy_path_and_the_bot_defaults_are_named_once() -> None:
             if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
                 named.append((node.target.id, node.value))
             for name, value in named:
-                settings = ("write_budget", "max_rate_limit_wait", "write_interval", "max_wait")
+                settings = (
+                    *("write_budget", "max_rate_limit_wait", "write_interval", "max_wait"),
+                    *("notice_days", "max_days"),  # the acceptance terms
+                )
                 if name in settings and isinstance(value, ast.Constant):
                     defaults.append(f"{where}:{value.lineno}")
     assert paths == ["bot/register/load.py"]

@@ -32,6 +32,10 @@ from bot.register.residual import (
 from bot.register.risk import MITIGATION_KINDS
 from bot.register.rules import register_escalations
 from bot.register.scoring import Assessment
+from bot.render.acceptance import accepted_open, band_cell
+from bot.render.acceptance import issue_cell as acceptance_issue_cell
+from bot.render.acceptance import legend as acceptance_legend
+from bot.render.acceptance import markdown_table as acceptance_table
 from bot.render.exposure import render_exposure_markdown
 from bot.render.history import CHANGED_HEADING, band_chart, changes_table, trend_text
 from bot.render.markdown import Cell, Markdown, escape_cell, escape_text, table
@@ -106,9 +110,10 @@ def cadence_text(a: Assessment, policy: Policy) -> str:
     """The effective review cadence, and the declared one when the band overrides it."""
     label = policy.cadence_labels.get(a.cadence, a.cadence)
     own = a.risk.cadence
+    whose = "the acceptance's" if a.accepted else "the band's"
     if own is None or own == a.cadence:
         return label
-    return f"{label} ({policy.cadence_labels.get(own, own)} declared; the band's is stricter)"
+    return f"{label} ({policy.cadence_labels.get(own, own)} declared; {whose} is stricter)"
 
 
 def _optional_range(low: float | None, high: float | None, unit: str = "") -> Markdown:
@@ -239,6 +244,8 @@ def _risk(a: Assessment, policy: Policy, history: History | None) -> list[str]:
         f"**Status**: {escape_text(status_text(a))}",
         "",
     ]
+    if r.is_open and (accepted := acceptance_issue_cell(a, policy)) is not None:
+        lines += [f"**Acceptance**: {accepted}", ""]
     if r.mitigation_summary:
         lines += [f"**Mitigation status**: {escape_text(r.mitigation_summary)}", ""]
     return lines
@@ -292,7 +299,7 @@ def _response_matrix(assessments: Sequence[Assessment], policy: Policy) -> list[
         rows.append(
             (
                 Markdown(f"{r.id}: {escape_cell(r.title)}"),
-                Markdown(f"{_mark(a.band)} {a.score} {escape_cell(a.band.label)}"),
+                Markdown(f"{_mark(a.band)} {a.score} {band_cell(a, policy)}"),
                 Markdown(residual),
                 status_text(a),
                 owners_text(a),
@@ -442,6 +449,8 @@ def render_report(
         ]
     else:
         lines += [f"## 5. Heat map ({grid})", "", render_markdown(open_, policy), ""]
+        if (key := acceptance_legend(open_, policy)) is not None:
+            lines += [key, ""]
     lines += ["## 6. Contingency exposure", ""]
     if policy.no_odds is not None:
         lines += [escape_text(no_odds_text(policy.no_odds)), ""]
@@ -455,7 +464,28 @@ def render_report(
             "",
         ]
     lines += _history(history)
+    lines += _acceptances(register)
     return "\n".join(lines)
+
+
+def _acceptances(register: Register) -> list[str]:
+    """The accepted risks and their terms, as of the register's day (none: no section)."""
+    open_ = [a for a in register.assessments if a.risk.is_open]
+    if not accepted_open(open_):
+        return []
+    policy = register.policy
+    terms = policy.acceptance
+    cadence = policy.cadence_labels.get(terms.cadence, terms.cadence).lower()
+    return [
+        "## 8. Accepted risks",
+        "",
+        f"As of {register.today.isoformat()}. An accepted risk is counted in its band and "
+        f"reviewed {escape_text(cadence)} until its acceptance lapses; its owner and approvers "
+        f"are reminded {terms.notice_days} days before.",
+        "",
+        acceptance_table(open_, policy, register.today),
+        "",
+    ]
 
 
 @dataclass(frozen=True)

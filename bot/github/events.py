@@ -39,6 +39,9 @@ class PullRequestEvent:
     number: int
     base_sha: str
     head_sha: str
+    author: str | None = None
+    """The pull request's author (``pull_request.user.login``), who cannot approve an
+    acceptance it adds."""
 
 
 def _sha(value: Any, what: str) -> str:
@@ -57,10 +60,13 @@ def pull_request_event(path: str | Path) -> PullRequestEvent:
     if not isinstance(number, int) or number < 1:
         raise EventError("pull_request.number is missing")
     base, head = pr.get("base") or {}, pr.get("head") or {}
+    user = pr.get("user")
+    login = user.get("login") if isinstance(user, dict) else None
     return PullRequestEvent(
         number,
         _sha(base.get("sha"), "pull_request.base.sha"),
         _sha(head.get("sha"), "pull_request.head.sha"),
+        login if isinstance(login, str) and login else None,
     )
 
 

@@ -86,7 +86,9 @@ def run_pr(request: PrRequest, env: Mapping[str, str]) -> PrOutcome:
     from bot.render.pr import actions_output, comment_body
 
     settings = from_env(env, require_repository="GITHUB_TOKEN" in env)
-    report.approval, failure = check_pr_approvals(report, settings, event.number, event.head_sha)
+    report.approval, failure = check_pr_approvals(
+        report, settings, event.number, event.head_sha, event.author
+    )
     if settings.run_url:
         report.links = {"summary": settings.run_url}
     body = render_json(report) if request.fmt == "json" else render_markdown_report(report)

@@ -28,9 +28,10 @@ NO_TOKEN = (
 
 
 def check_pr_approvals(
-    report: PrReport, settings: Settings, number: int, head_sha: str
+    report: PrReport, settings: Settings, number: int, head_sha: str, author: str | None = None
 ) -> tuple[ApprovalCheck, RiskbotError | None]:
-    """The approvals the change needs, held against the reviews on ``head_sha``.
+    """The approvals the change needs, held against the reviews on ``head_sha`` (an
+    acceptance's not by ``author``, the pull request's).
 
     When they cannot be read the approvals are "not checked" and the error to exit with comes
     back too (after the report is written): a setup error (exit 2) for a missing token or
@@ -42,18 +43,19 @@ def check_pr_approvals(
     if not settings.has_token or settings.repository is None:
         if not settings.in_actions:
             return report.approval, None  # a laptop: not checked, and that is no error
-        return check_approvals(approvals, None, None, NO_TOKEN), UsageError(f"pr: {NO_TOKEN}")
+        unread = check_approvals(approvals, None, None, NO_TOKEN, author)
+        return unread, UsageError(f"pr: {NO_TOKEN}")
     stats = Stats()
     api = GitHubApi(settings, Limits(max_wait=REVIEWS_MAX_WAIT), stats)
     try:
         reviews = api.pull_reviews(number)
     except SetupFailed as exc:
         why = scrub(str(exc), settings)
-        return check_approvals(approvals, None, None, why), UsageError(f"pr: {why}")
+        return check_approvals(approvals, None, None, why, author), UsageError(f"pr: {why}")
     except (StopRun, GithubException, RequestException) as exc:
         detail = str(exc) if isinstance(exc, StopRun) else describe_error(exc)
         why = scrub(f"the reviews could not be read: {detail}", settings)
-        return check_approvals(approvals, None, None, why), RiskbotError(f"pr: {why}")
+        return check_approvals(approvals, None, None, why, author), RiskbotError(f"pr: {why}")
     finally:
         api.close()
-    return check_approvals(approvals, reviews, head_sha), None
+    return check_approvals(approvals, reviews, head_sha, author=author), None

@@ -26,6 +26,7 @@ DIGEST = "reviews"
 QUARTERLY = "quarterly"
 PR_REPORT = "pr-report"
 DUPLICATE = "duplicate"
+ACCEPTANCE = "acceptance"
 
 _RED_ISSUE = re.compile(rf"{RED_ISSUE}/(?P<risk>R-[0-9]{{3,}})")
 _REMINDER_KEY = re.compile(
@@ -143,3 +144,9 @@ def read(body: str | None) -> dict[str, str] | None:
     if fields is None or "id" not in fields:
         return None
     return fields
+
+
+def acceptance_notice(kind: str, risk_id: str, until: dt.date) -> str:
+    """The one comment saying an acceptance ends soon (``kind`` ending) or has lapsed:
+    ``acceptance/ending/R-001/2027-01-26``; a new ``until`` is a new acceptance, said anew."""
+    return f"{ACCEPTANCE}/{kind}/{risk_id}/{until.isoformat()}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from bot.reconcile import markers
+from bot.reconcile import acceptance, markers
 from bot.reconcile.plan import (
     Action,
     EnsureComment,
@@ -91,6 +91,9 @@ def remind_needs(register: Register, snapshot: Snapshot, today: dt.date) -> Need
         if since is not None and issue is not None and issue.number is not None:
             earlier = wanted.get(issue.number)
             wanted[issue.number] = since if earlier is None else min(earlier, since)
+    for number, since in acceptance.notice_needs(register, snapshot).items():
+        earlier = wanted.get(number)
+        wanted[number] = since if earlier is None else min(earlier, since)
     return Needs(comments=wanted)
 
 
@@ -185,9 +188,11 @@ def plan_remind(
             report.posting.append(r)
     posted, today_ids = _posted(snapshot, snapshot.issues.get(markers.REVIEWS), today)
     new = [r for r in rest if not is_posted(r, posted) and r.risk_id not in today_ids]
-    if new or report.quarterly:
+    notes, report.notices, report.notices_posting = acceptance.plan_notices(register, snapshot)
+    in_reviews = acceptance.needs_reviews_issue(notes)
+    if new or report.quarterly or in_reviews:
         actions.insert(0, EnsureLabel(REVIEW_LABEL, "fbca04", "Managed by riskbot: risk reviews"))
-    if new:
+    if new or in_reviews:
         actions.append(
             EnsureIssue(
                 markers.REVIEWS,
@@ -197,6 +202,8 @@ def plan_remind(
                 edit=False,
             )
         )
+    if new:
         actions.append(digest(new, today))
         report.posting.extend(new)
+    actions += notes
     return Plan(actions, held_back=held_back(register.failed_files, "no reminders")), report

@@ -39,7 +39,28 @@ class Approval:
     unfilled: tuple[tuple[str, int], ...] = ()
     """Approver roles without logins: (name, the policy line to fill)."""
     band: str = ""
-    """The band (its label) the risk was in on base; empty for the policy."""
+    """The band (its label) the risk was in on base (an acceptance's: on head); empty for the
+    policy."""
+    excluded: tuple[str, ...] = ()
+    """Logins whose approval does not count (an acceptance's requester)."""
+    strict: bool = False
+    """An acceptance's approval: the pull request's author cannot give it either, and one that
+    nobody can give blocks (nothing is accepted unapproved)."""
+
+    def barred(self, author: str | None) -> frozenset[str]:
+        """The logins (case-folded) whose approval does not count, ``author`` the PR's."""
+        out = {x.casefold() for x in self.excluded}
+        if self.strict and author:
+            out.add(author.casefold())
+        return frozenset(out)
+
+    def eligible(self, author: str | None) -> tuple[Notify, ...]:
+        """The approvers, each with only the logins whose approval counts."""
+        barred = self.barred(author)
+        return tuple(
+            n._replace(logins=tuple(x for x in n.logins if x.casefold() not in barred))
+            for n in self.approvers
+        )
 
     @property
     def risk(self) -> str | None:
@@ -132,6 +153,8 @@ class ApprovalCheck:
     checked: bool = False
     why_not: str = ""
     """When not checked: why (outside Actions, no token)."""
+    author: str | None = None
+    """The pull request's author, where known (who cannot approve an acceptance)."""
 
     @property
     def waiting(self) -> list[ApprovalStatus]:
@@ -139,8 +162,11 @@ class ApprovalCheck:
 
     @property
     def blocking(self) -> bool:
-        """Whether the pull request must wait: an approval someone could give is missing."""
-        return bool(self.waiting)
+        """Whether the pull request must wait: an approval someone could give is missing, or
+        an acceptance nobody can approve."""
+        return bool(self.waiting) or any(
+            s.state == "nobody" and s.approval.strict for s in self.statuses
+        )
 
 
 def check_approvals(
@@ -148,21 +174,25 @@ def check_approvals(
     reviews: Sequence[Review] | None,
     head_sha: str | None,
     why_not: str = "",
+    author: str | None = None,
 ) -> ApprovalCheck:
     """Hold each approval against the reviews standing on the head commit.
 
     ``reviews`` None: they could not be read (``why_not`` says why): each approval that someone
     could give is "not checked", and nothing blocks. An approval whose approvers have no logins
-    is "nobody" either way: nobody can give it, so it warns and does not block.
+    is "nobody" either way: nobody can give it, so it warns and does not block (an
+    acceptance's blocks). ``author``, the pull request's, cannot approve an acceptance.
     """
     approved = approvers_on(reviews, head_sha) if reviews is not None and head_sha else frozenset()
     out: list[ApprovalStatus] = []
     for ap in approvals:
-        if not ap.logins:
+        barred = ap.barred(author)
+        eligible = [x for x in ap.logins if x.casefold() not in barred]
+        if not eligible:
             out.append(ApprovalStatus(ap, "nobody"))
         elif reviews is None:
             out.append(ApprovalStatus(ap, "not checked"))
         else:
-            by = tuple(x for x in ap.logins if x.casefold() in approved)
+            by = tuple(x for x in eligible if x.casefold() in approved)
             out.append(ApprovalStatus(ap, "approved" if by else "waiting", by))
-    return ApprovalCheck(tuple(out), reviews is not None, why_not)
+    return ApprovalCheck(tuple(out), reviews is not None, why_not, author)

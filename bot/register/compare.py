@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from bot.register.acceptance import AcceptanceChange, acceptance_approvals, acceptance_changes
 from bot.register.approvals import (
     NOT_CHECKED,
     POLICY_SUBJECT,
@@ -201,6 +202,7 @@ class Comparison:
     escalations: list[Escalation] = field(default_factory=list)
     approvals: list[Approval] = field(default_factory=list)
     policy_changes: list[PolicyChange] = field(default_factory=list)
+    acceptances: list[AcceptanceChange] = field(default_factory=list)
 
     @property
     def moved(self) -> set[str]:
@@ -367,6 +369,8 @@ def sponsor_approval(policy: Policy, changes: Sequence[PolicyChange], file: str)
     what = (
         "the scoring method"
         if any(c.changes_method for c in needing)
+        else "the acceptance terms"
+        if all(c.changes_acceptance for c in needing)
         else "band thresholds or scales"
     )
     return with_unfilled(
@@ -414,12 +418,14 @@ def compare(base: Loaded, head: Loaded) -> Comparison:
     if head_policy is not None:
         result.escalations = comparison_escalations(head_policy, base.assessments, sound)
     approver_policy = base_policy or head_policy
+    result.acceptances = acceptance_changes(base.assessments, sound, head.failed_ids)
     if approver_policy is not None:
         result.approvals = owner_approvals(approver_policy, result)
         if head_policy is not None and (
             sponsor := sponsor_approval(approver_policy, result.policy_changes, POLICY_PATH)
         ):
             result.approvals.append(sponsor)
+        result.approvals += acceptance_approvals(approver_policy, result.acceptances)
     return result
 
 

@@ -16,3 +16,12 @@ MAX_RATE_LIMIT_WAIT = 300.0
 """Longest wait, in seconds, for a rate limit to lift before the run stops."""
 TIMEZONE = "UTC"
 """The policy's time zone: riskbot's one clock is UTC's (:mod:`bot.register.clock`)."""
+ACCEPTANCE_CADENCE = "monthly"
+"""How an accepted risk is reviewed, instead of its band's cadence (else the lowest band's,
+when the policy has no such cadence)."""
+ACCEPTANCE_NOTICE_DAYS = 14
+"""Days before an acceptance's ``until`` that its owner and approvers are reminded, once."""
+ACCEPTANCE_MAX_DAYS = 180
+"""The longest acceptance, in days, in every band that names none of its own."""
+ACCEPTANCE_MARK = "🤝"
+"""The mark of an accepted risk in the heat map and tables."""

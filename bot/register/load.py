@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from bot.register import clock
+from bot.register.acceptance import acceptance_findings
 from bot.register.findings import Finding, FindingsHolder, JsonPath, error, sort_key, warning
 from bot.register.ids import IdHistory, reused_id_findings
 from bot.register.method import FACTORS
@@ -239,9 +240,10 @@ def level_findings(risk: Risk, policy: Policy) -> list[Finding]:
     return found
 
 
-def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
+def check_against_policy(risk: Risk, policy: Policy, today: dt.date | None = None) -> list[Finding]:
     """What the schema cannot know: levels on the scales, categories, phases, owners, declared
-    score and band, cadence."""
+    score and band, cadence (against the acceptance cadence while the risk is accepted on
+    ``today``)."""
     found: list[Finding] = level_findings(risk, policy)
     f = risk.file
     if risk.category not in policy.categories:
@@ -337,14 +339,22 @@ def check_against_policy(risk: Risk, policy: Policy) -> list[Finding]:
         )
     if risk.is_open and risk.cadence is not None and risk.cadence in policy.cadences:
         own = policy.cadences[risk.cadence]
-        needed = policy.cadences.get(band.monitoring, own)
+        held = risk.acceptance
+        accepted = (
+            held is not None
+            and today is not None
+            and held.state(today, policy.acceptance.notice_days) != "lapsed"
+        )
+        monitoring = policy.acceptance.cadence if accepted else band.monitoring
+        needed = policy.cadences.get(monitoring, own)
+        whose = "acceptance" if accepted else f"{band.label} band"
         if own > needed:
             found.append(
                 warning(
                     f,
                     risk.lines.get("review.cadence", risk.line("review")),
-                    f"review cadence '{risk.cadence}' is looser than the {band.label} "
-                    f"band's '{band.monitoring}'; reviews are due {band.monitoring}",
+                    f"review cadence '{risk.cadence}' is looser than the {whose}'s "
+                    f"'{monitoring}'; reviews are due {monitoring}",
                     path=("review", "cadence"),
                     code="cadence",
                 )
@@ -401,6 +411,9 @@ def check_file(source: SourceFile) -> CheckedFile:
     if "residual" in loaded.data:
         for key in ("impact", "probability", "detection"):
             lines[f"residual.{key}"] = line_for(loaded.node, ("residual", key))
+    if "acceptance" in loaded.data:
+        for key in ("by", "until"):
+            lines[f"acceptance.{key}"] = line_for(loaded.node, ("acceptance", key))
     risk = risk_from_data(source.name, loaded.data, lines, top_level_columns(loaded.node))
     kept = extra_fields(risk)
     if _id_matches_name(risk.id, source.name):
@@ -487,12 +500,14 @@ def build_register(
         parsed.append(risk)
         if policy is None:
             continue
-        against = check_against_policy(risk, policy)
+        against = check_against_policy(risk, policy, today)
         findings.extend(against)
         if any(x.code == LEVEL_CODE for x in against):
             continue  # off the policy's scales: it has no score, so it is not assessed
         findings.extend(check_residual(risk))
-        assessments.append(assess(risk, policy, today))
+        assessment = assess(risk, policy, today)
+        findings.extend(acceptance_findings(assessment, policy, today))
+        assessments.append(assessment)
     if callable(history):
         history = history()
     if history is not None:

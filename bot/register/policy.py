@@ -30,6 +30,8 @@ from bot.register.method import (
 from bot.register.suggest import did_you_mean
 
 __all__ = [
+    "AcceptancePolicy",
+    "AcceptanceTerms",
     "Band",
     "DetectionLevel",
     "ImpactLevel",
@@ -113,6 +115,33 @@ class ScheduleImpact(Rule):
     min_impact: int = 3
 
 
+class AcceptanceTerms(NamedTuple):
+    """Who approves accepting a risk of one band, and the longest term, in days."""
+
+    authority: tuple[str, ...]
+    """Role ids; empty: the program sponsor (see :func:`bot.register.approvals.sponsors`)."""
+    max_days: int
+
+
+@dataclass(frozen=True)
+class AcceptancePolicy:
+    """The policy's ``acceptance`` section, with its defaults, and each band's own terms."""
+
+    cadence: str = defaults.ACCEPTANCE_CADENCE
+    notice_days: int = defaults.ACCEPTANCE_NOTICE_DAYS
+    authority: tuple[str, ...] = ()
+    max_days: int = defaults.ACCEPTANCE_MAX_DAYS
+    mark: str = defaults.ACCEPTANCE_MARK
+    bands: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Each band's ``acceptance`` entry, by band name, as the policy file gives it."""
+
+    def terms(self, band: str) -> AcceptanceTerms:
+        """The terms of a band: its own where it names them, else the section's."""
+        own = self.bands.get(band, {})
+        authority = tuple(str(r) for r in own.get("authority", self.authority))
+        return AcceptanceTerms(authority, int(own.get("max_days", self.max_days)))
+
+
 RULE_TYPES: Mapping[str, type[Rule]] = {
     "new_red": NewRed,
     "score_increase": ScoreIncrease,
@@ -141,6 +170,7 @@ class Policy:
     max_rate_limit_wait: float = defaults.MAX_RATE_LIMIT_WAIT
     planning_date: str | None = None
     plan: str = ""
+    acceptance: AcceptancePolicy = field(default_factory=AcceptancePolicy)
     data: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     """The policy file as read, so that two revisions can be compared key by key."""
     where: Callable[[JsonPath], int] | None = field(default=None, repr=False, compare=False)
@@ -343,6 +373,7 @@ def policy_from_data(
                         code="policy",
                     )
                 )
+    acceptance = _acceptance(data, cadences, role_ids, file, where, findings)
     bot = data.get("bot", {})
     if method is None or any(f.severity == "error" for f in findings):
         return None, findings
@@ -363,10 +394,68 @@ def policy_from_data(
         label=str(bot.get("label", defaults.LABEL)),
         write_budget=int(bot.get("write_budget", defaults.WRITE_BUDGET)),
         max_rate_limit_wait=float(bot.get("max_rate_limit_wait", defaults.MAX_RATE_LIMIT_WAIT)),
+        acceptance=acceptance,
         data=data,
         where=where,
     )
     return policy, findings
+
+
+def _acceptance(
+    data: Mapping[str, Any],
+    cadences: Mapping[str, int],
+    role_ids: set[str],
+    file: str,
+    where: Callable[[JsonPath], int],
+    findings: list[Finding],
+) -> AcceptancePolicy:
+    """The acceptance section with its defaults; a cadence or role it names must exist."""
+    section = data.get("acceptance", {})
+    cadence = str(section.get("cadence", defaults.ACCEPTANCE_CADENCE))
+    if "cadence" in section and cadence not in cadences:
+        path: JsonPath = ("acceptance", "cadence")
+        findings.append(
+            error(
+                file,
+                where(path),
+                f"acceptance.cadence names unknown cadence '{cadence}'"
+                f"{did_you_mean(cadence, cadences)}; the cadences are {', '.join(cadences)}",
+                path=path,
+                code="policy",
+            )
+        )
+    elif cadence not in cadences:  # the default, in a policy without it: the lowest band's
+        cadence = str(data["bands"][-1]["monitoring"])
+    bands = {
+        str(band["name"]): band["acceptance"] for band in data["bands"] if "acceptance" in band
+    }
+    named: list[tuple[JsonPath, Any]] = [(("acceptance", "authority"), section.get("authority"))]
+    named += [
+        (("bands", i, "acceptance", "authority"), band.get("acceptance", {}).get("authority"))
+        for i, band in enumerate(data["bands"])
+    ]
+    for path, ids in named:
+        for ident in ids or ():
+            if ident not in role_ids:
+                findings.append(
+                    error(
+                        file,
+                        where(path),
+                        f"acceptance authority names unknown role '{ident}'"
+                        f"{did_you_mean(ident, sorted(role_ids))} "
+                        f"(roles: {', '.join(sorted(role_ids))})",
+                        path=path,
+                        code="policy",
+                    )
+                )
+    return AcceptancePolicy(
+        cadence=cadence,
+        notice_days=int(section.get("notice_days", defaults.ACCEPTANCE_NOTICE_DAYS)),
+        authority=tuple(str(r) for r in section.get("authority", ())),
+        max_days=int(section.get("max_days", defaults.ACCEPTANCE_MAX_DAYS)),
+        mark=str(section.get("mark", defaults.ACCEPTANCE_MARK)),
+        bands=bands,
+    )
 
 
 def _method_rules(

@@ -25,6 +25,8 @@ INFORMATIONAL = ("method.name", "method.factor_labels")
 """Keys of the method that change no score and no band: a name, display words."""
 BAND_KEYS = (".min_score", ".name", ".opens_issue")
 """Keys of a band that decide which risks fall in it, and which get an issue."""
+ACCEPTANCE_INFORMATIONAL = ("acceptance.mark",)
+"""Keys of the acceptance terms that change nobody's duties: how an accepted risk shows."""
 
 Leaf = str | tuple[str, ...]
 
@@ -89,17 +91,31 @@ class PolicyChange:
         issues. What a score means, so the sponsor's to approve."""
         if self.key.startswith(INFORMATIONAL):
             return False
-        if self.section in SPONSOR_SECTIONS:
+        if self.section in SPONSOR_SECTIONS or self.changes_acceptance:
             return True
         return self.section == "bands" and self.key.endswith(BAND_KEYS)
+
+    @property
+    def changes_acceptance(self) -> bool:
+        """The acceptance terms: who approves accepting a risk, for how long, how an accepted
+        risk is reviewed (all but its mark)."""
+        if self.key.startswith(ACCEPTANCE_INFORMATIONAL):
+            return False
+        return self.section == "acceptance" or (
+            self.section == "bands" and ".acceptance." in self.key
+        )
 
     @property
     def changes_method(self) -> bool:
         """A change beyond the plan's thresholds and scales: the formula, detection, the bands
         themselves."""
-        return self.needs_sponsor and (
-            self.section in METHOD_SECTIONS
-            or (self.section == "bands" and not self.key.endswith(".min_score"))
+        return (
+            self.needs_sponsor
+            and not self.changes_acceptance
+            and (
+                self.section in METHOD_SECTIONS
+                or (self.section == "bands" and not self.key.endswith(".min_score"))
+            )
         )
 
     def describe(self) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from bot.register.acceptance import AcceptanceNotice
 from bot.register.load import Register
 from bot.register.policy import RISK_OWNER
 from bot.register.rules import Notify, resolve
@@ -54,6 +55,9 @@ class RemindReport:
     quarterly: str | None = None
     held: list[Reminder] = field(default_factory=list)
     """Due, but not posted: the risk's file has errors."""
+    notices: list[AcceptanceNotice] = field(default_factory=list)
+    """Acceptances that end soon or have lapsed: each said once on the risk's issue."""
+    notices_posting: list[AcceptanceNotice] = field(default_factory=list)
 
 
 def review_period(overdue_days: int, cadence_days: int) -> int:
@@ -87,7 +91,8 @@ def reminders_due(register: Register, today: dt.date) -> tuple[list[Reminder], l
             later.append(a)
             continue
         overdue = (today - a.next_review).days
-        step = escalation_step(overdue, a.cadence_days, len(path))
+        # An accepted risk is off the escalation path: its owner is reminded, nobody above.
+        step = 0 if a.accepted else escalation_step(overdue, a.cadence_days, len(path))
         notify = resolve(path[: step + 1], [a.risk], policy)
         period = review_period(overdue, a.cadence_days)
         due.append(Reminder(a, a.next_review, overdue, step, notify, period))

@@ -6,11 +6,43 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 MITIGATION_KINDS = ("prevention", "detection", "response")
 LOGIN_RE = re.compile(r"^@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))$")
 ID_RE = re.compile(r"^R-[0-9]{3,}$")
+
+AcceptanceState = Literal["current", "ending", "lapsed"]
+"""An acceptance on a day: held, held but within the policy's notice of its end, or over."""
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """A risk knowingly accepted: who asks (``@login``), why, and the last day it holds."""
+
+    by: str
+    rationale: str
+    until: dt.date
+
+    @property
+    def login(self) -> str | None:
+        """The requester's login, without its ``@`` (None: ``by`` is not an ``@login``)."""
+        match = LOGIN_RE.match(self.by.strip())
+        return match.group(1) if match else None
+
+    @property
+    def lapses_on(self) -> dt.date:
+        """The first day the acceptance no longer holds."""
+        return self.until + dt.timedelta(days=1)
+
+    def state(self, today: dt.date, notice_days: int) -> AcceptanceState:
+        """``lapsed`` after ``until``; ``ending`` from ``notice_days`` before it; else
+        ``current``."""
+        if today > self.until:
+            return "lapsed"
+        if (self.until - today).days <= notice_days:
+            return "ending"
+        return "current"
 
 
 @dataclass(frozen=True)
@@ -43,6 +75,8 @@ class Risk:
     detection: int | None = None
     """The detection level, where the file gives one (the policy's method says if it must)."""
     residual_detection: int | None = None
+    acceptance: Acceptance | None = None
+    """The risk's acceptance, where its file records one."""
     lines: Mapping[str, int] = field(default_factory=dict)
     data: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
     cols: Mapping[str, int] = field(default_factory=dict, repr=False, compare=False)
@@ -77,6 +111,15 @@ def _date(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(str(value))
     except ValueError:
         return None
+
+
+def _acceptance(value: Any) -> Acceptance | None:
+    if not isinstance(value, Mapping):
+        return None
+    until = _date(value.get("until"))
+    if until is None:
+        return None
+    return Acceptance(str(value.get("by", "")).strip(), str(value.get("rationale", "")), until)
 
 
 def _level(value: Any) -> int | None:
@@ -123,6 +166,7 @@ def risk_from_data(
         residual_note=str(residual.get("note", "")),
         detection=_level(data.get("detection")),
         residual_detection=residual.get("detection"),
+        acceptance=_acceptance(data.get("acceptance")),
         lines=dict(lines),
         data=data,
         cols=dict(cols or {}),

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from bot.register.policy import Band, Policy
-from bot.register.risk import Risk
+from bot.register.risk import AcceptanceState, Risk
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,17 @@ class Assessment:
     cadence: str
     cadence_days: int
     next_review: dt.date
+    acceptance: AcceptanceState | None = None
+    """Where the risk's acceptance stands on the day assessed (None: it has none)."""
 
     @property
     def band_name(self) -> str:
         return self.band.name
+
+    @property
+    def accepted(self) -> bool:
+        """Knowingly accepted on the day assessed: its acceptance has not lapsed."""
+        return self.acceptance in ("current", "ending")
 
     def overdue_days(self, today: dt.date) -> int:
         return max(0, (today - self.next_review).days)
@@ -48,14 +55,18 @@ def levels_fit(risk: Risk, policy: Policy) -> bool:
     return policy.method.fits(risk.impact, risk.probability, risk.detection)
 
 
-def effective_cadence(risk: Risk, band: Band, policy: Policy) -> tuple[str, int]:
-    """The stricter of the risk's own review cadence and its band's monitoring cadence."""
-    band_days = policy.cadences[band.monitoring]
+def effective_cadence(
+    risk: Risk, band: Band, policy: Policy, *, accepted: bool = False
+) -> tuple[str, int]:
+    """The stricter of the risk's own review cadence and its band's monitoring cadence; while
+    the risk is accepted, the policy's acceptance cadence stands for its band's."""
+    base = policy.acceptance.cadence if accepted else band.monitoring
+    base_days = policy.cadences[base]
     if risk.cadence is not None and risk.cadence in policy.cadences:
         own_days = policy.cadences[risk.cadence]
-        if own_days < band_days:
+        if own_days < base_days:
             return risk.cadence, own_days
-    return band.monitoring, band_days
+    return base, base_days
 
 
 def next_review(risk: Risk, cadence_days: int, today: dt.date) -> dt.date:
@@ -68,9 +79,20 @@ def next_review(risk: Risk, cadence_days: int, today: dt.date) -> dt.date:
 
 
 def assess(risk: Risk, policy: Policy, today: dt.date) -> Assessment:
-    """Score, band and review schedule of one risk (whose levels fit the policy's scales)."""
+    """Score, band and review schedule of one risk (whose levels fit the policy's scales).
+
+    An accepted risk keeps its score and band and is reviewed on the acceptance cadence; once
+    its acceptance has lapsed its band's cadence is back, its review due on the lapse day at
+    the latest (and not before: the acceptance covered the days before).
+    """
     method = policy.method
     score = method.score(risk.impact, risk.probability, risk.detection)
     band = method.band_of(risk.impact, risk.probability, risk.detection)
-    cadence, days = effective_cadence(risk, band, policy)
-    return Assessment(risk, score, band, cadence, days, next_review(risk, days, today))
+    held = risk.acceptance
+    state = held.state(today, policy.acceptance.notice_days) if held is not None else None
+    accepted = state in ("current", "ending")
+    cadence, days = effective_cadence(risk, band, policy, accepted=accepted)
+    due = next_review(risk, days, today)
+    if held is not None and state == "lapsed":
+        due = max(due, held.lapses_on)
+    return Assessment(risk, score, band, cadence, days, due, state)

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.register.acceptance import accepted_count
 from bot.register.exposure import exposure_by_release
 from bot.register.findings import Finding
 from bot.register.load import Loaded, Register
@@ -83,6 +84,23 @@ def risk_json(a: Assessment, today: dt.date) -> dict[str, object]:
         "next_review": a.next_review.isoformat(),
         "overdue_days": a.overdue_days(today) if r.is_open else 0,
         "source": r.data.get("source"),
+        **acceptance_json(a),
+    }
+
+
+def acceptance_json(a: Assessment) -> dict[str, object]:
+    """``{"acceptance": {"by", "rationale", "until", "state"}}`` for a risk whose file records
+    one (``state``: current, ending or lapsed on the day checked); else nothing."""
+    held = a.risk.acceptance
+    if held is None:
+        return {}
+    return {
+        "acceptance": {
+            "by": held.by,
+            "rationale": held.rationale,
+            "until": held.until.isoformat(),
+            "state": a.acceptance,
+        }
     }
 
 
@@ -167,6 +185,8 @@ def summary_counts(report: CheckReport) -> dict[str, int]:
     }
     for band in bands_of(reg):
         counts[band.name] = sum(1 for a in open_ if a.band.name == band.name)
+    if any(a.risk.acceptance is not None for a in open_):
+        counts["accepted"] = accepted_count(open_)  # counted in their bands too
     return counts
 
 
@@ -176,6 +196,8 @@ def verdict(report: CheckReport) -> str:
     state = "OK" if report.ok else "FAILED"
     closed = f", {c['closed']} closed" if c["closed"] else ""
     bands = ", ".join(f"{c[b.name]} {b.name}" for b in bands_of(report.register))
+    if "accepted" in c:
+        bands += f"; {c['accepted']} accepted"
     return (
         f"{state}: {c['files']} files, {c['risks']} risks{f' ({bands})' if bands else ''}"
         f"{closed}; {c['errors']} errors, {c['warnings']} warnings"
@@ -205,6 +227,8 @@ def is_empty(report: CheckReport) -> bool:
 
 def render_text_report(report: CheckReport) -> str:
     """Findings, risks by score, the matrix, escalations and a verdict."""
+    from bot.render.acceptance import accepted_open, band_text
+    from bot.render.acceptance import text_rows as acceptance_rows
     from bot.render.exposure import render_exposure_text
     from bot.render.matrix import render_text
     from bot.render.odds import no_odds_text, render_odds_text
@@ -224,13 +248,17 @@ def render_text_report(report: CheckReport) -> str:
             (
                 a.risk.id,
                 f"{levels_of(a, '×')}={a.score}",
-                a.band.label,
+                band_text(a),
                 owner_text(a),
                 _review_text(a, reg.today),
             )
             for a in open_
         ]
         out += text_table(rows)
+        if accepted_open(open_):
+            cadence = reg.policy.acceptance.cadence
+            out += ["", f"Acceptances (counted in their bands; reviewed {cadence} while held):"]
+            out += text_table(acceptance_rows(open_, reg.today))
         if closed:
             out += ["", "Closed risks (not counted, reviewed or escalated):"]
             out += text_table(
@@ -258,6 +286,8 @@ RISKS_HEADER = ("ID", "Title", "Score", "Band", "Owner", "Next review")
 
 def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None = None) -> str:
     """The step summary: verdict, risks table, matrix, escalations, and findings not annotated."""
+    from bot.render.acceptance import accepted_open, band_cell, legend
+    from bot.render.acceptance import markdown_table as acceptance_table
     from bot.render.exposure import render_exposure_markdown
     from bot.render.markdown import bold, code_span, escape_text, table
     from bot.render.matrix import render_markdown
@@ -273,13 +303,20 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
                 a.risk.id,
                 a.risk.title,
                 f"{levels_of(a, ' × ')} = {a.score}",
-                a.band.label,
+                band_cell(a, reg.policy),
                 owner_text(a),
                 _review_text(a, reg.today),
             )
             for a in open_
         ]
         lines += [table(RISKS_HEADER, rows), ""]
+        if accepted_open(open_):
+            lines += [
+                "### Acceptances",
+                "",
+                acceptance_table(open_, reg.policy, reg.today),
+                "",
+            ]
         if closed:
             lines += [
                 "### Closed risks (not counted, reviewed or escalated)",
@@ -293,6 +330,8 @@ def render_summary_markdown(report: CheckReport, overflow: list[Finding] | None 
         method = reg.policy.method
         grid = f"{method.factor_label('impact')} × {method.factor_label('probability').lower()}"
         lines += [f"### {escape_text(grid)}", "", render_markdown(reg.assessments, reg.policy), ""]
+        if (key := legend(reg.assessments, reg.policy)) is not None:
+            lines += [key, ""]
         if reg.policy.no_odds is not None:
             lines += [escape_text(no_odds_text(reg.policy.no_odds)), ""]
         else:

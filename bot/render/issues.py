@@ -21,6 +21,7 @@ from bot.register.policy import Policy
 from bot.register.reviews import Reminder, RemindReport
 from bot.register.rules import Notify, owners_of, resolve
 from bot.register.scoring import Assessment
+from bot.render.acceptance import issue_cell, reminded_band
 from bot.render.history import CHANGED_HEADING
 from bot.render.markdown import Markdown, bold, code_span, escape_block, escape_text, join, table
 from bot.render.odds import no_odds_text
@@ -144,6 +145,8 @@ def red_issue_body(
         (bold("Review"), f"{review}; next review due {a.next_review.isoformat()}"),
         (bold("File"), Markdown(f"[{code_span(r.file)}](<{link}>)")),
     ]
+    if (accepted := issue_cell(a, policy)) is not None:
+        rows.insert(2, (bold("Acceptance"), accepted))
     lines = [
         f"## {escape_text(a.band.mark)} {r.id} · {escape_text(r.title)}",
         "",
@@ -255,7 +258,7 @@ def red_reminder_body(r: Reminder) -> str:
     a = r.assessment
     return RED_REMINDER.format(
         rid=a.risk.id,
-        band=escape_text(a.band.label),
+        band=escape_text(reminded_band(a)),
         cadence=escape_text(a.cadence),
         due=r.due.isoformat(),
         late=late_text(r),
@@ -277,7 +280,7 @@ def digest_body(reminders: Sequence[Reminder], today: dt.date) -> str:
         rows.append(
             (
                 join(bold(r.risk_id), " ", r.assessment.risk.title),
-                r.assessment.band.label,
+                reminded_band(r.assessment),
                 Markdown(code_span(r.assessment.risk.file)),
                 f"{r.due.isoformat()}{late_text(r)}{step}",
                 who(r.notify, ping=True, seen=seen),
@@ -324,9 +327,11 @@ def quarterly_body(
         lines += [f"### {escape_text(band.label)} ({len(at)})", ""]
         for a in at:
             owners = who(owners_of(a.risk, policy), ping=True)
+            held = a.risk.acceptance
+            accepted = f"; accepted until {held.until.isoformat()}" if held and a.accepted else ""
             lines.append(
                 f"- [ ] **{a.risk.id}** {escape_text(a.risk.title)} — score {a.score}; "
-                f"owner {owners}"
+                f"owner {owners}{accepted}"
             )
         lines.append("")
     lines += ["### Contingency exposure per release", ""]
@@ -348,7 +353,7 @@ def remind_report(report: RemindReport, *, markdown: bool) -> str:
     lines: list[str] = []
     head = f"Reminders for {report.today.isoformat()}"
     lines += [f"### {head}" if markdown else head, ""]
-    if not report.due and not report.held:
+    if not report.due and not report.held and not report.notices:
         lines.append("Nothing due today.")
     for r in report.held:
         text = f"{r.risk_id} ({r.assessment.band.label}) due {r.due.isoformat()}: held back, "
@@ -361,6 +366,16 @@ def remind_report(report: RemindReport, *, markdown: bool) -> str:
             f"{r.risk_id} ({r.assessment.band.label}) due {r.due.isoformat()}"
             f"{late_text(r)}; step {r.step + 1} ({names}): {state}"
         )
+        lines.append(f"- {escape_text(text)}" if markdown else f"  {text}")
+    for notice in report.notices:
+        state = "saying so" if notice in report.notices_posting else "already said"
+        held = notice.acceptance
+        what = (
+            f"lapsed on {held.lapses_on.isoformat()}"
+            if notice.kind == "lapsed"
+            else f"ends on {held.until.isoformat()}"
+        )
+        text = f"{notice.risk_id}: acceptance {what}: {state}"
         lines.append(f"- {escape_text(text)}" if markdown else f"  {text}")
     if report.quarterly:
         lines.append(f"{'- ' if markdown else '  '}opening the quarterly review {report.quarterly}")

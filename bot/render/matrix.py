@@ -76,7 +76,8 @@ def render_markdown(
     *,
     residual: bool = False,
 ) -> str:
-    """Markdown table: a band mark per cell, ids in it; moved risks in bold with an arrow.
+    """Markdown table: a band mark per cell, ids in it; moved risks in bold with an arrow,
+    accepted ones followed by the policy's acceptance mark.
 
     ``residual``: each risk in the cell of its residual target (risks without one stay in their
     inherent cell).
@@ -85,6 +86,7 @@ def render_markdown(
     grid = cells(assessments, policy, residual)
     impacts = sorted(policy.impact_scale, reverse=True)
     probabilities = sorted(policy.probability_scale)
+    accepted = escape_cell(policy.acceptance.mark)
     corner = Markdown(
         f"{escape_cell(method.factor_label('impact'))} \\ "
         f"{escape_cell(method.factor_label('probability'))}"
@@ -100,6 +102,8 @@ def render_markdown(
             ids = []
             for a in grid[(i, p)]:
                 text = f"**{a.risk.id}**" if a.risk.id in moved else a.risk.id
+                if a.accepted:
+                    text += f" {accepted}"
                 if method.detection:
                     levels = residual_levels(a.risk) if residual else None
                     band = method.band_of(*levels) if levels is not None else a.band

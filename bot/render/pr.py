@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.register.approvals import ApprovalStatus
+from bot.register.approvals import Approval, ApprovalStatus
 from bot.register.codes import DERIVED
 from bot.register.compare import Comparison, FieldChange, NotCompared, PrReport, RiskChange
 from bot.register.findings import Finding
@@ -21,6 +21,8 @@ from bot.register.rules import Escalation
 from bot.register.scoring import Assessment
 from bot.render import actions as gha
 from bot.render import jsondoc
+from bot.render.acceptance import change_line as acceptance_change
+from bot.render.acceptance import legend
 from bot.render.markdown import (
     Cell,
     Markdown,
@@ -169,18 +171,69 @@ def _escalation_line(e: Escalation) -> str:
 
 def _subject(s: ApprovalStatus) -> str:
     ap = s.approval
-    title = "Program sponsor approval" if ap.risk is None else "Owner approval"
+    title = (
+        "Program sponsor approval"
+        if ap.risk is None
+        else "Acceptance approval"
+        if ap.strict
+        else "Owner approval"
+    )
     state = " given" if s.state == "approved" else " needed"
     what = "the policy" if ap.risk is None else f"{ap.subject} ({escape_text(ap.band)})"
     return f"**{title}{state}**: {what} {escape_text(ap.reason)}"
 
 
-def approval_line(s: ApprovalStatus, seen: set[str]) -> str:
+def _not_them(ap: Approval, author: str | None) -> str:
+    """Whose approval of an acceptance does not count, in words."""
+    parts = ["this pull request's author" + (f" ({code_span('@' + author)})" if author else "")]
+    parts += [f"the requester ({code_span('@' + x)})" for x in ap.excluded]
+    return " nor ".join(parts)
+
+
+def acceptance_line(s: ApprovalStatus, seen: set[str], author: str | None) -> str:
+    """An acceptance's approval: by its band's authority, neither the author nor the requester;
+    one nobody can give fails the check."""
+    ap = s.approval
+    if s.state == "nobody":
+        missing = [
+            f"{escape_text(name)} has no logins (fill {code_span(f'{POLICY_PATH}:{line}')})"
+            for name, line in ap.unfilled
+        ]
+        barred = [x for x in ap.logins if x.casefold() in ap.barred(author)]
+        if barred:
+            missing.append(
+                ", ".join(code_span(f"@{x}") for x in barred)
+                + f" cannot approve it, being {_not_them(ap, author)}"
+            )
+        why = "; ".join(missing) or "the policy names no role that could"
+        names = ", ".join(escape_text(n) for n in ap.owners) or "nobody"
+        return (
+            f"- ❌ {_subject(s)}. The acceptance authority ({names}) must approve it, but "
+            f"nobody can: {why}. This check fails: an acceptance is approved by someone other "
+            "than the pull request's author and the requester."
+        )
+    eligible = [n for n in ap.eligible(author) if n.logins]
+    who = render_who(eligible, ping=True, seen=seen, either=True)
+    if s.state == "waiting":
+        return (
+            f"- ⏳ {_subject(s)}: waiting for approval by {who}, neither "
+            f"{_not_them(ap, author)}. This check fails until one of them approves the pull "
+            "request's head commit."
+        )
+    return (
+        f"- ✋ {_subject(s)}. The acceptance authority must approve this pull request: {who}, "
+        f"neither {_not_them(ap, author)}."
+    )
+
+
+def approval_line(s: ApprovalStatus, seen: set[str], author: str | None = None) -> str:
     """One approval and where it stands; waiting approvers are mentioned (once per text)."""
     ap = s.approval
     if s.state == "approved":
         by = ", ".join(code_span(f"@{x}") for x in s.by)
         return f"- ✅ {_subject(s)}; approved by {by} on the head commit."
+    if ap.strict:
+        return acceptance_line(s, seen, author)
     whose = "Its owner" if ap.risk is not None else "The program sponsor"
     if s.state == "nobody":
         names = ", ".join(escape_text(n) for n in ap.owners) or "nobody"
@@ -289,13 +342,21 @@ def _render(report: PrReport, cap: int | None, matrix: bool) -> str:
     if cmp.escalations or statuses:
         seen: set[str] = set()
         lines += ["### Who must look", ""]
-        approvals = [approval_line(s, seen) for s in statuses]
+        author = report.approval.author
+        approvals = [approval_line(s, seen, author) for s in statuses]
         lines += _capped(approvals, cap, "approvals")
         lines += _capped([_escalation_line(e) for e in cmp.escalations], cap, "escalations")
         escalated = dict.fromkeys(x for e in cmp.escalations for x in e.logins)
         logins = [x for x in escalated if x.lower() not in seen]
         if logins:
             lines += ["", "cc " + " ".join(mention(x) for x in logins)]
+        lines.append("")
+    if cmp.acceptances:
+        policy = head.policy if isinstance(head, Register) else None
+        lines += ["### Acceptances", ""]
+        lines += _capped(
+            [acceptance_change(c, policy) for c in cmp.acceptances], cap, "acceptances"
+        )
         lines.append("")
     rows = change_rows(cmp)
     if rows:
@@ -331,6 +392,8 @@ def _render(report: PrReport, cap: int | None, matrix: bool) -> str:
         ]
         if report.comparison.moved:
             lines += ["", "Risks in **bold** moved or were added in this pull request."]
+        if (key := legend(head.assessments, head.policy)) is not None:
+            lines += ["", key]
         lines.append("")
     lines.append(f"base {code_span(report.base_ref)} → head {code_span(report.head_ref)}")
     return "\n".join(lines) + "\n"
@@ -389,8 +452,10 @@ def _assessment_json(a: Assessment) -> dict[str, object]:
     }
 
 
-def _approval_json(s: ApprovalStatus) -> dict[str, object]:
+def _approval_json(s: ApprovalStatus, author: str | None) -> dict[str, object]:
     a = s.approval
+    # An acceptance's says whose approval does not count (the other approvals' keys as before).
+    barred = {"not_counted": sorted(a.barred(author))} if a.strict else {}
     return {
         "risk": a.risk,
         "reason": a.reason,
@@ -400,6 +465,7 @@ def _approval_json(s: ApprovalStatus) -> dict[str, object]:
         "state": s.state,
         "approved_by": list(s.by),
         "unfilled": [{"role": name, "line": line} for name, line in a.unfilled],
+        **barred,
     }
 
 
@@ -440,7 +506,7 @@ def to_json(report: PrReport) -> dict[str, object]:
         ],
         "policy_changes": [c.as_json() for c in cmp.policy_changes],
         "escalations": [e.as_json() for e in cmp.escalations],
-        "approvals": [_approval_json(s) for s in report.approval.statuses],
+        "approvals": [_approval_json(s, report.approval.author) for s in report.approval.statuses],
         "approval": {
             "checked": report.approval.checked,
             "why_not": report.approval.why_not,
@@ -453,6 +519,8 @@ def to_json(report: PrReport) -> dict[str, object]:
             "base": [o.as_json() for o in odds_by_release(cmp.base)],
             "head": [o.as_json() for o in odds_by_release(cmp.head)],
         },
+        # Only where there are any, so a register without acceptances reads as before.
+        **({"acceptances": [c.as_json() for c in cmp.acceptances]} if cmp.acceptances else {}),
     }
 
 
@@ -463,10 +531,23 @@ def render_json(report: PrReport) -> str:
 def approval_annotations(report: PrReport) -> list[gha.Annotation]:
     """An error while an approval is missing; a warning where nobody can give one."""
     out: list[gha.Annotation] = []
+    author = report.approval.author
     for s in report.approval.statuses:
         ap = s.approval
-        if s.state == "waiting":
-            who = who_text([n for n in ap.approvers if n.logins], either=True)
+        if s.state == "nobody" and ap.strict:
+            out.append(
+                gha.Annotation(
+                    "error",
+                    f"{ap.subject}: {ap.reason} needs approval by the acceptance authority "
+                    f"({', '.join(ap.owners) or 'nobody'}), and nobody who can give it is "
+                    "neither the pull request's author nor the requester",
+                    file=ap.file,
+                    line=ap.line,
+                    title="riskbot: approval needed",
+                )
+            )
+        elif s.state == "waiting":
+            who = who_text([n for n in ap.eligible(author) if n.logins], either=True)
             what = "the policy" if ap.risk is None else ap.subject
             out.append(
                 gha.Annotation(

@@ -219,3 +219,45 @@ def test_a_band_mark_in_the_heat_map_pings_nobody_and_makes_no_html(method: str)
     assert mentions(heat_map) == set()
     assert not raw_html(heat_map)
     assert "@victim" in render(heat_map).replace("@\u200b", "@")
+
+
+# -- case 4: an acceptance's mark, rationale and requester ------------------------------------
+
+
+def test_an_acceptance_pings_nobody_and_makes_no_html_wherever_it_shows(tmp_path: Path) -> None:
+    """The acceptance mark is the policy's text and the rationale the risk file's; the requester
+    is a login the policy may not name. Each shows in the heat map, RISKS.md's tables, the PR's
+    list of acceptances, the risk's issue and remind's notice: escaped, pinging nobody."""
+    from bot.documents.report import GENERATED_NOTE, render_report
+    from bot.register.acceptance import acceptance_changes, notices_due
+    from bot.render.acceptance import change_line, issue_cell, notice_comment
+
+    data = preset_policy("plan")
+    data["acceptance"] = {"mark": "@victim", "notice_days": 30}
+    rationale = "Agreed with @victim <b>x</b> &#64;vic `"
+    risk = yaml.safe_load(risk_yaml("R-100", phase="All", owner="Technical Lead"))
+    risk["acceptance"] = {"by": "@outsider", "rationale": rationale, "until": "2026-12-20"}
+    register = build_register(
+        SourceFile(POLICY_PATH, yaml.safe_dump(data, allow_unicode=True).encode()),
+        [SourceFile("risks/R-100-x.yaml", yaml.safe_dump(risk).encode())],
+        dt.date(2026, 11, 27),
+    )
+    assert register.policy is not None, register.findings
+    policy = register.policy
+    [a] = register.assessments
+    assert a.acceptance == "ending"
+    [notice] = notices_due(register.assessments, policy)
+    [change] = acceptance_changes([], register.assessments)
+    texts = {
+        "heat map": render_heat_map(register.assessments, policy),
+        "report": render_report(register).replace(GENERATED_NOTE, ""),  # its own comment
+        "pr": change_line(change, policy),
+        "issue": str(issue_cell(a, policy)),
+        # The notice pings the owner and the authority (no logins here): nobody else.
+        "notice": notice_comment(notice, policy, register.today),
+    }
+    for where, text in texts.items():
+        assert mentions(text) == set(), where
+        assert not raw_html(text), where
+    assert "@victim" in render(texts["heat map"]).replace("@\u200b", "@")
+    assert "Agreed with @victim &lt;b&gt;x&lt;/b&gt;" in render(texts["pr"]).replace("@\u200b", "@")
