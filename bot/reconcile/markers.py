@@ -143,3 +143,30 @@ def read(body: str | None) -> dict[str, str] | None:
     if fields is None or "id" not in fields:
         return None
     return fields
+
+
+REPLY = "reply"
+FOLD_REVIEWS = "fold-reviews"
+ACCEPT = "accept"
+PROPOSE = "propose"
+FORM = "form"
+
+
+def reply(comment_id: int) -> str:
+    """The bot's one answer to a command comment: ``reply/3000000012``."""
+    return f"{REPLY}/{comment_id}"
+
+
+def accept_pr(comment_id: int) -> str:
+    """The pull request an acceptance request opens: ``accept/3000000012``."""
+    return f"{ACCEPT}/{comment_id}"
+
+
+def propose_pr(issue_number: int) -> str:
+    """The pull request adding the risk an issue form proposes: ``propose/12``."""
+    return f"{PROPOSE}/{issue_number}"
+
+
+def form_answer(issue_number: int) -> str:
+    """The bot's answer on a proposal issue (what to fix, or where the pull request is)."""
+    return f"{FORM}/{issue_number}"
