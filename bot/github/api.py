@@ -637,7 +637,10 @@ class GitHubApi:
     def set_branch(self, branch: str, sha: str, *, exists: bool) -> None:
         """Point the bot's own branch at a commit (created, or moved: it is the bot's alone)."""
         if exists:
-            ref = self._repo.get_git_ref(f"heads/{branch}")  # lazy
+            ref = self._repo.get_git_ref(f"heads/{branch}")
+            # Read first: the lazy object's URL is the read endpoint (git/ref/…); the answer
+            # carries the one that takes the update (git/refs/…).
+            self.read(lambda: ref.object.sha, needs=CONTENTS_READ)
             self.write(
                 f"move branch {branch}", lambda: ref.edit(sha, force=True), needs=CONTENTS_WRITE
             )

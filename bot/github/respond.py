@@ -25,7 +25,7 @@ from github import GithubException
 from requests.exceptions import RequestException
 
 from bot.errors import RiskbotError, UsageError
-from bot.github.api import GitHubApi, Limits, PullState, SetupFailed, StopRun
+from bot.github.api import GitHubApi, Limits, PullState, SetupFailed, StopRun, WriteFailed
 from bot.github.events import CommandEvent, command_event
 from bot.github.executor import Executor
 from bot.github.run import describe_error, scrub, summarise
@@ -189,6 +189,9 @@ def _session(
         setup = exc
     except StopRun as exc:
         stats.stopped = str(exc)
+    except WriteFailed as exc:
+        stats.failed += 1
+        stats.failures.append(str(exc))
     except (GithubException, RequestException) as exc:
         stats.stopped = f"GitHub API failed: {describe_error(exc)}"
     finally:

@@ -104,7 +104,7 @@ def parse_command(body: str) -> Command | None:
         return None
     words = lines[0][len(PREFIX) :].split(None, 1)
     if not words:
-        return Command("", problem=f"no command given; `{HELP_USAGE}` lists them")
+        return Command("", problem=f"no command given; {HELP_USAGE} lists them")
     verb = words[0].lower()
     rest = words[1].strip() if len(words) > 1 else ""
     if verb == "help":
@@ -117,16 +117,16 @@ def parse_command(body: str) -> Command | None:
     if verb == "accept":
         match = _ACCEPT.fullmatch(rest)
         if match is None:
-            return Command("accept", problem=f"write it as `{ACCEPT_USAGE}`")
+            return Command("accept", problem=f"write it as {ACCEPT_USAGE}")
         risk = match.group("risk").upper() if match.group("risk") else None
         try:
             until = dt.date.fromisoformat(match.group("until"))
         except ValueError:
             return Command(
-                "accept", risk=risk, problem="the date after `until` is not of the form YYYY-MM-DD"
+                "accept", risk=risk, problem="the date after until is not of the form YYYY-MM-DD"
             )
         return Command("accept", risk=risk, until=until, because=_clip(match.group("why")))
-    return Command(verb, problem=f"`{verb[:40]}` is not a command; `{HELP_USAGE}` lists them")
+    return Command(verb, problem=f"'{verb[:40]}' is not a command; {HELP_USAGE} lists them")
 
 
 # -- where and who ------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ def target_risk(command: Command, issue_ident: str) -> tuple[str | None, str | N
         return own, None
     if command.risk is None:
         usage = REVIEW_USAGE if command.verb == "review" else ACCEPT_USAGE
-        return None, f"name the risk here: `{usage.replace('[R-NNN]', 'R-NNN')}`"
+        return None, f"name the risk here: {usage.replace('[R-NNN]', 'R-NNN')}"
     return command.risk, None
 
 
@@ -223,8 +223,8 @@ def decide(
         return Decision(
             command,
             risk,
-            refused=f"`until` must be after today ({today.isoformat()}): an acceptance ends "
-            "in the future",
+            refused=f"the until date must be after today ({today.isoformat()}): an acceptance "
+            "ends in the future",
         )
     return Decision(command, risk)
 
