@@ -208,7 +208,7 @@ def load_workflow(path: Path) -> dict[str, Any]:
 
 def triggered(workflow: dict[str, Any], event_name: str, action: str | None) -> bool:
     """Whether the workflow's `on:` starts it for this event and activity type."""
-    on = workflow.get("on", workflow.get(True))
+    on: Any = workflow["on"] if "on" in workflow else workflow[True]  # type: ignore[index]
     if isinstance(on, str):
         return on == event_name
     if isinstance(on, list):

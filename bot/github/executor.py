@@ -19,7 +19,7 @@ from bot.reconcile import markers
 from bot.reconcile.commands import PersonComment
 from bot.reconcile.plan import (
     EARLIEST,
-    Action,
+    Answer,
     CommentState,
     EnsureComment,
     EnsureIssue,
@@ -103,7 +103,7 @@ class Executor:
         self.stats.done.append(what)
         return result
 
-    def execute(self, actions: Sequence[Action], snapshot: Snapshot) -> Stats:
+    def execute(self, actions: Sequence[Answer], snapshot: Snapshot) -> Stats:
         """Perform the actions in order, after collapsing duplicates; stop cleanly when told to."""
         todo: list[Callable[[], None]] = []
         names: list[str] = []
@@ -129,7 +129,7 @@ class Executor:
                 self.stats.failures.append(str(exc))
         return self.stats
 
-    def _perform(self, action: Action, snapshot: Snapshot) -> None:
+    def _perform(self, action: Answer, snapshot: Snapshot) -> None:
         if isinstance(action, EnsureReaction):
             self._ensure_reaction(action)
         elif isinstance(action, EnsureLabel):

@@ -40,7 +40,7 @@ from bot.reconcile.commands import (
     decide,
     parse_command,
 )
-from bot.reconcile.plan import Action, EnsureComment, EnsureReaction, Snapshot
+from bot.reconcile.plan import Answer, EnsureComment, EnsureReaction, Snapshot
 from bot.register.ids import id_of_name, next_id
 from bot.register.load import (
     POLICY_PATH,
@@ -239,7 +239,7 @@ def _risks_named(event: CommandEvent) -> set[str] | None:
 
 def respond_actions(
     edits: FileEdits, event: CommandEvent, remote: Remote, today: dt.date
-) -> tuple[list[Action], bool]:
+) -> tuple[list[Answer], bool]:
     """The reactions and replies an event calls for, and whether a pull request is due."""
     issue = event.issue
     if event.name == "issues":
@@ -251,7 +251,7 @@ def respond_actions(
     comment = event.comment
     assert comment is not None
     decision = _decision(event, remote, today)
-    actions: list[Action] = [EnsureReaction(comment.id, EYES)]
+    actions: list[Answer] = [EnsureReaction(comment.id, EYES)]
     reply = markers.reply(comment.id)
     if decision.refused is not None:
         actions.append(EnsureComment(reply, texts.refusal(decision.refused), number=issue.number))
@@ -292,7 +292,7 @@ def run_respond(
     return run.stats
 
 
-def _defused(action: Action, allowed: Collection[str]) -> Action:
+def _defused(action: Answer, allowed: Collection[str]) -> Answer:
     if isinstance(action, EnsureComment):
         return EnsureComment(
             action.ident,

@@ -122,7 +122,9 @@ class EnsureReaction:
         return f"reaction {self.content} on comment {self.comment_id}"
 
 
-Action = EnsureLabel | EnsureIssue | EnsureComment | EnsureReaction
+Action = EnsureLabel | EnsureIssue | EnsureComment
+Answer = Action | EnsureReaction
+"""What the executor performs: a planner's actions, and the reactions of commands in comments."""
 
 
 @dataclass(frozen=True)

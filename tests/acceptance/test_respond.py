@@ -162,11 +162,14 @@ def test_the_owner_records_a_review_on_the_risks_issue(
     respond, propose = run_workflow(github_server, tmp_path, "issue_comment", event)
     assert respond.ok, respond.stderr
     assert respond.outputs == {"propose": "true"}
-    assert propose.ran and propose.ok, propose.stderr
+    assert propose.ran, propose.stderr
+    assert propose.ok, propose.stderr
     assert bot_reactions(github_server, comment) == ["eyes", "+1"]
     assert replies(github_server, repo["red"]) == []  # 👍 says it: no reply needed
     (pull,) = pulls(github_server)
-    assert pull.pull is not None and pull.pull.head_ref == FOLD and pull.user == GITHUB_ACTIONS
+    assert pull.pull is not None
+    assert pull.pull.head_ref == FOLD
+    assert pull.user == GITHUB_ACTIONS
     assert f"#issuecomment-{comment.id}" in (pull.body or "")
     day = comment.created_at.date().isoformat()
     assert changed_lines(github_server, FOLD) == {
@@ -194,7 +197,8 @@ def test_a_second_review_updates_the_one_pull_request(
     respond, propose = run_workflow(
         github_server, tmp_path, "issue_comment", comment_event(repo["digest"], second)
     )
-    assert respond.ok and propose.ok, respond.stderr + propose.stderr
+    assert respond.ok, respond.stderr
+    assert propose.ok, propose.stderr
     assert bot_reactions(github_server, second) == ["eyes", "+1"]
     (pull,) = pulls(github_server)
     changed = changed_lines(github_server, FOLD)
@@ -206,9 +210,11 @@ def test_a_second_review_updates_the_one_pull_request(
         changed
     )
     body = pull.body or ""
-    assert f"#issuecomment-{first.id}" in body and f"#issuecomment-{second.id}" in body
+    assert f"#issuecomment-{first.id}" in body
+    assert f"#issuecomment-{second.id}" in body
     fold_head = github_server.state.resolve_commit(FOLD)
-    assert fold_head is not None and len(fold_head.parents) == 1  # one commit on main
+    assert fold_head is not None
+    assert len(fold_head.parents) == 1
 
 
 def test_a_stranger_is_refused_in_one_line_that_pings_nobody(
@@ -248,7 +254,8 @@ def test_a_command_that_is_only_text_is_ignored(
     respond, propose = run_workflow(
         github_server, tmp_path, "issue_comment", comment_event(repo["red"], comment)
     )
-    assert respond.ran and respond.ok, (case, respond.stderr)
+    assert respond.ran, case
+    assert respond.ok, (case, respond.stderr)
     assert "holds no command" in respond.stderr
     assert not propose.ran
     assert github_server.requests == [], "decided from the event alone: not even a read"
@@ -263,7 +270,8 @@ def test_an_edited_comment_is_not_read(
     assert not triggered(load_workflow(WORKFLOW), "issue_comment", "edited")
     github_server.reset_log()  # riskbot itself ignores it too, should the trigger change
     respond, _ = run_workflow(github_server, tmp_path, "issue_comment", event)
-    assert respond.ok and "only new comments are read" in respond.stderr
+    assert respond.ok
+    assert "only new comments are read" in respond.stderr
     assert github_server.requests == []
 
 
@@ -274,7 +282,8 @@ def test_a_bots_comment_is_not_read(
     event = comment_event(repo["red"], comment, bot=True)
     github_server.reset_log()
     respond, propose = run_workflow(github_server, tmp_path, "issue_comment", event)
-    assert not respond.ran and not propose.ran, "the job's `if:` skips every bot"
+    assert not respond.ran, "the job's `if:` skips every bot"
+    assert not propose.ran
     workflow = load_workflow(WORKFLOW)
     workflow["jobs"]["respond"].pop("if")  # and riskbot itself ignores it
     path = tmp_path / "event.json"
@@ -290,7 +299,8 @@ def test_a_bots_comment_is_not_read(
         cwd=tmp_path,
         work=tmp_path,
     )
-    assert forced.ok and "is a bot's" in forced.stderr
+    assert forced.ok
+    assert "is a bot's" in forced.stderr
     assert github_server.requests == []
 
 
@@ -314,7 +324,8 @@ def test_a_comment_on_a_persons_issue_is_not_read(
     respond, propose = run_workflow(
         github_server, tmp_path, "issue_comment", comment_event(repo["human"], comment)
     )
-    assert respond.ok and "not riskbot's" in respond.stderr
+    assert respond.ok
+    assert "not riskbot's" in respond.stderr
     assert not propose.ran
     assert github_server.requests == []
 
@@ -326,7 +337,8 @@ def test_help_lists_the_commands(
     respond, propose = run_workflow(
         github_server, tmp_path, "issue_comment", comment_event(repo["digest"], comment)
     )
-    assert respond.ok and not propose.ran
+    assert respond.ok
+    assert not propose.ran
     (reply,) = replies(github_server, repo["digest"])
     for usage in ("/riskbot review [R-NNN] [note]", "/riskbot accept", "/riskbot help"):
         assert usage in reply
@@ -340,7 +352,8 @@ def test_the_digest_needs_the_risk_named(
     respond, propose = run_workflow(
         github_server, tmp_path, "issue_comment", comment_event(repo["digest"], comment)
     )
-    assert respond.ok and not propose.ran
+    assert respond.ok
+    assert not propose.ran
     (reply,) = replies(github_server, repo["digest"])
     assert "name the risk here" in reply
     assert bot_reactions(github_server, comment) == ["eyes", "confused"]
@@ -357,7 +370,8 @@ def test_an_acceptance_request_opens_its_own_pull_request(
     )
     event = comment_event(repo["red"], comment)
     respond, propose = run_workflow(github_server, tmp_path, "issue_comment", event)
-    assert respond.ok and propose.ok, respond.stderr + propose.stderr
+    assert respond.ok, respond.stderr
+    assert propose.ok, propose.stderr
     assert bot_reactions(github_server, comment) == ["eyes", "+1"]
     (pull,) = pulls(github_server)
     assert pull.pull is not None
@@ -386,7 +400,8 @@ def test_an_acceptance_without_its_reason_is_refused(
     respond, propose = run_workflow(
         github_server, tmp_path, "issue_comment", comment_event(repo["red"], comment)
     )
-    assert respond.ok and not propose.ran
+    assert respond.ok
+    assert not propose.ran
     (reply,) = replies(github_server, repo["red"])
     shown = reply.replace("\\", "")  # as it renders: the escapes of [ and ] are not shown
     assert "/riskbot accept [R-NNN] until YYYY-MM-DD because REASON" in shown
