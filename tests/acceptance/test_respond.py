@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
+from bot.documents.proposal import LABELS
+from bot.reconcile.commands import FORM_LABEL
 from bot.render.markdown import parse_marker
 from tests.factories import POLICY, REPO, RISKS
 from tests.fakegithub.server import GITHUB_ACTIONS, Comment, FakeGitHub, Issue
@@ -406,3 +408,117 @@ def test_an_acceptance_without_its_reason_is_refused(
     shown = reply.replace("\\", "")  # as it renders: the escapes of [ and ] are not shown
     assert "/riskbot accept [R-NNN] until YYYY-MM-DD because REASON" in shown
     assert bot_reactions(github_server, comment) == ["eyes", "confused"]
+
+
+# -- the issue form "Propose a risk" -------------------------------------------------------------
+
+
+def form_body(answers: dict[str, str]) -> str:
+    """A submitted form as GitHub renders it: each label as a heading, then the answer."""
+    return "\n\n".join(
+        f"### {label}\n\n{answers.get(key) or '_No response_'}" for key, label in LABELS.items()
+    )
+
+
+def propose_event(issue: Issue) -> dict[str, Any]:
+    event = json.loads((WEBHOOKS / "issues.opened.json").read_text(encoding="utf-8"))
+    i = event["issue"]
+    i.update(number=issue.number, title=issue.title, body=issue.body)
+    i["labels"] = [{**i["labels"][0], "name": label.name} for label in issue.labels]
+    i["user"].update(login=issue.user.login, type="User")
+    event["sender"].update(login=issue.user.login, type="User")
+    event["repository"].update(default_branch="main", full_name="octo-org/risk-register")
+    return event
+
+
+VALID = {
+    "title": "Sole hosting vendor folds",
+    "description": "Our only hosting vendor may close.\n\nWe would need weeks to move.",
+    "category": "Market",
+    "phase": "v3",
+    "impact": "4 — Major",
+    "probability": "3 — Possible",
+    "owner": "Performance Lead",
+}
+
+
+def open_proposal(server: FakeGitHub, answers: dict[str, str]) -> Issue:
+    return server.add_issue(
+        "Risk: a proposal", form_body(answers), user=STRANGER, labels=[FORM_LABEL]
+    )
+
+
+def test_a_valid_proposal_opens_a_pull_request_with_the_next_id(
+    github_server: FakeGitHub, repo: dict[str, Issue], tmp_path: Path, run_riskbot: Any
+) -> None:
+    issue = open_proposal(github_server, VALID)
+    event = propose_event(issue)
+    respond, propose = run_workflow(github_server, tmp_path, "issues", event)
+    assert respond.outputs == {"propose": "true"}, respond.stderr
+    assert propose.ok, propose.stderr
+    (pull,) = pulls(github_server)
+    assert pull.pull is not None
+    assert pull.pull.head_ref == f"riskbot/propose-{issue.number}"
+    assert f"Closes #{issue.number}" in (pull.body or "")
+    added = changed_lines(github_server, pull.pull.head_ref)
+    assert list(added) == ["risks/R-011-sole-hosting-vendor.yaml"]
+    text = github_server.state.files_at(pull.pull.head_ref)[
+        "risks/R-011-sole-hosting-vendor.yaml"
+    ].decode()
+    data = yaml.safe_load(text)
+    assert (data["id"], data["impact"], data["probability"], data["owner"]) == (
+        "R-011",
+        {"level": 4},
+        {"level": 3},
+        "Performance Lead",
+    )
+    # The file passes riskbot check in the register it is proposed for.
+    root = tmp_path / "checkout"
+    for path, raw in github_server.state.files_at(pull.pull.head_ref).items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(raw)
+    checked = run_riskbot("check", "--root", str(root), "--format", "json")
+    findings = json.loads(checked.stdout)["findings"]
+    assert [f for f in findings if f["file"].startswith("risks/R-011")] == []
+    assert replies(github_server, issue) == []
+    github_server.reset_log()
+    again = run_workflow(github_server, tmp_path, "issues", event)
+    assert all(job.ok for job in again)
+    assert github_server.writes() == []
+    # A second proposal while the first is open takes the id after it.
+    second = open_proposal(github_server, {**VALID, "title": "Key engineer leaves"})
+    run_workflow(github_server, tmp_path, "issues", propose_event(second))
+    head = f"riskbot/propose-{second.number}"
+    assert list(changed_lines(github_server, head)) == ["risks/R-012-key-engineer-leaves.yaml"]
+
+
+def test_an_invalid_proposal_gets_a_comment_naming_its_fields(
+    github_server: FakeGitHub, repo: dict[str, Issue], tmp_path: Path
+) -> None:
+    answers = {**VALID, "category": "Marketing", "impact": "", "owner": "Whoever"}
+    issue = open_proposal(github_server, answers)
+    event = propose_event(issue)
+    respond, propose = run_workflow(github_server, tmp_path, "issues", event)
+    assert respond.ok, respond.stderr
+    assert not propose.ran
+    (comment,) = replies(github_server, issue)
+    assert (parse_marker(comment) or {})["id"] == f"form/{issue.number}"
+    rows = {line.split("|")[1].strip() for line in comment.splitlines() if line.startswith("| ")}
+    assert rows == {"field", "Category", "Impact level", "Owner"}
+    assert "did you mean 'Market'?" in comment
+    assert pulls(github_server) == []
+    github_server.reset_log()
+    run_workflow(github_server, tmp_path, "issues", event)
+    assert github_server.writes() == []
+
+
+def test_an_issue_without_the_forms_label_is_not_read(
+    github_server: FakeGitHub, repo: dict[str, Issue], tmp_path: Path
+) -> None:
+    issue = github_server.add_issue("Risk?", form_body(VALID), user=STRANGER)
+    github_server.reset_log()
+    respond, propose = run_workflow(github_server, tmp_path, "issues", propose_event(issue))
+    assert respond.ok
+    assert "not a risk proposal" in respond.stderr
+    assert not propose.ran
+    assert github_server.requests == []
