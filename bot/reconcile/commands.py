@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from bot.reconcile import markers
 from bot.register.load import Register
@@ -82,6 +83,27 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
 
 
+def _shown(children: Iterable[Token]) -> str:
+    """A paragraph's text as GitHub shows it: escapes resolved, line breaks kept, and code
+    spans, emphasis and inline HTML blotted out (a command in them is not a command)."""
+    out: list[str] = []
+    styled = 0
+    for child in children:
+        if child.type in ("strong_open", "em_open", "s_open", "link_open"):
+            styled += 1
+        elif child.type in ("strong_close", "em_close", "s_close", "link_close"):
+            styled -= 1
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif child.type == "text" and not styled:
+            out.append(child.content)
+        elif child.type in ("text", "code_inline"):
+            out.append("\0" + child.content)  # its words stay in a note, but start no command
+        else:
+            out.append("\0")
+    return "".join(out)
+
+
 def command_lines(body: str) -> list[str]:
     """Each top-level paragraph's text from its ``/riskbot`` line on (soft breaks as spaces)."""
     found: list[str] = []
@@ -89,10 +111,10 @@ def command_lines(body: str) -> list[str]:
     for before, token in pairwise(tokens):
         if token.type != "inline" or before.type != "paragraph_open" or before.level != 0:
             continue
-        lines = token.content.split("\n")
+        lines = _shown(token.children or []).split("\n")
         for index, line in enumerate(lines):
             if line.startswith(PREFIX) and (len(line) == len(PREFIX) or line[len(PREFIX)] in " \t"):
-                found.append(" ".join(lines[index:]))
+                found.append(" ".join(lines[index:]).replace("\0", ""))
                 break
     return found
 
