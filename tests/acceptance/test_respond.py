@@ -522,3 +522,25 @@ def test_an_issue_without_the_forms_label_is_not_read(
     assert "not a risk proposal" in respond.stderr
     assert not propose.ran
     assert github_server.requests == []
+
+
+def test_without_a_token_respond_only_plans(
+    repo: dict[str, Issue], github_server: FakeGitHub, tmp_path: Path, run_riskbot: Any
+) -> None:
+    comment = post(github_server, repo["red"], OWNER, "/riskbot review")
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(comment_event(repo["red"], comment)), encoding="utf-8")
+    env = {"GITHUB_EVENT_NAME": "issue_comment", "GITHUB_EVENT_PATH": str(path)}
+    github_server.reset_log()
+    for command in ("respond", "propose"):
+        planned = run_riskbot(command, env=env)
+        assert planned.returncode == 0, planned.stderr
+        assert "dry run" in planned.stderr
+        in_actions = run_riskbot(command, env={**env, "GITHUB_ACTIONS": "true"})
+        assert in_actions.returncode == 2
+        assert "GITHUB_TOKEN is not set" in in_actions.stderr
+    wrong = run_riskbot("respond", env={**env, "GITHUB_EVENT_NAME": "push"})
+    assert wrong.returncode != 0
+    assert "runs on issue_comment and issues events" in wrong.stderr
+    assert "Traceback" not in wrong.stderr
+    assert github_server.requests == []
