@@ -369,6 +369,71 @@ def remind(
     sys.exit(1 if not register.ok else stats.exit_code)
 
 
+def _file_edits() -> Any:
+    """The document edits the pull requests of ``respond``/``propose`` make (handed in here:
+    the GitHub shell and the documents are stages side by side)."""
+    from bot.documents.acceptance import record_acceptance
+    from bot.documents.proposal import check_form
+    from bot.documents.review import record_review
+    from bot.github.respond import FileEdits
+
+    return FileEdits(review=record_review, accept=record_acceptance, propose=check_form)
+
+
+@cli.command()
+@click.option(
+    "--dry-run", is_flag=True, help="Read the event and say what it calls for; write nothing."
+)
+@click.option("--today", metavar="YYYY-MM-DD", help="The day to decide for (default: today, UTC).")
+def respond(dry_run: bool, today: str | None) -> None:
+    """Answer a command in a comment on riskbot's issues, or a risk proposed by the issue form.
+
+    Run by the riskbot-respond workflow on issue_comment and issues events (the event comes
+    from GITHUB_EVENT_PATH). Commands: /riskbot review [R-NNN] [note], /riskbot accept
+    [R-NNN] until YYYY-MM-DD because REASON, /riskbot help. Who may review or accept: the
+    logins of the risk's owner and the roles above it on the escalation path, from the default
+    branch's policy. It reacts (eyes on receipt, +1 done, confused refused with a one-line
+    reply) and sets the step output propose=true when a pull request is due. Edited comments,
+    quoted commands, bots' comments and other issues are ignored.
+
+    \b
+    Example:
+      GITHUB_EVENT_NAME=issue_comment GITHUB_EVENT_PATH=event.json riskbot respond --dry-run
+    """
+    from bot.github.respond import run_respond
+    from bot.register import clock
+
+    stats = run_respond(
+        _settings(), _file_edits(), _parse_date(today) or clock.today(), dry_run=dry_run
+    )
+    sys.exit(stats.exit_code)
+
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Say which pull request is due; write nothing.")
+@click.option("--today", metavar="YYYY-MM-DD", help="The day to decide for (default: today, UTC).")
+def propose(dry_run: bool, today: str | None) -> None:
+    """Open or update the pull request a command or a proposal calls for (after respond).
+
+    A review by comment is folded into the one pull request riskbot keeps on its branch
+    riskbot/reviews (only last_reviewed lines change); an acceptance request opens a pull
+    request adding acceptance: to the risk file; a valid proposal form one adding the new
+    risk file with the next free id. One commit per run, through the API; never a push to the
+    default branch. A rerun on the same event writes nothing.
+
+    \b
+    Example:
+      GITHUB_EVENT_NAME=issue_comment GITHUB_EVENT_PATH=event.json riskbot propose --dry-run
+    """
+    from bot.github.respond import run_propose
+    from bot.register import clock
+
+    stats = run_propose(
+        _settings(), _file_edits(), _parse_date(today) or clock.today(), dry_run=dry_run
+    )
+    sys.exit(stats.exit_code)
+
+
 @cli.command()
 @_root_option
 @click.argument("risk_id", metavar="RISK_ID")

@@ -32,15 +32,16 @@ ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"
 ACTIONLINT = ROOT / "tools" / "actionlint.mjs"
 
-PR, COMMENT, SYNC, REMIND = (
+PR, COMMENT, SYNC, REMIND, RESPOND = (
     "riskbot-pr.yml",
     "riskbot-comment.yml",
     "riskbot-sync.yml",
     "riskbot-remind.yml",
+    "riskbot-respond.yml",
 )
-OURS = (PR, COMMENT, SYNC, REMIND)
+OURS = (PR, COMMENT, SYNC, REMIND, RESPOND)
 RELEASE = "release.yml"
-PRIVILEGED = (COMMENT, SYNC, REMIND)  # run with a write token
+PRIVILEGED = (COMMENT, SYNC, REMIND, RESPOND)  # run with a write token
 
 # The only actions a workflow may use, each pinned to this commit (shared/GITHUB.md's table).
 PINNED = {
@@ -59,6 +60,12 @@ PERMISSIONS = {
     COMMENT: {"comment": {"actions": "read", "contents": "read", "pull-requests": "write"}},
     SYNC: {"sync": {"contents": "read", "issues": "write"}},
     REMIND: {"remind": {"contents": "read", "issues": "write"}},
+    # The comment job answers (issues); the one that writes branches and pull requests has
+    # contents and pull-requests, and nothing else.
+    RESPOND: {
+        "respond": {"contents": "read", "issues": "write"},
+        "propose": {"contents": "write", "pull-requests": "write"},
+    },
     RELEASE: {
         "build": {"contents": "read"},
         "check": {"contents": "read"},
@@ -235,9 +242,9 @@ def test_zizmor_reports_no_findings() -> None:
     assert result.returncode == 0, f"zizmor exit {result.returncode}:\n{result.stderr}"
 
 
-def test_zizmor_ignores_only_the_documented_workflow_run_trigger() -> None:
-    # Without honouring ignore comments, the bot's workflows yield exactly one finding: the
-    # deliberate `workflow_run` trigger of the comment workflow.
+def test_zizmor_ignores_only_the_documented_triggers() -> None:
+    # Without honouring ignore comments, the bot's workflows yield exactly two findings: the
+    # deliberate `workflow_run` trigger of the comment workflow and `issue_comment` of respond.
     result = zizmor("--no-ignores", *(str((WORKFLOWS / name).relative_to(ROOT)) for name in OURS))
     findings = json.loads(result.stdout)
     found = {
@@ -245,7 +252,10 @@ def test_zizmor_ignores_only_the_documented_workflow_run_trigger() -> None:
         for f in findings
         for loc in f["locations"]
     }
-    assert found == {("dangerous-triggers", f".github/workflows/{COMMENT}")}, describe(findings)
+    assert found == {
+        ("dangerous-triggers", f".github/workflows/{COMMENT}"),
+        ("dangerous-triggers", f".github/workflows/{RESPOND}"),
+    }, describe(findings)
 
 
 def test_zizmor_sees_an_unsafe_workflow(tmp_path: Path) -> None:
@@ -427,10 +437,11 @@ def test_the_token_is_given_only_to_the_steps_that_use_it(name: str) -> None:
         assert "env" not in job, f"{name}: {job_id}: no job-level env (give it to the step)"
 
 
-@pytest.mark.parametrize("name", OURS)
-def test_riskbot_is_installed_from_the_checkout_on_python_311(name: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "job_id"), [(name, job) for name in OURS for job in load(name)["jobs"]]
+)
+def test_riskbot_is_installed_from_the_checkout_on_python_311(name: str, job_id: str) -> None:
     doc = load(name)
-    (job_id,) = doc["jobs"]
     items = job_steps(doc, job_id)
     checkout = index_of(items, lambda s: action(s) == "actions/checkout", "checks out")
     python = index_of(items, lambda s: action(s) == "actions/setup-python", "sets up Python")
@@ -687,3 +698,28 @@ def test_ci_runs_the_gates_on_every_supported_python() -> None:
     assert any(s.get("run") == "make test" for s in job["steps"])
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert project["project"]["requires-python"] == ">=3.11"
+
+
+def test_respond_answers_new_comments_and_proposals_then_proposes_in_its_own_job() -> None:
+    doc = load(RESPOND)
+    on = triggers(doc)
+    assert on == {"issue_comment": {"types": ["created"]}, "issues": {"types": ["opened"]}}
+    text = (WORKFLOWS / RESPOND).read_text(encoding="utf-8")
+    assert re.search(
+        r"^\s*issue_comment:\s*#\s*zizmor:\s*ignore\[dangerous-triggers\]\s+--\s+\S.{10,}$",
+        text,
+        re.MULTILINE,
+    ), "the issue_comment line says why it is safe"
+    respond, propose = doc["jobs"]["respond"], doc["jobs"]["propose"]
+    assert "github.event.sender.type != 'Bot'" in respond["if"], "never answers a bot"
+    assert respond["outputs"] == {"propose": "${{ steps.respond.outputs.propose }}"}
+    assert propose["needs"] == "respond"
+    assert propose["if"] == "needs.respond.outputs.propose == 'true'"
+    assert propose["concurrency"] == {"group": "riskbot-pulls", "cancel-in-progress": False}
+    for job_id, command in (("respond", "riskbot respond"), ("propose", "riskbot propose")):
+        items = job_steps(doc, job_id)
+        for step in items:
+            if action(step) == "actions/checkout":
+                assert "ref" not in step.get("with", {}), "the default branch, never a PR's"
+        step = items[index_of(items, lambda s: s.get("run", "").strip() == command, command)]
+        assert step["env"] == {"GITHUB_TOKEN": "${{ secrets.GITHUB_TOKEN }}"}

@@ -151,6 +151,10 @@ def site_packages(venv: Path) -> Path:
     return found
 
 
+WORKFLOWS_WRITTEN = 5
+"""riskbot-pr, -comment, -sync, -remind and -respond.yml."""
+
+
 def installed_pins(repo: Path) -> list[str]:
     """The install command of every workflow `riskbot init` wrote into ``repo``."""
     lines = []
@@ -160,11 +164,14 @@ def installed_pins(repo: Path) -> list[str]:
             for line in path.read_text(encoding="utf-8").splitlines()
             if (m := INSTALL_LINE.search(line.strip()))
         ]
-        if len(found) != 1:
-            raise ReleaseError(f"{path.name}: expected one riskbot install step, found {found}")
+        # One install step per job: a workflow of two jobs installs the same pin twice.
+        if len(set(found)) != 1:
+            raise ReleaseError(f"{path.name}: expected one riskbot install pin, found {found}")
         lines.append(found[0])
-    if len(lines) != 4:
-        raise ReleaseError(f"riskbot init wrote {len(lines)} workflows, expected 4")
+    if len(lines) != WORKFLOWS_WRITTEN:
+        raise ReleaseError(
+            f"riskbot init wrote {len(lines)} workflows, expected {WORKFLOWS_WRITTEN}"
+        )
     return lines
 
 

@@ -23,7 +23,9 @@ import yaml
 
 from bot import __version__
 from bot.documents import output
+from bot.documents.proposal import FORM_PATH, form_text
 from bot.errors import RiskbotError, UsageError
+from bot.reconcile.commands import FORM_LABEL
 from bot.register.load import POLICY_PATH
 from bot.register.presets import (
     DEFAULT_METHOD,
@@ -40,7 +42,13 @@ POLICY_FILE = POLICY_PATH
 EXAMPLE_RISK = "risks/R-001-example.yaml"
 SCHEMA_FOLDER = "schema"
 WORKFLOW_FOLDER = ".github/workflows"
-WORKFLOWS = ("riskbot-pr.yml", "riskbot-comment.yml", "riskbot-sync.yml", "riskbot-remind.yml")
+WORKFLOWS = (
+    "riskbot-pr.yml",
+    "riskbot-comment.yml",
+    "riskbot-sync.yml",
+    "riskbot-remind.yml",
+    "riskbot-respond.yml",
+)
 DEFAULT_BRANCH = "main"
 PR_CHECK_NAME = "check the register"  # the job name of riskbot-pr.yml: the status check to require
 
@@ -74,7 +82,10 @@ WORKFLOW_EDITS: dict[str, tuple[tuple[str, str], ...]] = {
         ("    branches: [main]\n", "    branches: [{branch}]\n"),
     ),
     "riskbot-remind.yml": ((INSTALL_FROM_CHECKOUT, INSTALL_PINNED),),
+    "riskbot-respond.yml": ((INSTALL_FROM_CHECKOUT, INSTALL_PINNED),),
 }
+# The edits that apply more than once: (file, text) -> how many times (each job installs).
+EDIT_COUNTS: dict[tuple[str, str], int] = {("riskbot-respond.yml", INSTALL_FROM_CHECKOUT): 2}
 
 GENERATED_HEADER = (
     "# Written by `riskbot init` (riskbot {version}) from riskbot's own workflow. riskbot is\n"
@@ -115,6 +126,9 @@ Next steps:
      branch. If Actions are disabled for the repository, enable them (Settings → Actions).
   4. Make the PR check required: Settings → Rules → Rulesets (or Branches), require the
      status check "{check}" of the "riskbot PR" workflow.
+  5. Create the label "{form_label}" (Issues → Labels): the issue form "Propose a risk"
+     ({form}) applies it, and riskbot-respond.yml answers only
+     the issues that carry it.
   Optional: commit RISKS.md (`riskbot report`) and add a `riskbot report --check` step to
   riskbot-pr.yml; use riskbot as a pre-commit hook (see riskbot's README).
 """
@@ -313,9 +327,10 @@ def adapt_workflow(name: str, text: str, *, source: str, branch: str) -> str:
     """This repository's workflow ``name`` as another repository needs it (see WORKFLOW_EDITS)."""
     for old, new in WORKFLOW_EDITS[name]:
         count = text.count(old)
-        if count != 1:
+        expected = EDIT_COUNTS.get((name, old), 1)
+        if count != expected:
             raise RuntimeError(
-                f"{name}: expected {old.strip()!r} once, found it {count} times; "
+                f"{name}: expected {old.strip()!r} {expected} times, found it {count} times; "
                 "update WORKFLOW_EDITS in bot/documents/init.py to the workflow's new shape"
             )
         text = text.replace(old, new.format(source=source, branch=branch))
@@ -338,6 +353,7 @@ def init_files(
     ]
     if not _other_risks(root):
         files.append(InitFile(EXAMPLE_RISK, example_risk_text(method, today)))
+    files.append(InitFile(FORM_PATH, form_text(preset_policy(method), str(OWNER_ROLE["name"]))))
     for name in WORKFLOWS:
         text = workflow_template(name).read_text(encoding="utf-8")
         files.append(
@@ -385,4 +401,6 @@ def next_steps(*, source: str, branch: str, example: bool) -> str:
         branch=branch,
         source=source,
         check=PR_CHECK_NAME,
+        form_label=FORM_LABEL,
+        form=FORM_PATH,
     )

@@ -12,24 +12,28 @@ convincing a marker a person pastes.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from github import Auth, Github, GithubException
+from github import Auth, Github, GithubException, InputGitTreeElement
 from github.GithubObject import GithubObject
+from github.GitTree import GitTree
 from github.Issue import Issue
 from github.IssueComment import IssueComment
 from github.PaginatedList import PaginatedList
+from github.PullRequest import PullRequest
 from github.Repository import Repository
 from requests.exceptions import RequestException
 
 from bot.github.settings import TOKEN_FIX, Settings
 from bot.reconcile import markers
+from bot.reconcile.commands import PREFIX, PersonComment
 from bot.reconcile.plan import CommentState, IssueState
-from bot.register import defaults
+from bot.register import clock, defaults
 from bot.register.approvals import Review
 from bot.render.summary import Stats
 
@@ -42,6 +46,9 @@ ISSUES_READ: Needs = ("issues: read",)
 ISSUES_WRITE: Needs = ("issues: write",)
 COMMENT: Needs = ("issues: write", "pull-requests: write")
 PULLS_READ: Needs = ("pull-requests: read",)
+PULLS_WRITE: Needs = ("pull-requests: write",)
+CONTENTS_READ: Needs = ("contents: read",)
+CONTENTS_WRITE: Needs = ("contents: write",)
 
 
 def _permission(needs: Needs) -> str:
@@ -77,6 +84,17 @@ def _utc(moment: dt.datetime | None) -> dt.datetime | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class PullState:
+    """A pull request the bot opened, as found: its number, marker and body."""
+
+    number: int
+    ident: str
+    fields: Mapping[str, str]
+    body: str
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -117,6 +135,21 @@ def _issue_number(issue_url: str | None) -> int | None:
     """The number at the end of a comment's ``issue_url`` (``…/issues/12``)."""
     tail = (issue_url or "").rstrip("/").rsplit("/", 1)[-1]
     return int(tail) if tail.isdigit() else None
+
+
+def person_comment(comment: IssueComment, number: int) -> PersonComment:
+    """A comment's facts as GitHub stamped them."""
+    user = comment.user
+    return PersonComment(
+        id=comment.id,
+        issue_number=number,
+        login=getattr(user, "login", "") or "",
+        body=comment.body or "",
+        created_at=_utc(comment.created_at) or clock.now(),
+        updated_at=_utc(comment.updated_at),
+        is_bot=getattr(user, "type", "") == "Bot",
+        url=comment.html_url or "",
+    )
 
 
 def rate_limit_wait(exc: Exception, now: float) -> float | None:
@@ -174,6 +207,8 @@ class GitHubApi:
         self._comments: dict[int, IssueComment] = {}
         self._retries = 0
         self._reported: set[int] = set()
+        self._trees: dict[str, GitTree] = {}
+        self._pulls: dict[int, PullRequest] = {}
 
     def close(self) -> None:
         self._gh.close()
@@ -414,10 +449,16 @@ class GitHubApi:
         return found
 
     def bot_comments_since(
-        self, since: dt.datetime, numbers: Collection[int]
+        self,
+        since: dt.datetime,
+        numbers: Collection[int],
+        commands: list[PersonComment] | None = None,
     ) -> dict[int, list[CommentState]]:
         """The bot's own comments on some issues, found in ONE listing of the repository's
         comments updated since a time (100 a page): reads grow with recent comments, not issues.
+
+        ``commands`` collects, from the same listing, the other comments on those issues that
+        hold a ``/riskbot`` line (a review by comment counts at once).
         """
         wanted = set(numbers)
         found: dict[int, list[CommentState]] = {n: [] for n in wanted}
@@ -425,6 +466,10 @@ class GitHubApi:
         for comment in self.pages(listing):
             number = _issue_number(comment.issue_url)
             if number not in wanted:
+                continue
+            if commands is not None and not self.is_bot(comment.user):
+                if PREFIX in (comment.body or ""):
+                    commands.append(person_comment(comment, number))
                 continue
             state = self._comment_state(comment, number)
             if state is not None:
@@ -510,3 +555,140 @@ class GitHubApi:
     def delete_comment(self, comment_id: int) -> None:
         comment = self._comments[comment_id]
         self.write(f"delete comment {comment_id}", comment.delete, needs=COMMENT)
+
+    # -- commands in comments, and the pull requests they open -------------------------------
+    def bot_reactions(self, comment_id: int) -> set[str]:
+        """The reactions this bot already gave a comment (``eyes``, ``+1``, ``confused`` …)."""
+        comment = self._repo.get_issue(1).get_comment(comment_id)  # lazy: its URL, no request
+        return {
+            r.content
+            for r in self.pages(comment.get_reactions(), repository_level=False)
+            if self.is_bot(r.user)
+        }
+
+    def react(self, comment_id: int, content: str) -> None:
+        comment = self._repo.get_issue(1).get_comment(comment_id)
+        self.write(
+            f"react {content} to comment {comment_id}",
+            lambda: comment.create_reaction(content),
+            needs=ISSUES_WRITE,
+        )
+
+    def branch_head(self, branch: str) -> str | None:
+        """The commit a branch points to, or None when there is no such branch."""
+        ref = self._repo.get_git_ref(f"heads/{branch}")  # lazy
+        try:
+            return str(self.read(lambda: ref.object.sha, needs=CONTENTS_READ))
+        except GithubException as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def branches_starting(self, prefix: str) -> dict[str, str]:
+        """Branches whose name starts with ``prefix``, with their commits (one listing)."""
+        listing = self._repo.get_git_matching_refs(f"heads/{prefix}")
+        return {
+            ref.ref.removeprefix("refs/heads/"): ref.object.sha
+            for ref in self.pages(listing, needs=CONTENTS_READ)
+        }
+
+    def tree_blobs(self, commit: str) -> dict[str, str]:
+        """Every file of a commit, path -> blob sha (one read of the recursive tree)."""
+        tree = self.read(
+            lambda: self._repo.get_git_tree(commit, recursive=True), needs=CONTENTS_READ
+        )
+        self._trees[commit] = tree
+        return {e.path: e.sha for e in tree.tree if e.type == "blob"}
+
+    def blob(self, sha: str) -> bytes:
+        """A file's bytes by its blob sha."""
+        found = self.read(lambda: self._repo.get_git_blob(sha), needs=CONTENTS_READ)
+        return (
+            base64.b64decode(found.content)
+            if found.encoding == "base64"
+            else found.content.encode()
+        )
+
+    def commit_files(self, parent: str, files: Mapping[str, str], message: str) -> str:
+        """One commit on top of ``parent`` that changes ``files`` (path -> text); its sha.
+
+        The files travel inside the one tree request; the branch is moved separately.
+        """
+        base = self._trees.get(parent) or self.read(
+            lambda: self._repo.get_git_tree(parent), needs=CONTENTS_READ
+        )
+        elements = [
+            InputGitTreeElement(path, "100644", "blob", content=text)
+            for path, text in sorted(files.items())
+        ]
+        tree = self.write(
+            f"write the tree of {len(files)} files",
+            lambda: self._repo.create_git_tree(elements, base_tree=base),
+            needs=CONTENTS_WRITE,
+        )
+        parent_commit = self.read(lambda: self._repo.get_git_commit(parent), needs=CONTENTS_READ)
+        commit = self.write(
+            "write a commit",
+            lambda: self._repo.create_git_commit(message, tree, [parent_commit]),
+            needs=CONTENTS_WRITE,
+        )
+        return str(commit.sha)
+
+    def set_branch(self, branch: str, sha: str, *, exists: bool) -> None:
+        """Point the bot's own branch at a commit (created, or moved: it is the bot's alone)."""
+        if exists:
+            ref = self._repo.get_git_ref(f"heads/{branch}")
+            # Read first: the lazy object's URL is the read endpoint (git/ref/…); the answer
+            # carries the one that takes the update (git/refs/…).
+            self.read(lambda: ref.object.sha, needs=CONTENTS_READ)
+            self.write(
+                f"move branch {branch}", lambda: ref.edit(sha, force=True), needs=CONTENTS_WRITE
+            )
+        else:
+            self.write(
+                f"create branch {branch}",
+                lambda: self._repo.create_git_ref(f"refs/heads/{branch}", sha),
+                needs=CONTENTS_WRITE,
+            )
+
+    def open_pull(self, branch: str, state: str = "open") -> PullState | None:
+        """The pull request (open, or any with ``state="all"``) from the bot's branch, if the
+        bot opened one (its marker says)."""
+        owner = (self.settings.repository or "").split("/")[0]
+        listing = self._repo.get_pulls(state=state, head=f"{owner}:{branch}")
+        found = self._bot_pulls(listing)
+        return found[0] if found else None
+
+    def bot_pulls(self, kind: str) -> list[PullState]:
+        """The open pull requests the bot opened whose marker is of a kind (``propose``)."""
+        listing = self._repo.get_pulls(state="open")
+        return [p for p in self._bot_pulls(listing) if p.ident.startswith(f"{kind}/")]
+
+    def _bot_pulls(self, listing: PaginatedList[PullRequest]) -> list[PullState]:
+        found: list[PullState] = []
+        for pull in self.pages(listing, needs=PULLS_READ):
+            fields = markers.read(pull.body)
+            if fields is not None and self.is_bot(pull.user):
+                self._pulls[pull.number] = pull
+                found.append(
+                    PullState(pull.number, fields["id"], fields, pull.body or "", pull.html_url)
+                )
+        return found
+
+    def create_pull(self, branch: str, base: str, title: str, body: str) -> PullState:
+        pull = self.write(
+            f"open a pull request from {branch}",
+            lambda: self._repo.create_pull(base=base, head=branch, title=title, body=body),
+            needs=PULLS_WRITE,
+        )
+        self._pulls[pull.number] = pull
+        fields = markers.read(body) or {"id": ""}
+        return PullState(pull.number, fields["id"], fields, body, pull.html_url)
+
+    def edit_pull(self, number: int, title: str, body: str) -> None:
+        pull = self._pulls.get(number) or self._repo.get_pull(number)
+        self.write(
+            f"edit pull request #{number}",
+            lambda: pull.edit(title=title, body=body),
+            needs=PULLS_WRITE,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -9,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import RiskbotError
+from bot.reconcile.commands import PersonComment
 
 MAX_EVENT_BYTES = 25 * 1024 * 1024
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target", "pull_request_review")
 """Events whose payload names a pull request's base and head (``riskbot pr`` reads them)."""
 SHA = re.compile(r"^[0-9a-f]{40}$")
+COMMAND_EVENTS = ("issue_comment", "issues")
+"""Events whose payload carries a comment or a new issue (``riskbot respond`` reads them)."""
 
 
 class EventError(RiskbotError):
@@ -77,3 +81,85 @@ def workflow_run_head_sha(path: str | Path) -> str:
     if not isinstance(run, dict):
         raise EventError("the event has no workflow_run")
     return _sha(run.get("head_sha"), "workflow_run.head_sha")
+
+
+@dataclass(frozen=True)
+class IssueFacts:
+    """The issue an ``issue_comment`` or ``issues`` event is about, as the payload has it."""
+
+    number: int
+    title: str
+    body: str
+    author: str
+    labels: tuple[str, ...]
+    is_pull: bool
+
+
+@dataclass(frozen=True)
+class CommandEvent:
+    """An ``issue_comment`` or ``issues`` event: what ``riskbot respond`` reads."""
+
+    name: str
+    action: str
+    issue: IssueFacts
+    comment: PersonComment | None
+    default_branch: str | None
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _stamp(value: Any) -> dt.datetime | None:
+    try:
+        moment = dt.datetime.fromisoformat(_text(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+def command_event(path: str | Path, name: str | None) -> CommandEvent:
+    """The comment (``issue_comment``) or the new issue (``issues``) an event carries."""
+    if name not in COMMAND_EVENTS:
+        raise EventError(
+            f"riskbot respond runs on {' and '.join(COMMAND_EVENTS)} events, not {name}"
+        )
+    data = read_json(path, MAX_EVENT_BYTES)
+    issue = data.get("issue") if isinstance(data, dict) else None
+    if not isinstance(issue, dict) or not isinstance(issue.get("number"), int):
+        raise EventError("the event has no issue")
+    user = issue.get("user") or {}
+    facts = IssueFacts(
+        number=issue["number"],
+        title=_text(issue.get("title")),
+        body=_text(issue.get("body")),
+        author=_text(user.get("login")),
+        labels=tuple(
+            _text(x.get("name")) for x in issue.get("labels") or [] if isinstance(x, dict)
+        ),
+        is_pull=isinstance(issue.get("pull_request"), dict),
+    )
+    comment = None
+    raw = data.get("comment")
+    if name == "issue_comment":
+        if not isinstance(raw, dict) or not isinstance(raw.get("id"), int):
+            raise EventError("the issue_comment event has no comment")
+        author = raw.get("user") or {}
+        created = _stamp(raw.get("created_at"))
+        if created is None:
+            raise EventError("comment.created_at is not a time")
+        comment = PersonComment(
+            id=raw["id"],
+            issue_number=facts.number,
+            login=_text(author.get("login")),
+            body=_text(raw.get("body")),
+            created_at=created,
+            updated_at=_stamp(raw.get("updated_at")),
+            is_bot=author.get("type") == "Bot",
+            url=_text(raw.get("html_url")),
+        )
+    repository = data.get("repository") or {}
+    branch = repository.get("default_branch") if isinstance(repository, dict) else None
+    return CommandEvent(
+        name, _text(data.get("action")), facts, comment, branch if isinstance(branch, str) else None
+    )

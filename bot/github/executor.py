@@ -16,13 +16,15 @@ from typing import TypeVar
 
 from bot.github.api import BudgetExhausted, GitHubApi, SetupFailed, StopRun, WriteFailed
 from bot.reconcile import markers
+from bot.reconcile.commands import PersonComment
 from bot.reconcile.plan import (
     EARLIEST,
-    Action,
+    Answer,
     CommentState,
     EnsureComment,
     EnsureIssue,
     EnsureLabel,
+    EnsureReaction,
     IssueState,
     Snapshot,
     issue_changes,
@@ -46,6 +48,9 @@ class Executor:
         self.stats = stats
         self._comments: dict[int, list[CommentState]] = {}
         self._rechecked = False
+        self.commands: list[PersonComment] = []
+        self._reactions: dict[int, set[str]] = {}
+        """Command comments by people, found by :meth:`comments_since` on the way."""
 
     # -- reading -----------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -74,7 +79,7 @@ class Executor:
         """The bot's comments on several issues from one listing of the repository's comments
         since a time; remembered, so that the check before posting reads nothing again."""
         found = (
-            self.api.bot_comments_since(since, numbers)
+            self.api.bot_comments_since(since, numbers, self.commands)
             if self.api is not None
             else {n: [] for n in numbers}
         )
@@ -82,6 +87,11 @@ class Executor:
         return found
 
     # -- writing -----------------------------------------------------------------------------
+    def write(self, what: str, call: Callable[[GitHubApi], T]) -> T | None:
+        """One write through the run's gate: counted against the budget, skipped in a dry run
+        (None then), recorded in the summary."""
+        return self._write(what, call)
+
     def _write(self, what: str, call: Callable[[GitHubApi], T]) -> T | None:
         if self.stats.writes >= self.budget:
             raise BudgetExhausted(f"write budget of {self.budget} spent")
@@ -93,7 +103,7 @@ class Executor:
         self.stats.done.append(what)
         return result
 
-    def execute(self, actions: Sequence[Action], snapshot: Snapshot) -> Stats:
+    def execute(self, actions: Sequence[Answer], snapshot: Snapshot) -> Stats:
         """Perform the actions in order, after collapsing duplicates; stop cleanly when told to."""
         todo: list[Callable[[], None]] = []
         names: list[str] = []
@@ -119,13 +129,30 @@ class Executor:
                 self.stats.failures.append(str(exc))
         return self.stats
 
-    def _perform(self, action: Action, snapshot: Snapshot) -> None:
-        if isinstance(action, EnsureLabel):
+    def _perform(self, action: Answer, snapshot: Snapshot) -> None:
+        if isinstance(action, EnsureReaction):
+            self._ensure_reaction(action)
+        elif isinstance(action, EnsureLabel):
             self._ensure_label(action, snapshot)
         elif isinstance(action, EnsureIssue):
             self._ensure_issue(action, snapshot)
         else:
             self._ensure_comment(action, snapshot)
+
+    def _ensure_reaction(self, action: EnsureReaction) -> None:
+        given = self._reactions.get(action.comment_id)
+        if given is None:
+            api = self.api
+            given = api.bot_reactions(action.comment_id) if api is not None else set()
+            self._reactions[action.comment_id] = given
+        if action.content in given:
+            self.stats.skipped += 1
+            return
+        self._write(
+            f"react {action.content} to comment {action.comment_id}",
+            lambda api: api.react(action.comment_id, action.content),
+        )
+        given.add(action.content)
 
     def _ensure_label(self, action: EnsureLabel, snapshot: Snapshot) -> None:
         if action.name in snapshot.labels:

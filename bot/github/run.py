@@ -55,6 +55,7 @@ def gather_comments(snapshot: Snapshot, needs: Needs, executor: Executor) -> Non
             snapshot.comments[number] = executor.remember(number, [])
     if recent:
         snapshot.comments.update(executor.comments_since(min(recent.values()), recent))
+        snapshot.commands.extend(executor.commands)
 
 
 def _updated_since(updated_at: dt.datetime | None, since: dt.datetime) -> bool:

@@ -150,3 +150,30 @@ def acceptance_notice(kind: str, risk_id: str, until: dt.date) -> str:
     """The one comment saying an acceptance ends soon (``kind`` ending) or has lapsed:
     ``acceptance/ending/R-001/2027-01-26``; a new ``until`` is a new acceptance, said anew."""
     return f"{ACCEPTANCE}/{kind}/{risk_id}/{until.isoformat()}"
+
+
+REPLY = "reply"
+FOLD_REVIEWS = "fold-reviews"
+ACCEPT = "accept"
+PROPOSE = "propose"
+FORM = "form"
+
+
+def reply(comment_id: int) -> str:
+    """The bot's one answer to a command comment: ``reply/3000000012``."""
+    return f"{REPLY}/{comment_id}"
+
+
+def accept_pr(comment_id: int) -> str:
+    """The pull request an acceptance request opens: ``accept/3000000012``."""
+    return f"{ACCEPT}/{comment_id}"
+
+
+def propose_pr(issue_number: int) -> str:
+    """The pull request adding the risk an issue form proposes: ``propose/12``."""
+    return f"{PROPOSE}/{issue_number}"
+
+
+def form_answer(issue_number: int) -> str:
+    """The bot's answer on a proposal issue (what to fix, or where the pull request is)."""
+    return f"{FORM}/{issue_number}"

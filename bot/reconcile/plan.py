@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.reconcile import markers
+from bot.reconcile.commands import PersonComment
 
 State = Literal["open", "closed"]
 MAX_BODY = 65_536
@@ -110,7 +111,20 @@ class EnsureComment(_Marked):
         return f"comment {self.ident} on {where}"
 
 
+@dataclass(frozen=True)
+class EnsureReaction:
+    """A reaction of the bot's on a comment (``eyes``, ``+1``, ``confused``): given once."""
+
+    comment_id: int
+    content: str
+
+    def describe(self) -> str:
+        return f"reaction {self.content} on comment {self.comment_id}"
+
+
 Action = EnsureLabel | EnsureIssue | EnsureComment
+Answer = Action | EnsureReaction
+"""What the executor performs: a planner's actions, and the reactions of commands in comments."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +207,8 @@ class Snapshot:
     links: dict[str, str] = field(default_factory=dict)
     pull_heads: dict[int, str] = field(default_factory=dict)
     commit: str = "HEAD"
+    commands: list[PersonComment] = field(default_factory=list)
+    """People's comments holding a ``/riskbot`` line on the issues whose comments were read."""
 
     @classmethod
     def from_issues(cls, issues: Sequence[IssueState], labels: set[str] | None = None) -> Snapshot:

@@ -13,9 +13,10 @@ left alone (held back) until the file is fixed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from bot.reconcile import acceptance, markers
+from bot.reconcile.commands import CommentReview, comment_reviews
 from bot.reconcile.plan import (
     Action,
     EnsureComment,
@@ -51,9 +52,11 @@ def _key(r: Reminder) -> markers.ReminderKey:
     return markers.ReminderKey(r.risk_id, r.due, r.period)
 
 
-def _due(register: Register, today: dt.date) -> tuple[list[Reminder], list[Reminder]]:
+def _due(
+    register: Register, today: dt.date, reviewed: Mapping[str, dt.date] | None = None
+) -> tuple[list[Reminder], list[Reminder]]:
     """The reminders due today, and those held back because their risk's file has errors."""
-    due, _ = reminders_due(register, today)
+    due, _ = reminders_due(register, today, reviewed)
     failed = register.failed_ids
     return [r for r in due if r.risk_id not in failed], [r for r in due if r.risk_id in failed]
 
@@ -70,10 +73,22 @@ def _split(due: Sequence[Reminder], snapshot: Snapshot) -> tuple[list[Reminder],
 
 
 def _window(issue: IssueState | None, reminders: Sequence[Reminder]) -> dt.datetime | None:
-    """Since when an issue's comments could hold these reminders; None: no need to read."""
+    """Since when an issue's comments could hold these reminders, or a review by comment
+    newer than the file's (the day after its ``last_reviewed``); None: no need to read."""
     if issue is None or issue.number is None or not reminders:
         return None
-    return min(r.applicable for r in reminders)
+    return min(min(r.applicable, _after_file_review(r)) for r in reminders)
+
+
+def _after_file_review(r: Reminder) -> dt.datetime:
+    day = r.due - dt.timedelta(days=r.assessment.cadence_days - 1)
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def reviews_by_comment(register: Register, snapshot: Snapshot) -> dict[str, CommentReview]:
+    """The authorised reviews by comment on the bot's issues that the snapshot holds."""
+    idents = {i.number: i.ident for i in snapshot.issues.values() if i.number is not None}
+    return comment_reviews(register, snapshot.commands, idents)
 
 
 def remind_needs(register: Register, snapshot: Snapshot, today: dt.date) -> Needs:
@@ -172,8 +187,11 @@ def plan_remind(
     """The reminders and the quarterly issue that are due and not yet posted."""
     policy = register.policy
     report = RemindReport(today)
-    _, report.not_due = reminders_due(register, today)
-    due, held = _due(register, today)
+    by_comment = reviews_by_comment(register, snapshot)
+    reviewed = {rid: review.day for rid, review in by_comment.items()}
+    report.by_comment = sorted(by_comment)
+    _, report.not_due = reminders_due(register, today, reviewed)
+    due, held = _due(register, today, reviewed)
     report.due = due
     report.held = held
     actions: list[Action] = []

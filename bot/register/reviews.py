@@ -11,7 +11,8 @@ the top step repeats every period until the review is recorded. A reminder is id
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from bot.register.acceptance import AcceptanceNotice
 from bot.register.load import Register
@@ -58,6 +59,8 @@ class RemindReport:
     notices: list[AcceptanceNotice] = field(default_factory=list)
     """Acceptances that end soon or have lapsed: each said once on the risk's issue."""
     notices_posting: list[AcceptanceNotice] = field(default_factory=list)
+    by_comment: list[str] = field(default_factory=list)
+    """Risks whose latest review was recorded by an authorised comment, not yet in the file."""
 
 
 def review_period(overdue_days: int, cadence_days: int) -> int:
@@ -78,8 +81,14 @@ def step_marker_covers(step: int, period: int) -> bool:
     return period <= step + 1
 
 
-def reminders_due(register: Register, today: dt.date) -> tuple[list[Reminder], list[Assessment]]:
-    """Every open risk whose review is due today or earlier, with its escalation step."""
+def reminders_due(
+    register: Register, today: dt.date, reviewed: Mapping[str, dt.date] | None = None
+) -> tuple[list[Reminder], list[Assessment]]:
+    """Every open risk whose review is due today or earlier, with its escalation step.
+
+    ``reviewed``: reviews recorded elsewhere than in the files (an authorised comment), by risk:
+    the next review falls due a cadence after the later of the two.
+    """
     policy = register.policy
     due: list[Reminder] = []
     later: list[Assessment] = []
@@ -87,6 +96,9 @@ def reminders_due(register: Register, today: dt.date) -> tuple[list[Reminder], l
     for a in register.assessments:
         if not a.risk.is_open:
             continue
+        if reviewed and a.risk.id in reviewed:
+            since = reviewed[a.risk.id] + dt.timedelta(days=a.cadence_days)
+            a = replace(a, next_review=max(a.next_review, since))
         if a.next_review > today:
             later.append(a)
             continue

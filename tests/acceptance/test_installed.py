@@ -29,6 +29,7 @@ from tests.factories import (
 from tests.fakegithub.server import FakeGitHub
 
 TODAY = "2026-11-27"
+WEBHOOKS = Path(__file__).parents[1] / "data" / "webhooks"
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,28 @@ def export(place: Path, server: FakeGitHub) -> Run:
     return Run(("export", "--format", "csv"))
 
 
+def event_env(server: FakeGitHub, place: Path, event: str) -> dict[str, str]:
+    """The Actions variables of a run on a real payload of ``event`` (``issue_comment``)."""
+    payload = WEBHOOKS / f"{event}.created.json"
+    (place / "event.json").write_bytes(payload.read_bytes())
+    return {
+        **github_env(server, place),
+        "GITHUB_EVENT_NAME": event,
+        "GITHUB_EVENT_PATH": str(place / "event.json"),
+    }
+
+
+def respond(place: Path, server: FakeGitHub) -> Run:
+    # The example's comment is on a person's issue, not one of riskbot's: nothing to answer.
+    copy_register(place)
+    return Run(("respond", "--today", TODAY), event_env(server, place, "issue_comment"))
+
+
+def propose(place: Path, server: FakeGitHub) -> Run:
+    copy_register(place)
+    return Run(("propose", "--today", TODAY), event_env(server, place, "issue_comment"))
+
+
 def new(place: Path, server: FakeGitHub) -> Run:
     copy_register(place)
     answers = "Cloud Bill Shock\nMarket\nv3\n2\n3\nProgram Sponsor\nCosts outgrow budget.\n"
@@ -142,6 +165,8 @@ COMMANDS: dict[str, tuple[Scenario, int]] = {
     "history": (history, 0),
     "import": (import_, 0),
     "export": (export, 0),
+    "respond": (respond, 0),
+    "propose": (propose, 0),
     "new": (new, 0),
     "retro": (retro, 0),
     "init": (init, 0),

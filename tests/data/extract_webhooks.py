@@ -22,6 +22,9 @@ WANTED = {
     ("workflow_run", "completed"),
     ("push", None),
     ("workflow_dispatch", None),
+    ("issue_comment", "created"),
+    ("issue_comment", "edited"),
+    ("issues", "opened"),
 }
 OUT = Path(__file__).with_name("webhooks")
 

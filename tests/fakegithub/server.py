@@ -15,6 +15,7 @@ log (``server.requests``, ``reads()``, ``writes()``) and inject faults (``server
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -239,6 +240,32 @@ class Review:
 
 
 REVIEW_STATES = ("APPROVED", "CHANGES_REQUESTED", "COMMENTED", "DISMISSED", "PENDING")
+REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
+
+
+@dataclass
+class Reaction:
+    id: int
+    comment_id: int
+    user: User
+    content: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class GitCommit:
+    """A commit of the repository's object store: its tree (path -> blob sha) and parents."""
+
+    sha: str
+    tree: str
+    parents: tuple[str, ...]
+    message: str
+    date: datetime
+
+
+def git_blob_sha(data: bytes) -> str:
+    """The sha git gives a blob."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # not for security
 
 
 class RepoState:
@@ -274,6 +301,14 @@ class RepoState:
         self._next_review_id = 5_000_000_001
         self.labels: dict[int, Label] = {}
         self.assignable: set[str] = {self.owner.login.lower()}
+        self.reactions: dict[int, Reaction] = {}
+        self._next_reaction_id = 6_000_000_001
+        self.blobs: dict[str, bytes] = {}
+        self.trees: dict[str, dict[str, str]] = {}
+        """tree sha -> every file below it, path -> blob sha (directories are implied)."""
+        self.git_commits: dict[str, GitCommit] = {}
+        self.refs: dict[str, str] = {}
+        """``refs/heads/main`` -> commit sha."""
         self._next_number = 1
         self._next_issue_id = 2_000_000_001
         self._next_pull_id = 1_500_000_001
@@ -542,6 +577,76 @@ class RepoState:
         issue = self.issues.get(comment.issue_number)
         if issue is not None:
             issue.comments = max(0, issue.comments - 1)
+
+    # -- git objects -------------------------------------------------------------------------
+
+    def add_blob(self, data: bytes) -> str:
+        sha = git_blob_sha(data)
+        self.blobs[sha] = data
+        return sha
+
+    def add_tree(self, files: dict[str, str]) -> str:
+        """Store a tree (path -> blob sha); its sha depends only on what it holds."""
+        sha = _fake_sha("tree:" + json.dumps(sorted(files.items())))
+        self.trees[sha] = dict(files)
+        return sha
+
+    def add_git_commit(self, tree: str, parents: Sequence[str], message: str) -> str:
+        when = self.clock.now()
+        sha = _fake_sha(
+            f"commit:{tree}:{','.join(parents)}:{message}:{iso(when)}:{len(self.git_commits)}"
+        )
+        self.git_commits[sha] = GitCommit(sha, tree, tuple(parents), message, when)
+        return sha
+
+    def commit_files(
+        self,
+        files: dict[str, bytes | str | None],
+        branch: str | None = None,
+        message: str = "Change",
+    ) -> str:
+        """Seed a commit on ``branch`` (the default one) changing ``files`` (None deletes)."""
+        branch = branch or self.default_branch
+        head = self.refs.get(f"refs/heads/{branch}")
+        tree = dict(self.trees[self.git_commits[head].tree]) if head else {}
+        for path, data in files.items():
+            if data is None:
+                tree.pop(path, None)
+            else:
+                tree[path] = self.add_blob(data.encode() if isinstance(data, str) else data)
+        sha = self.add_git_commit(self.add_tree(tree), [head] if head else [], message)
+        self.refs[f"refs/heads/{branch}"] = sha
+        return sha
+
+    def files_at(self, ref: str) -> dict[str, bytes]:
+        """Every file of a branch (or commit), path -> bytes."""
+        commit = self.resolve_commit(ref)
+        if commit is None:
+            raise KeyError(ref)
+        return {p: self.blobs[b] for p, b in self.trees[commit.tree].items()}
+
+    def resolve_commit(self, ref: str) -> GitCommit | None:
+        sha = self.refs.get(ref) or self.refs.get(f"refs/heads/{ref}") or ref
+        return self.git_commits.get(sha)
+
+    def add_reaction(self, comment_id: int, user: User, content: str) -> tuple[Reaction, bool]:
+        """A user's reaction on a comment: the one they gave already, or a new one."""
+        for reaction in self.reactions.values():
+            if (reaction.comment_id, reaction.user, reaction.content) == (
+                comment_id,
+                user,
+                content,
+            ):
+                return reaction, False
+        reaction = Reaction(self._next_reaction_id, comment_id, user, content, self.clock.now())
+        self._next_reaction_id += 1
+        self.reactions[reaction.id] = reaction
+        return reaction, True
+
+    def reactions_on(self, comment_id: int) -> list[Reaction]:
+        return sorted(
+            (r for r in self.reactions.values() if r.comment_id == comment_id), key=lambda r: r.id
+        )
 
     def _seed_time(self, when: datetime | None) -> datetime:
         if when is None:
@@ -883,6 +988,8 @@ class Route:
 
 
 _NUMERIC_PARAMS = frozenset({"issue_number", "comment_id", "pull_number"})
+_PATH_PARAMS = frozenset({"ref"})
+"""Parameters that hold slashes (``heads/riskbot/reviews``)."""
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -890,7 +997,7 @@ def _compile(template: str) -> re.Pattern[str]:
     for piece in re.split(r"(\{[a-z_]+\})", template):
         if piece.startswith("{"):
             name = piece[1:-1]
-            sub = r"\d+" if name in _NUMERIC_PARAMS else r"[^/]+"
+            sub = r"\d+" if name in _NUMERIC_PARAMS else ".+" if name in _PATH_PARAMS else r"[^/]+"
             parts.append(f"(?P<{name}>{sub})")
         else:
             parts.append(re.escape(piece))
@@ -980,11 +1087,93 @@ class Api:
             "description": label.description,
         }
 
-    def _reactions(self, url: str) -> JSON:
-        counts = dict.fromkeys(
-            ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes"), 0
-        )
-        return {"url": url, "total_count": 0, **counts}
+    def _reactions(self, url: str, given: Sequence[Reaction] = ()) -> JSON:
+        counts = dict.fromkeys(REACTIONS, 0)
+        for reaction in given:
+            counts[reaction.content] += 1
+        return {"url": url, "total_count": len(given), **counts}
+
+    def reaction_json(self, reaction: Reaction) -> JSON:
+        return {
+            "id": reaction.id,
+            "node_id": f"REA_lADO{reaction.id:010d}",
+            "user": self.user_json(reaction.user),
+            "content": reaction.content,
+            "created_at": iso(reaction.created_at),
+        }
+
+    def ref_json(self, ref: str) -> JSON:
+        sha = self.state.refs[ref]
+        return {
+            "ref": ref,
+            "node_id": f"REF_kwDO{abs(hash(ref)) % 10**10:010d}",
+            "url": f"{self.repo_api}/git/{ref}",
+            "object": {"type": "commit", "sha": sha, "url": f"{self.repo_api}/git/commits/{sha}"},
+        }
+
+    def tree_json(self, sha: str, *, recursive: bool) -> JSON:
+        files = self.state.trees[sha]
+        entries: dict[str, JSON] = {}
+        for path, blob in sorted(files.items()):
+            parts = path.split("/")
+            for depth in range(1, len(parts)):
+                folder = "/".join(parts[:depth])
+                if folder not in entries and (recursive or depth == 1):
+                    sub = _fake_sha(f"subtree:{sha}:{folder}")
+                    entries[folder] = {
+                        "path": folder,
+                        "mode": "040000",
+                        "type": "tree",
+                        "sha": sub,
+                        "url": f"{self.repo_api}/git/trees/{sub}",
+                    }
+            if recursive or len(parts) == 1:
+                entries[path] = {
+                    "path": path,
+                    "mode": "100644",
+                    "type": "blob",
+                    "sha": blob,
+                    "size": len(self.state.blobs[blob]),
+                    "url": f"{self.repo_api}/git/blobs/{blob}",
+                }
+        return {
+            "sha": sha,
+            "url": f"{self.repo_api}/git/trees/{sha}",
+            "tree": [entries[k] for k in sorted(entries)],
+            "truncated": False,
+        }
+
+    def git_commit_json(self, commit: GitCommit) -> JSON:
+        person = {
+            "name": "github-actions[bot]",
+            "email": "41898282+github-actions[bot]@users.noreply.github.com",
+            "date": iso(commit.date),
+        }
+        return {
+            "sha": commit.sha,
+            "node_id": f"C_kwDO{int(commit.sha[:8], 16):010d}",
+            "url": f"{self.repo_api}/git/commits/{commit.sha}",
+            "html_url": f"{self.repo_html}/commit/{commit.sha}",
+            "author": person,
+            "committer": person,
+            "message": commit.message,
+            "tree": {"sha": commit.tree, "url": f"{self.repo_api}/git/trees/{commit.tree}"},
+            "parents": [
+                {
+                    "sha": p,
+                    "url": f"{self.repo_api}/git/commits/{p}",
+                    "html_url": f"{self.repo_html}/commit/{p}",
+                }
+                for p in commit.parents
+            ],
+            "verification": {
+                "verified": False,
+                "reason": "unsigned",
+                "signature": None,
+                "payload": None,
+                "verified_at": None,
+            },
+        }
 
     def issue_json(self, issue: Issue) -> JSON:
         url = f"{self.repo_api}/issues/{issue.number}"
@@ -1062,7 +1251,7 @@ class Api:
             "updated_at": iso(comment.updated_at),
             "body": comment.body,
             "author_association": comment.author_association,
-            "reactions": self._reactions(f"{url}/reactions"),
+            "reactions": self._reactions(f"{url}/reactions", self.state.reactions_on(comment.id)),
             "performed_via_github_app": None,
         }
 
@@ -1842,6 +2031,259 @@ def _list_reviews(api: Api, request: Request) -> Response:
     return api.paginate(request, [api.review_json(r) for r in reviews])
 
 
+@Api.route("GET", "/repos/{owner}/{repo}/pulls")
+def _list_pulls(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    state = request.arg("state", "open")
+    if state not in ("open", "closed", "all"):
+        raise validation_failed("PullRequest", "state")
+    head = request.arg("head")
+    base = request.arg("base")
+
+    def keep(issue: Issue) -> bool:
+        pull = issue.pull
+        if pull is None or (state != "all" and issue.state != state):
+            return False
+        if head is not None and head != f"{api.state.owner.login}:{pull.head_ref}":
+            return False
+        return base is None or base == pull.base_ref
+
+    chosen = sorted(filter(keep, api.state.issues.values()), key=lambda i: i.number, reverse=True)
+    return api.paginate(request, [api.pull_json(issue) for issue in chosen])
+
+
+@Api.route("POST", "/repos/{owner}/{repo}/pulls")
+def _create_pull(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    body = api.body_object(request)
+    title, head, base = body.get("title"), body.get("head"), body.get("base")
+    if not isinstance(title, str) or not title:
+        raise validation_failed("PullRequest", "title", "missing_field")
+    if not isinstance(head, str) or not isinstance(base, str):
+        raise validation_failed("PullRequest", "head", "missing_field")
+    branch = head.split(":", 1)[-1]
+    head_sha = api.state.refs.get(f"refs/heads/{branch}")
+    base_sha = api.state.refs.get(f"refs/heads/{base}")
+    if head_sha is None:
+        raise validation_failed("PullRequest", "head", "invalid")
+    if base_sha is None:
+        raise validation_failed("PullRequest", "base", "invalid")
+    for issue in api.state.issues.values():
+        if issue.pull is not None and issue.state == "open" and issue.pull.head_ref == branch:
+            raise validation_failed(
+                "PullRequest",
+                "head",
+                "custom",
+                f"A pull request already exists for {api.state.owner.login}:{branch}.",
+            )
+    text = body.get("body")
+    issue = api.state.add_pull(
+        title,
+        text if isinstance(text, str) else None,
+        user=request.actor,
+        head_ref=branch,
+        head_sha=head_sha,
+        base_ref=base,
+        base_sha=base_sha,
+    )
+    return api.created(api.pull_json(issue), f"{api.repo_api}/pulls/{issue.number}")
+
+
+@Api.route("PATCH", "/repos/{owner}/{repo}/pulls/{pull_number}")
+def _update_pull(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    issue = api.state.issues.get(int(request.params["pull_number"]))
+    if issue is None or issue.pull is None:
+        raise not_found()
+    body = api.body_object(request)
+    if "title" in body:
+        if not isinstance(body["title"], str) or not body["title"]:
+            raise validation_failed("PullRequest", "title")
+        issue.title = body["title"]
+    if "body" in body:
+        issue.body = body["body"] if isinstance(body["body"], str) else None
+    if "state" in body:
+        if body["state"] not in ("open", "closed"):
+            raise validation_failed("PullRequest", "state")
+        issue.state = body["state"]
+        issue.closed_at = api.state.clock.now() if issue.state == "closed" else None
+    issue.updated_at = api.state.clock.after(issue.updated_at)
+    return Response(200, api.pull_json(issue))
+
+
+# -- reactions -----------------------------------------------------------------------------------
+
+
+@Api.route("GET", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions")
+def _list_reactions(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    comment = api.get_comment(request)
+    content = request.arg("content")
+    given = [
+        r for r in api.state.reactions_on(comment.id) if content is None or r.content == content
+    ]
+    return api.paginate(request, [api.reaction_json(r) for r in given])
+
+
+@Api.route("POST", "/repos/{owner}/{repo}/issues/comments/{comment_id}/reactions")
+def _create_reaction(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    comment = api.get_comment(request)
+    content = api.body_object(request).get("content")
+    if content not in REACTIONS:
+        raise validation_failed("Reaction", "content")
+    reaction, new = api.state.add_reaction(comment.id, request.actor, content)
+    return Response(201 if new else 200, api.reaction_json(reaction))
+
+
+# -- git data ------------------------------------------------------------------------------------
+
+
+def _ref_name(request: Request) -> str:
+    return "refs/" + request.params["ref"].removeprefix("refs/")
+
+
+@Api.route("GET", "/repos/{owner}/{repo}/git/ref/{ref}")
+def _get_ref(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    ref = _ref_name(request)
+    if ref not in api.state.refs:
+        raise not_found()
+    return Response(200, api.ref_json(ref))
+
+
+@Api.route("GET", "/repos/{owner}/{repo}/git/matching-refs/{ref}")
+def _matching_refs(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    prefix = _ref_name(request)
+    found = sorted(r for r in api.state.refs if r.startswith(prefix))
+    return api.paginate(request, [api.ref_json(r) for r in found])
+
+
+@Api.route("POST", "/repos/{owner}/{repo}/git/refs")
+def _create_ref(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    body = api.body_object(request)
+    ref, sha = body.get("ref"), body.get("sha")
+    if not isinstance(ref, str) or not ref.startswith("refs/") or ref.count("/") < 2:
+        raise validation_failed("Reference", "ref")
+    if sha not in api.state.git_commits:
+        raise validation_failed("Reference", "sha")
+    if ref in api.state.refs:
+        raise validation_failed("Reference", "ref", "already_exists", "Reference already exists")
+    api.state.refs[ref] = sha
+    return api.created(api.ref_json(ref), f"{api.repo_api}/git/{ref}")
+
+
+@Api.route("PATCH", "/repos/{owner}/{repo}/git/refs/{ref}")
+def _update_ref(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    ref = _ref_name(request)
+    if ref not in api.state.refs:
+        raise validation_failed("Reference", "ref", "custom", "Reference does not exist")
+    body = api.body_object(request)
+    sha = body.get("sha")
+    if sha not in api.state.git_commits:
+        raise validation_failed("Reference", "sha")
+    if not body.get("force") and api.state.refs[ref] not in api.state.git_commits[sha].parents:
+        raise validation_failed("Reference", "sha", "custom", "Update is not a fast forward")
+    api.state.refs[ref] = sha
+    for issue in api.state.issues.values():  # an open pull request follows its branch
+        if (
+            issue.pull is not None
+            and issue.state == "open"
+            and f"refs/heads/{issue.pull.head_ref}" == ref
+        ):
+            issue.pull.head_sha = sha
+    return Response(200, api.ref_json(ref))
+
+
+@Api.route("GET", "/repos/{owner}/{repo}/git/trees/{tree_sha}")
+def _get_tree(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    wanted = request.params["tree_sha"]
+    commit = api.state.resolve_commit(wanted)
+    sha = commit.tree if commit is not None else wanted
+    if sha not in api.state.trees:
+        raise not_found()
+    recursive = request.arg("recursive") not in (None, "", "0", "false")
+    return Response(200, api.tree_json(sha, recursive=recursive))
+
+
+@Api.route("POST", "/repos/{owner}/{repo}/git/trees")
+def _create_tree(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    body = api.body_object(request)
+    base = body.get("base_tree")
+    files: dict[str, str] = {}
+    if base is not None:
+        if base not in api.state.trees:
+            raise validation_failed("Tree", "base_tree")
+        files = dict(api.state.trees[base])
+    entries = body.get("tree")
+    if not isinstance(entries, list):
+        raise validation_failed("Tree", "tree", "missing_field")
+    for entry in entries:
+        path = entry.get("path") if isinstance(entry, dict) else None
+        if not isinstance(path, str) or not path or entry.get("type") != "blob":
+            raise validation_failed("Tree", "tree")
+        if "content" in entry:
+            files[path] = api.state.add_blob(str(entry["content"]).encode("utf-8"))
+        elif entry.get("sha") is None:
+            files.pop(path, None)
+        elif entry["sha"] in api.state.blobs:
+            files[path] = entry["sha"]
+        else:
+            raise validation_failed("Tree", "sha")
+    sha = api.state.add_tree(files)
+    return api.created(api.tree_json(sha, recursive=False), f"{api.repo_api}/git/trees/{sha}")
+
+
+@Api.route("GET", "/repos/{owner}/{repo}/git/commits/{commit_sha}")
+def _get_git_commit(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    commit = api.state.git_commits.get(request.params["commit_sha"])
+    if commit is None:
+        raise not_found()
+    return Response(200, api.git_commit_json(commit))
+
+
+@Api.route("POST", "/repos/{owner}/{repo}/git/commits")
+def _create_git_commit(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    body = api.body_object(request)
+    tree, parents, message = body.get("tree"), body.get("parents") or [], body.get("message")
+    if tree not in api.state.trees:
+        raise validation_failed("Commit", "tree")
+    if not isinstance(message, str) or not isinstance(parents, list):
+        raise validation_failed("Commit", "message", "missing_field")
+    if any(p not in api.state.git_commits for p in parents):
+        raise validation_failed("Commit", "parents")
+    sha = api.state.add_git_commit(tree, parents, message)
+    commit = api.state.git_commits[sha]
+    return api.created(api.git_commit_json(commit), f"{api.repo_api}/git/commits/{sha}")
+
+
+@Api.route("GET", "/repos/{owner}/{repo}/git/blobs/{file_sha}")
+def _get_blob(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    sha = request.params["file_sha"]
+    data = api.state.blobs.get(sha)
+    if data is None:
+        raise not_found()
+    return Response(
+        200,
+        {
+            "sha": sha,
+            "node_id": f"B_kwDO{int(sha[:8], 16):010d}",
+            "size": len(data),
+            "url": f"{api.repo_api}/git/blobs/{sha}",
+            "content": base64.b64encode(data).decode("ascii"),
+            "encoding": "base64",
+        },
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # HTTP plumbing
 # --------------------------------------------------------------------------------------------
@@ -1974,7 +2416,8 @@ class FakeGitHub:
 
     Differences from GitHub worth knowing: one repository only; reopening clears ``closed_by``;
     ``state_reason`` is ignored unless ``state`` changes (as GitHub documents); no milestones,
-    reactions, events or search; rate-limit accounting is per server, not per token.
+    events or search; git data (blobs, trees, commits, refs) only as far as the bot writes it;
+    rate-limit accounting is per server, not per token.
     """
 
     def __init__(

@@ -166,6 +166,11 @@ def test_every_served_operation_answers_with_its_documented_schema(
     server.add_pull("Merged change", merged=True)
     closed = server.add_issue("Closed", "done", state="closed", state_reason="not_planned")
     assert closed.closed_by is not None
+    with server._lock:
+        main = server.state.commit_files({"risks/R-001.yaml": "id: R-001\n", "README.md": "hi"})
+        tree = server.state.git_commits[main].tree
+        blob = server.state.trees[tree]["risks/R-001.yaml"]
+        server.state.refs["refs/heads/proposal"] = main
 
     calls: list[tuple[str, str, Any, int]] = [
         ("GET", base, None, 200),
@@ -210,6 +215,37 @@ def test_every_served_operation_answers_with_its_documented_schema(
         ("GET", f"{base}/pulls/3", None, 200),
         ("GET", f"{base}/pulls/1", None, 404),
         ("GET", f"{base}/pulls/2/reviews", None, 200),
+        ("GET", f"{base}/pulls?state=all", None, 200),
+        ("GET", f"{base}/pulls?head=octo-org:risks", None, 200),
+        ("POST", f"{base}/pulls", {"title": "T", "head": "proposal", "base": "main"}, 201),
+        ("POST", f"{base}/pulls", {"title": "T", "head": "proposal", "base": "main"}, 422),
+        ("POST", f"{base}/pulls", {"title": "T", "head": "nowhere", "base": "main"}, 422),
+        ("PATCH", f"{base}/pulls/2", {"body": "new body"}, 200),
+        ("POST", f"{base}/issues/comments/3000000001/reactions", {"content": "eyes"}, 201),
+        ("POST", f"{base}/issues/comments/3000000001/reactions", {"content": "eyes"}, 200),
+        ("POST", f"{base}/issues/comments/3000000001/reactions", {"content": "nope"}, 422),
+        ("GET", f"{base}/issues/comments/3000000001/reactions", None, 200),
+        ("GET", f"{base}/git/ref/heads/main", None, 200),
+        ("GET", f"{base}/git/ref/heads/none", None, 404),
+        ("GET", f"{base}/git/matching-refs/heads/pro", None, 200),
+        ("GET", f"{base}/git/trees/{main}?recursive=1", None, 200),
+        ("GET", f"{base}/git/trees/{tree}", None, 200),
+        ("GET", f"{base}/git/blobs/{blob}", None, 200),
+        ("GET", f"{base}/git/commits/{main}", None, 200),
+        (
+            "POST",
+            f"{base}/git/trees",
+            {
+                "base_tree": tree,
+                "tree": [{"path": "a.txt", "mode": "100644", "type": "blob", "content": "x"}],
+            },
+            201,
+        ),
+        ("POST", f"{base}/git/commits", {"message": "m", "tree": tree, "parents": [main]}, 201),
+        ("POST", f"{base}/git/refs", {"ref": "refs/heads/new", "sha": main}, 201),
+        ("POST", f"{base}/git/refs", {"ref": "refs/heads/new", "sha": main}, 422),
+        ("PATCH", f"{base}/git/refs/heads/new", {"sha": main, "force": True}, 200),
+        ("PATCH", f"{base}/git/refs/heads/gone", {"sha": main, "force": True}, 422),
         ("GET", "/user", None, 403),
         ("GET", "/rate_limit", None, 200),
     ]
