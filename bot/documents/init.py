@@ -104,10 +104,13 @@ POLICY_HEADER = """\
 
 NEXT_STEPS = """\
 Next steps:
-  1. Edit {policy}: name your program (program, plan) and give each role its GitHub
-     logins (`logins: [alice]`); only those logins and risk owners are ever mentioned, and
-     only they can approve a pull request that takes a risk out of the bands that open
-     issues.
+  1. Logins first. Edit {policy}: give each role its GitHub logins (`logins: [alice]`)
+     and name your program (program, plan), before you push. Only those logins and risk
+     owners are ever mentioned, and only they can approve a pull request that takes a risk
+     out of the bands that open issues or changes who owns one. A role without logins
+     falls back to the program sponsor (a `program-sponsor` role, else the top of the
+     escalation path); with no sponsor logins either, the PR check fails. Logins added
+     later need the approval of the logins already there.
   2. {risks},
      then run `riskbot check` until it passes.
   3. Commit and push to {branch}. The workflows install riskbot as {source};

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.register.approvals import ApprovalStatus
+from bot.register.approvals import Approval, ApprovalStatus
 from bot.register.codes import DERIVED
 from bot.register.compare import Comparison, FieldChange, NotCompared, PrReport, RiskChange
 from bot.register.findings import Finding
@@ -169,10 +169,25 @@ def _escalation_line(e: Escalation) -> str:
 
 def _subject(s: ApprovalStatus) -> str:
     ap = s.approval
-    title = "Program sponsor approval" if ap.risk is None else "Owner approval"
+    title = "Owner approval" if ap.role == "owner" else "Program sponsor approval"
     state = " given" if s.state == "approved" else " needed"
     what = "the policy" if ap.risk is None else f"{ap.subject} ({escape_text(ap.band)})"
     return f"**{title}{state}**: {what} {escape_text(ap.reason)}"
+
+
+def _fill(ap: Approval) -> str:
+    """``Role has no logins (fill `.github/riskbot.yml:12`)`` for each approver without any."""
+    return "; ".join(
+        f"{escape_text(name)} has no logins (fill {code_span(f'{POLICY_PATH}:{line}')})"
+        for name, line in ap.unfilled
+    )
+
+
+def fallback_note(ap: Approval) -> str:
+    """Which fallback applied: the owner has no logins, so the program sponsor approves."""
+    if not ap.fallback:
+        return ""
+    return f" {_fill(ap)}: the {escape_text(ap.fallback)} approves instead."
 
 
 def approval_line(s: ApprovalStatus, seen: set[str]) -> str:
@@ -180,28 +195,26 @@ def approval_line(s: ApprovalStatus, seen: set[str]) -> str:
     ap = s.approval
     if s.state == "approved":
         by = ", ".join(code_span(f"@{x}") for x in s.by)
-        return f"- ✅ {_subject(s)}; approved by {by} on the head commit."
-    whose = "Its owner" if ap.risk is not None else "The program sponsor"
+        return f"- ✅ {_subject(s)}; approved by {by} on the head commit.{fallback_note(ap)}"
+    whose = "Its owner" if ap.role == "owner" else "The program sponsor"
     if s.state == "nobody":
         names = ", ".join(escape_text(n) for n in ap.owners) or "nobody"
-        fill = (
-            "; ".join(
-                f"{escape_text(name)} has no logins (fill {code_span(f'{POLICY_PATH}:{line}')})"
-                for name, line in ap.unfilled
-            )
-            or "the policy names no role that could"
-        )
+        if ap.role == "owner":
+            whose = "Its owner (or, as it has no logins, the program sponsor)"
+        fill = _fill(ap) or "the policy names no role that could"
         return (
-            f"- ⚠️ {_subject(s)}. {whose} ({names}) must approve this pull request, but "
-            f"nobody can yet: {fill}. This does not block the merge."
+            f"- ❌ {_subject(s)}. {whose} must approve this pull request ({names}), but nobody "
+            f"in the base branch's policy can: {fill}. This check fails until the base branch's "
+            "policy names them (changes of logins are guarded too: the first logins come in a "
+            "change a repository admin merges)."
         )
     who = render_who([n for n in ap.approvers if n.logins], ping=True, seen=seen, either=True)
     if s.state == "waiting":
         return (
             f"- ⏳ {_subject(s)}: waiting for approval by {who}. This check fails until one of "
-            "them approves the pull request's head commit."
+            f"them approves the pull request's head commit.{fallback_note(ap)}"
         )
-    return f"- ✋ {_subject(s)}. {whose} must approve this pull request: {who}."
+    return f"- ✋ {_subject(s)}. {whose} must approve this pull request: {who}.{fallback_note(ap)}"
 
 
 def mention_logins(report: PrReport) -> tuple[str, ...]:
@@ -218,6 +231,12 @@ def approval_headline(report: PrReport) -> str | None:
     check = report.approval
     if not check.statuses:
         return None
+    nobody = len(check.nobody)
+    if nobody:
+        return (
+            f"❌ **{nobody} approval{'s' * (nobody != 1)} nobody can give**: this check fails "
+            "until the base branch's policy names the logins (see below)."
+        )
     waiting = len(check.waiting)
     if waiting:
         return (
@@ -226,7 +245,7 @@ def approval_headline(report: PrReport) -> str | None:
         )
     if not check.checked:
         return f"✋ **Approvals needed** (not checked: {escape_text(check.why_not)})."
-    return "✅ **Every approval this change needs is given** (or cannot be given: see below)."
+    return "✅ **Every approval this change needs is given**."
 
 
 def shown_findings(report: PrReport) -> list[Finding]:
@@ -400,6 +419,7 @@ def _approval_json(s: ApprovalStatus) -> dict[str, object]:
         "state": s.state,
         "approved_by": list(s.by),
         "unfilled": [{"role": name, "line": line} for name, line in a.unfilled],
+        "fallback": a.fallback or None,
     }
 
 
@@ -461,10 +481,23 @@ def render_json(report: PrReport) -> str:
 
 
 def approval_annotations(report: PrReport) -> list[gha.Annotation]:
-    """An error while an approval is missing; a warning where nobody can give one."""
+    """An error while an approval is missing, and on each policy line to fill where nobody can
+    give one; a warning on the line of an owner whose approval fell back to the sponsor."""
     out: list[gha.Annotation] = []
     for s in report.approval.statuses:
         ap = s.approval
+        if ap.fallback and s.state != "nobody":
+            for name, line in ap.unfilled:
+                out.append(
+                    gha.Annotation(
+                        "warning",
+                        f"{ap.subject}: {ap.reason} needs approval by {name}, who has no logins: "
+                        f"the {ap.fallback} approves instead; add {name}'s logins here",
+                        file=POLICY_PATH,
+                        line=line,
+                        title="riskbot: approval falls back to the sponsor",
+                    )
+                )
         if s.state == "waiting":
             who = who_text([n for n in ap.approvers if n.logins], either=True)
             what = "the policy" if ap.risk is None else ap.subject
@@ -481,9 +514,10 @@ def approval_annotations(report: PrReport) -> list[gha.Annotation]:
             for name, line in ap.unfilled or ((ap.role, 1),):
                 out.append(
                     gha.Annotation(
-                        "warning",
-                        f"{ap.subject}: {ap.reason} needs approval by {name}, who has no logins: "
-                        "add them here; until then nobody can approve and the merge is not blocked",
+                        "error",
+                        f"{ap.subject}: {ap.reason} needs approval by {name}, who has no logins, "
+                        "nor has the program sponsor: add logins here; until the base branch's "
+                        "policy names them, nobody can approve and this check fails",
                         file=POLICY_PATH,
                         line=line,
                         title="riskbot: no one can approve",

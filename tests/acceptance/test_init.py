@@ -14,8 +14,11 @@ import yaml
 
 from bot import __version__
 from bot.documents import init as setup
+from tests.acceptance.test_governance import approval_env
+from tests.acceptance.test_pr import run_event
 from tests.cli import run_riskbot as run
-from tests.factories import REPO, RISKS, git
+from tests.factories import REPO, RISKS, commit, git
+from tests.fakegithub.server import FakeGitHub
 from tests.test_workflows import run_actionlint, zizmor
 
 PINNED = f"riskbot=={__version__}"
@@ -370,3 +373,57 @@ def test_the_wheel_ships_what_init_reads() -> None:
     assert shipped["schema"] == "bot/schema"
     for name in setup.WORKFLOWS:
         assert shipped[f".github/workflows/{name}"] == f"bot/templates/workflows/{name}"
+
+
+# --- logins first ------------------------------------------------------------------------------
+
+
+def test_a_fresh_register_fails_a_pull_request_that_lowers_a_red_risk_until_logins_are_named(
+    github_server: FakeGitHub, initialised: Path, tmp_path: Path
+) -> None:
+    """Day one: the policy has no logins, so nobody can approve taking a risk out of Red and
+    the PR check fails, pointing at the line to fill; named on the base branch, the role's
+    login approves it."""
+    root = initialised
+    assert "1. Logins first." in run(*INIT, "--force", cwd=root).stdout
+    example = root / "risks" / "R-001-example.yaml"
+    text = example.read_text(encoding="utf-8")
+    red = text.replace("level: 2\n", "level: 4\n")  # 4 × 4 = 16: Red on the plan's method
+    example.write_text(red, encoding="utf-8")
+    base = commit(root, "a Red risk")
+    example.write_text(text, encoding="utf-8")  # back to 2 × 2 = 4: Green
+    head = commit(root, "lower it")
+    env = {**approval_env(github_server), "GITHUB_RUN_ID": "1"}
+
+    def check(base: str, head: str) -> tuple[int, str, str]:
+        pull = github_server.add_pull("Lower R-001", head_sha=head, base_sha=base)
+        result, _ = run_event(tmp_path, base, head, root, number=pull.number, extra=env)
+        body = json.loads((tmp_path / "artifact" / "comment.json").read_text())["body"]
+        return result.returncode, result.stdout, body
+
+    lines = (root / ".github" / "riskbot.yml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, x in enumerate(lines, 1) if x.strip().startswith("logins:"))
+    code, out, body = check(base, head)
+    assert code == 1, out
+    assert (
+        f"::error file=.github/riskbot.yml,line={line},title=riskbot%3A no one can approve::"
+        in (out)
+    )
+    assert f"Technical Lead has no logins (fill `.github/riskbot.yml:{line}`)" in body
+    # The logins named on the base branch: the same change now waits for the lead's approval.
+    git(root, "checkout", "-q", base)
+    policy = root / ".github" / "riskbot.yml"
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace("logins: []", "logins: [lead]"), "utf-8"
+    )
+    base = commit(root, "logins")
+    example.write_text(text, encoding="utf-8")
+    head = commit(root, "lower it")
+    code, _, body = check(base, head)
+    assert code == 1
+    assert "waiting for approval by Technical Lead (@lead)" in body
+    github_server.add_review(max(github_server.state.issues), "lead", "APPROVED", commit_id=head)
+    result, _ = run_event(
+        tmp_path, base, head, root, number=max(github_server.state.issues), extra=env
+    )
+    assert result.returncode == 0, result.stdout

@@ -423,10 +423,12 @@ def test_approval_states() -> None:
     assert waiting.blocking
     given = check_approvals([owner, empty], [Review("alice", "APPROVED", HEAD)], HEAD)
     assert [s.state for s in given.statuses] == ["approved", "nobody"]
-    assert not given.blocking  # nobody can give the other one: a warning, not a block
+    assert given.blocking  # nobody can give the other one: the policy must name logins first
+    assert check_approvals([owner], [Review("alice", "APPROVED", HEAD)], HEAD).blocking is False
     unread = check_approvals([owner], None, None, "outside Actions")
     assert [s.state for s in unread.statuses] == ["not checked"]
     assert not unread.blocking
+    assert check_approvals([empty], None, None, "outside Actions").blocking  # known unread
 
 
 def test_a_policy_change_of_who_a_rule_notifies_is_a_value_not_text(root: Path) -> None:
