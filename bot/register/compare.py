@@ -158,6 +158,12 @@ class RiskChange:
         return self.head.score - self.base.score
 
     @property
+    def review_moved_back(self) -> tuple[dt.date, dt.date] | None:
+        """(base, head) ``last_reviewed`` when the change moves it to an earlier day."""
+        was, now = self.base.risk.last_reviewed, self.head.risk.last_reviewed
+        return (was, now) if was is not None and now is not None and now < was else None
+
+    @property
     def band_cause(self) -> str | None:
         """What moved the band: ``file``, ``policy``, ``file and policy`` (None: it stayed)."""
         if self.base.band.name == self.head.band.name:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from bot.register import clock
+from bot.register.dates import date_paths, future_date_findings, line_key
 from bot.register.findings import Finding, FindingsHolder, JsonPath, error, sort_key, warning
 from bot.register.ids import IdHistory, reused_id_findings
 from bot.register.method import FACTORS
@@ -401,6 +402,9 @@ def check_file(source: SourceFile) -> CheckedFile:
     if "residual" in loaded.data:
         for key in ("impact", "probability", "detection"):
             lines[f"residual.{key}"] = line_for(loaded.node, ("residual", key))
+    for path in date_paths(loaded.data):
+        if len(path) > 1:
+            lines[line_key(path)] = line_for(loaded.node, path)
     risk = risk_from_data(source.name, loaded.data, lines, top_level_columns(loaded.node))
     if _id_matches_name(risk.id, source.name):
         return CheckedFile(source.name, risk, (), held)
@@ -466,6 +470,7 @@ def build_register(
             continue
         first_file[risk.id] = risk.file
         parsed.append(risk)
+        findings.extend(future_date_findings(risk, today))
         if policy is None:
             continue
         against = check_against_policy(risk, policy)

@@ -146,6 +146,14 @@ def change_rows(cmp: Comparison) -> list[tuple[Cell, ...]]:
         parts: list[Cell] = [field_text(f) for f in c.fields]
         if c.renamed:
             parts.append(join("renamed ", c.base.risk.file, " → ", c.head.risk.file))
+        if (back := c.review_moved_back) is not None:
+            parts.append(
+                join(
+                    "⚠️ ",
+                    bold("last review moved back"),
+                    f" from {back[0].isoformat()} to {back[1].isoformat()}",
+                )
+            )
         if (by_policy := policy_text(c)) is not None:
             parts.append(by_policy)
         score: Cell = str(c.head.score)
@@ -445,6 +453,11 @@ def to_json(report: PrReport) -> dict[str, object]:
                 "cause": c.cause,
                 "band_cause": c.band_cause,
                 "policy": c.policy.as_json() if c.policy is not None else None,
+                "review_moved_back": (
+                    {"old": back[0].isoformat(), "new": back[1].isoformat()}
+                    if (back := c.review_moved_back) is not None
+                    else None
+                ),
             }
             for c in cmp.changed
         ],
@@ -570,6 +583,18 @@ def pr_annotations(report: PrReport) -> list[gha.Annotation]:
                     file=c.head.risk.file,
                     line=c.head.risk.line(key),
                     title="riskbot",
+                )
+            )
+    for c in report.comparison.changed:
+        if (back := c.review_moved_back) is not None:
+            out.append(
+                gha.Annotation(
+                    "warning",
+                    f"{c.id}: last_reviewed moves back from {back[0].isoformat()} to "
+                    f"{back[1].isoformat()}; reviews fall due from the earlier day",
+                    file=c.head.risk.file,
+                    line=c.head.risk.line("review"),
+                    title="riskbot: review date moved back",
                 )
             )
     for a in report.comparison.added:

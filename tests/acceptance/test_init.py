@@ -387,7 +387,8 @@ def test_a_fresh_register_fails_a_pull_request_that_lowers_a_red_risk_until_logi
     root = initialised
     assert "1. Logins first." in run(*INIT, "--force", cwd=root).stdout
     example = root / "risks" / "R-001-example.yaml"
-    text = example.read_text(encoding="utf-8")
+    # Recorded on a day before the one the PR job runs on (`riskbot pr --today` in these tests).
+    text = re.sub(r"\d{4}-\d{2}-\d{2}", "2026-11-02", example.read_text(encoding="utf-8"))
     red = text.replace("level: 2\n", "level: 4\n")  # 4 × 4 = 16: Red on the plan's method
     example.write_text(red, encoding="utf-8")
     base = commit(root, "a Red risk")
