@@ -659,8 +659,10 @@ def new(
         --impact 3 --probability 2 --owner "Team Lead" --description "Bus factor of one."
     """
     from bot.documents.authoring import NewRisk, create_risk, scale_hint
+    from bot.repo.ids import next_free_id
 
     register = _register_or_exit(root, None)
+    next_free_id(root)  # a shallow clone is refused before any question is asked
     policy = register.policy
     method = policy.method
     if detection is not None and not method.detection:

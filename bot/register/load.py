@@ -483,6 +483,16 @@ def build_register(
         history = history()
     if history is not None:
         findings.extend(reused_id_findings(parsed, history, new_ids))
+        if history.cut_off:
+            findings.append(
+                warning(
+                    RISKS_DIR,
+                    1,
+                    f"{history.cut_off}. Ids are never reused, but until then a risk that "
+                    "takes the id of one removed before the cut is not found",
+                    code="shallow-history",
+                )
+            )
     findings.sort(key=sort_key)
     files = len(risk_sources) + (1 if policy_source else 0)
     if policy is None:
