@@ -98,18 +98,23 @@ def start_id_history(root: Path) -> Callable[[Collection[str]], IdHistory | None
 
     git lists the history while this process reads and checks the files.
     """
+    started: list[Callable[[], bytes]] = []
     try:
-        listing = start_git(root, *_LOG)
-        shallow = start_git(root, "rev-parse", "--is-shallow-repository")
+        for args in (_LOG, ("rev-parse", "--is-shallow-repository")):
+            started.append(start_git(root, *args))
     except GitError:
-        return lambda present: None
+        pass  # git cannot run here: no history (what started is still waited for below)
 
     def finish(present: Collection[str]) -> IdHistory | None:
-        try:
-            out = listing()
-            cut = shallow().strip() == b"true"
-        except GitError:
+        answers: list[bytes | None] = []
+        for answer in started:  # each waited for, whichever fails
+            try:
+                answers.append(answer())
+            except GitError:
+                answers.append(None)
+        if len(answers) < 2 or answers[0] is None:
             return None
+        out, cut = answers[0], answers[1] is not None and answers[1].strip() == b"true"
         history = _history(root, out, present)
         return replace(history, cut_off=SHALLOW) if cut else history
 
