@@ -223,6 +223,28 @@ class Comparison:
         return out
 
     @property
+    def kept(self) -> list[Assessment]:
+        """The risks invalid on head, as base assessed them: head's figures count them so (a
+        typo moves no figure), where their levels are on the head policy's scales."""
+        if not isinstance(self.head, Register):
+            return []
+        policy = self.head.policy
+        sound = {a.risk.id for a in self.head.sound}
+        return [
+            n.base
+            for n in self.invalid
+            if n.base is not None
+            and n.base.risk.id not in sound
+            and levels_fit(n.base.risk, policy)
+        ]
+
+    @property
+    def head_figures(self) -> list[Assessment]:
+        """What head's odds and heat map count: its sound risks, and :attr:`kept`."""
+        kept = self.kept
+        return sorted([*self.head.sound, *kept], key=lambda a: (-a.score, a.risk.id))
+
+    @property
     def fixed(self) -> set[str]:
         """Added risks whose file was invalid on base (so they could not be compared)."""
         return {a.risk.id for a in self.added} & self.base.failed_ids

@@ -15,7 +15,7 @@ from bot.register.compare import Comparison, FieldChange, NotCompared, PrReport,
 from bot.register.findings import Finding
 from bot.register.load import POLICY_PATH, Register
 from bot.register.method import levels_text
-from bot.register.odds import odds_by_release
+from bot.register.odds import ReleaseOdds, odds_by_release, odds_for
 from bot.register.policydiff import PolicyChange
 from bot.register.rules import Escalation
 from bot.register.scoring import Assessment
@@ -31,6 +31,7 @@ from bot.render.markdown import (
     mention,
     table,
 )
+from bot.render.matrix import KEPT_MARK as MATRIX_KEPT_MARK
 from bot.render.matrix import render_markdown
 from bot.render.odds import odds_moved, render_odds_change
 from bot.render.residual import residual_cell
@@ -348,16 +349,20 @@ def _render(report: PrReport, cap: int | None, matrix: bool) -> str:
         lines.append("")
     lines += residual_section(cmp)
     lines += odds_section(cmp)
-    if matrix and isinstance(head, Register) and head.assessments:
+    figures = cmp.head_figures
+    if matrix and isinstance(head, Register) and figures:
         method = head.policy.method
         grid = f"{method.factor_label('impact')} × {method.factor_label('probability').lower()}"
+        as_on_base = [a.risk.id for a in cmp.kept]
         lines += [
             f"### {escape_text(grid)} (head)",
             "",
-            render_markdown(head.assessments, head.policy, report.comparison.moved),
+            render_markdown(figures, head.policy, cmp.moved, kept=as_on_base),
         ]
-        if report.comparison.moved:
+        if cmp.moved:
             lines += ["", "Risks in **bold** moved or were added in this pull request."]
+        if as_on_base:
+            lines += ["", kept_note(as_on_base)]
         lines.append("")
     lines.append(f"base {code_span(report.base_ref)} → head {code_span(report.head_ref)}")
     return "\n".join(lines) + "\n"
@@ -373,11 +378,27 @@ def residual_section(cmp: Comparison) -> list[str]:
     return ["### Inherent → residual", "", table(("Risk", "Score now → residual target"), rows), ""]
 
 
+def kept_note(kept: Sequence[str]) -> str:
+    """Which risks head's figures count at their base values, and why."""
+    return (
+        f"{escape_text(MATRIX_KEPT_MARK)}: invalid on head, so counted at its base values until "
+        f"its file is fixed (a typo moves no figure): {escape_text(', '.join(kept))}."
+    )
+
+
+def head_odds(cmp: Comparison) -> list[ReleaseOdds]:
+    """Head's schedule odds, each risk invalid on head counted at its base values."""
+    if not isinstance(cmp.head, Register):
+        return []
+    return odds_for(cmp.head.policy, [a.risk for a in cmp.head_figures])
+
+
 def odds_section(cmp: Comparison) -> list[str]:
     """The schedule odds base → head, for the releases the change moves."""
-    base, head = odds_by_release(cmp.base), odds_by_release(cmp.head)
+    base, head = odds_by_release(cmp.base), head_odds(cmp)
     if not head or not odds_moved(base, head):
         return []
+    kept = [a.risk.id for a in cmp.kept]
     return [
         "### Schedule odds moved",
         "",
@@ -386,6 +407,7 @@ def odds_section(cmp: Comparison) -> list[str]:
         "",
         render_odds_change(base, head),
         "",
+        *([kept_note(kept), ""] if kept else []),
     ]
 
 
@@ -484,7 +506,8 @@ def to_json(report: PrReport) -> dict[str, object]:
         "wrong_scores": [f.as_json() for f in report.head.findings if f.code in DERIVED],
         "odds": {
             "base": [o.as_json() for o in odds_by_release(cmp.base)],
-            "head": [o.as_json() for o in odds_by_release(cmp.head)],
+            "head": [o.as_json() for o in head_odds(cmp)],
+            "kept_from_base": [a.risk.id for a in cmp.kept],
         },
     }
 
