@@ -265,6 +265,36 @@ def test_never_twice_on_one_day(root: Path) -> None:
     assert _reminded(root, dt.date(2026, 11, 27), yesterday) == ["review/R-001/2026-11-22/p5"]
 
 
+def test_the_day_a_reminder_was_for_is_its_markers_not_githubs(root: Path) -> None:
+    """ "Reminded today" is read from the marker's day; GitHub's stamp only for markers written
+    before they carried one (a Red reminder's), or a digest's day from its ident."""
+    _reviewed(root, "2026-11-21")  # due 11-22: reminded on 11-27 unless it was already today
+    day = dt.date(2026, 11, 27)
+    register = register_of(root, day)
+    earlier = "review/R-001/2026-11-20/p7"  # another due date: the review was re-dated since
+
+    def planned(fields: dict[str, str], created: str | None, ident: str = earlier) -> list[str]:
+        issue = markers.red_issue("R-001")
+        snapshot = Snapshot.from_issues([])
+        snapshot.add(issue_state(issue, number=5, updated_at="2026-11-27T06:00:00+00:00"))
+        when = dt.datetime.fromisoformat(created) if created else None
+        body = markers.render(ident, fields)
+        snapshot.comments[5] = [CommentState(10, 5, ident, body, when)]
+        plan, _ = plan_remind(register, snapshot, day)
+        return [a.ident for a in plan.actions if isinstance(a, EnsureComment)]
+
+    key = {"key": "R-001:2026-11-20:p7"}
+    again = "review/R-001/2026-11-22/p5"
+    # Posted for 11-27 by its marker, stamped by a clock two days behind: not again today.
+    assert again not in planned({**key, "day": "2026-11-27"}, "2026-11-25T06:17:00+00:00")
+    # Posted for 11-26 by its marker, stamped 11-27 by a clock a day ahead: due again today.
+    assert again in planned({**key, "day": "2026-11-26"}, "2026-11-27T00:30:00+00:00")
+    # Written before markers carried the day: GitHub's stamp says when.
+    assert again not in planned(key, "2026-11-27T06:17:00+00:00")
+    assert again in planned(key, "2026-11-26T06:17:00+00:00")
+    assert markers.reminder_day({"id": "reviews/2026-11-27/0123456789", "items": ""}, None) == day
+
+
 def test_a_risk_with_errors_gets_no_reminder_and_is_named(root: Path) -> None:
     path = next((root / "risks").glob("R-001-*.yaml"))
     path.write_text(path.read_text(encoding="utf-8").replace("score: 16", "score: 12"), "utf-8")
