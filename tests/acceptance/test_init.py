@@ -206,6 +206,45 @@ def test_a_source_that_is_not_pinned_or_not_safe_is_refused(repo: Path, source: 
     assert files_under(repo) == []
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "/opt/src/riskbot",
+        "./dist/riskbot-0.1.0-py3-none-any.whl",
+        "~/riskbot",
+        "file:///opt/src/riskbot-0.1.0.tar.gz#sha256=" + "0" * 64,
+        f"git+file:///opt/src/riskbot@{COMMIT}",
+    ],
+)
+def test_a_local_path_is_refused_for_what_it_is(repo: Path, source: str) -> None:
+    result = run("init", "--source", source, cwd=repo)
+    assert result.returncode == 2
+    assert f"--source {source!r} is a path on this machine" in result.stderr
+    assert "runners, which cannot see it" in result.stderr
+    assert "spaces, quotes" not in result.stderr
+    assert files_under(repo) == []
+
+
+def test_a_pin_the_index_does_not_hold_is_refused(repo: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    (index / "riskbot").mkdir(parents=True)
+    (index / "riskbot" / "riskbot-0.0.9-py3-none-any.whl").write_bytes(b"")
+    env = {"PIP_INDEX_URL": index.as_uri()}
+    result = run("init", "--source", "riskbot==9.9.9", cwd=repo, env=env)
+    assert result.returncode == 2
+    assert f"the package index {index.as_uri()} has no riskbot 9.9.9" in result.stderr
+    assert "git+https://github.com/OWNER/riskbot@<40-hex commit>" in result.stderr
+    assert files_under(repo) == []
+    offline = run(
+        "init", "--source", PINNED, cwd=repo, env={"PIP_INDEX_URL": "http://127.0.0.1:1/"}
+    )
+    assert offline.returncode == 2
+    assert "could not ask the package index http://127.0.0.1:1/" in offline.stderr
+    assert files_under(repo) == []
+    held = run("init", "--source", "riskbot==0.0.9", cwd=repo, env=env)
+    assert held.returncode == 0, held.stderr
+
+
 def test_the_sync_workflow_listens_to_the_default_branch(repo: Path) -> None:
     git(repo, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
     assert run(*INIT, cwd=repo).returncode == 0
