@@ -87,13 +87,11 @@ def with_unfilled(
     """An approval by ``approvers`` (``or_sponsor``: or the program sponsor), noting each role
     without logins and where to add them. Approvers none of whom has a login fall back to the
     sponsor; with no sponsor login either, nobody can approve (the approval then blocks)."""
-    chosen = _unique([*approvers, *(sponsors(policy) if or_sponsor else ())])
-    fallback = ""
-    if not any(n.logins for n in chosen):
-        backup = [n for n in sponsors(policy) if n.role not in {a.role for a in chosen}]
-        if any(n.logins for n in backup):
-            fallback = SPONSOR_FALLBACK
-        chosen = _unique([*chosen, *backup])
+    primary = _unique(approvers)
+    backup = [n for n in sponsors(policy) if n.role not in {a.role for a in primary}]
+    unfillable = not any(n.logins for n in primary)
+    fallback = SPONSOR_FALLBACK if unfillable and any(n.logins for n in backup) else ""
+    chosen = _unique([*primary, *backup]) if or_sponsor or unfillable else primary
     unfilled = tuple(
         (n.name, r.line if (r := policy.role(n.role)) is not None else 1)
         for n in chosen

@@ -461,6 +461,37 @@ def test_approval_states() -> None:
     assert check_approvals([empty], None, None, "outside Actions").blocking  # known unread
 
 
+def test_an_owner_without_logins_falls_back_to_the_sponsor(root: Path) -> None:
+    from bot.register.approvals import SPONSOR_FALLBACK, with_unfilled
+    from bot.register.rules import owners_of
+
+    policy = root / ".github" / "riskbot.yml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(
+        text.replace("  - id: program-sponsor\n    name: Program Sponsor\n    logins: []",
+                     "  - id: program-sponsor\n    name: Program Sponsor\n    logins: [boss]"),
+        encoding="utf-8",
+    )  # fmt: skip
+    register = register_of(root, dt.date(2026, 11, 27))
+    r002 = register.get("R-002")
+    assert r002 is not None
+    owner = owners_of(r002.risk, register.policy)  # AI/ML & Safety Lead: no logins
+    lowered = with_unfilled("R-002", "lowered", owner, "owner", "f", 1, register.policy)
+    assert (lowered.logins, lowered.fallback) == (("boss",), SPONSOR_FALLBACK)
+    assert [name for name, _ in lowered.unfilled] == ["AI/ML & Safety Lead"]
+    moved = with_unfilled(
+        "R-002", "moved", owner, "owner", "f", 1, register.policy, or_sponsor=True
+    )
+    assert (moved.logins, moved.fallback) == (("boss",), SPONSOR_FALLBACK)
+    with_owner = [owner[0]._replace(logins=("ai",))]
+    either = with_unfilled(
+        "R-002", "moved", with_owner, "owner", "f", 1, register.policy, or_sponsor=True
+    )
+    assert (either.logins, either.fallback) == (("ai", "boss"), "")
+    alone = with_unfilled("R-002", "lowered", with_owner, "owner", "f", 1, register.policy)
+    assert (alone.logins, alone.unfilled) == (("ai",), ())
+
+
 def test_a_policy_change_of_who_a_rule_notifies_is_a_value_not_text(root: Path) -> None:
     """The rules a risk triggers carry their label and roles as fields: a label holding "→"
     (the very character the old ``label→roles`` text was split on) names the rule whole."""
