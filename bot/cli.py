@@ -855,8 +855,10 @@ def new(
         --impact 3 --probability 2 --owner "Team Lead" --description "Bus factor of one."
     """
     from bot.documents.authoring import NewRisk, create_risk, scale_hint
+    from bot.repo.ids import next_free_id
 
     register = _register_or_exit(root, None)
+    next_free_id(root)  # a shallow clone is refused before any question is asked
     policy = register.policy
     method = policy.method
     if detection is not None and not method.detection:
@@ -1006,8 +1008,10 @@ def init(
     and no releases: name your program, fill in the logins, add roles and releases. The
     workflows install riskbot at a pinned version (or --source, e.g. a git URL pinned to a
     commit) instead of copying its code. A riskbot that is no release (a checkout, an editable
-    install) needs --source (exit 2 without it). Existing files are refused (exit 1) unless
-    --force, and so is a DIR inside another register (found upward, up to the repository root).
+    install) needs --source (exit 2 without it). A NAME==VERSION pin is written only once the
+    package index (PIP_INDEX_URL, else PyPI) holds that version, and a path on this machine is
+    refused (exit 2). Existing files are refused (exit 1) unless --force, and so is a DIR
+    inside another register (found upward, up to the repository root).
 
     \b
     Example:
@@ -1029,7 +1033,9 @@ def init(
         )
     setup.refuse_nested(directory, force=force)
     branch = branch or setup.default_branch(directory)
-    source = source or setup.default_source()
+    given = source is not None
+    source = setup.check_source(source) if source is not None else setup.default_source()
+    setup.ensure_installable(source, given=given)  # no pin a runner could not install
     files = setup.init_files(
         directory, source=source, branch=branch, today=clock.today(), method=method
     )

@@ -25,6 +25,21 @@ def _own_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_package_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """`riskbot init` asks the package index whether it holds the version it pins: the suite's
+    own index (a folder with this version's file names), never the internet."""
+    from bot import __version__
+
+    index = tmp_path_factory.mktemp("package-index")
+    (index / "riskbot").mkdir()
+    for name in (f"riskbot-{__version__}-py3-none-any.whl", f"riskbot-{__version__}.tar.gz"):
+        (index / "riskbot" / name).write_bytes(b"")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PIP_INDEX_URL", index.as_uri())
+        yield
+
+
 @pytest.fixture
 def run_riskbot() -> Callable[..., Any]:
     """riskbot run in this process as a subprocess of it would run (:func:`tests.cli.run_riskbot`):

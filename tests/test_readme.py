@@ -218,6 +218,10 @@ def test_readme_commands_exit_as_documented(block: Block, tmp_path: Path) -> Non
     place = place_for(block, tmp_path)
     for command in riskbot_commands(block):
         folder, env, args = command_line(command)
+        # The README's placeholder commit, as a real pin would read (as in its workflows).
+        args = [
+            a.replace("OWNER/riskbot@<commit>", f"OWNER/riskbot@{PLACEHOLDER_PIN}") for a in args
+        ]
         result = run_riskbot(*args, cwd=place / folder, env=env)
         assert result.returncode == command.exit, (
             f"README.md:{command.line}: `{command.text}` exited {result.returncode}, the README "

@@ -12,6 +12,7 @@ the fresh venv finds riskbot's dependencies in a folder of links to this environ
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -109,7 +110,10 @@ def test_the_release_builds_checks_and_installs_the_wheel_offline(
     smoke = release("smoke", dist, "--packages", packages)
     assert smoke.returncode == 0, smoke.stdout + smoke.stderr
     assert "`riskbot init` then `riskbot check` pass in an empty repository" in smoke.stderr
-    assert f"riskbot=={__version__}, installs this wheel with no index" in smoke.stderr
+    assert (
+        f"riskbot=={__version__}, installs this wheel from an index holding only this release"
+        in smoke.stderr
+    )
 
 
 def test_the_wheel_ships_the_templates_the_schemas_and_the_license(dist: Path) -> None:
@@ -273,3 +277,150 @@ def test_the_readme_pins_this_version() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     pins = set(re.findall(r"riskbot==([0-9][^\s\"`]*)", readme))
     assert pins == {__version__}
+
+
+# --- the README's install routes, each tried offline ----------------------------------------------
+
+ROUTE = re.compile(r"`pipx install ([^`]+)`")
+
+
+def readme_routes() -> list[str]:
+    """What the README tells people to install: each `pipx install …` of its install routes."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return ROUTE.findall(text.split("### `riskbot init`", 1)[1].split("\n#", 1)[0])
+
+
+def fresh_venv(folder: Path, packages: Path) -> Path:
+    """A new virtual environment whose dependencies come from ``packages`` (no index): its bin."""
+    made = run(sys.executable, "-m", "venv", folder)
+    assert made.returncode == 0, made.stderr
+    site = next(folder.glob("lib/python*/site-packages"))
+    (site / "riskbot-test-deps.pth").write_text(f"{packages}\n", encoding="utf-8")
+    return folder / "bin"
+
+
+def local_index(folder: Path, files: list[Path]) -> str:
+    """A package index (a folder, PEP 503) holding only ``files``; its URL."""
+    (folder / "riskbot").mkdir(parents=True)
+    links = "".join(f'<a href="{p.resolve().as_uri()}">{p.name}</a>\n' for p in files)
+    (folder / "riskbot" / "index.html").write_text(f"<html><body>\n{links}</body></html>\n")
+    return folder.as_uri()
+
+
+def riskbot_in(bindir: Path, *args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "RISKBOT_"))}
+    return subprocess.run(
+        [str(bindir / "riskbot"), *args],
+        cwd=cwd,
+        env={**environ, **env},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def pip_in(bindir: Path, *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None) -> None:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "PYTHON"))}
+    done = subprocess.run(
+        [str(bindir / "python"), "-m", "pip", "install", "--disable-pip-version-check", *args],
+        cwd=cwd,
+        env={**environ, "PIP_NO_INPUT": "1", **(env or {})},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def empty_repository(path: Path) -> Path:
+    path.mkdir()
+    assert run("git", "init", "-q", "-b", "main", cwd=path).returncode == 0
+    return path
+
+
+def workflow_pins(repo: Path) -> set[str]:
+    found = re.findall(
+        r'python -m pip install --disable-pip-version-check "([^"]+)"',
+        "".join(p.read_text(encoding="utf-8") for p in (repo / ".github" / "workflows").glob("*")),
+    )
+    return set(found)
+
+
+def test_the_readme_shows_three_install_routes() -> None:
+    assert readme_routes() == [
+        '"git+https://github.com/OWNER/riskbot@<commit>"',
+        f"./riskbot-{__version__}-py3-none-any.whl",
+        "riskbot",
+    ]
+
+
+@pytest.mark.slow
+def test_the_git_route_installs_and_init_pins_its_commit(packages: Path, tmp_path: Path) -> None:
+    """`pipx install "git+https://github.com/OWNER/riskbot@<commit>"`, the URL served by a local
+    clone (git's `insteadOf`): riskbot installs, init pins that commit, and the workflows'
+    install step installs it again."""
+    source = tmp_path / "riskbot"
+    shutil.copytree(ROOT, source, ignore=NOT_SHIPPED)
+    for args in (("init", "-q", "-b", "main"), ("add", "-A")):
+        assert run("git", *args, cwd=source).returncode == 0
+    committed = run(
+        "git", "-c", "user.name=r", "-c", "user.email=r@example.invalid", "commit", "-q",
+        "-m", "riskbot", cwd=source,
+    )  # fmt: skip
+    assert committed.returncode == 0, committed.stderr
+    commit = run("git", "rev-parse", "HEAD", cwd=source).stdout.strip()
+    config = tmp_path / "gitconfig"
+    config.write_text(
+        f'[url "{source.as_uri()}"]\n\tinsteadOf = https://github.com/OWNER/riskbot\n',
+        encoding="utf-8",
+    )
+    git_env = {"GIT_CONFIG_GLOBAL": str(config), "GIT_CONFIG_NOSYSTEM": "1"}
+    (route, _, _) = readme_routes()
+    requirement = route.strip('"').replace("<commit>", commit)
+    offline = ("--no-index", "--no-build-isolation")  # the build backend comes from `packages`
+    bindir = fresh_venv(tmp_path / "venv", packages)
+    pip_in(bindir, *offline, requirement, env=git_env)
+    repo = empty_repository(tmp_path / "repo")
+    made = riskbot_in(bindir, "init", cwd=repo)
+    assert made.returncode == 0, made.stderr
+    assert workflow_pins(repo) == {f"git+https://github.com/OWNER/riskbot@{commit}"}
+    assert riskbot_in(bindir, "check", cwd=repo).returncode == 0
+    runner = fresh_venv(tmp_path / "runner", packages)  # what a workflow's install step does
+    pip_in(runner, *offline, *workflow_pins(repo), env=git_env)
+    shown = riskbot_in(runner, "--version", cwd=repo)
+    assert shown.stdout == f"riskbot, version {__version__}\n"
+
+
+@pytest.mark.slow
+def test_the_wheel_and_index_routes_pin_only_what_the_index_holds(
+    dist: Path, packages: Path, tmp_path: Path
+) -> None:
+    """`pipx install ./riskbot-X-py3-none-any.whl`: init pins riskbot==X only once the index
+    holds it (else it says how to pass --source); `pipx install riskbot` from that index."""
+    (_, wheel_route, index_route) = readme_routes()
+    (wheel,) = dist.glob("*.whl")
+    assert wheel_route == f"./{wheel.name}"
+    bindir = fresh_venv(tmp_path / "venv", packages)
+    pip_in(bindir, "--no-index", wheel_route, cwd=dist)
+    repo = empty_repository(tmp_path / "repo")
+    nothing = local_index(tmp_path / "empty-index", [])
+    refused = riskbot_in(bindir, "init", cwd=repo, PIP_INDEX_URL=nothing)
+    assert refused.returncode == 2
+    assert f"the package index {nothing} has no riskbot {__version__}" in refused.stderr
+    assert "pass --source" in refused.stderr
+    assert "#sha256=" in refused.stderr
+    assert not (repo / ".github").exists()  # nothing written
+    index = local_index(tmp_path / "index", sorted(dist.iterdir()))
+    made = riskbot_in(bindir, "init", cwd=repo, PIP_INDEX_URL=index)
+    assert made.returncode == 0, made.stderr
+    assert workflow_pins(repo) == {f"riskbot=={__version__}"}
+    # `pipx install riskbot`, the route once a release is on an index: here, the local one.
+    runner = fresh_venv(tmp_path / "runner", packages)
+    pip_in(runner, "--index-url", index, index_route)
+    pip_in(runner, "--index-url", index, *workflow_pins(repo))  # the workflows' install step
+    shown = riskbot_in(runner, "--version", cwd=repo)
+    assert shown.stdout == f"riskbot, version {__version__}\n"

@@ -122,9 +122,11 @@ def check_versions(dist: Path, tag: str | None, changelog: Path = CHANGELOG) -> 
 # --- smoke: the wheel as a user installs it -------------------------------------------------
 
 
-def run(*args: str | Path, cwd: Path | None = None) -> str:
+def run(*args: str | Path, cwd: Path | None = None, index: str | None = None) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "PYTHON"))}
     env["PIP_NO_INPUT"] = "1"
+    if index is not None:
+        env["PIP_INDEX_URL"] = index
     result = subprocess.run(
         [str(a) for a in args],
         cwd=cwd,
@@ -175,6 +177,19 @@ def installed_pins(repo: Path) -> list[str]:
     return lines
 
 
+def simple_index(dist: Path, folder: Path) -> str:
+    """A package index (PEP 503, as a folder) that holds only the files in ``dist``: the
+    index `riskbot init` asks, and the workflows' install step installs from, before the
+    release is on PyPI. Its file: URL."""
+    project = folder / "riskbot"
+    project.mkdir(parents=True, exist_ok=True)
+    links = "".join(
+        f'<a href="{p.resolve().as_uri()}">{p.name}</a>\n' for p in sorted(dist.iterdir())
+    )
+    (project / "index.html").write_text(f"<!DOCTYPE html>\n<html><body>\n{links}</body></html>\n")
+    return folder.resolve().as_uri()
+
+
 def smoke(dist: Path, packages: Path | None = None) -> None:
     """Install the wheel in a fresh venv; init + check an empty repository; install its pin."""
     version = check_versions(dist, None)
@@ -198,7 +213,9 @@ def smoke(dist: Path, packages: Path | None = None) -> None:
             raise ReleaseError(f"`riskbot --version` printed {shown!r}, expected {version}")
         repo.mkdir()
         run("git", "init", "-q", "-b", "main", cwd=repo)
-        run(riskbot, "init", cwd=repo)
+        # init pins riskbot==VERSION only once an index holds it: this release's own files.
+        index = simple_index(dist, Path(tmp) / "index")
+        run(riskbot, "init", cwd=repo, index=index)
         run(riskbot, "check", cwd=repo)
         say("`riskbot init` then `riskbot check` pass in an empty repository")
 
@@ -209,12 +226,15 @@ def smoke(dist: Path, packages: Path | None = None) -> None:
         # The workflows' own install line, run against the files of this release only.
         run(python, "-m", "pip", "uninstall", "--yes", "riskbot")
         words = shlex.split(pins[0])
-        run(python, *words[1:], "--no-index", "--find-links", dist.resolve())
-        run(riskbot, "init", "--force", cwd=repo)
+        run(python, *words[1:], "--index-url", index)
+        run(riskbot, "init", "--force", cwd=repo, index=index)
         if set(installed_pins(repo)) != {expected}:
             raise ReleaseError("riskbot installed by its pin no longer pins its own version")
         run(riskbot, "check", cwd=repo)
-        say(f"the workflows' install step, {words[-1]}, installs this wheel with no index")
+        say(
+            f"the workflows' install step, {words[-1]}, installs this wheel from an index "
+            "holding only this release"
+        )
 
 
 # --- command line -------------------------------------------------------------------------------

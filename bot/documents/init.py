@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from bot import __version__
-from bot.documents import output
+from bot.documents import output, package_index
 from bot.documents.proposal import FORM_PATH, form_text
 from bot.errors import RiskbotError, UsageError
 from bot.reconcile.commands import FORM_LABEL
@@ -98,6 +98,8 @@ GENERATED_HEADER = (
 SOURCE_CHARS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+\-=<>!~@:/#,\[\]%?&]*")
 PINNED_VERSION = re.compile(r"[A-Za-z0-9._-]+(\[[A-Za-z0-9,._-]+\])?===?[A-Za-z0-9.!+_-]+")
 PINNED_URL = re.compile(r".+@[0-9a-f]{40}(#.*)?|.+#sha256=[0-9a-f]{64}")
+LOCAL_SOURCE = re.compile(r"(git\+)?file:|[./~\\]|[A-Za-z]:[\\/]")
+"""How a path on this machine starts: /, ./, ../, ~, a drive letter, or a file: URL."""
 BRANCH_NAME = re.compile(r"[A-Za-z0-9._][A-Za-z0-9._/-]*")
 COMMIT = re.compile(r"[0-9a-f]{40}")
 # A version a package index holds: PEP 440 in its normal form, without a local part (`+...`),
@@ -115,10 +117,13 @@ POLICY_HEADER = """\
 
 NEXT_STEPS = """\
 Next steps:
-  1. Edit {policy}: name your program (program, plan) and give each role its GitHub
-     logins (`logins: [alice]`); only those logins and risk owners are ever mentioned, and
-     only they can approve a pull request that takes a risk out of the bands that open
-     issues.
+  1. Logins first. Edit {policy}: give each role its GitHub logins (`logins: [alice]`)
+     and name your program (program, plan), before you push. Only those logins and risk
+     owners are ever mentioned, and only they can approve a pull request that takes a risk
+     out of the bands that open issues or changes who owns one. A role without logins
+     falls back to the program sponsor (a `program-sponsor` role, else the top of the
+     escalation path); with no sponsor logins either, the PR check fails. Logins added
+     later need the approval of the logins already there.
   2. {risks},
      then run `riskbot check` until it passes.
   3. Commit and push to {branch}. The workflows install riskbot as {source};
@@ -236,8 +241,26 @@ def workflow_template(name: str) -> Path:
     return _shipped(f"templates/workflows/{name}", f"{WORKFLOW_FOLDER}/{name}")
 
 
+def _local(source: str) -> bool:
+    """A path on this machine (or a ``file:`` URL): nothing a runner can install from."""
+    if LOCAL_SOURCE.match(source):
+        return True
+    try:
+        return "://" not in source and "==" not in source and Path(source).expanduser().exists()
+    except OSError:
+        return False
+
+
 def check_source(source: str) -> str:
     """Return ``source`` if it is a pip requirement pinned to one version or commit."""
+    if _local(source):
+        raise InitError(
+            f"--source {source!r} is a path on this machine: the workflows install riskbot on "
+            "GitHub's runners, which cannot see it. Pass a pinned requirement a runner can "
+            "install: riskbot==VERSION from a package index, "
+            '"git+https://github.com/OWNER/riskbot@<40-hex commit>", or the URL of a '
+            "release's wheel ending in #sha256=<its hash>"
+        )
     if not SOURCE_CHARS.fullmatch(source):
         raise InitError(
             f"--source {source!r}: use a pip requirement without spaces, quotes, $, {{ or }}"
@@ -311,6 +334,38 @@ def _not_installable(version: str, origin: str) -> InitError:
         '"riskbot==VERSION" of a release or '
         '"git+https://github.com/OWNER/riskbot@<40-hex commit>"'
     )
+
+
+def ensure_installable(source: str, *, given: bool, index: str | None = None) -> str:
+    """Return ``source`` once a runner can install it: a ``NAME==VERSION`` pin only when the
+    package index (``PIP_INDEX_URL``, else PyPI) holds that version; else :class:`InitError`
+    saying why and how to pass --source. URL pins (a git commit, an archive's hash) name what
+    they install and are taken as given."""
+    if not PINNED_VERSION.fullmatch(source):
+        return source
+    index = index or package_index.index_url()
+    name, version = re.split(r"===?", source, maxsplit=1)
+    name = name.split("[", 1)[0]
+    what = f"--source {source}" if given else f"riskbot {version} runs here, but"
+    how = (
+        f"pass --source with a pinned requirement a runner can install: {name}==VERSION of a "
+        f"version the index holds, "
+        '"git+https://github.com/OWNER/riskbot@<40-hex commit>", or the URL of a release\'s '
+        "wheel ending in #sha256=<its hash> (PIP_INDEX_URL names another index)"
+    )
+    try:
+        files = package_index.project_files(name, index)
+    except package_index.IndexUnreadable as exc:
+        raise InitError(
+            f"{what}{':' if given else ''} could not ask the package index {index} whether it "
+            f"holds {name} {version} ({exc}), so the workflows might not install it: {how}"
+        ) from None
+    if not package_index.holds(name, version, files):
+        raise InitError(
+            f"{what}{':' if given else ''} the package index {index} has no {name} {version}, "
+            f"so the workflows could not install it: {how}"
+        )
+    return source
 
 
 def default_branch(root: Path) -> str:

@@ -18,6 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from bot.documents.output import write_files
 from bot.documents.yamledit import Edit, EditableText, apply, key_of, quoted, scalar_like
 from bot.errors import RiskbotError
+from bot.register.dates import future_text, is_future
 from bot.register.load import RISKS_DIR
 from bot.register.yamlfile import load_yaml
 from bot.repo.worktree import linked_part
@@ -246,10 +247,10 @@ def review_risk(
 
     A day before the recorded ``last_reviewed`` is written (the person said so) with a warning.
     """
-    if day > today:
+    if is_future(day, today):
         raise ReviewError(
-            f"review date {day.isoformat()} is in the future (today is {today.isoformat()}); "
-            "record a review on or after the day it happens"
+            f"{future_text('review date', day, today)}; record a review on or after the day it "
+            "happens"
         )
     path = find_risk_file(root, risk_id)
     shown = path.relative_to(root) if path.is_relative_to(root) else path

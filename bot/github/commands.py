@@ -14,6 +14,7 @@ from bot.reconcile.comment import Payload, comment_needs, plan_comment
 from bot.reconcile.plan import Plan, Snapshot
 from bot.reconcile.remind import plan_remind, remind_needs
 from bot.reconcile.sync import plan_sync, sync_needs
+from bot.register import clock
 from bot.register.exposure import exposure_by_release
 from bot.register.load import Register
 from bot.register.reviews import RemindReport
@@ -158,7 +159,7 @@ def run_remind(
         "remind",
         register,
         settings,
-        lambda snapshot: remind_needs(register, snapshot, today),
+        lambda snapshot: remind_needs(register, snapshot, today, clock.now()),
         planner,
         dry_run=dry_run,
         budget=budget,

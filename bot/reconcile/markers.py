@@ -113,7 +113,32 @@ def digest(day: dt.date, keys: Iterable[ReminderKey]) -> tuple[str, dict[str, st
     """The ident and fields of a day's digest of Yellow and Green reminders."""
     items = "+".join(str(k) for k in sorted(keys))
     digest_id = hashlib.sha256(items.encode()).hexdigest()[:10]
-    return f"{DIGEST}/{day.isoformat()}/{digest_id}", {"items": items}
+    return f"{DIGEST}/{day.isoformat()}/{digest_id}", {"items": items, DAY: day.isoformat()}
+
+
+DAY = "day"
+"""The field of a reminder's marker that says which of riskbot's days it was posted for."""
+_DIGEST_DAY = re.compile(rf"{DIGEST}/(?P<day>[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}})/[0-9a-f]+")
+
+
+def _iso_date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def reminder_day(fields: Mapping[str, str], created_at: dt.datetime | None) -> dt.date | None:
+    """The day a reminder comment was posted for, by riskbot's clock: its marker's ``day``.
+
+    Markers written before they carried it still count: a digest's ident names its day; a Red
+    reminder's day is then the one GitHub stamped it with (None when that is unknown too).
+    """
+    if (day := _iso_date(fields.get(DAY, ""))) is not None:
+        return day
+    if match := _DIGEST_DAY.fullmatch(fields.get("id", "")):
+        return _iso_date(match.group("day"))
+    return created_at.date() if created_at is not None else None
 
 
 def quarterly(quarter: str) -> str:

@@ -5,15 +5,19 @@ A reminder is identified by (risk, due date, cadence period): one per period whi
 is overdue, its escalation step recorded beside it. It is posted once: the bot's own earlier
 comments (gathered into the snapshot, see :func:`remind_needs`) say what was already posted, so
 a rerun, a late run or a run after a missed day posts exactly what is missing, and a risk
-reminded today is not reminded again today. Reviews are recorded only in the risk files
-(``last_reviewed``); nothing the bot writes counts as one. A risk whose file has errors is
-left alone (held back) until the file is fixed.
+reminded today is not reminded again today. Their markers record the day each was posted for,
+by riskbot's clock (``--today``), so what counts as posted never depends on whether GitHub's
+clock agrees; the rhythm of an overdue review's reminders starts at its first one, one a cadence
+period from there. Reviews are recorded only in the risk files (``last_reviewed``); nothing the
+bot writes counts as one. A risk whose file has errors is left alone (held back) until the file
+is fixed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from bot.reconcile import acceptance, markers
 from bot.reconcile.commands import CommentReview, comment_reviews
@@ -72,17 +76,40 @@ def _split(due: Sequence[Reminder], snapshot: Snapshot) -> tuple[list[Reminder],
     return reds, [r for r in due if r not in reds]
 
 
-def _window(issue: IssueState | None, reminders: Sequence[Reminder]) -> dt.datetime | None:
-    """Since when an issue's comments could hold these reminders, or a review by comment
-    newer than the file's (the day after its ``last_reviewed``); None: no need to read."""
+SKEW = dt.timedelta(days=1)
+"""How far GitHub's clock and riskbot's day may disagree (a runner's clock, a run near midnight,
+``--today``): every listing of earlier reminders reaches this much further back."""
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def _window(
+    issue: IssueState | None,
+    reminders: Sequence[Reminder],
+    today: dt.date,
+    now: dt.datetime | None,
+) -> dt.datetime | None:
+    """Since when an issue's comments could hold these reminders (the start of the period
+    before, or of the current rhythm period) or a review by comment newer than the file's (the
+    day after its ``last_reviewed``), a day early for a skewed clock, and never after
+    ``now`` (the runner's clock: GitHub stamped what it posted by its own); None: nothing to
+    read."""
     if issue is None or issue.number is None or not reminders:
         return None
-    return min(min(r.applicable, _after_file_review(r)) for r in reminders)
+    starts = [r.applicable for r in reminders]
+    starts += [
+        _midnight(today) - dt.timedelta(days=r.assessment.cadence_days - 1) for r in reminders
+    ]
+    starts += [_after_file_review(r) for r in reminders]
+    if now is not None:
+        starts.append(now)
+    return min(starts) - SKEW
 
 
 def _after_file_review(r: Reminder) -> dt.datetime:
-    day = r.due - dt.timedelta(days=r.assessment.cadence_days - 1)
-    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+    return _midnight(r.due - dt.timedelta(days=r.assessment.cadence_days - 1))
 
 
 def reviews_by_comment(register: Register, snapshot: Snapshot) -> dict[str, CommentReview]:
@@ -91,9 +118,15 @@ def reviews_by_comment(register: Register, snapshot: Snapshot) -> dict[str, Comm
     return comment_reviews(register, snapshot.commands, idents)
 
 
-def remind_needs(register: Register, snapshot: Snapshot, today: dt.date) -> Needs:
+def remind_needs(
+    register: Register, snapshot: Snapshot, today: dt.date, now: dt.datetime | None = None
+) -> Needs:
     """The issues whose bot comments tell which due reminders were already posted, each since
-    the earliest moment one of them could have been posted (the shell reads them in one go)."""
+    the earliest moment one of them could have been posted (the shell reads them in one go).
+
+    ``now``: the runner's clock, so that a ``--today`` ahead of it still lists what GitHub
+    stamped before it.
+    """
     due, _ = _due(register, today)
     reds, rest = _split(due, snapshot)
     wanted: dict[int, dt.datetime | None] = {}
@@ -102,11 +135,12 @@ def remind_needs(register: Register, snapshot: Snapshot, today: dt.date) -> Need
     ]
     pairs.append((snapshot.issues.get(markers.REVIEWS), rest))
     for issue, reminders in pairs:
-        since = _window(issue, reminders)
+        since = _window(issue, reminders, today, now)
         if since is not None and issue is not None and issue.number is not None:
             earlier = wanted.get(issue.number)
             wanted[issue.number] = since if earlier is None else min(earlier, since)
-    for number, since in acceptance.notice_needs(register, snapshot).items():
+    for number, start in acceptance.notice_needs(register, snapshot).items():
+        since = start - SKEW  # as wide as the reminders' listing, for a skewed clock
         earlier = wanted.get(number)
         wanted[number] = since if earlier is None else min(earlier, since)
     return Needs(comments=wanted)
@@ -115,20 +149,41 @@ def remind_needs(register: Register, snapshot: Snapshot, today: dt.date) -> Need
 Posted = set[markers.ReminderKey | markers.StepKey]
 
 
-def _posted(
-    snapshot: Snapshot, issue: IssueState | None, today: dt.date
-) -> tuple[Posted, set[str]]:
-    """The reminders the bot's comments on an issue record, and the risks reminded ``today``."""
+@dataclass
+class Earlier:
+    """What the bot's earlier reminder comments on an issue record, by their markers."""
+
+    keys: Posted = field(default_factory=set)
+    days: dict[str, set[dt.date]] = field(default_factory=dict)
+    """Each risk: the days it was reminded on (riskbot's days)."""
+    last: dict[tuple[str, dt.date], dt.date] = field(default_factory=dict)
+    """Each (risk, due date): the latest day a reminder of that review was posted for."""
+
+    def is_new(self, r: Reminder, today: dt.date) -> bool:
+        """Not posted for its period, nor anything for its risk today, nor for its review
+        within the last cadence period (the rhythm starts at the first reminder)."""
+        if is_posted(r, self.keys) or today in self.days.get(r.risk_id, ()):
+            return False
+        last = self.last.get((r.risk_id, r.due))
+        return last is None or (today - last).days >= r.assessment.cadence_days
+
+
+def _earlier(snapshot: Snapshot, issue: IssueState | None) -> Earlier:
+    """The reminders the bot's comments on an issue record, with the day each was for."""
+    found = Earlier()
     if issue is None or issue.number is None:
-        return set(), set()
-    found: Posted = set()
-    today_ids: set[str] = set()
+        return found
     for comment in snapshot.comments.get(issue.number, []):
-        keys = markers.reminder_keys(markers.read(comment.body) or {})
-        found |= keys
-        if comment.created_at is not None and comment.created_at.date() == today:
-            today_ids |= {k.risk for k in keys}
-    return found, today_ids
+        fields = markers.read(comment.body) or {}
+        keys = markers.reminder_keys(fields)
+        found.keys |= keys
+        day = markers.reminder_day(fields, comment.created_at)
+        if day is None:
+            continue
+        for k in keys:
+            found.days.setdefault(k.risk, set()).add(day)
+            found.last[(k.risk, k.due)] = max(day, found.last.get((k.risk, k.due), day))
+    return found
 
 
 def is_posted(r: Reminder, posted: Posted) -> bool:
@@ -143,12 +198,13 @@ def is_posted(r: Reminder, posted: Posted) -> bool:
     )
 
 
-def red_reminder(r: Reminder) -> EnsureComment:
+def red_reminder(r: Reminder, today: dt.date) -> EnsureComment:
+    """A Red risk's reminder on its issue; its marker records the period and the day."""
     key = _key(r)
     return EnsureComment(
         markers.reminder(key),
         red_reminder_body(r),
-        fields={"key": str(key), "step": str(r.step)},
+        fields={"key": str(key), "step": str(r.step), markers.DAY: today.isoformat()},
         issue=markers.red_issue(r.risk_id),
     )
 
@@ -200,12 +256,11 @@ def plan_remind(
         report.quarterly = quarter_of(today)
     reds, rest = _split(due, snapshot)
     for r in sorted(reds, key=lambda x: x.risk_id):
-        posted, today_ids = _posted(snapshot, snapshot.issues[markers.red_issue(r.risk_id)], today)
-        if not is_posted(r, posted) and r.risk_id not in today_ids:
-            actions.append(red_reminder(r))
+        if _earlier(snapshot, snapshot.issues[markers.red_issue(r.risk_id)]).is_new(r, today):
+            actions.append(red_reminder(r, today))
             report.posting.append(r)
-    posted, today_ids = _posted(snapshot, snapshot.issues.get(markers.REVIEWS), today)
-    new = [r for r in rest if not is_posted(r, posted) and r.risk_id not in today_ids]
+    earlier = _earlier(snapshot, snapshot.issues.get(markers.REVIEWS))
+    new = [r for r in rest if earlier.is_new(r, today)]
     notes, report.notices, report.notices_posting = acceptance.plan_notices(register, snapshot)
     in_reviews = acceptance.needs_reviews_issue(notes)
     if new or report.quarterly or in_reviews:

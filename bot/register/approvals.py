@@ -1,10 +1,15 @@
 """Who must approve a pull request, and whether they have: the pure half of the approval gate.
 
 A risk in a band that opens an issue (the plan's Red) that leaves those bands (by its score, its
-closure, its removal or the policy) needs an approving review from one of its owner's logins; a
-change of the method (band thresholds, scales, formula) needs the program sponsor's. Approvers
-always come from the base policy (the default branch's), so a pull request cannot choose who
-approves it. The reviews are read by the GitHub shell
+closure, its removal or the policy) needs an approving review from one of its owner's logins; so
+does a change of who owns it (its ``owner``, or the logins of the role that owns it), which the
+program sponsor may approve too; a change of the method (band thresholds, scales, formula) or of
+the sponsor's own logins needs the program sponsor's; an acceptance that a change adds or extends
+needs its band's acceptance authority, neither the pull request's author nor the requester.
+Approvers always come from the base policy (the default branch's), so a pull request cannot choose
+who approves it. An owner (or an acceptance authority) without logins falls back to the sponsor;
+an approval that nobody in the base policy can give blocks the merge and names the policy lines
+to fill. The reviews are read by the GitHub shell
 (:meth:`bot.github.api.GitHubApi.pull_reviews`); the decision is made here.
 """
 
@@ -41,11 +46,13 @@ class Approval:
     band: str = ""
     """The band (its label) the risk was in on base (an acceptance's: on head); empty for the
     policy."""
+    fallback: str = ""
+    """Whom the approval fell back to because the role that must approve has no logins
+    (:data:`SPONSOR_FALLBACK`); empty when it did not."""
     excluded: tuple[str, ...] = ()
     """Logins whose approval does not count (an acceptance's requester)."""
     strict: bool = False
-    """An acceptance's approval: the pull request's author cannot give it either, and one that
-    nobody can give blocks (nothing is accepted unapproved)."""
+    """An acceptance's approval: the pull request's author cannot give it either."""
 
     def barred(self, author: str | None) -> frozenset[str]:
         """The logins (case-folded) whose approval does not count, ``author`` the PR's."""
@@ -75,6 +82,18 @@ class Approval:
         return tuple(dict.fromkeys(x for n in self.approvers for x in n.logins))
 
 
+SPONSOR_FALLBACK = "program sponsor"
+"""What :attr:`Approval.fallback` says when the owner has no logins and the sponsor approves."""
+
+
+def _unique(notify: Sequence[Notify]) -> tuple[Notify, ...]:
+    """Each role once, in first-seen order."""
+    out: dict[str, Notify] = {}
+    for n in notify:
+        out.setdefault(n.role, n)
+    return tuple(out.values())
+
+
 def with_unfilled(
     subject: str,
     reason: str,
@@ -84,14 +103,23 @@ def with_unfilled(
     line: int,
     policy: Policy,
     band: str = "",
+    *,
+    or_sponsor: bool = False,
 ) -> Approval:
-    """An approval, noting each approver role that has no logins yet (and where to add them)."""
+    """An approval by ``approvers`` (``or_sponsor``: or the program sponsor), noting each role
+    without logins and where to add them. Approvers none of whom has a login fall back to the
+    sponsor; with no sponsor login either, nobody can approve (the approval then blocks)."""
+    primary = _unique(approvers)
+    backup = [n for n in sponsors(policy) if n.role not in {a.role for a in primary}]
+    unfillable = not any(n.logins for n in primary)
+    fallback = SPONSOR_FALLBACK if unfillable and any(n.logins for n in backup) else ""
+    chosen = _unique([*primary, *backup]) if or_sponsor or unfillable else primary
     unfilled = tuple(
         (n.name, r.line if (r := policy.role(n.role)) is not None else 1)
-        for n in approvers
+        for n in chosen
         if not n.logins
     )
-    return Approval(subject, reason, tuple(approvers), role, file, line, unfilled, band)
+    return Approval(subject, reason, chosen, role, file, line, unfilled, band, fallback)
 
 
 def sponsors(policy: Policy) -> tuple[Notify, ...]:
@@ -161,12 +189,14 @@ class ApprovalCheck:
         return [s for s in self.statuses if s.state == "waiting"]
 
     @property
+    def nobody(self) -> list[ApprovalStatus]:
+        """Approvals nobody in the base policy can give: its logins must be filled first."""
+        return [s for s in self.statuses if s.state == "nobody"]
+
+    @property
     def blocking(self) -> bool:
-        """Whether the pull request must wait: an approval someone could give is missing, or
-        an acceptance nobody can approve."""
-        return bool(self.waiting) or any(
-            s.state == "nobody" and s.approval.strict for s in self.statuses
-        )
+        """Whether the pull request must wait: an approval is missing, or nobody can give it."""
+        return bool(self.waiting or self.nobody)
 
 
 def check_approvals(
@@ -179,9 +209,10 @@ def check_approvals(
     """Hold each approval against the reviews standing on the head commit.
 
     ``reviews`` None: they could not be read (``why_not`` says why): each approval that someone
-    could give is "not checked", and nothing blocks. An approval whose approvers have no logins
-    is "nobody" either way: nobody can give it, so it warns and does not block (an
-    acceptance's blocks). ``author``, the pull request's, cannot approve an acceptance.
+    could give is "not checked", and does not block. An approval whose approvers (the sponsor
+    included, see :func:`with_unfilled`) have no logins whose approval counts is "nobody" either
+    way, and blocks: a policy without logins must not wave a Red risk through, nor accept one.
+    ``author``, the pull request's, cannot approve an acceptance (:attr:`Approval.strict`).
     """
     approved = approvers_on(reviews, head_sha) if reviews is not None and head_sha else frozenset()
     out: list[ApprovalStatus] = []

@@ -42,6 +42,8 @@ CODES = MappingProxyType(
         "file-name": "a risk file whose name does not start with its id",
         "duplicate-id": "two risk files with one id",
         "reused-id": "the id of a risk removed before: ids are never reused",
+        "shallow-history": "a shallow clone: ids removed before its cut cannot be checked",
+        "future-date": "a date in a risk file after today (identified, reviewed, an outcome)",
         "unread": "a file under risks/ that riskbot does not read (another extension)",
         "extra": "fields kept from an imported document that riskbot does not use",
         # The policy

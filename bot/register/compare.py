@@ -28,9 +28,10 @@ from bot.register.findings import Finding
 from bot.register.load import POLICY_PATH, Loaded, Register
 from bot.register.policy import Policy
 from bot.register.policydiff import PolicyChange, flatten, policy_changes
-from bot.register.risk import Risk
+from bot.register.risk import LOGIN_RE, Risk
 from bot.register.rules import (
     Escalation,
+    Notify,
     change_escalations,
     comparison_escalations,
     in_issue_band,
@@ -158,6 +159,12 @@ class RiskChange:
         return self.head.score - self.base.score
 
     @property
+    def review_moved_back(self) -> tuple[dt.date, dt.date] | None:
+        """(base, head) ``last_reviewed`` when the change moves it to an earlier day."""
+        was, now = self.base.risk.last_reviewed, self.head.risk.last_reviewed
+        return (was, now) if was is not None and now is not None and now < was else None
+
+    @property
     def band_cause(self) -> str | None:
         """What moved the band: ``file``, ``policy``, ``file and policy`` (None: it stayed)."""
         if self.base.band.name == self.head.band.name:
@@ -216,6 +223,28 @@ class Comparison:
             or c.band_cause is not None
         }
         return out
+
+    @property
+    def kept(self) -> list[Assessment]:
+        """The risks invalid on head, as base assessed them: head's figures count them so (a
+        typo moves no figure), where their levels are on the head policy's scales."""
+        if not isinstance(self.head, Register):
+            return []
+        policy = self.head.policy
+        sound = {a.risk.id for a in self.head.sound}
+        return [
+            n.base
+            for n in self.invalid
+            if n.base is not None
+            and n.base.risk.id not in sound
+            and levels_fit(n.base.risk, policy)
+        ]
+
+    @property
+    def head_figures(self) -> list[Assessment]:
+        """What head's odds and heat map count: its sound risks, and :attr:`kept`."""
+        kept = self.kept
+        return sorted([*self.head.sound, *kept], key=lambda a: (-a.score, a.risk.id))
 
     @property
     def fixed(self) -> set[str]:
@@ -358,6 +387,117 @@ def owner_approvals(policy: Policy, comparison: Comparison) -> list[Approval]:
     return out
 
 
+def _owner_ids(risk: Risk, policy: Policy) -> frozenset[str]:
+    """Who owns a risk, as what each owner names: a role (its id) or a login (case-folded)."""
+    out: set[str] = set()
+    for owner in risk.owners:
+        if m := LOGIN_RE.match(owner):
+            out.add("@" + m.group(1).casefold())
+        elif (role := policy.role(owner)) is not None:
+            out.add(role.id)
+        else:
+            out.add(owner.casefold())
+    return frozenset(out)
+
+
+def _logins(notify: Sequence[Notify]) -> frozenset[tuple[str, frozenset[str]]]:
+    return frozenset((n.role, frozenset(x.casefold() for x in n.logins)) for n in notify)
+
+
+def _login_moves(old: Sequence[str], new: Sequence[str]) -> str:
+    """``+@b −@a``: the logins added and removed."""
+    was, now = {x.casefold() for x in old}, {x.casefold() for x in new}
+    moves = [f"+@{x}" for x in new if x.casefold() not in was]
+    moves += [f"−@{x}" for x in old if x.casefold() not in now]
+    return " ".join(moves)
+
+
+def _people(notify: Sequence[Notify]) -> str:
+    return (
+        "; ".join(
+            f"{n.name} ({', '.join(f'@{x}' for x in n.logins) or 'no logins'})" for n in notify
+        )
+        or "nobody"
+    )
+
+
+def ownership_approvals(base: Policy, head: Policy, comparison: Comparison) -> list[Approval]:
+    """Who owns a risk in an issue band is governed like its score: a change of its owner, or of
+    the logins of a role that owns one, needs the base owner's approval (or the program
+    sponsor's); a change of who the sponsor is (its role or logins) needs the base sponsor's."""
+    head_by = {a.risk.id: a for a in comparison.head.sound}
+    failed = comparison.head.failed_ids
+    owned: dict[str, list[str]] = {}
+    out: list[Approval] = []
+    for before in comparison.base.assessments:
+        if not in_issue_band(before):
+            continue
+        rid = before.risk.id
+        owners = owners_of(before.risk, base)
+        for n in owners:
+            owned.setdefault(n.role, []).append(rid)
+        after = head_by.get(rid)
+        if after is None or rid in failed:
+            continue
+        if _owner_ids(before.risk, base) == _owner_ids(after.risk, head):
+            continue
+        out.append(
+            with_unfilled(
+                rid,
+                f"changes its owner: {' / '.join(before.risk.owners)} → "
+                f"{' / '.join(after.risk.owners)}",
+                owners,
+                "owner",
+                after.risk.file,
+                after.risk.line("owner"),
+                base,
+                band=before.band.label,
+                or_sponsor=True,
+            )
+        )
+    covered: set[str] = set()
+    for role in base.roles:
+        risks = owned.get(role.id)
+        new = head.role(role.id)
+        if not risks or new is None or new.id != role.id:
+            continue  # a role gone or renamed leaves its risks' owners unresolved: errors on head
+        moves = _login_moves(role.logins, new.logins)
+        if not moves:
+            continue
+        covered.add(role.id)
+        out.append(
+            with_unfilled(
+                POLICY_SUBJECT,
+                f"changes the logins of {role.name}, owner of {', '.join(risks)}: {moves}",
+                [Notify(role.id, role.name, role.logins)],
+                "owner",
+                POLICY_PATH,
+                new.line,
+                base,
+                or_sponsor=True,
+            )
+        )
+    was, now = sponsors(base), sponsors(head)
+    # Who the sponsor is: its roles and their logins. A role whose logins changed and that owns
+    # a risk is guarded above already, by its own approval or the sponsor's.
+    changed = {n.role for n in was} ^ {n.role for n in now}
+    changed |= {role for role, _ in _logins(was) ^ _logins(now)}
+    if changed - covered:
+        line = next((r.line for n in now if (r := head.role(n.role)) is not None), 1)
+        out.append(
+            with_unfilled(
+                POLICY_SUBJECT,
+                f"changes the program sponsor: {_people(was)} → {_people(now)}",
+                was,
+                "program sponsor",
+                POLICY_PATH,
+                line,
+                base,
+            )
+        )
+    return out
+
+
 def sponsor_approval(policy: Policy, changes: Sequence[PolicyChange], file: str) -> Approval | None:
     """A change of the method (band thresholds, scales, formula): the program sponsor must
     approve it."""
@@ -421,6 +561,8 @@ def compare(base: Loaded, head: Loaded) -> Comparison:
     result.acceptances = acceptance_changes(base.assessments, sound, head.failed_ids)
     if approver_policy is not None:
         result.approvals = owner_approvals(approver_policy, result)
+        if head_policy is not None:
+            result.approvals += ownership_approvals(approver_policy, head_policy, result)
         if head_policy is not None and (
             sponsor := sponsor_approval(approver_policy, result.policy_changes, POLICY_PATH)
         ):

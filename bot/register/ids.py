@@ -32,6 +32,9 @@ class IdHistory:
 
     used: frozenset[str] = frozenset()
     removals: Mapping[str, Removal] = field(default_factory=dict)
+    cut_off: str = ""
+    """Why this history may lack ids (a shallow clone), and how to fetch the rest; empty when
+    it is whole."""
 
 
 def id_of_name(name: str) -> str | None:

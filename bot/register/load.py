@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from bot.register import clock
 from bot.register.acceptance import acceptance_findings
+from bot.register.dates import date_paths, future_date_findings, line_key
 from bot.register.findings import Finding, FindingsHolder, JsonPath, error, sort_key, warning
 from bot.register.ids import IdHistory, reused_id_findings
 from bot.register.method import FACTORS
@@ -414,6 +415,9 @@ def check_file(source: SourceFile) -> CheckedFile:
     if "acceptance" in loaded.data:
         for key in ("by", "until"):
             lines[f"acceptance.{key}"] = line_for(loaded.node, ("acceptance", key))
+    for path in date_paths(loaded.data):
+        if len(path) > 1:
+            lines[line_key(path)] = line_for(loaded.node, path)
     risk = risk_from_data(source.name, loaded.data, lines, top_level_columns(loaded.node))
     kept = extra_fields(risk)
     if _id_matches_name(risk.id, source.name):
@@ -498,6 +502,7 @@ def build_register(
             continue
         first_file[risk.id] = risk.file
         parsed.append(risk)
+        findings.extend(future_date_findings(risk, today))
         if policy is None:
             continue
         against = check_against_policy(risk, policy, today)
@@ -512,6 +517,16 @@ def build_register(
         history = history()
     if history is not None:
         findings.extend(reused_id_findings(parsed, history, new_ids))
+        if history.cut_off:
+            findings.append(
+                warning(
+                    RISKS_DIR,
+                    1,
+                    f"{history.cut_off}. Ids are never reused, but until then a risk that "
+                    "takes the id of one removed before the cut is not found",
+                    code="shallow-history",
+                )
+            )
     findings.sort(key=sort_key)
     files = len(risk_sources) + (1 if policy_source else 0)
     if policy is None:

@@ -13,6 +13,9 @@ from bot.register.residual import residual_levels
 from bot.register.scoring import Assessment
 from bot.render.markdown import Markdown, escape_cell, table
 
+KEPT_MARK = "(as on base)"
+"""Beside a risk the heat map shows at its base values: its file is invalid on head."""
+
 
 def position(a: Assessment, residual: bool = False) -> tuple[int, int]:
     """(impact, probability) of a risk: inherent, or its residual target where it states one."""
@@ -75,12 +78,13 @@ def render_markdown(
     moved: Collection[str] = (),
     *,
     residual: bool = False,
+    kept: Collection[str] = (),
 ) -> str:
     """Markdown table: a band mark per cell, ids in it; moved risks in bold with an arrow,
     accepted ones followed by the policy's acceptance mark.
 
     ``residual``: each risk in the cell of its residual target (risks without one stay in their
-    inherent cell).
+    inherent cell). ``kept``: risks shown at their base values (invalid on head), marked so.
     """
     method = policy.method
     grid = cells(assessments, policy, residual)
@@ -104,6 +108,8 @@ def render_markdown(
                 text = f"**{a.risk.id}**" if a.risk.id in moved else a.risk.id
                 if a.accepted:
                     text += f" {accepted}"
+                if a.risk.id in kept:
+                    text += f" {KEPT_MARK}"
                 if method.detection:
                     levels = residual_levels(a.risk) if residual else None
                     band = method.band_of(*levels) if levels is not None else a.band

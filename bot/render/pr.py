@@ -15,7 +15,7 @@ from bot.register.compare import Comparison, FieldChange, NotCompared, PrReport,
 from bot.register.findings import Finding
 from bot.register.load import POLICY_PATH, Register
 from bot.register.method import levels_text
-from bot.register.odds import odds_by_release
+from bot.register.odds import ReleaseOdds, odds_by_release, odds_for
 from bot.register.policydiff import PolicyChange
 from bot.register.rules import Escalation
 from bot.register.scoring import Assessment
@@ -33,6 +33,7 @@ from bot.render.markdown import (
     mention,
     table,
 )
+from bot.render.matrix import KEPT_MARK as MATRIX_KEPT_MARK
 from bot.render.matrix import render_markdown
 from bot.render.odds import odds_moved, render_odds_change
 from bot.render.residual import residual_cell
@@ -148,6 +149,14 @@ def change_rows(cmp: Comparison) -> list[tuple[Cell, ...]]:
         parts: list[Cell] = [field_text(f) for f in c.fields]
         if c.renamed:
             parts.append(join("renamed ", c.base.risk.file, " → ", c.head.risk.file))
+        if (back := c.review_moved_back) is not None:
+            parts.append(
+                join(
+                    "⚠️ ",
+                    bold("last review moved back"),
+                    f" from {back[0].isoformat()} to {back[1].isoformat()}",
+                )
+            )
         if (by_policy := policy_text(c)) is not None:
             parts.append(by_policy)
         score: Cell = str(c.head.score)
@@ -172,21 +181,39 @@ def _escalation_line(e: Escalation) -> str:
 def _subject(s: ApprovalStatus) -> str:
     ap = s.approval
     title = (
-        "Program sponsor approval"
-        if ap.risk is None
-        else "Acceptance approval"
+        "Acceptance approval"
         if ap.strict
         else "Owner approval"
+        if ap.role == "owner"
+        else "Program sponsor approval"
     )
     state = " given" if s.state == "approved" else " needed"
     what = "the policy" if ap.risk is None else f"{ap.subject} ({escape_text(ap.band)})"
     return f"**{title}{state}**: {what} {escape_text(ap.reason)}"
 
 
+def _fill(ap: Approval) -> str:
+    """``Role has no logins (fill `.github/riskbot.yml:12`)`` for each approver without any."""
+    return "; ".join(
+        f"{escape_text(name)} has no logins (fill {code_span(f'{POLICY_PATH}:{line}')})"
+        for name, line in ap.unfilled
+    )
+
+
+def fallback_note(ap: Approval) -> str:
+    """Which fallback applied: the role that must approve (an owner, an acceptance authority)
+    has no logins, so the program sponsor approves."""
+    if not ap.fallback:
+        return ""
+    return f" {_fill(ap)}: the {escape_text(ap.fallback)} approves instead."
+
+
 def _not_them(ap: Approval, author: str | None) -> str:
     """Whose approval of an acceptance does not count, in words."""
     parts = ["this pull request's author" + (f" ({code_span('@' + author)})" if author else "")]
-    parts += [f"the requester ({code_span('@' + x)})" for x in ap.excluded]
+    for x in ap.excluded:  # the requester, named once when they opened the pull request
+        same = author is not None and x.casefold() == author.casefold()
+        parts.append("the requester" if same else f"the requester ({code_span('@' + x)})")
     return " nor ".join(parts)
 
 
@@ -195,10 +222,7 @@ def acceptance_line(s: ApprovalStatus, seen: set[str], author: str | None) -> st
     one nobody can give fails the check."""
     ap = s.approval
     if s.state == "nobody":
-        missing = [
-            f"{escape_text(name)} has no logins (fill {code_span(f'{POLICY_PATH}:{line}')})"
-            for name, line in ap.unfilled
-        ]
+        missing = [_fill(ap)] if ap.unfilled else []
         barred = [x for x in ap.logins if x.casefold() in ap.barred(author)]
         if barred:
             missing.append(
@@ -218,11 +242,11 @@ def acceptance_line(s: ApprovalStatus, seen: set[str], author: str | None) -> st
         return (
             f"- ⏳ {_subject(s)}: waiting for approval by {who}, neither "
             f"{_not_them(ap, author)}. This check fails until one of them approves the pull "
-            "request's head commit."
+            f"request's head commit.{fallback_note(ap)}"
         )
     return (
         f"- ✋ {_subject(s)}. The acceptance authority must approve this pull request: {who}, "
-        f"neither {_not_them(ap, author)}."
+        f"neither {_not_them(ap, author)}.{fallback_note(ap)}"
     )
 
 
@@ -231,30 +255,28 @@ def approval_line(s: ApprovalStatus, seen: set[str], author: str | None = None) 
     ap = s.approval
     if s.state == "approved":
         by = ", ".join(code_span(f"@{x}") for x in s.by)
-        return f"- ✅ {_subject(s)}; approved by {by} on the head commit."
+        return f"- ✅ {_subject(s)}; approved by {by} on the head commit.{fallback_note(ap)}"
     if ap.strict:
         return acceptance_line(s, seen, author)
-    whose = "Its owner" if ap.risk is not None else "The program sponsor"
+    whose = "Its owner" if ap.role == "owner" else "The program sponsor"
     if s.state == "nobody":
         names = ", ".join(escape_text(n) for n in ap.owners) or "nobody"
-        fill = (
-            "; ".join(
-                f"{escape_text(name)} has no logins (fill {code_span(f'{POLICY_PATH}:{line}')})"
-                for name, line in ap.unfilled
-            )
-            or "the policy names no role that could"
-        )
+        if ap.role == "owner":
+            whose = "Its owner (or, as it has no logins, the program sponsor)"
+        fill = _fill(ap) or "the policy names no role that could"
         return (
-            f"- ⚠️ {_subject(s)}. {whose} ({names}) must approve this pull request, but "
-            f"nobody can yet: {fill}. This does not block the merge."
+            f"- ❌ {_subject(s)}. {whose} must approve this pull request ({names}), but nobody "
+            f"in the base branch's policy can: {fill}. This check fails until the base branch's "
+            "policy names them (changes of logins are guarded too: the first logins come in a "
+            "change a repository admin merges)."
         )
     who = render_who([n for n in ap.approvers if n.logins], ping=True, seen=seen, either=True)
     if s.state == "waiting":
         return (
             f"- ⏳ {_subject(s)}: waiting for approval by {who}. This check fails until one of "
-            "them approves the pull request's head commit."
+            f"them approves the pull request's head commit.{fallback_note(ap)}"
         )
-    return f"- ✋ {_subject(s)}. {whose} must approve this pull request: {who}."
+    return f"- ✋ {_subject(s)}. {whose} must approve this pull request: {who}.{fallback_note(ap)}"
 
 
 def mention_logins(report: PrReport) -> tuple[str, ...]:
@@ -271,6 +293,12 @@ def approval_headline(report: PrReport) -> str | None:
     check = report.approval
     if not check.statuses:
         return None
+    nobody = len(check.nobody)
+    if nobody:
+        return (
+            f"❌ **{nobody} approval{'s' * (nobody != 1)} nobody can give**: this check fails "
+            "until the base branch's policy names the logins (see below)."
+        )
     waiting = len(check.waiting)
     if waiting:
         return (
@@ -279,7 +307,7 @@ def approval_headline(report: PrReport) -> str | None:
         )
     if not check.checked:
         return f"✋ **Approvals needed** (not checked: {escape_text(check.why_not)})."
-    return "✅ **Every approval this change needs is given** (or cannot be given: see below)."
+    return "✅ **Every approval this change needs is given**."
 
 
 def shown_findings(report: PrReport) -> list[Finding]:
@@ -382,18 +410,22 @@ def _render(report: PrReport, cap: int | None, matrix: bool) -> str:
         lines.append("")
     lines += residual_section(cmp)
     lines += odds_section(cmp)
-    if matrix and isinstance(head, Register) and head.assessments:
+    figures = cmp.head_figures
+    if matrix and isinstance(head, Register) and figures:
         method = head.policy.method
         grid = f"{method.factor_label('impact')} × {method.factor_label('probability').lower()}"
+        as_on_base = [a.risk.id for a in cmp.kept]
         lines += [
             f"### {escape_text(grid)} (head)",
             "",
-            render_markdown(head.assessments, head.policy, report.comparison.moved),
+            render_markdown(figures, head.policy, cmp.moved, kept=as_on_base),
         ]
-        if report.comparison.moved:
+        if cmp.moved:
             lines += ["", "Risks in **bold** moved or were added in this pull request."]
-        if (key := legend(head.assessments, head.policy)) is not None:
+        if (key := legend(figures, head.policy)) is not None:
             lines += ["", key]
+        if as_on_base:
+            lines += ["", kept_note(as_on_base)]
         lines.append("")
     lines.append(f"base {code_span(report.base_ref)} → head {code_span(report.head_ref)}")
     return "\n".join(lines) + "\n"
@@ -409,11 +441,27 @@ def residual_section(cmp: Comparison) -> list[str]:
     return ["### Inherent → residual", "", table(("Risk", "Score now → residual target"), rows), ""]
 
 
+def kept_note(kept: Sequence[str]) -> str:
+    """Which risks head's figures count at their base values, and why."""
+    return (
+        f"{escape_text(MATRIX_KEPT_MARK)}: invalid on head, so counted at its base values until "
+        f"its file is fixed (a typo moves no figure): {escape_text(', '.join(kept))}."
+    )
+
+
+def head_odds(cmp: Comparison) -> list[ReleaseOdds]:
+    """Head's schedule odds, each risk invalid on head counted at its base values."""
+    if not isinstance(cmp.head, Register):
+        return []
+    return odds_for(cmp.head.policy, [a.risk for a in cmp.head_figures])
+
+
 def odds_section(cmp: Comparison) -> list[str]:
     """The schedule odds base → head, for the releases the change moves."""
-    base, head = odds_by_release(cmp.base), odds_by_release(cmp.head)
+    base, head = odds_by_release(cmp.base), head_odds(cmp)
     if not head or not odds_moved(base, head):
         return []
+    kept = [a.risk.id for a in cmp.kept]
     return [
         "### Schedule odds moved",
         "",
@@ -422,6 +470,7 @@ def odds_section(cmp: Comparison) -> list[str]:
         "",
         render_odds_change(base, head),
         "",
+        *([kept_note(kept), ""] if kept else []),
     ]
 
 
@@ -466,6 +515,7 @@ def _approval_json(s: ApprovalStatus, author: str | None) -> dict[str, object]:
         "approved_by": list(s.by),
         "unfilled": [{"role": name, "line": line} for name, line in a.unfilled],
         **barred,
+        "fallback": a.fallback or None,
     }
 
 
@@ -491,6 +541,11 @@ def to_json(report: PrReport) -> dict[str, object]:
                 "cause": c.cause,
                 "band_cause": c.band_cause,
                 "policy": c.policy.as_json() if c.policy is not None else None,
+                "review_moved_back": (
+                    {"old": back[0].isoformat(), "new": back[1].isoformat()}
+                    if (back := c.review_moved_back) is not None
+                    else None
+                ),
             }
             for c in cmp.changed
         ],
@@ -517,7 +572,8 @@ def to_json(report: PrReport) -> dict[str, object]:
         "wrong_scores": [f.as_json() for f in report.head.findings if f.code in DERIVED],
         "odds": {
             "base": [o.as_json() for o in odds_by_release(cmp.base)],
-            "head": [o.as_json() for o in odds_by_release(cmp.head)],
+            "head": [o.as_json() for o in head_odds(cmp)],
+            "kept_from_base": [a.risk.id for a in cmp.kept],
         },
         # Only where there are any, so a register without acceptances reads as before.
         **({"acceptances": [c.as_json() for c in cmp.acceptances]} if cmp.acceptances else {}),
@@ -529,11 +585,24 @@ def render_json(report: PrReport) -> str:
 
 
 def approval_annotations(report: PrReport) -> list[gha.Annotation]:
-    """An error while an approval is missing; a warning where nobody can give one."""
+    """An error while an approval is missing, and on each policy line to fill where nobody can
+    give one; a warning on the line of an owner whose approval fell back to the sponsor."""
     out: list[gha.Annotation] = []
     author = report.approval.author
     for s in report.approval.statuses:
         ap = s.approval
+        if ap.fallback and s.state != "nobody":
+            for name, line in ap.unfilled:
+                out.append(
+                    gha.Annotation(
+                        "warning",
+                        f"{ap.subject}: {ap.reason} needs approval by {name}, who has no logins: "
+                        f"the {ap.fallback} approves instead; add {name}'s logins here",
+                        file=POLICY_PATH,
+                        line=line,
+                        title="riskbot: approval falls back to the sponsor",
+                    )
+                )
         if s.state == "nobody" and ap.strict:
             out.append(
                 gha.Annotation(
@@ -562,9 +631,10 @@ def approval_annotations(report: PrReport) -> list[gha.Annotation]:
             for name, line in ap.unfilled or ((ap.role, 1),):
                 out.append(
                     gha.Annotation(
-                        "warning",
-                        f"{ap.subject}: {ap.reason} needs approval by {name}, who has no logins: "
-                        "add them here; until then nobody can approve and the merge is not blocked",
+                        "error",
+                        f"{ap.subject}: {ap.reason} needs approval by {name}, who has no logins, "
+                        "nor has the program sponsor: add logins here; until the base branch's "
+                        "policy names them, nobody can approve and this check fails",
                         file=POLICY_PATH,
                         line=line,
                         title="riskbot: no one can approve",
@@ -617,6 +687,18 @@ def pr_annotations(report: PrReport) -> list[gha.Annotation]:
                     file=c.head.risk.file,
                     line=c.head.risk.line(key),
                     title="riskbot",
+                )
+            )
+    for c in report.comparison.changed:
+        if (back := c.review_moved_back) is not None:
+            out.append(
+                gha.Annotation(
+                    "warning",
+                    f"{c.id}: last_reviewed moves back from {back[0].isoformat()} to "
+                    f"{back[1].isoformat()}; reviews fall due from the earlier day",
+                    file=c.head.risk.file,
+                    line=c.head.risk.line("review"),
+                    title="riskbot: review date moved back",
                 )
             )
     for a in report.comparison.added:

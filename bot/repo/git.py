@@ -32,6 +32,10 @@ class GitError(UsageError):
     """git could not answer (not a repository, unknown revision), or could not be run."""
 
 
+class ShallowClone(GitError):
+    """The clone is shallow: the register's history is cut off."""
+
+
 GIT_TIMEOUT = 120
 """Seconds any one git process may take."""
 
@@ -104,6 +108,27 @@ def resolve(root: Path, rev: str) -> str:
     if rev.startswith("-"):
         raise GitError(f"not a revision: {rev!r}")
     return git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
+
+
+UNSHALLOW = "`git fetch --unshallow`, or actions/checkout with `fetch-depth: 0`"
+"""How to fetch a shallow clone's whole history: every message about one says it so."""
+SHALLOW = (
+    f"this clone is shallow, so the register's history is cut off; fetch all of it ({UNSHALLOW})"
+)
+"""What riskbot says of a shallow clone wherever it needs the history."""
+
+
+def toplevel(root: Path) -> tuple[Path, bool] | None:
+    """The repository's top level and whether the clone is shallow (its history cut off);
+    None outside git."""
+    try:
+        out = git(root, "rev-parse", "--show-toplevel", "--is-shallow-repository")
+    except GitError:
+        return None
+    lines = out.decode("utf-8", "surrogateescape").splitlines()
+    if len(lines) < 2:
+        return None
+    return Path(lines[0]), lines[1].strip() == "true"
 
 
 Tree = dict[str, str | None]

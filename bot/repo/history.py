@@ -16,27 +16,11 @@ from pathlib import Path
 from bot.register import clock
 from bot.register.history import History, Revision, build_history, no_history
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR
-from bot.repo.git import GitError, git, start_reading_objects
+from bot.repo.git import SHALLOW, GitError, ShallowClone, git, start_reading_objects, toplevel
 from bot.repo.worktree import discover
 
 POLICY_DIR, POLICY_NAME = POLICY_PATH.rsplit("/", 1)
 LOG_FORMAT = "%H%x00%aI%x00%an"
-
-
-class ShallowClone(GitError):
-    """The clone is shallow: the register's history is cut off."""
-
-
-def _toplevel(root: Path) -> tuple[Path, bool] | None:
-    """The repository's top level and whether the clone is shallow; None outside git."""
-    try:
-        out = git(root, "rev-parse", "--show-toplevel", "--is-shallow-repository")
-    except GitError:
-        return None
-    lines = out.decode("utf-8", "surrogateescape").splitlines()
-    if len(lines) < 2:
-        return None
-    return Path(lines[0]), lines[1].strip() == "true"
 
 
 def log(root: Path) -> list[tuple[str, dt.datetime, str]]:
@@ -213,17 +197,14 @@ def read_history(root: Path, now: dt.datetime | None = None) -> History:
 
     Raises :class:`ShallowClone` when the clone is shallow, and :class:`GitError` when git fails.
     """
-    found = _toplevel(root)
+    found = toplevel(root)
     if found is None:
         return no_history("not a git repository")
     top, shallow = found
     if top.resolve() != root.resolve():
         return no_history("the register is not at the top of a git repository")
     if shallow:
-        raise ShallowClone(
-            "this clone is shallow, so the register's history is cut off; fetch all of it "
-            "(`git fetch --unshallow`, or actions/checkout with `fetch-depth: 0`)"
-        )
+        raise ShallowClone(SHALLOW)
     commits = log(root)
     # HEAD's register read in the same batch: what the working tree is compared with.
     revisions, blobs = read_revisions(root, [*commits, ("HEAD", clock.now(), "")])

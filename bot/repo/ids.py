@@ -9,12 +9,13 @@ git missing, there is no history: the working tree alone counts.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from bot.register.ids import IdHistory, Removal, id_of_name, next_id
 from bot.register.load import RISK_SUFFIXES, RISKS_DIR
 from bot.register.yamlfile import load_yaml
-from bot.repo.git import GitError, start_git, start_reading_objects
+from bot.repo.git import SHALLOW, GitError, ShallowClone, start_git, start_reading_objects
 
 _COMMIT = "commit:"
 
@@ -97,17 +98,25 @@ def start_id_history(root: Path) -> Callable[[Collection[str]], IdHistory | None
 
     git lists the history while this process reads and checks the files.
     """
+    started: list[Callable[[], bytes]] = []
     try:
-        listing = start_git(root, *_LOG)
+        for args in (_LOG, ("rev-parse", "--is-shallow-repository")):
+            started.append(start_git(root, *args))
     except GitError:
-        return lambda present: None
+        pass  # git cannot run here: no history (what started is still waited for below)
 
     def finish(present: Collection[str]) -> IdHistory | None:
-        try:
-            out = listing()
-        except GitError:
+        answers: list[bytes | None] = []
+        for answer in started:  # each waited for, whichever fails
+            try:
+                answers.append(answer())
+            except GitError:
+                answers.append(None)
+        if len(answers) < 2 or answers[0] is None:
             return None
-        return _history(root, out, present)
+        out, cut = answers[0], answers[1] is not None and answers[1].strip() == b"true"
+        history = _history(root, out, present)
+        return replace(history, cut_off=SHALLOW) if cut else history
 
     return finish
 
@@ -139,13 +148,6 @@ def _ids_now(root: Path) -> set[str]:
     return {i for n in names if (i := id_of_name(n)) is not None}
 
 
-def used_ids(root: Path) -> frozenset[str]:
-    """Every id ever used: in git's history of ``risks/`` (all refs) and in the working tree."""
-    now = _ids_now(root)
-    history = id_history(root)
-    return frozenset(now | (history.used if history is not None else set()))
-
-
 def removed_ids(root: Path) -> frozenset[str]:
     """Ids git saw removed that no file of the working tree holds now: never to be used again."""
     history = id_history(root)
@@ -155,5 +157,13 @@ def removed_ids(root: Path) -> frozenset[str]:
 
 
 def next_free_id(root: Path) -> str:
-    """The id a new risk gets: above every id ever used."""
-    return next_id(used_ids(root))
+    """The id a new risk gets: above every id ever used, in git's history of ``risks/`` (all
+    refs) and in the working tree. A shallow clone cannot tell every id ever used, so it is
+    refused (:class:`ShallowClone`, saying how to fetch the rest)."""
+    history = id_history(root)
+    if history is not None and history.cut_off:
+        raise ShallowClone(
+            f"new: {history.cut_off}. A new risk's id must be above every id the register ever "
+            "held, and a cut history cannot tell them all: nothing written"
+        )
+    return next_id(_ids_now(root) | (history.used if history is not None else set()))

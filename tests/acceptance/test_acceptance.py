@@ -369,6 +369,7 @@ def test_pr_lists_acceptances_added_extended_lapsed_and_removed(repo: tuple[Path
         "state": "not checked",
         "approved_by": [],
         "unfilled": [],
+        "fallback": None,
         "not_counted": ["db-owner"],
     }
     assert approvals["R-005"]["owners"] == ["Team Lead"]  # the Yellow band's own authority
@@ -635,3 +636,34 @@ def test_remind_follows_each_acceptance_once_day_by_day(
     # The issues say the same every day of one state: a day later, sync edits nothing.
     assert github_run(github_server, root, "sync", "2026-12-09").returncode == 0
     assert github_server.writes() == []
+
+
+def test_an_authority_without_logins_falls_back_to_the_sponsor(
+    github_server: FakeGitHub, tmp_path: Path
+) -> None:
+    """The Yellow band's authority, the team lead, has no logins on base: the program sponsor
+    approves the acceptance instead, and the comment says which line to fill."""
+    root = copy_accepted(init_repo(tmp_path / "repo"))
+    policy = root / ".github" / "riskbot.yml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text.replace("    logins: [lead]\n", "    logins: []\n"), encoding="utf-8")
+    base = commit(root, "accepted risks, the team lead without logins")
+    set_acceptance(root, "R-005", by="@perf-owner", rationale="CI budgets.", until="2027-02-01")
+    head = commit(root, "accept R-005")
+    pull = github_server.add_pull("Accept R-005", head_sha=head, base_sha=base)
+    code, out, body = gate(github_server, root, tmp_path, base, head, pull.number, "perf-owner")
+    assert code == 1
+    line = line_of(policy.read_text(encoding="utf-8"), "  - id: team-lead") + 2  # its logins
+    assert (
+        "waiting for approval by Program Sponsor (@sponsor or @deputy), neither this pull "
+        "request's author (`@perf-owner`) nor the requester." in body
+    )
+    assert (
+        f"Team Lead has no logins (fill `.github/riskbot.yml:{line}`): the program sponsor "
+        "approves instead." in body
+    )
+    assert f"file=.github/riskbot.yml,line={line},title=riskbot%3A approval falls back" in out
+    github_server.add_review(pull.number, "deputy", "APPROVED")
+    code, _, body = gate(github_server, root, tmp_path, base, head, pull.number, "perf-owner")
+    assert code == 0, body
+    assert "approved by `@deputy` on the head commit." in body

@@ -96,7 +96,11 @@ def test_a_policy_edit_that_demotes_red_risks_is_listed_and_needs_approvals(
     )
     assert approvals[("R-001", "owner")]["logins"] == ["db-owner"]
     assert approvals[(None, "program sponsor")]["logins"] == ["sponsor"]
-    assert {a["state"] for a in doc["approvals"]} == {"not checked", "nobody"}
+    # R-002's and R-003's owners have no logins: the sponsor approves in their place.
+    assert approvals[("R-002", "owner")]["logins"] == ["sponsor"]
+    assert approvals[("R-002", "owner")]["fallback"] == "program sponsor"
+    assert approvals[("R-001", "owner")]["fallback"] is None
+    assert {a["state"] for a in doc["approvals"]} == {"not checked"}
     text = pr(root, "--base", base, "--head", head).stdout
     assert "### Policy changes" in text
     assert "bands.red.min\\_score: 15 → 21 (`.github/riskbot.yml:61`)" in text
@@ -466,27 +470,151 @@ def test_a_pull_request_review_event_reruns_the_gate(
     assert "approved by `@ai-owner`" in result.stdout
 
 
-def test_a_role_without_logins_warns_and_does_not_block(
+def policy_line(text: str) -> int:
+    """The line of the logins of the role named ``text`` in the frozen policy."""
+    lines = POLICY.read_text(encoding="utf-8").splitlines()
+    start = lines.index(f"    name: {text}")
+    return next(n for n in range(start, len(lines)) if "logins:" in lines[n]) + 1
+
+
+def test_an_owner_without_logins_falls_back_to_the_sponsor_and_with_none_the_check_fails(
     github_server: FakeGitHub, repo: tuple[Path, str], tmp_path: Path
 ) -> None:
     root, base = repo
     set_levels(root, "R-002", 3, 4)
     head = commit(root, "lower R-002")
-    pull = github_server.add_pull("Lower R-002", head_sha=head, base_sha=base)
-    result, _ = run_event(
-        tmp_path, base, head, root, number=pull.number, extra=approval_env(github_server)
-    )
-    assert result.returncode == 0, result.stdout
-    line = (
-        POLICY.read_text(encoding="utf-8").splitlines().index("    name: AI/ML & Safety Lead") + 3
+    env = approval_env(github_server)
+
+    def check(base: str, head: str) -> tuple[int, str, str]:
+        pull = github_server.add_pull("Lower R-002", head_sha=head, base_sha=base)
+        result, _ = run_event(tmp_path, base, head, root, number=pull.number, extra=env)
+        body = json.loads((tmp_path / "artifact" / "comment.json").read_text())["body"]
+        return result.returncode, result.stdout, body
+
+    code, out, body = check(base, head)
+    assert code == 1  # neither the owner nor the sponsor has logins: nobody can approve
+    owner, sponsor = policy_line("AI/ML & Safety Lead"), policy_line("Program Sponsor")
+    for line in (owner, sponsor):
+        assert (
+            f"::error file=.github/riskbot.yml,line={line},title=riskbot%3A no one can approve::"
+            in out
+        )
+    assert "❌ **1 approval nobody can give**" in body
+    assert f"AI/ML &amp; Safety Lead has no logins (fill `.github/riskbot.yml:{owner}`)" in body
+    assert f"Program Sponsor has no logins (fill `.github/riskbot.yml:{sponsor}`)" in body
+    # The sponsor named on base: the approval falls back to the sponsor, and the comment says so.
+    git(root, "checkout", "-q", base)
+    give_logins(root, program_sponsor="sponsor")
+    base = commit(root, "a sponsor")
+    set_levels(root, "R-002", 3, 4)
+    head = commit(root, "lower R-002")
+    code, out, body = check(base, head)
+    assert code == 1
+    assert "waiting for approval by Program Sponsor (@sponsor)" in body
+    assert (
+        f"AI/ML &amp; Safety Lead has no logins (fill `.github/riskbot.yml:{owner}`): "
+        "the program sponsor approves instead." in body
     )
     assert (
-        f"::warning file=.github/riskbot.yml,line={line},title=riskbot%3A no one can approve::"
-        in result.stdout
+        f"::warning file=.github/riskbot.yml,line={owner},"
+        "title=riskbot%3A approval falls back to the sponsor::" in out
     )
-    assert f"AI/ML &amp; Safety Lead has no logins (fill `.github/riskbot.yml:{line}`)" in (
-        result.stdout
+    number = max(github_server.state.issues)
+    github_server.add_review(number, "sponsor", "APPROVED", commit_id=head)
+    result, _ = run_event(tmp_path, base, head, root, number=number, extra=env)
+    code, body = (
+        result.returncode,
+        json.loads((tmp_path / "artifact" / "comment.json").read_text())["body"],
     )
+    assert code == 0, body
+    assert "approved by `@sponsor` on the head commit." in body
+
+
+def test_the_two_pull_request_attack_needs_the_base_owner_at_each_step(
+    github_server: FakeGitHub, repo: tuple[Path, str], tmp_path: Path
+) -> None:
+    """PR A moves a Red risk to another owner (or empties its owner's logins), PR B lowers it:
+    each step asks the base owner (or the sponsor); a login the PR adds approves nothing."""
+    root, _ = repo
+    give_logins(root, ai_ml_lead="ai-owner", program_sponsor="sponsor")
+    main = commit(root, "logins")
+    env = approval_env(github_server)
+
+    def pull_request(title: str, change: Any) -> tuple[str, str, int]:
+        git(root, "checkout", "-q", main)
+        change()
+        head = commit(root, title)
+        pull = github_server.add_pull(title, head_sha=head, base_sha=main)
+        github_server.add_review(pull.number, "mallory", "APPROVED", commit_id=head)
+        return main, head, pull.number
+
+    def check(base: str, head: str, number: int) -> tuple[int, dict[str, Any]]:
+        result, _ = run_event(tmp_path, base, head, root, number=number, extra=env)
+        return result.returncode, json.loads((tmp_path / "artifact" / "comment.json").read_text())
+
+    def r002() -> Path:
+        return risk_file(root, "R-002")
+
+    owner_line = policy_line("AI/ML & Safety Lead")
+    steps = {
+        "R-002 to mallory": (
+            lambda: edit(r002(), "owner: AI/ML & Safety Lead", "owner: '@mallory'"),
+            "R-002 (Red) changes its owner: AI/ML &amp; Safety Lead → @&#8203;mallory",
+            "AI/ML &amp; Safety Lead (@ai-owner) or Program Sponsor (@sponsor)",
+        ),
+        "R-002 to the team lead": (
+            lambda: edit(r002(), "owner: AI/ML & Safety Lead", "owner: Team Lead"),
+            "R-002 (Red) changes its owner: AI/ML &amp; Safety Lead → Team Lead",
+            "AI/ML &amp; Safety Lead (@ai-owner) or Program Sponsor (@sponsor)",
+        ),
+        "no AI/ML logins": (
+            lambda: edit(root / POLICY_PATH, "logins: [ai-owner]", "logins: []"),
+            "the policy changes the logins of AI/ML &amp; Safety Lead, owner of R-002: "
+            "−@&#8203;ai-owner",
+            "AI/ML &amp; Safety Lead (@ai-owner) or Program Sponsor (@sponsor)",
+        ),
+        "mallory leads AI/ML": (
+            lambda: edit(root / POLICY_PATH, "logins: [ai-owner]", "logins: [mallory]"),
+            "changes the logins of AI/ML &amp; Safety Lead, owner of R-002: +@&#8203;mallory "
+            "−@&#8203;ai-owner",
+            "AI/ML &amp; Safety Lead (@ai-owner) or Program Sponsor (@sponsor)",
+        ),
+        "mallory sponsors": (
+            lambda: edit(root / POLICY_PATH, "logins: [sponsor]", "logins: [mallory]"),
+            "the policy changes the program sponsor: Program Sponsor (@&#8203;sponsor) → "
+            "Program Sponsor (@&#8203;mallory)",
+            "Program Sponsor (@sponsor)",
+        ),
+    }
+    for title, (change, reason, who) in steps.items():
+        base, head, number = pull_request(title, change)
+        code, payload = check(base, head, number)
+        body = payload["body"]
+        assert code == 1, (title, body)
+        assert reason in body, (title, body)
+        assert f"waiting for approval by {who}" in body, (title, body)
+    # PR A merged anyway (by an admin, say): the owner has no logins on the new base, so PR B's
+    # lowering falls back to the sponsor; mallory's approval still counts for nothing.
+    git(root, "checkout", "-q", main)
+    edit(root / POLICY_PATH, "logins: [ai-owner]", "logins: []")
+    main = commit(root, "PR A: no AI/ML logins")
+    base, head, number = pull_request("PR B: lower R-002", lambda: set_levels(root, "R-002", 1, 4))
+    code, payload = check(base, head, number)
+    assert code == 1
+    assert "R-002 (Red) score lowered 20 → 4 (Green)" in payload["body"]
+    assert "waiting for approval by Program Sponsor (@sponsor)" in payload["body"]
+    assert (
+        f"fill `.github/riskbot.yml:{owner_line}`): the program sponsor approves instead"
+        in (payload["body"])
+    )
+    # And with the sponsor's logins gone too, nobody can approve: the check fails.
+    git(root, "checkout", "-q", main)
+    edit(root / POLICY_PATH, "logins: [sponsor]", "logins: []")
+    main = commit(root, "no sponsor logins either")
+    base, head, number = pull_request("PR B again", lambda: set_levels(root, "R-002", 1, 4))
+    code, payload = check(base, head, number)
+    assert code == 1
+    assert "❌ **1 approval nobody can give**" in payload["body"]
 
 
 def test_reviews_unreadable_is_a_setup_error_naming_the_permission(

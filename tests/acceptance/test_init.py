@@ -14,8 +14,11 @@ import yaml
 
 from bot import __version__
 from bot.documents import init as setup
+from tests.acceptance.test_governance import approval_env
+from tests.acceptance.test_pr import run_event
 from tests.cli import run_riskbot as run
-from tests.factories import REPO, RISKS, git
+from tests.factories import REPO, RISKS, commit, git
+from tests.fakegithub.server import FakeGitHub
 from tests.test_workflows import run_actionlint, zizmor
 
 PINNED = f"riskbot=={__version__}"
@@ -207,6 +210,45 @@ def test_a_source_that_is_not_pinned_or_not_safe_is_refused(repo: Path, source: 
     assert files_under(repo) == []
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "/opt/src/riskbot",
+        "./dist/riskbot-0.1.0-py3-none-any.whl",
+        "~/riskbot",
+        "file:///opt/src/riskbot-0.1.0.tar.gz#sha256=" + "0" * 64,
+        f"git+file:///opt/src/riskbot@{COMMIT}",
+    ],
+)
+def test_a_local_path_is_refused_for_what_it_is(repo: Path, source: str) -> None:
+    result = run("init", "--source", source, cwd=repo)
+    assert result.returncode == 2
+    assert f"--source {source!r} is a path on this machine" in result.stderr
+    assert "runners, which cannot see it" in result.stderr
+    assert "spaces, quotes" not in result.stderr
+    assert files_under(repo) == []
+
+
+def test_a_pin_the_index_does_not_hold_is_refused(repo: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    (index / "riskbot").mkdir(parents=True)
+    (index / "riskbot" / "riskbot-0.0.9-py3-none-any.whl").write_bytes(b"")
+    env = {"PIP_INDEX_URL": index.as_uri()}
+    result = run("init", "--source", "riskbot==9.9.9", cwd=repo, env=env)
+    assert result.returncode == 2
+    assert f"the package index {index.as_uri()} has no riskbot 9.9.9" in result.stderr
+    assert "git+https://github.com/OWNER/riskbot@<40-hex commit>" in result.stderr
+    assert files_under(repo) == []
+    offline = run(
+        "init", "--source", PINNED, cwd=repo, env={"PIP_INDEX_URL": "http://127.0.0.1:1/"}
+    )
+    assert offline.returncode == 2
+    assert "could not ask the package index http://127.0.0.1:1/" in offline.stderr
+    assert files_under(repo) == []
+    held = run("init", "--source", "riskbot==0.0.9", cwd=repo, env=env)
+    assert held.returncode == 0, held.stderr
+
+
 def test_the_sync_workflow_listens_to_the_default_branch(repo: Path) -> None:
     git(repo, "symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/trunk")
     assert run(*INIT, cwd=repo).returncode == 0
@@ -374,3 +416,58 @@ def test_the_wheel_ships_what_init_reads() -> None:
     assert shipped["schema"] == "bot/schema"
     for name in setup.WORKFLOWS:
         assert shipped[f".github/workflows/{name}"] == f"bot/templates/workflows/{name}"
+
+
+# --- logins first ------------------------------------------------------------------------------
+
+
+def test_a_fresh_register_fails_a_pull_request_that_lowers_a_red_risk_until_logins_are_named(
+    github_server: FakeGitHub, initialised: Path, tmp_path: Path
+) -> None:
+    """Day one: the policy has no logins, so nobody can approve taking a risk out of Red and
+    the PR check fails, pointing at the line to fill; named on the base branch, the role's
+    login approves it."""
+    root = initialised
+    assert "1. Logins first." in run(*INIT, "--force", cwd=root).stdout
+    example = root / "risks" / "R-001-example.yaml"
+    # Recorded on a day before the one the PR job runs on (`riskbot pr --today` in these tests).
+    text = re.sub(r"\d{4}-\d{2}-\d{2}", "2026-11-02", example.read_text(encoding="utf-8"))
+    red = text.replace("level: 2\n", "level: 4\n")  # 4 × 4 = 16: Red on the plan's method
+    example.write_text(red, encoding="utf-8")
+    base = commit(root, "a Red risk")
+    example.write_text(text, encoding="utf-8")  # back to 2 × 2 = 4: Green
+    head = commit(root, "lower it")
+    env = {**approval_env(github_server), "GITHUB_RUN_ID": "1"}
+
+    def check(base: str, head: str) -> tuple[int, str, str]:
+        pull = github_server.add_pull("Lower R-001", head_sha=head, base_sha=base)
+        result, _ = run_event(tmp_path, base, head, root, number=pull.number, extra=env)
+        body = json.loads((tmp_path / "artifact" / "comment.json").read_text())["body"]
+        return result.returncode, result.stdout, body
+
+    lines = (root / ".github" / "riskbot.yml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, x in enumerate(lines, 1) if x.strip().startswith("logins:"))
+    code, out, body = check(base, head)
+    assert code == 1, out
+    assert (
+        f"::error file=.github/riskbot.yml,line={line},title=riskbot%3A no one can approve::"
+        in (out)
+    )
+    assert f"Technical Lead has no logins (fill `.github/riskbot.yml:{line}`)" in body
+    # The logins named on the base branch: the same change now waits for the lead's approval.
+    git(root, "checkout", "-q", base)
+    policy = root / ".github" / "riskbot.yml"
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace("logins: []", "logins: [lead]"), "utf-8"
+    )
+    base = commit(root, "logins")
+    example.write_text(text, encoding="utf-8")
+    head = commit(root, "lower it")
+    code, _, body = check(base, head)
+    assert code == 1
+    assert "waiting for approval by Technical Lead (@lead)" in body
+    github_server.add_review(max(github_server.state.issues), "lead", "APPROVED", commit_id=head)
+    result, _ = run_event(
+        tmp_path, base, head, root, number=max(github_server.state.issues), extra=env
+    )
+    assert result.returncode == 0, result.stdout

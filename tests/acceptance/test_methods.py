@@ -23,13 +23,15 @@ import yaml
 from click.testing import CliRunner
 
 from bot.cli import cli
+from bot.register import clock
 from bot.register.presets import PRESETS, preset_policy
 from tests.cli import run_riskbot
 from tests.factories import REPO, commit_at, init_repo
 from tests.fakegithub.server import FakeGitHub
 
 CONTRACT = json.loads((REPO / "tests" / "contract" / "check-output.schema.json").read_text())
-TODAY = "2026-11-27"
+TODAY = clock.today().isoformat()
+"""The day `riskbot new` records its risks on: no date a risk file holds is after it."""
 SECRET = "ghs_MethodsTestToken1234567890abcdef"
 
 

@@ -75,21 +75,28 @@ def test_owner_lowering_a_red_risk_needs_approval(repo: tuple[Path, str]) -> Non
     set_levels(root, "R-002", 3, 4)
     head = commit(root, "lower R-002")
     doc = pr_json(root, base, head)
+    assert doc["exit"] == 1  # nobody can approve: neither the owner nor the sponsor has logins
     assert doc["approvals"] == [
         {
             "risk": "R-002",
             "reason": "score lowered 20 → 12 (Yellow)",
-            "owners": ["AI/ML & Safety Lead"],
+            "owners": ["AI/ML & Safety Lead", "Program Sponsor"],
             "logins": [],
             "role": "owner",
-            "state": "nobody",  # the role has no logins: nobody can approve (a warning)
+            "state": "nobody",
             "approved_by": [],
-            "unfilled": [{"role": "AI/ML & Safety Lead", "line": 162}],
+            "unfilled": [
+                {"role": "AI/ML & Safety Lead", "line": 162},
+                {"role": "Program Sponsor", "line": 181},
+            ],
+            "fallback": None,
         }
     ]
+    assert doc["approval"]["blocking"] is True
     text = pr(root, "--base", base, "--head", head).stdout
     assert "Owner approval needed" in text
     assert "must approve this pull request" in text
+    assert "❌ **1 approval nobody can give**" in text
 
 
 def test_schema_error_on_head_fails(repo: tuple[Path, str]) -> None:

@@ -91,8 +91,9 @@ EXPECTED_WEEK = {  # one reminder per cadence period while overdue (risk:due:per
     *(f"R-002:2026-11-24:p{n}" for n in range(6)),  # due day 2: one a day from then on
     *(f"R-003:2026-11-21:p{n}" for n in range(2, 9)),  # overdue 2 days on day 1
     "R-004:2026-11-25:p0",  # Yellow: weekly, so once in this week
-    "R-006:2026-11-17:p0",  # due 11-17: period 0 until 11-23, period 1 from 11-24
-    "R-006:2026-11-17:p1",
+    # Due 11-17, first reminded on day 1 (11-23, period 0): its weekly rhythm starts there, so
+    # period 1 (from 11-24) is reminded on 11-30, a week after the first, not the next day.
+    "R-006:2026-11-17:p0",
     "R-008:2026-11-25:p0",
     "R-009:2026-11-27:p0",
 }
@@ -118,8 +119,8 @@ def test_a_week_of_daily_runs(github_server: FakeGitHub, root: Path) -> None:
         for c in github_server.state.comments.values()
         if (marker_fields(c.body) or {}).get("id", "").startswith("reviews/")
     ]
-    # Day 1 (R-006), day 2 (R-006, its second week), day 3 (R-004, R-008), day 5 (R-009).
-    assert len(digests) == 4
+    # Day 1 (R-006), day 3 (R-004, R-008), day 5 (R-009).
+    assert len(digests) == 3
 
 
 def test_ten_days_overdue_red_review_is_reminded_every_day(
@@ -181,12 +182,32 @@ def test_a_skipped_day_is_caught_up_without_duplicates(
     for key in (
         "R-004:2026-11-25:p0",
         "R-008:2026-11-25:p0",
-        "R-006:2026-11-17:p1",
         "R-001:2026-11-26:p0",
         "R-002:2026-11-24:p2",
         "R-003:2026-11-21:p5",
     ):
         assert key in posted
+    assert "R-006:2026-11-17:p1" not in posted  # reminded on day 1: its next week starts 11-30
+
+
+def test_the_weekly_rhythm_starts_at_the_first_overdue_reminder(
+    github_server: FakeGitHub, root: Path
+) -> None:
+    """R-006 was due on 11-17 and is first reminded on 11-23 (period 0 of its due date, which
+    ends the next day): the next reminder comes a week after that one, on 11-30, and the one
+    after on 12-07 at the next step; not on 11-24 and 12-01 by the old due date's weekdays."""
+    days: dict[str, dt.date] = {}
+    for n in range(15):
+        day = DAY1 + dt.timedelta(days=n)
+        day_run(github_server, root, day)
+        for key in reminders(github_server):
+            if key.startswith("R-006:"):
+                days.setdefault(key, day)
+    assert days == {
+        "R-006:2026-11-17:p0": dt.date(2026, 11, 23),
+        "R-006:2026-11-17:p1": dt.date(2026, 11, 30),
+        "R-006:2026-11-17:p2": dt.date(2026, 12, 7),
+    }
 
 
 def test_review_recorded_yesterday_is_not_reminded(github_server: FakeGitHub, root: Path) -> None:

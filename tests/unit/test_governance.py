@@ -265,6 +265,36 @@ def test_never_twice_on_one_day(root: Path) -> None:
     assert _reminded(root, dt.date(2026, 11, 27), yesterday) == ["review/R-001/2026-11-22/p5"]
 
 
+def test_the_day_a_reminder_was_for_is_its_markers_not_githubs(root: Path) -> None:
+    """ "Reminded today" is read from the marker's day; GitHub's stamp only for markers written
+    before they carried one (a Red reminder's), or a digest's day from its ident."""
+    _reviewed(root, "2026-11-21")  # due 11-22: reminded on 11-27 unless it was already today
+    day = dt.date(2026, 11, 27)
+    register = register_of(root, day)
+    earlier = "review/R-001/2026-11-20/p7"  # another due date: the review was re-dated since
+
+    def planned(fields: dict[str, str], created: str | None, ident: str = earlier) -> list[str]:
+        issue = markers.red_issue("R-001")
+        snapshot = Snapshot.from_issues([])
+        snapshot.add(issue_state(issue, number=5, updated_at="2026-11-27T06:00:00+00:00"))
+        when = dt.datetime.fromisoformat(created) if created else None
+        body = markers.render(ident, fields)
+        snapshot.comments[5] = [CommentState(10, 5, ident, body, when)]
+        plan, _ = plan_remind(register, snapshot, day)
+        return [a.ident for a in plan.actions if isinstance(a, EnsureComment)]
+
+    key = {"key": "R-001:2026-11-20:p7"}
+    again = "review/R-001/2026-11-22/p5"
+    # Posted for 11-27 by its marker, stamped by a clock two days behind: not again today.
+    assert again not in planned({**key, "day": "2026-11-27"}, "2026-11-25T06:17:00+00:00")
+    # Posted for 11-26 by its marker, stamped 11-27 by a clock a day ahead: due again today.
+    assert again in planned({**key, "day": "2026-11-26"}, "2026-11-27T00:30:00+00:00")
+    # Written before markers carried the day: GitHub's stamp says when.
+    assert again not in planned(key, "2026-11-27T06:17:00+00:00")
+    assert again in planned(key, "2026-11-26T06:17:00+00:00")
+    assert markers.reminder_day({"id": "reviews/2026-11-27/0123456789", "items": ""}, None) == day
+
+
 def test_a_risk_with_errors_gets_no_reminder_and_is_named(root: Path) -> None:
     path = next((root / "risks").glob("R-001-*.yaml"))
     path.write_text(path.read_text(encoding="utf-8").replace("score: 16", "score: 12"), "utf-8")
@@ -423,10 +453,43 @@ def test_approval_states() -> None:
     assert waiting.blocking
     given = check_approvals([owner, empty], [Review("alice", "APPROVED", HEAD)], HEAD)
     assert [s.state for s in given.statuses] == ["approved", "nobody"]
-    assert not given.blocking  # nobody can give the other one: a warning, not a block
+    assert given.blocking  # nobody can give the other one: the policy must name logins first
+    assert check_approvals([owner], [Review("alice", "APPROVED", HEAD)], HEAD).blocking is False
     unread = check_approvals([owner], None, None, "outside Actions")
     assert [s.state for s in unread.statuses] == ["not checked"]
     assert not unread.blocking
+    assert check_approvals([empty], None, None, "outside Actions").blocking  # known unread
+
+
+def test_an_owner_without_logins_falls_back_to_the_sponsor(root: Path) -> None:
+    from bot.register.approvals import SPONSOR_FALLBACK, with_unfilled
+    from bot.register.rules import owners_of
+
+    policy = root / ".github" / "riskbot.yml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(
+        text.replace("  - id: program-sponsor\n    name: Program Sponsor\n    logins: []",
+                     "  - id: program-sponsor\n    name: Program Sponsor\n    logins: [boss]"),
+        encoding="utf-8",
+    )  # fmt: skip
+    register = register_of(root, dt.date(2026, 11, 27))
+    r002 = register.get("R-002")
+    assert r002 is not None
+    owner = owners_of(r002.risk, register.policy)  # AI/ML & Safety Lead: no logins
+    lowered = with_unfilled("R-002", "lowered", owner, "owner", "f", 1, register.policy)
+    assert (lowered.logins, lowered.fallback) == (("boss",), SPONSOR_FALLBACK)
+    assert [name for name, _ in lowered.unfilled] == ["AI/ML & Safety Lead"]
+    moved = with_unfilled(
+        "R-002", "moved", owner, "owner", "f", 1, register.policy, or_sponsor=True
+    )
+    assert (moved.logins, moved.fallback) == (("boss",), SPONSOR_FALLBACK)
+    with_owner = [owner[0]._replace(logins=("ai",))]
+    either = with_unfilled(
+        "R-002", "moved", with_owner, "owner", "f", 1, register.policy, or_sponsor=True
+    )
+    assert (either.logins, either.fallback) == (("ai", "boss"), "")
+    alone = with_unfilled("R-002", "lowered", with_owner, "owner", "f", 1, register.policy)
+    assert (alone.logins, alone.unfilled) == (("ai",), ())
 
 
 def test_a_policy_change_of_who_a_rule_notifies_is_a_value_not_text(root: Path) -> None:

@@ -23,7 +23,8 @@ from bot.render.history import (
     render_history_text,
     trend_text,
 )
-from bot.repo.history import ShallowClone, read_history
+from bot.repo.git import ShallowClone
+from bot.repo.history import read_history
 from tests import scripted
 from tests.factories import copy_register, git, init_repo
 from tests.mermaid import assert_charts_parse

@@ -57,7 +57,7 @@ def register(policy_text: str, risks: list[tuple[str, int, int]] = RISKS) -> Reg
 
 def test_a_method_change_lists_every_band_move_and_needs_the_sponsor() -> None:
     base = register(policy("5x5-4band", technical_lead=["lead"]))
-    head = register(policy("plan"))
+    head = register(policy("plan", technical_lead=["lead"]))
     assert head.errors == []
     cmp = compare(base, head)
     moves = {
