@@ -757,18 +757,29 @@ def retro(release: str, root: Path, output: Path) -> None:
     metavar="NAME",
     help="Default branch for the sync workflow (default: origin's HEAD, else main).",
 )
-def init(directory: Path, force: bool, source: str | None, branch: str | None) -> None:
+@click.option(
+    "--reusable",
+    metavar="OWNER/riskbot@COMMIT",
+    help="Write two short callers of riskbot's reusable workflow at that commit instead of "
+    "the four workflows (riskbot is then installed from that commit).",
+)
+def init(
+    directory: Path, force: bool, source: str | None, branch: str | None, reusable: str | None
+) -> None:
     """Set up a risk register in a repository: policy, schemas, an example risk, workflows.
 
     The workflows install riskbot at a pinned version (or --source, e.g. a git URL pinned to a
     commit) instead of copying its code. A riskbot that is no release (a checkout, an editable
     install) needs --source (exit 2 without it). Existing files are refused (exit 1) unless
     --force, and so is a DIR inside another register (found upward, up to the repository root).
+    With --reusable OWNER/riskbot@COMMIT the workflows are two callers of riskbot's reusable
+    workflow (.github/workflows/riskbot-reusable.yml) pinned to that commit.
 
     \b
     Example:
       riskbot init
       riskbot init ../my-repo --source "git+https://github.com/OWNER/riskbot@<commit>"
+      riskbot init --reusable "OWNER/riskbot@<commit>"
     """
     from bot.documents.init import (
         EXAMPLE_RISK,
@@ -777,18 +788,24 @@ def init(directory: Path, force: bool, source: str | None, branch: str | None) -
         init_files,
         next_steps,
         refuse_nested,
+        reusable_source,
         write_files,
     )
 
     refuse_nested(directory, force=force)
     branch = branch or default_branch(directory)
-    source = source or default_source()
-    files = init_files(directory, source=source, branch=branch, today=dt.date.today())
+    if reusable is not None and source is not None:
+        raise UsageError("--source and --reusable: give one (--reusable installs its commit)")
+    source = source or (reusable_source(reusable) if reusable else default_source())
+    files = init_files(
+        directory, source=source, branch=branch, today=dt.date.today(), reusable=reusable
+    )
     written = write_files(directory, files, force=force)
     for path in written:
         _say(f"wrote {path}")
     example = any(f.path == EXAMPLE_RISK for f in files)
-    click.echo("\n" + next_steps(source=source, branch=branch, example=example), nl=False)
+    steps = next_steps(source=source, branch=branch, example=example, reusable=bool(reusable))
+    click.echo("\n" + steps, nl=False)
 
 
 def main() -> None:
