@@ -258,8 +258,8 @@ def test_shared_release_odds_equal_the_single_register_computation_on_the_union(
             new_id = f"R-{(n + 1) * 100 + int(a.risk.id[2:]):04d}"
             names[new_id] = f"{repo}:{a.risk.id}"
             union.append(dataclasses.replace(a.risk, id=new_id))
-    policy = one.policy
-    single = {o.release: o for o in odds_for(policy, union)}
+    assert isinstance(one, Register)
+    single = {o.release: o for o in odds_for(one.policy, union)}
     for release, s in shared.items():
         expected = single[release]
         assert s.odds.exceed == expected.exceed
