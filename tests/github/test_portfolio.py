@@ -500,3 +500,16 @@ def test_a_broken_hub_file_is_named_on_its_line(tmp_path: Path) -> None:
     done = run_riskbot("portfolio", "--hub", str(tmp_path / "portfolio.yml"))
     assert done.returncode == 2
     assert "portfolio.yml:2" in done.stderr
+
+
+def test_the_readmes_hub_file_is_valid(tmp_path: Path) -> None:
+    from tests.test_readme import yaml_blocks
+
+    (block,) = [b for b in yaml_blocks() if "organization:" in b.text]
+    path = tmp_path / "portfolio.yml"
+    path.write_text(block.text, encoding="utf-8")
+    hub, findings = docs.load_hub(path)
+    assert findings == []
+    assert hub is not None
+    assert hub.prop == ("risk-register", "true")  # a YAML boolean reads as GitHub's string
+    assert hub.listed == (Listed("acme-labs/prototype"), Listed("acme/payments", "release"))
