@@ -476,7 +476,8 @@ def _register_changes(old: RegisterSummary, new: RegisterSummary) -> list[Change
     out: list[Change] = []
     repo = new.repo
     if old.ok and not new.ok:
-        out.append(Change(repo, None, f"fails its own check ({new.errors} errors)"))
+        errors = f"{new.errors} error{'' if new.errors == 1 else 's'}"
+        out.append(Change(repo, None, f"fails its own check ({errors})"))
     elif new.ok and not old.ok:
         out.append(Change(repo, None, "passes its own check again"))
     was = {r.id: r for r in old.risks}

@@ -29,7 +29,15 @@ def band_mark(name: str) -> str:
 
 def blob_link(server: str, repo: str, commit: str, path: str) -> str:
     """A file of a repository at a commit, its URL percent-encoded (it ends no link)."""
-    return f"{server.rstrip('/')}/{repo}/blob/{commit}/{quote(path, safe='/')}"
+    return (
+        f"{server.rstrip('/')}/{quote(repo, safe='/')}/blob/{quote(commit, safe='')}/"
+        f"{quote(path, safe='/')}"
+    )
+
+
+def plural(count: int, word: str) -> str:
+    """``1 error``, ``2 errors``."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _repo_link(server: str, repo: str) -> Markdown:
@@ -58,7 +66,7 @@ def registers_section(portfolio: Portfolio, server: str) -> list[str]:
             (
                 _repo_link(server, s.repo),
                 code(s.commit[:12]),
-                "passes" if s.ok else f"fails ({s.errors} errors)",
+                "passes" if s.ok else f"fails ({plural(s.errors, 'error')})",
                 len(s.open_risks),
                 _counts_cell(s),
                 flagged,
@@ -84,7 +92,8 @@ def failing_section(portfolio: Portfolio) -> list[str]:
     if not failing:
         return [*lines, "None: every register read passes `riskbot check`.", ""]
     for s in failing:
-        lines.append(f"- **{escape_text(s.repo)}** ({s.errors} errors, {s.warnings} warnings)")
+        counts = f"{plural(s.errors, 'error')}, {plural(s.warnings, 'warning')}"
+        lines.append(f"- **{escape_text(s.repo)}** ({counts})")
         lines += [f"  - {escape_text(text)}" for text in s.findings]
         if s.errors > len(s.findings):
             lines.append(f"  - … and {s.errors - len(s.findings)} more")

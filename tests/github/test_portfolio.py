@@ -513,3 +513,86 @@ def test_the_readmes_hub_file_is_valid(tmp_path: Path) -> None:
     assert hub is not None
     assert hub.prop == ("risk-register", "true")  # a YAML boolean reads as GitHub's string
     assert hub.listed == (Listed("acme-labs/prototype"), Listed("acme/payments", "release"))
+
+
+# --- faults -------------------------------------------------------------------------------------
+
+
+def test_a_server_error_is_retried_and_a_persistent_one_named(github_server: FakeGitHub) -> None:
+    github_server.add_repo(f"{ORG}/flaky", register_files())
+    github_server.add_repo(f"{ORG}/down", register_files())
+    github_server.inject(Fault.server_error(502, path=rf"/repos/{ORG}/flaky/tarball/.*"))
+    github_server.inject(Fault.server_error(503, path=rf"/repos/{ORG}/down/tarball/.*", times=1000))
+    stats = ReadStats()
+    settings = from_env(
+        {"GITHUB_TOKEN": github_server.token or "", "GITHUB_API_URL": github_server.url},
+        require_repository=False,
+    )
+    reader = RegisterReader(settings, Limits(read_retries=2), stats, sleep=lambda s: None)
+    try:
+        summaries, failures, _ = read_all(
+            reader, [Listed(f"{ORG}/flaky"), Listed(f"{ORG}/down")], {}, summarize, {}
+        )
+    finally:
+        reader.close()
+    assert [s.repo for s in summaries] == [f"{ORG}/flaky"]
+    assert [(f.repo, f.reason) for f in failures] == [(f"{ORG}/down", "GitHub answered 503")]
+
+
+def test_a_short_rate_limit_is_waited_out(github_server: FakeGitHub) -> None:
+    github_server.add_repo(f"{ORG}/a", register_files())
+    github_server.inject(Fault.secondary_rate_limit(3, path=rf"/repos/{ORG}/a/tarball/.*"))
+    waited: list[float] = []
+    settings = from_env(
+        {"GITHUB_TOKEN": github_server.token or "", "GITHUB_API_URL": github_server.url},
+        require_repository=False,
+    )
+    stats = ReadStats()
+    reader = RegisterReader(settings, Limits(max_wait=10), stats, sleep=waited.append)
+    try:
+        summaries, failures, _ = read_all(reader, [Listed(f"{ORG}/a")], {}, summarize, {})
+    finally:
+        reader.close()
+    assert (len(summaries), failures, waited, stats.waited) == (1, [], [3.0], 3.0)
+
+
+def test_a_refused_token_stops_the_run(github_server: FakeGitHub) -> None:
+    from bot.github.api import SetupFailed
+
+    github_server.add_repo(f"{ORG}/a", register_files())
+    settings = from_env(
+        {"GITHUB_TOKEN": "not-the-token", "GITHUB_API_URL": github_server.url},
+        require_repository=False,
+    )
+    reader = RegisterReader(settings, Limits())
+    try:
+        with pytest.raises(SetupFailed, match="401"):
+            read_all(reader, [Listed(f"{ORG}/a")], {}, summarize, {})
+    finally:
+        reader.close()
+
+
+def test_a_missing_branch_and_an_empty_repository_are_named(github_server: FakeGitHub) -> None:
+    github_server.add_repo(f"{ORG}/a", register_files())
+    github_server.add_repo(f"{ORG}/empty")
+    github_server.inject(
+        Fault(
+            status=409,
+            path=rf"/repos/{ORG}/empty/tarball/.*",
+            body={"message": "Git Repository is empty."},
+        )
+    )
+    first, _ = read(github_server, [f"{ORG}/a", f"{ORG}/empty"])
+    assert [f.reason for f in first.portfolio.failures] == ["empty repository (409)"]
+    reader = reader_for(github_server)
+    try:
+        _, failures, _ = read_all(
+            reader,
+            [Listed(f"{ORG}/a", "no-such-branch")],
+            first.known,
+            summarize,
+            {s.repo: s for s in first.portfolio.registers},
+        )
+    finally:
+        reader.close()
+    assert [f.reason for f in failures] == ["no such branch (422)"]
