@@ -17,6 +17,7 @@ reader and summarised as the portfolio keeps it, in one process, no network).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import re
 import subprocess
@@ -155,13 +156,46 @@ def table(rows: Sequence[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
+def section(sizes: str, rows: Sequence[dict[str, object]], load: str = "") -> str:
+    """BENCHMARKS.md's section: the command, the table, what it shows."""
+    when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return "\n".join(
+        [
+            "## `riskbot portfolio` over many repositories",
+            "",
+            f"Measured {when}{load}. "
+            f"Command: `python bench/bench_portfolio.py --sizes {sizes}`. Repositories of "
+            f"{RISKS} risks each (the plan's policy), hosted by the local GitHub API server of the "
+            "test suite; the hub names their organisation. Requests are those the server saw per "
+            "repository: API requests and archive downloads, the organisation's listing (one "
+            "page per 100 repositories) included. Wall time and peak memory (maximum resident "
+            "set) are the whole `riskbot portfolio` process's, the server's excluded.",
+            "",
+            table(rows),
+            "",
+            "The floors: one request per repository; and the same registers read from local "
+            "clones (every repository's files on disk, each register read by riskbot's "
+            "working-tree reader, checked and summarised as the portfolio keeps it, in one "
+            "process, without the network). A first run reads each repository's archive: the "
+            "API's redirect and the download. The first rerun asks each branch's commit once "
+            "(40 bytes; it learns the ETag) and reads no archive; from the second rerun on, that "
+            "request is conditional and answered 304, which GitHub does not count against the "
+            "rate limit. A rerun parses no register at all: the last run's summaries come from "
+            "`portfolio.json`.",
+            "",
+        ]
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="50,500,2000")
-    parser.add_argument("--output", type=Path, help="also write the table to this file")
+    parser.add_argument("--output", type=Path, help="also write the section to this file")
     args = parser.parse_args(argv)
+    before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     rows = [row for size in args.sizes.split(",") for row in measure(int(size))]
-    text = table(rows)
+    after = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    text = section(args.sizes, rows, f" (load average {before} before, {after} after)")
     print(text)
     if args.output:
         args.output.write_text(text + "\n", encoding="utf-8")
