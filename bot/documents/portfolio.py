@@ -187,7 +187,7 @@ def shard_json(shard: tuple[int, int], portfolio: Portfolio, known: Mapping[str,
         {
             "format": FORMAT,
             "shard": f"{shard[0]}/{shard[1]}",
-            "registers": [s.as_json() for s in portfolio.registers],
+            "registers": (s.as_json() for s in portfolio.registers),
             "failures": [f.as_json() for f in portfolio.failures],
             "state": state_json(known),
         }
@@ -208,7 +208,11 @@ def read_json(path: Path) -> Loaded:
         data = json.loads(path.read_bytes())
         if data.get("format") != FORMAT:
             raise ValueError(f"format {data.get('format')!r}, not {FORMAT}")
-        registers = [RegisterSummary.from_json(s) for s in data["registers"]]
+        raw = data["registers"]
+        raw.reverse()
+        registers = []
+        while raw:  # each register's parsed JSON is let go as soon as it is converted
+            registers.append(RegisterSummary.from_json(raw.pop()))
         failures = [ReadFailure(str(f["repo"]), str(f["reason"])) for f in data["failures"]]
         known = {
             str(s["repo"]): Known(str(s["commit"]), s.get("etag")) for s in data.get("state", [])
@@ -435,6 +439,6 @@ def documents(
         "changes": [{"repo": c.repo, "risk": c.risk, "what": c.what} for c in found],
         "failures": [f.as_json() for f in portfolio.failures],
         "state": state_json(current.known),
-        "registers": [s.as_json() for s in portfolio.registers],
+        "registers": (s.as_json() for s in portfolio.registers),
     }
     return markdown, dumps(data)

@@ -101,7 +101,7 @@ def method_of(policy: Policy) -> Method:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RiskLine:
     """One risk as the portfolio shows it."""
 
@@ -161,7 +161,7 @@ class RiskLine:
         return RiskSlip(repo_risk(repo, self.id), self.title, Fraction(chance), low, high)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OutcomeLine:
     """A recorded outcome: the risk, the release, what it predicted and what happened."""
 
