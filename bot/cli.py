@@ -946,8 +946,9 @@ def _read_portfolio(hub: Any, shard: str | None, last: Any, day: dt.date) -> Any
         sources = docs.chosen(hub, found)
         if shard is not None:
             sources = docs.shard_of(sources, docs.parse_shard(shard))
-        known = last.known if last is not None else {}
-        cached = {s.repo: s for s in last.portfolio.registers} if last is not None else {}
+        reuse = last if last is not None and last.reusable else None
+        known = reuse.known if reuse is not None else {}
+        cached = {s.repo: s for s in reuse.portfolio.registers} if reuse is not None else {}
         summaries, failures, seen = read_all(
             reader,
             sources,

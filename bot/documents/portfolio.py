@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bot import __version__
 from bot.documents.retro import CalibrationRow, brier_of, build_retro
 from bot.errors import RiskbotError, UsageError
 from bot.register.findings import Finding, error
@@ -186,6 +187,7 @@ def shard_json(shard: tuple[int, int], portfolio: Portfolio, known: Mapping[str,
     return dumps(
         {
             "format": FORMAT,
+            "riskbot": __version__,
             "shard": f"{shard[0]}/{shard[1]}",
             "registers": (s.as_json() for s in portfolio.registers),
             "failures": [f.as_json() for f in portfolio.failures],
@@ -200,6 +202,12 @@ class Loaded:
 
     portfolio: Portfolio
     known: dict[str, Known]
+    riskbot: str = __version__
+    """The riskbot that wrote it: another one's summaries are not reused (its checks may differ)."""
+
+    @property
+    def reusable(self) -> bool:
+        return self.riskbot == __version__
 
 
 def read_json(path: Path) -> Loaded:
@@ -219,7 +227,7 @@ def read_json(path: Path) -> Loaded:
         }
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         raise UsageError(f"{path}: not a riskbot portfolio JSON ({exc})") from None
-    return Loaded(Portfolio(registers, failures), known)
+    return Loaded(Portfolio(registers, failures), known, str(data.get("riskbot", "")))
 
 
 def merge(parts: Sequence[Loaded]) -> Loaded:
@@ -405,6 +413,7 @@ def documents(
     commits = {s.repo: s.commit for s in portfolio.registers}
     data = {
         "format": FORMAT,
+        "riskbot": __version__,
         "title": title,
         "as_of": today.isoformat(),
         "counts": [

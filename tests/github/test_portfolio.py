@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
+from bot import __version__
 from bot.documents import portfolio as docs
 from bot.github.api import Limits
 from bot.github.portfolio import ReadStats, RegisterReader, read_all, read_archive
@@ -596,3 +597,22 @@ def test_a_missing_branch_and_an_empty_repository_are_named(github_server: FakeG
     finally:
         reader.close()
     assert [f.reason for f in failures] == ["no such branch (422)"]
+
+
+def test_another_riskbots_json_is_compared_with_but_not_reused(
+    github_server: FakeGitHub, tmp_path: Path
+) -> None:
+    github_server.add_repo(f"{ORG}/a", register_files())
+    (tmp_path / "portfolio.yml").write_text(f"repositories: [{ORG}/a]\n", encoding="utf-8")
+    env = {"GITHUB_TOKEN": github_server.token or "", "GITHUB_API_URL": github_server.url}
+    args = ("portfolio", "--hub", str(tmp_path / "portfolio.yml"), "--today", TODAY.isoformat())
+    assert run_riskbot(*args, env=env).returncode == 0
+    data = tmp_path / "portfolio.json"
+    doc = json.loads(data.read_text(encoding="utf-8"))
+    assert doc["riskbot"] == __version__
+    data.write_text(data.read_text(encoding="utf-8").replace(__version__, "0.0.0-old"))
+    github_server.reset_log()
+    again = run_riskbot(*args, env=env)
+    assert again.returncode == 0, again.stderr
+    assert [r.status for r in github_server.requests if "/tarball/" in r.path] == [302]
+    assert "Nothing changed." in (tmp_path / "PORTFOLIO.md").read_text(encoding="utf-8")
