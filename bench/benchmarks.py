@@ -13,8 +13,9 @@ each repetition (so both see the same machine), and the table shows the medians.
 4. GitHub reads of `remind` on 1,000 risks, 100 Red, every review due, first run and rerun;
 5. `riskbot check` of one file with 30,000 unknown keys (linear: under a second).
 
-Then the throughput against check-jsonschema (bench/bench_check.py) and the GitHub requests per
-run at 10, 100 and 1,000 risks (bench/bench_github.py). Needs the `bench` extra.
+Then the throughput against check-jsonschema (bench/bench_check.py), the GitHub requests per
+run at 10, 100 and 1,000 risks (bench/bench_github.py), and `riskbot portfolio` at 50, 500 and
+2,000 repositories (bench/bench_portfolio.py). Needs the `bench` extra.
 
 The timed commands run with riskbot's modules byte-compiled (as a wheel install leaves them;
 PYTHONDONTWRITEBYTECODE is dropped for them) and with a cache of compiled validators of their
@@ -43,6 +44,7 @@ sys.path.insert(0, str(BENCH))
 
 import bench_check  # noqa: E402
 import bench_github  # noqa: E402
+import bench_portfolio  # noqa: E402
 
 PYTHON = Path(sys.executable)
 RISKBOT = PYTHON.parent / "riskbot"
@@ -352,6 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="100,1000,10000", help="check-jsonschema comparison")
     parser.add_argument("--github-sizes", default="10,100,1000")
+    parser.add_argument("--portfolio-sizes", default="50,500,2000")
     parser.add_argument("--runs", type=int, default=15, help="latency runs of each")
     parser.add_argument("--big-runs", type=int, default=5, help="runs of each big register")
     parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md")
@@ -386,6 +389,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         part_a = throughput_file.read_text(encoding="utf-8").split("\n", 1)[1].strip()
         part_c = bench_github.table(
             bench_github.measure([int(x) for x in args.github_sizes.split(",")])
+        )
+        part_d = bench_portfolio.section(
+            args.portfolio_sizes,
+            [
+                row
+                for size in args.portfolio_sizes.split(",")
+                for row in bench_portfolio.measure(int(size))
+            ],
         )
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
     text = "\n".join(
@@ -435,6 +446,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "page), so its reads grow with the pages of recent comments, not with the number of "
             "due Red risks.",
             "",
+            part_d,
         ]
     )
     args.output.write_text(text, encoding="utf-8")

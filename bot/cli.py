@@ -796,6 +796,12 @@ def retro(release: str, root: Path, output: Path) -> None:
 @click.option(
     "--list-methods", is_flag=True, help="List the methods, one line each; write nothing."
 )
+@click.option(
+    "--reusable",
+    metavar="OWNER/riskbot@COMMIT",
+    help="Write two short callers of riskbot's reusable workflow at that commit instead of "
+    "the four workflows (riskbot is then installed from that commit).",
+)
 def init(
     directory: Path,
     force: bool,
@@ -803,6 +809,7 @@ def init(
     branch: str | None,
     method: str,
     list_methods: bool,
+    reusable: str | None,
 ) -> None:
     """Set up a risk register in a repository: policy, schemas, an example risk, workflows.
 
@@ -812,6 +819,8 @@ def init(
     commit) instead of copying its code. A riskbot that is no release (a checkout, an editable
     install) needs --source (exit 2 without it). Existing files are refused (exit 1) unless
     --force, and so is a DIR inside another register (found upward, up to the repository root).
+    With --reusable OWNER/riskbot@COMMIT the workflows are two callers of riskbot's reusable
+    workflow (.github/workflows/riskbot-reusable.yml) pinned to that commit.
 
     \b
     Example:
@@ -819,6 +828,7 @@ def init(
       riskbot init --method 5x5-4band
       riskbot init --list-methods
       riskbot init ../my-repo --source "git+https://github.com/OWNER/riskbot@<commit>"
+      riskbot init --reusable "OWNER/riskbot@<commit>"
     """
     from bot.documents import init as setup
     from bot.register import clock
@@ -831,17 +841,189 @@ def init(
             f"--method {method!r}: not a method riskbot knows; choose one of "
             f"{', '.join(setup.method_names())} (riskbot init --list-methods)"
         )
+    if reusable is not None and source is not None:
+        raise UsageError("--source and --reusable: give one (--reusable installs its commit)")
     setup.refuse_nested(directory, force=force)
     branch = branch or setup.default_branch(directory)
-    source = source or setup.default_source()
+    source = source or (setup.reusable_source(reusable) if reusable else setup.default_source())
     files = setup.init_files(
-        directory, source=source, branch=branch, today=clock.today(), method=method
+        directory,
+        source=source,
+        branch=branch,
+        today=clock.today(),
+        method=method,
+        reusable=reusable,
     )
     written = setup.write_files(directory, files, force=force)
     for path in written:
         _say(f"wrote {path}")
     example = any(f.path == setup.EXAMPLE_RISK for f in files)
-    click.echo("\n" + setup.next_steps(source=source, branch=branch, example=example), nl=False)
+    steps = setup.next_steps(source=source, branch=branch, example=example, reusable=bool(reusable))
+    click.echo("\n" + steps, nl=False)
+
+
+@cli.command()
+@click.option(
+    "--hub",
+    "hub_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("portfolio.yml"),
+    show_default=True,
+    help="The hub file: the repositories to read, or an organisation and its topic or property.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where PORTFOLIO.md and portfolio.json go (default: the hub file's folder).",
+)
+@click.option(
+    "--previous",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The last run's portfolio.json (default: the one in --output-dir, if any): unchanged "
+    "repositories are not read again, and the changes are those since it.",
+)
+@click.option(
+    "--shard", metavar="K/N", help="Read only shard K of N; write its JSON (--shard-output)."
+)
+@click.option(
+    "--shard-output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where a shard's JSON goes.",
+)
+@click.option(
+    "--merge",
+    "merged",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read nothing: merge these shards' JSON into the documents (repeat for each shard).",
+)
+@click.option("--today", metavar="YYYY-MM-DD", help="The date the documents are as of.")
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=defaults.MAX_RATE_LIMIT_WAIT,
+    show_default=True,
+    help="Longest wait for a rate limit, in seconds.",
+)
+def portfolio(
+    hub_path: Path,
+    output_dir: Path | None,
+    previous: Path | None,
+    shard: str | None,
+    shard_output: Path | None,
+    merged: tuple[Path, ...],
+    today: str | None,
+    max_wait: float,
+) -> None:
+    """Read the registers of many repositories and write PORTFOLIO.md and portfolio.json.
+
+    The hub file lists repositories, or an organisation and the topic or custom property that
+    marks its registers. Each register is read through the API with GITHUB_TOKEN (an App
+    installation token can read private repositories; a workflow's own token cannot): on a
+    first run its archive (2 requests), on a rerun one request conditional on the last run's
+    ETag, answered 304 while it is unchanged. A repository that cannot be read is named, and the
+    others still report. For a big organisation, read shards (--shard K/N --shard-output F) in
+    an Actions matrix and --merge their JSON: the same documents as one job. Exit 0 done, 1 some
+    repository not read, 2 setup (no token, a broken hub file, a refused token).
+
+    \b
+    Example:
+      riskbot portfolio --hub portfolio.yml
+      riskbot portfolio --shard 1/4 --shard-output shard-1.json
+      riskbot portfolio --merge shard-1.json --merge shard-2.json
+    """
+    from bot.documents import portfolio as docs
+    from bot.documents.output import write_output
+    from bot.register import clock
+    from bot.register.portfolio import Portfolio
+
+    day = _parse_date(today) or clock.today()
+    folder = output_dir if output_dir is not None else hub_path.parent
+    previous = previous or (folder / docs.DATA if (folder / docs.DATA).is_file() else None)
+    last = docs.read_json(previous) if previous is not None else None
+    hub, findings = docs.load_hub(hub_path) if hub_path.is_file() or not merged else (None, [])
+    for finding in findings:
+        _say(finding.as_text(), err=True)
+    if findings:
+        raise UsageError(f"the hub file {hub_path} has errors; nothing was read")
+    if shard is not None and (merged or shard_output is None):
+        raise UsageError("--shard needs --shard-output, and reads: it cannot --merge")
+    if merged:
+        current = docs.merge([docs.read_json(path) for path in merged])
+    else:
+        assert hub is not None
+        current = _read_portfolio(hub, shard, last, day)
+        if shard is not None and shard_output is not None:
+            part = docs.parse_shard(shard)
+            write_output(shard_output, docs.shard_json(part, current.portfolio, current.known))
+            _say(f"wrote {shard_output}")
+            sys.exit(1 if current.portfolio.failures else 0)
+    title = hub.title if hub is not None else docs.DEFAULT_TITLE
+    server = _settings_or_none().server_url
+    markdown, data = docs.documents(title, current, last, day, server)
+    write_output(folder / docs.DOCUMENT, markdown)
+    write_output(folder / docs.DATA, data)
+    _say(f"wrote {folder / docs.DOCUMENT} and {folder / docs.DATA}")
+    failed: Portfolio = current.portfolio
+    for failure in failed.failures:
+        _say(f"riskbot: not read: {failure.repo}: {failure.reason}", err=True)
+    sys.exit(1 if failed.failures else 0)
+
+
+def _settings_or_none() -> Settings:
+    from bot.github.settings import from_env
+
+    return from_env(os.environ, require_repository=False)
+
+
+def _read_portfolio(hub: Any, shard: str | None, last: Any, day: dt.date) -> Any:
+    """Read the hub's registers (or one shard of them) through the API."""
+    from bot.documents import portfolio as docs
+    from bot.github.api import Limits, SetupFailed
+    from bot.github.portfolio import ReadStats, RegisterReader, read_all
+    from bot.register.portfolio import Portfolio
+
+    settings = _settings_or_none()
+    if not settings.has_token:
+        raise UsageError(
+            "portfolio reads other repositories: set GITHUB_TOKEN to a token that can read "
+            "them (in Actions, an App installation token: actions/create-github-app-token)"
+        )
+    stats = ReadStats()
+    limits = Limits(max_wait=float(click.get_current_context().params["max_wait"]))
+    reader = RegisterReader(settings, limits, stats)
+    try:
+        found: list[str] = []
+        if hub.organization:
+            found = reader.organisation(hub.organization, topic=hub.topic, prop=hub.prop)
+        sources = docs.chosen(hub, found)
+        if shard is not None:
+            sources = docs.shard_of(sources, docs.parse_shard(shard))
+        reuse = last if last is not None and last.reusable else None
+        known = reuse.known if reuse is not None else {}
+        cached = {s.repo: s for s in reuse.portfolio.registers} if reuse is not None else {}
+        summaries, failures, seen = read_all(
+            reader,
+            sources,
+            known,
+            lambda repo, commit, policy, risks: docs.summarize_sources(
+                repo, commit, policy, risks, day
+            ),
+            cached,
+        )
+    except SetupFailed as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        reader.close()
+    _say(
+        f"riskbot portfolio: {len(sources)} repositories: {stats.archives} read, "
+        f"{stats.unchanged} unchanged ({stats.not_modified} answered 304), "
+        f"{len(failures)} not read; {stats.requests} requests",
+        err=True,
+    )
+    return docs.Loaded(Portfolio(summaries, failures), seen)
 
 
 def main() -> None:

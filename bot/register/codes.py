@@ -50,6 +50,7 @@ CODES = MappingProxyType(
         "plan": "a risk management plan that cannot be read, or that contradicts itself",
         "import": "an imported risk that would not pass check",
         "retro": "a retrospective file that does not fit its release",
+        "hub": "a portfolio hub file (portfolio.yml) that cannot be read",
     }
 )
 """Each code and a one-line meaning."""

@@ -64,6 +64,11 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"),
     ("GET", "/user"),
     ("GET", "/rate_limit"),
+    # A portfolio: an organisation's repositories, a branch's commit, a repository's archive.
+    ("GET", "/repos/{owner}/{repo}/commits/{ref}"),
+    ("GET", "/repos/{owner}/{repo}/tarball/{ref}"),
+    ("GET", "/orgs/{org}/repos"),
+    ("GET", "/orgs/{org}/properties/values"),
 )
 
 SCHEMA_PREFIX = "#/components/schemas/"
