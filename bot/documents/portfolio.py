@@ -23,10 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from bot import __version__
-from bot.documents.retro import CalibrationRow, brier_of, build_retro, retro_unavailable
+from bot.documents.retro import CalibrationRow, brier_of, build_retro
 from bot.errors import RiskbotError, UsageError
 from bot.register.findings import Finding, error
 from bot.register.load import Register, SourceFile, build_register
+from bot.register.method import Method
 from bot.register.portfolio import (
     Known,
     Listed,
@@ -36,6 +37,7 @@ from bot.register.portfolio import (
     RegisterSummary,
     all_outcomes,
     band_counts,
+    calibrates,
     changes,
     flagged_risks,
     heat_maps,
@@ -52,6 +54,7 @@ from bot.render.portfolio import (
     failing_section,
     flagged_section,
     heat_map_section,
+    plural,
     registers_section,
     shared_section,
     unread_section,
@@ -151,7 +154,7 @@ def summarize_sources(
     """Check a register read from a repository and keep its summary (outcomes included)."""
     loaded = build_register(policy, risks, today)
     outcomes: list[OutcomeLine] = []
-    if isinstance(loaded, Register) and retro_unavailable(loaded.policy) is None:
+    if isinstance(loaded, Register) and calibrates(loaded.policy.method):
         scale = loaded.policy.probability_scale
         for release in loaded.policy.releases:
             for entry in build_retro(loaded, release).entries:
@@ -221,8 +224,9 @@ def read_json(path: Path) -> Loaded:
         raw = data["registers"]
         raw.reverse()
         registers = []
+        methods: dict[str, Method] = {}  # registers of one policy share its method
         while raw:  # each register's parsed JSON is let go as soon as it is converted
-            registers.append(RegisterSummary.from_json(raw.pop()))
+            registers.append(RegisterSummary.from_json(raw.pop(), methods))
         failures = [ReadFailure(str(f["repo"]), str(f["reason"])) for f in data["failures"]]
         known = {
             str(s["repo"]): Known(str(s["commit"]), s.get("etag")) for s in data.get("state", [])
@@ -308,8 +312,19 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.0%}"
 
 
-def calibration_section(outcomes: Sequence[tuple[str, OutcomeLine]]) -> list[str]:
+def calibration_section(
+    outcomes: Sequence[tuple[str, OutcomeLine]], left_out: Sequence[str] = ()
+) -> list[str]:
+    """Brier score and reliability over every recorded outcome; ``left_out``: the registers
+    whose probability levels have no percent ranges (no predicted chance to score)."""
     lines = ["## Calibration across registers", ""]
+    if left_out:
+        lines += [
+            "Left out, their probability levels have no percent ranges to score: "
+            + ", ".join(escape_text(r) for r in left_out)
+            + ".",
+            "",
+        ]
     if not outcomes:
         return [*lines, "No register records an outcome yet.", ""]
     brier = brier_of([(o.predicted, o.occurred) for _, o in outcomes])
@@ -317,8 +332,8 @@ def calibration_section(outcomes: Sequence[tuple[str, OutcomeLine]]) -> list[str
     assert brier is not None
     skill = None if rate in (0.0, 1.0) else 1 - brier / (rate * (1 - rate))
     lines += [
-        f"Over {len(outcomes)} recorded outcomes of "
-        f"{len({repo for repo, _ in outcomes})} registers: Brier score {brier:.4f} (0 is "
+        f"Over {plural(len(outcomes), 'recorded outcome')} of "
+        f"{plural(len({repo for repo, _ in outcomes}), 'register')}: Brier score {brier:.4f} (0 is "
         f"perfect; always predicting the base rate, {_pct(rate)}, scores "
         f"{rate * (1 - rate):.4f})"
         + (f"; Brier skill score {skill:.3f}." if skill is not None else "."),
@@ -392,6 +407,9 @@ def documents(
     outcomes = all_outcomes(portfolio)
     found = changes(previous.portfolio if previous else None, portfolio)
     failing = [s for s in portfolio.registers if not s.ok]
+    uncalibrated = [
+        s.repo for s in portfolio.registers if s.method is not None and not calibrates(s.method)
+    ]
     lines = [
         f"# {escape_text(title)}",
         "",
@@ -405,7 +423,7 @@ def documents(
         *flagged_section(flagged, portfolio, server),
         *heat_map_section(maps),
         *shared_section(shared),
-        *calibration_section(outcomes),
+        *calibration_section(outcomes, uncalibrated),
         *failing_section(portfolio),
         *changes_section(found, previous is None),
     ]
@@ -419,7 +437,8 @@ def documents(
         "title": title,
         "as_of": today.isoformat(),
         "counts": [
-            {"repo": s.repo, "ok": s.ok, "bands": dict(band_counts(s))} for s in portfolio.registers
+            {"repo": s.repo, "ok": s.ok, "bands": {b.name: n for b, n in band_counts(s)}}
+            for s in portfolio.registers
         ],
         "flagged": [
             {
@@ -433,7 +452,13 @@ def documents(
             for f in flagged
         ],
         "shared_releases": [
-            {**s.odds.as_json(), "repos": list(s.repos), "buffers": [list(b) for b in s.buffers]}
+            {
+                "release": s.release,
+                **(s.odds.as_json() if s.odds is not None else {}),
+                "repos": list(s.repos),
+                "buffers": [list(b) for b in s.buffers],
+                "without_odds": [{"repo": r, "reason": why} for r, why in s.without_odds],
+            }
             for s in shared
         ],
         "calibration": [

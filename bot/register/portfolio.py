@@ -3,16 +3,22 @@
 A register read from another repository is reduced to a :class:`RegisterSummary` as soon as it
 is checked: what the portfolio shows of each risk (its band, score, cell, owners, category), the
 slip it adds to each release it counts toward, its recorded outcomes, and the register's own
-method (its grid, bands and the bands that open issues). The summaries are plain data that go
-to JSON and back unchanged, so a rerun reuses those of unchanged repositories without reading
-them, and shards of an organisation merge into exactly the document one job would write.
+method (:class:`~bot.register.method.Method`: scales, bands with their marks and colours, the
+bands that open issues). The summaries are plain data that go to JSON and back unchanged, so a
+rerun reuses those of unchanged repositories without reading them, and shards of an
+organisation merge into exactly the document one job would write.
 
-Nothing here names a band: the bands, their order and which of them open issues are each
-register's policy's (:func:`issue_bands`).
+Registers of different methods are combined without converting one method into another: each
+register's risks are counted per band of its own policy, and its issue bands are its own
+(``method.issue_bands``); there is one heat map per distinct grid (:func:`grid_of`), over the
+registers that draw it; a shared release's odds count only the registers whose scales give
+odds (``method.no_odds`` is None), and calibration only those whose probability levels have
+percent ranges. Nothing here names a band.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,17 +26,12 @@ from fractions import Fraction
 from typing import Any, NamedTuple
 
 from bot.register.load import Loaded, Register
+from bot.register.method import Band, Method
 from bot.register.odds import ReleaseOdds, RiskSlip, counts_toward, release_odds, risk_slip
-from bot.register.policy import Band, Policy, Release
-from bot.register.scoring import score_of
+from bot.register.policy import Release
 
 FINDINGS_KEPT = 5
 """How many of a failing register's errors the portfolio quotes."""
-
-
-def issue_bands(policy: Policy) -> tuple[Band, ...]:
-    """The bands whose risks get an issue: today the top band of the policy."""
-    return policy.bands[:1]
 
 
 def repo_risk(repo: str, risk_id: str) -> str:
@@ -52,53 +53,40 @@ class Known(NamedTuple):
     etag: str | None = None
 
 
-@dataclass(frozen=True)
-class Method:
-    """How a register scores, as its heat map needs it: the labels of its levels, its bands
-    (highest first), the band of each cell, and the bands that open issues."""
-
-    impact: tuple[str, ...]
-    probability: tuple[str, ...]
-    bands: tuple[tuple[str, str], ...]
-    """(name, label) of each band, highest first."""
-    cells: tuple[tuple[str, ...], ...]
-    """``cells[i - 1][p - 1]``: the band of impact level i and probability level p."""
-    issue_bands: tuple[str, ...]
-
-    def band_label(self, name: str) -> str:
-        return dict(self.bands).get(name, name)
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "impact": list(self.impact),
-            "probability": list(self.probability),
-            "bands": [list(b) for b in self.bands],
-            "cells": [list(row) for row in self.cells],
-            "issue_bands": list(self.issue_bands),
-        }
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Method:
-        return cls(
-            tuple(data["impact"]),
-            tuple(data["probability"]),
-            tuple((str(n), str(label)) for n, label in data["bands"]),
-            tuple(tuple(row) for row in data["cells"]),
-            tuple(data["issue_bands"]),
+def grid_of(method: Method) -> tuple[object, ...]:
+    """What a heat map draws of a method: factor names, level labels, the bands' names, labels
+    and marks, and (without detection) each cell's band and score. Registers whose methods give
+    the same grid share one heat map."""
+    cells: tuple[tuple[str, int], ...] = ()
+    if not method.detection:
+        cells = tuple(
+            (method.band_of(i, p).name, method.score(i, p))
+            for i in sorted(method.impact_scale)
+            for p in sorted(method.probability_scale)
         )
-
-
-def method_of(policy: Policy) -> Method:
-    """The policy's method as the portfolio keeps it."""
-    impacts = sorted(policy.impact_scale)
-    probabilities = sorted(policy.probability_scale)
-    return Method(
-        tuple(policy.impact_scale[i].label for i in impacts),
-        tuple(policy.probability_scale[p].label for p in probabilities),
-        tuple((b.name, b.label) for b in policy.bands),
-        tuple(tuple(policy.band_for(score_of(i, p)).name for p in probabilities) for i in impacts),
-        tuple(b.name for b in issue_bands(policy)),
+    return (
+        method.factor_label("impact"),
+        method.factor_label("probability"),
+        tuple(method.impact_scale[i].label for i in sorted(method.impact_scale)),
+        tuple(method.probability_scale[p].label for p in sorted(method.probability_scale)),
+        method.detection,
+        tuple((b.name, b.label, b.mark) for b in method.bands),
+        cells,
     )
+
+
+def calibrates(method: Method) -> bool:
+    """Whether the method's probability levels have percent ranges: a predicted chance to set
+    against outcomes."""
+    return all(p.likelihood is not None for p in method.probability_scale.values())
+
+
+def band_label(name: str, *methods: Method | None) -> str:
+    """A band's label in the first of ``methods`` that has it (its name when none has)."""
+    for method in methods:
+        if method is not None and any(b.name == name for b in method.bands):
+            return method.band(name).label
+    return name
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +229,11 @@ class RegisterSummary:
         }
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RegisterSummary:
+    def from_json(
+        cls, data: Mapping[str, Any], methods: dict[str, Method] | None = None
+    ) -> RegisterSummary:
+        """The summary :meth:`as_json` wrote; ``methods``: the methods read so far, by their
+        JSON, so that registers of one policy share one :class:`Method`."""
         return cls(
             data["repo"],
             data["commit"],
@@ -249,11 +241,22 @@ class RegisterSummary:
             int(data["errors"]),
             int(data["warnings"]),
             tuple(data["findings"]),
-            Method.from_json(data["method"]) if data["method"] else None,
+            _method_from_json(data["method"], methods),
             tuple(RiskLine.from_json(r) for r in data["risks"]),
             tuple((str(n), float(b)) for n, b in data["releases"]),
             tuple(OutcomeLine.from_json(o) for o in data["outcomes"]),
         )
+
+
+def _method_from_json(data: Any, methods: dict[str, Method] | None) -> Method | None:
+    if not data:
+        return None
+    if methods is None:
+        return Method.from_json(data)
+    key = json.dumps(data, sort_keys=True, separators=(",", ":"))
+    if key not in methods:
+        methods[key] = Method.from_json(data)
+    return methods[key]
 
 
 def summarize(
@@ -272,7 +275,7 @@ def summarize(
         risk = a.risk
         releases = tuple(r for r in policy.releases if counts_toward(risk, policy, r))
         slip = None
-        if risk.is_open and policy.no_odds is None:
+        if risk.is_open and policy.no_odds is None:  # slips only where the scales give them
             one = risk_slip(risk, policy, shapes)
             slip = (str(one.probability), one.min_days, one.max_days)
         lines.append(
@@ -298,7 +301,7 @@ def summarize(
         len(errors),
         warnings,
         kept,
-        method_of(policy),
+        policy.method,
         tuple(lines),
         tuple((r.name, r.buffer_weeks) for r in policy.releases.values()),
         tuple(outcomes),
@@ -335,96 +338,130 @@ class Portfolio:
 # --- what the portfolio computes -------------------------------------------------------------
 
 
-def band_counts(summary: RegisterSummary) -> list[tuple[str, int]]:
+def band_counts(summary: RegisterSummary) -> list[tuple[Band, int]]:
     """Open risks per band of the register's own policy, its bands in order (highest first)."""
     if summary.method is None:
         return []
     counts = Counter(r.band for r in summary.open_risks)
-    return [(name, counts[name]) for name, _ in summary.method.bands]
+    return [(band, counts[band.name]) for band in summary.method.bands]
+
+
+def in_issue_bands(summary: RegisterSummary) -> list[RiskLine]:
+    """The register's open risks in the bands its own policy opens issues for."""
+    if summary.method is None:
+        return []
+    issue = {b.name for b in summary.method.issue_bands}
+    return [r for r in summary.open_risks if r.band in issue]
 
 
 @dataclass(frozen=True)
 class Flagged:
-    """An open risk of a band that opens issues, in its repository."""
+    """An open risk of a band that opens issues, in its repository, with that band."""
 
     repo: str
     risk: RiskLine
-    band_label: str
+    band: Band
 
 
 def flagged_risks(portfolio: Portfolio) -> list[Flagged]:
     """Every open risk of an issue band of its register, highest score first."""
-    out = []
-    for s in portfolio.registers:
-        if s.method is None:
-            continue
-        for r in s.open_risks:
-            if r.band in s.method.issue_bands:
-                out.append(Flagged(s.repo, r, s.method.band_label(r.band)))
+    out = [
+        Flagged(s.repo, r, s.method.band(r.band))
+        for s in portfolio.registers
+        if s.method is not None
+        for r in in_issue_bands(s)
+    ]
     out.sort(key=lambda f: (-f.risk.score, f.repo.lower(), f.risk.id))
     return out
 
 
 @dataclass(frozen=True)
 class HeatMap:
-    """Open risks per cell over every register of one method."""
+    """Open risks per cell and band over the registers that draw one grid (:func:`grid_of`)."""
 
     method: Method
+    """The method of the first of them: the grid, its bands and their marks."""
     repos: tuple[str, ...]
-    counts: Mapping[tuple[int, int], int]
+    counts: Mapping[tuple[int, int], Mapping[str, int]]
+    """(impact, probability) → band name → open risks (a cell has one band unless the method
+    has a detection factor)."""
 
 
 def heat_maps(portfolio: Portfolio) -> list[HeatMap]:
-    """One heat map per method the registers use (one, where they share their policy's grid)."""
-    groups: dict[Method, list[RegisterSummary]] = {}
+    """One heat map per grid the registers draw (one, where they share their policy's grid),
+    the most used first."""
+    groups: dict[tuple[object, ...], list[RegisterSummary]] = {}
     for s in portfolio.registers:
         if s.method is not None:
-            groups.setdefault(s.method, []).append(s)
+            groups.setdefault(grid_of(s.method), []).append(s)
     maps = []
-    for method, members in groups.items():
-        counts: Counter[tuple[int, int]] = Counter()
+    for members in groups.values():
+        counts: dict[tuple[int, int], Counter[str]] = {}
         for s in members:
-            counts.update((r.impact, r.probability) for r in s.open_risks)
-        maps.append(HeatMap(method, tuple(s.repo for s in members), dict(counts)))
+            for r in s.open_risks:
+                counts.setdefault((r.impact, r.probability), Counter())[r.band] += 1
+        method = members[0].method
+        assert method is not None
+        maps.append(HeatMap(method, tuple(s.repo for s in members), counts))
     maps.sort(key=lambda m: (-len(m.repos), m.repos))
     return maps
 
 
 @dataclass(frozen=True)
 class SharedRelease:
-    """A release that several registers count risks toward, and its odds over all of them."""
+    """A release that several registers name, and its odds over all the open risks toward it of
+    those whose scales give odds."""
 
-    odds: ReleaseOdds
+    release: str
+    odds: ReleaseOdds | None
+    """None when no register that names it has scales that give odds."""
     repos: tuple[str, ...]
+    """The registers whose risks the odds count."""
     buffers: tuple[tuple[str, float], ...]
-    """Each repository's buffer for it; the odds use the smallest (they may disagree)."""
+    """Each naming repository's buffer for it; the odds use the smallest (they may disagree)."""
+    without_odds: tuple[tuple[str, str], ...] = ()
+    """The registers that name it but whose scales give no odds, and why (``no_odds``)."""
 
     @property
     def buffers_differ(self) -> bool:
         return len({b for _, b in self.buffers}) > 1
 
 
+def _no_odds(summary: RegisterSummary) -> str:
+    if summary.method is None:
+        return "its policy does not load"
+    return summary.method.no_odds or ""
+
+
 def shared_releases(portfolio: Portfolio, min_repos: int = 2) -> list[SharedRelease]:
-    """The odds of each release named by ``min_repos`` or more registers: all their open risks
-    toward it in one distribution (tail drivers named ``repo:R-007``)."""
-    buffers: dict[str, list[tuple[str, float]]] = {}
+    """Each release named by ``min_repos`` or more registers, with the odds of all the open
+    risks toward it in one distribution (tail drivers named ``repo:R-007``), over the registers
+    whose scales give odds; the others are named with the reason."""
+    naming: dict[str, list[RegisterSummary]] = {}
     for s in portfolio.registers:
-        for name, weeks in s.releases:
-            buffers.setdefault(name, []).append((s.repo, weeks))
+        for name, _ in s.releases:
+            naming.setdefault(name, []).append(s)
     out = []
-    for name, declared in buffers.items():
-        if len(declared) < min_repos:
+    for name, members in naming.items():
+        if len(members) < min_repos:
             continue
-        slips = [
-            r.risk_slip(s.repo)
-            for s in portfolio.registers
-            for r in s.open_risks
-            if name in r.releases
-        ]
-        buffer = min(weeks for _, weeks in declared)
-        odds = release_odds(Release(name, buffer, ""), slips)
-        out.append(SharedRelease(odds, tuple(repo for repo, _ in declared), tuple(declared)))
-    out.sort(key=lambda r: r.odds.release)
+        buffers = tuple((s.repo, dict(s.releases)[name]) for s in members)
+        with_odds: list[RegisterSummary] = []
+        without: list[tuple[str, str]] = []
+        for s in members:
+            if s.method is not None and s.method.no_odds is None:
+                with_odds.append(s)
+            else:
+                without.append((s.repo, _no_odds(s)))
+        odds = None
+        if with_odds:
+            slips = [
+                r.risk_slip(s.repo) for s in with_odds for r in s.open_risks if name in r.releases
+            ]
+            odds = release_odds(Release(name, min(b for _, b in buffers), ""), slips)
+        repos = tuple(s.repo for s in with_odds)
+        out.append(SharedRelease(name, odds, repos, buffers, tuple(without)))
+    out.sort(key=lambda r: r.release)
     return out
 
 
@@ -482,7 +519,10 @@ def _register_changes(old: RegisterSummary, new: RegisterSummary) -> list[Change
         out.append(Change(repo, None, "passes its own check again"))
     was = {r.id: r for r in old.risks}
     now = {r.id: r for r in new.risks}
-    label = new.method.band_label if new.method else (lambda name: name)
+
+    def label(name: str) -> str:
+        return band_label(name, new.method, old.method)
+
     for risk_id in sorted(set(was) | set(now)):
         a, b = was.get(risk_id), now.get(risk_id)
         if a is None and b is not None:

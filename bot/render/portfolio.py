@@ -4,8 +4,10 @@ shared releases, the registers that fail, what changed. Every text from a regist
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from urllib.parse import quote
 
+from bot.register.method import Band
 from bot.register.portfolio import (
     Change,
     Flagged,
@@ -14,16 +16,18 @@ from bot.register.portfolio import (
     RegisterSummary,
     SharedRelease,
     band_counts,
+    in_issue_bands,
 )
-from bot.render.markdown import Cell, Markdown, bold, code, escape_text, join, table
+from bot.render.markdown import Markdown, code, escape_cell, escape_text, join, table
+from bot.render.matrix import render_grid
 from bot.render.odds import ODDS_NOTE, render_odds_table
 
 NO_REGISTERS = "No register was read."
 
 
-def band_mark(name: str) -> str:
-    """The mark of a band in the heat map (none yet: the summary keeps no marks)."""
-    return ""
+def marked(band: Band) -> Markdown:
+    """A band as its mark and label (both the policy's, escaped), as RISKS.md shows one."""
+    return Markdown(f"{escape_cell(band.mark)} {escape_cell(band.label)}")
 
 
 def blob_link(server: str, repo: str, commit: str, path: str) -> str:
@@ -46,8 +50,7 @@ def _repo_link(server: str, repo: str) -> Markdown:
 def _counts_cell(summary: RegisterSummary) -> Markdown | str:
     if summary.method is None:
         return "policy does not load"
-    method = summary.method
-    parts = [f"{method.band_label(name)} {n}" for name, n in band_counts(summary)]
+    parts = [Markdown(f"{marked(band)} {n}") for band, n in band_counts(summary)]
     return join(*parts, sep=" · ")
 
 
@@ -56,22 +59,24 @@ def registers_section(portfolio: Portfolio, server: str) -> list[str]:
     lines = ["## Registers", ""]
     if not portfolio.registers:
         return [*lines, NO_REGISTERS, ""]
-    rows = []
-    for s in portfolio.registers:
-        flagged = 0
-        if s.method is not None:
-            flagged = sum(1 for r in s.open_risks if r.band in s.method.issue_bands)
-        rows.append(
-            (
-                _repo_link(server, s.repo),
-                code(s.commit[:12]),
-                "passes" if s.ok else f"fails ({plural(s.errors, 'error')})",
-                len(s.open_risks),
-                _counts_cell(s),
-                flagged,
-            )
+    rows = [
+        (
+            _repo_link(server, s.repo),
+            code(s.commit[:12]),
+            "passes" if s.ok else f"fails ({plural(s.errors, 'error')})",
+            len(s.open_risks),
+            _counts_cell(s),
+            len(in_issue_bands(s)),
         )
+        for s in portfolio.registers
+    ]
     header = ("Repository", "Commit", "Own check", "Open risks", "By band", "In issue bands")
+    lines += [
+        "Each register's open risks are counted by the bands of its own policy, and its issue "
+        "bands are those its policy opens issues for: registers of different methods are shown "
+        "side by side, never converted into one another.",
+        "",
+    ]
     return [*lines, table(header, rows), ""]
 
 
@@ -115,7 +120,7 @@ def flagged_section(flagged: Sequence[Flagged], portfolio: Portfolio, server: st
                 f.repo,
                 r.title,
                 r.score,
-                f.band_label,
+                marked(f.band),
                 ", ".join(r.owners),
             )
         )
@@ -123,55 +128,80 @@ def flagged_section(flagged: Sequence[Flagged], portfolio: Portfolio, server: st
     return [*lines, table(header, rows), ""]
 
 
+def _grid_name(heat: HeatMap) -> str:
+    m = heat.method
+    factors = " × ".join(m.factor_label(f).lower() for f in m.factors)
+    sizes = " × ".join(str(len(m.scale(f))) for f in m.factors)
+    return f"{factors}, {sizes}, bands " + ", ".join(b.label for b in m.bands)
+
+
+def _count_items(heat: HeatMap, i: int, p: int) -> list[tuple[Band, str]]:
+    """A cell's open risks: ×N, per band where the method has a detection factor."""
+    found = heat.counts.get((i, p), {})
+    method = heat.method
+    if not method.detection:
+        total = sum(found.values())
+        return [(method.band_of(i, p), f"×{total}")] if total else []
+    return [(band, f"×{found[band.name]}") for band in method.bands if found.get(band.name)]
+
+
 def heat_map_section(maps: Sequence[HeatMap]) -> list[str]:
-    """Open risks per impact × probability cell over all registers (one map per method)."""
+    """Open risks per impact × probability cell over all registers: one map per grid, drawn by
+    the register heat map's renderer with the policy's band marks."""
     lines = ["## Heat map", ""]
     if not maps:
         return [*lines, NO_REGISTERS, ""]
+    if len(maps) > 1:
+        lines += [
+            f"The registers draw {len(maps)} different grids: one heat map each, over the "
+            "registers that share it.",
+            "",
+        ]
     for heat in maps:
         m = heat.method
         if len(maps) > 1:
             lines += [
-                f"Registers of a {len(m.impact)} × {len(m.probability)} grid: "
-                + ", ".join(escape_text(r) for r in heat.repos),
+                f"### {escape_text(_grid_name(heat))}",
+                "",
+                "Registers: " + ", ".join(escape_text(r) for r in heat.repos),
                 "",
             ]
-        header: list[Cell] = [Markdown("Impact \\ Probability")]
-        header += [f"{p} {label}" for p, label in enumerate(m.probability, 1)]
-        rows = []
-        for i in range(len(m.impact), 0, -1):
-            cells: list[Cell] = [bold(f"{i} {m.impact[i - 1]}")]
-            for p in range(1, len(m.probability) + 1):
-                band = m.cells[i - 1][p - 1]
-                count = heat.counts.get((i, p), 0)
-                mark = band_mark(band) or m.band_label(band)
-                cells.append(f"{mark} {count}" if count else f"{mark} ·")
-            rows.append(cells)
-        lines += [table(header, rows), ""]
-        legend = ", ".join(f"{band_mark(name) or label} {label}" for name, label in m.bands)
+        lines += [render_grid(m, partial(_count_items, heat)), ""]
+        legend = ", ".join(f"{b.mark} {b.label}" for b in m.bands)
+        what = "each cell: its band and score, then ×N" if not m.detection else "×N per band"
         lines += [
-            f"Open risks per cell, over {len(heat.repos)} registers; {escape_text(legend)}.",
+            f"Open risks per cell over {plural(len(heat.repos), 'register')} ({what}); "
+            f"{escape_text(legend)}.",
             "",
         ]
     return lines
 
 
 def shared_section(shared: Sequence[SharedRelease]) -> list[str]:
-    """The odds of each release several registers count toward, over all their risks."""
+    """The odds of each release several registers name, over all the risks of those whose
+    scales give odds."""
     lines = ["## Schedule odds of shared releases", ""]
     if not shared:
         return [*lines, "No release is named by two registers or more.", ""]
+    with_odds = [s.odds for s in shared if s.odds is not None]
     lines += [
-        "Each release named by two registers or more, with every open risk of every register "
-        "that counts toward it in one distribution; tail drivers are named repository:risk. "
-        + ODDS_NOTE,
-        "",
-        render_odds_table([s.odds for s in shared]),
+        "Each release named by two registers or more, with every open risk toward it of every "
+        "register whose scales give odds (schedule slip and percent ranges) in one "
+        "distribution; tail drivers are named repository:risk. " + ODDS_NOTE,
         "",
     ]
+    if with_odds:
+        lines += [render_odds_table(with_odds), ""]
     for s in shared:
-        repos = ", ".join(escape_text(r) for r in s.repos)
-        note = f"- {escape_text(s.odds.release)}: {len(s.odds.slips)} open risks of {repos}"
+        note = f"- {escape_text(s.release)}: "
+        left = "; ".join(f"{escape_text(r)}: {escape_text(why)}" for r, why in s.without_odds)
+        if s.odds is not None:
+            repos = ", ".join(escape_text(r) for r in s.repos)
+            note += f"{plural(len(s.odds.slips), 'open risk')} of {repos}"
+            if s.without_odds:
+                note += f"; left out, their scales give no odds ({left})"
+        else:
+            note += f"no odds: no register that names it has scales that give them ({left})"
         if s.buffers_differ:
             each = ", ".join(f"{escape_text(r)} {b:g}" for r, b in s.buffers)
             note += f"; their buffers differ (weeks: {each}): the odds use the smallest"

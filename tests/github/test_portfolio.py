@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import re
 import tarfile
 from collections import Counter
 from pathlib import Path
@@ -26,10 +27,12 @@ from bot.documents import portfolio as docs
 from bot.github.api import Limits
 from bot.github.portfolio import ReadStats, RegisterReader, read_all, read_archive
 from bot.github.settings import from_env
-from bot.register.load import Register, SourceFile, build_register
+from bot.register.load import Register, SourceFile, build_register, load_policy
 from bot.register.odds import odds_for
-from bot.register.portfolio import Listed, Portfolio, issue_bands, shared_releases
-from bot.render.markdown import escape_text
+from bot.register.portfolio import Listed, Portfolio, heat_maps, shared_releases
+from bot.register.presets import preset_policy
+from bot.render.markdown import escape_cell, escape_text
+from bot.render.matrix import render_markdown
 from tests.cli import run_riskbot
 from tests.factories import POLICY, RISKS, outcome, risk_yaml
 from tests.fakegithub.server import FakeGitHub, Fault
@@ -207,7 +210,7 @@ def test_counts_flagged_risks_heat_map_and_calibration(
         TODAY,
     )
     assert isinstance(register, Register)
-    top = issue_bands(register.policy)
+    top = register.policy.method.issue_bands
     # Counts per band, in the policy's band order, for each register.
     team2 = next(c for c in doc["counts"] if c["repo"] == f"{ORG}/team-2")
     expected = Counter(a.band.name for a in register.assessments if a.risk.is_open)
@@ -224,14 +227,7 @@ def test_counts_flagged_risks_heat_map_and_calibration(
     heat = markdown.split("## Heat map")[1].split("##")[0]
     assert "over 6 registers" in heat
     opened = sum(len([r for r in s.risks if r.open]) for s in current.portfolio.registers)
-    cells = [
-        int(cell.split()[-1])
-        for line in heat.splitlines()
-        if line.startswith("| **")
-        for cell in line.split("|")[2:-1]
-        if cell.strip() and cell.split()[-1].isdigit()
-    ]
-    assert sum(cells) == opened
+    assert sum(int(n) for n in re.findall(r"×(\d+)", heat)) == opened
     # Calibration: team-0's two outcomes, by repository, category and owner.
     by = {(c["by"], c["group"]): c for c in doc["calibration"]}
     assert by[("repository", f"{ORG}/team-0")]["outcomes"] == 2
@@ -245,7 +241,7 @@ def test_shared_release_odds_equal_the_single_register_computation_on_the_union(
 ) -> None:
     repos = many["sound"][:3]
     current, _ = read(github_server, repos)
-    shared = {s.odds.release: s for s in shared_releases(current.portfolio)}
+    shared = {s.release: s for s in shared_releases(current.portfolio)}
     assert set(shared) == {"v2", "v3", "v4", "v5"}
     # The same risks as one register: every repository's risks, renamed apart, in one policy.
     union = []
@@ -263,13 +259,14 @@ def test_shared_release_odds_equal_the_single_register_computation_on_the_union(
     single = {o.release: o for o in odds_for(one.policy, union)}
     for release, s in shared.items():
         expected = single[release]
+        assert s.odds is not None
         assert s.odds.exceed == expected.exceed
         assert s.odds.quantiles == expected.quantiles
         assert s.odds.distribution == expected.distribution
         assert [(d.id, d.lowers_by) for d in s.odds.drivers] == [
             (names[d.id], d.lowers_by) for d in expected.drivers
         ]
-    assert all(":" in d.id for s in shared.values() for d in s.odds.top)
+    assert all(":" in d.id for s in shared.values() if s.odds for d in s.odds.top)
 
 
 def test_the_shared_release_buffer_is_the_smallest_declared(github_server: FakeGitHub) -> None:
@@ -281,7 +278,8 @@ def test_the_shared_release_buffer_is_the_smallest_declared(github_server: FakeG
     github_server.add_repo(f"{ORG}/a", files)
     github_server.add_repo(f"{ORG}/b", {**files, ".github/riskbot.yml": yaml.safe_dump(policy)})
     current, _ = read(github_server, [f"{ORG}/a", f"{ORG}/b"])
-    v3 = next(s for s in shared_releases(current.portfolio) if s.odds.release == "v3")
+    v3 = next(s for s in shared_releases(current.portfolio) if s.release == "v3")
+    assert v3.odds is not None
     assert v3.odds.buffer_weeks == 1
     assert v3.buffers_differ
     markdown, _ = docs.documents("x", current, None, TODAY)
@@ -616,3 +614,158 @@ def test_another_riskbots_json_is_compared_with_but_not_reused(
     assert again.returncode == 0, again.stderr
     assert [r.status for r in github_server.requests if "/tarball/" in r.path] == [302]
     assert "Nothing changed." in (tmp_path / "PORTFOLIO.md").read_text(encoding="utf-8")
+
+
+# --- registers of different methods ----------------------------------------------------------
+
+
+def preset_register(
+    method: str, risks: list[dict[str, Any]], releases: list[str]
+) -> dict[str, bytes]:
+    """A register of a preset method (`riskbot init --method`), with a phase and a release for
+    each of ``releases`` so that its risks count toward them."""
+    policy = preset_policy(method)
+    policy["phases"] += [
+        {"name": name, "description": f"Release {name}", "counts_toward": [name]}
+        for name in releases
+    ]
+    policy["releases"] = [{"name": name, "buffer_weeks": 4} for name in releases]
+    files = {".github/riskbot.yml": yaml.safe_dump(policy, sort_keys=False).encode()}
+    for n, extra in enumerate(risks, start=1):
+        risk_id = f"R-{n:03d}"
+        files[f"risks/{risk_id}-risk.yaml"] = risk_yaml(
+            risk_id, title=f"{method} risk {n}", **extra
+        ).encode()
+    return files
+
+
+def levels(impact: int, probability: int, **extra: Any) -> dict[str, Any]:
+    return {"impact": {"level": impact}, "probability": {"level": probability}, **extra}
+
+
+@pytest.fixture
+def two_methods(github_server: FakeGitHub) -> Portfolio:
+    """Two registers of the plan's method and two of the four-band 5 × 5 (one with an FMEA
+    neighbour): all name v3; the four-band ones also name a pilot release."""
+    for name in ("plan-a", "plan-b"):
+        github_server.add_repo(f"{ORG}/{name}", register_files())
+    four = [
+        levels(5, 3, phase="v3"),  # 15: the top band
+        levels(4, 3, phase="v3"),  # 12: the second band, which opens issues too
+        levels(2, 4, phase="pilot"),  # 8
+        levels(1, 2, phase="v3", outcome=[outcome("v3", False)]),  # 2
+    ]
+    github_server.add_repo(f"{ORG}/four-a", preset_register("5x5-4band", four, ["v3", "pilot"]))
+    github_server.add_repo(f"{ORG}/four-b", preset_register("5x5-4band", four[:2], ["v3", "pilot"]))
+    fmea = [levels(9, 6, detection={"level": 4}), levels(9, 6, detection={"level": 1})]
+    github_server.add_repo(f"{ORG}/fmea", preset_register("fmea", fmea, ["v3"]))
+    repos = [f"{ORG}/{n}" for n in ("plan-a", "plan-b", "four-a", "four-b", "fmea")]
+    current, _ = read(github_server, repos)
+    assert current.portfolio.failures == []
+    assert all(s.ok for s in current.portfolio.registers), [
+        s.findings for s in current.portfolio.registers
+    ]
+    return current.portfolio
+
+
+def policy_of(method: str) -> Any:
+    policy, findings = load_policy(
+        SourceFile(".github/riskbot.yml", yaml.safe_dump(preset_policy(method)).encode())
+    )
+    assert policy is not None, findings
+    return policy
+
+
+def test_each_register_is_counted_and_flagged_by_its_own_policy(two_methods: Portfolio) -> None:
+    markdown, data = docs.documents("Acme", docs.Loaded(two_methods, {}), None, TODAY)
+    counts = {c["repo"]: c["bands"] for c in json.loads(data)["counts"]}
+    four = policy_of("5x5-4band").method
+    plan = policy_of("plan").method
+    # Per band of each register's own policy, in its order: four bands here, the plan's three.
+    assert list(counts[f"{ORG}/four-a"].items()) == [(b.name, 1) for b in four.bands]
+    assert list(counts[f"{ORG}/plan-a"]) == [b.name for b in plan.bands]
+    # The issue bands are each policy's: the four-band policy opens issues for its top two.
+    flagged = {(f["repo"], f["id"]): f["band"] for f in json.loads(data)["flagged"]}
+    issue = [b.name for b in four.issue_bands]
+    assert len(issue) == 2
+    assert flagged[(f"{ORG}/four-a", "R-001")] == issue[0]
+    assert flagged[(f"{ORG}/four-a", "R-002")] == issue[1]
+    assert (f"{ORG}/four-a", "R-003") not in flagged
+    plan_flagged = {band for (repo, _), band in flagged.items() if "plan" in repo}
+    assert plan_flagged == {b.name for b in plan.issue_bands}
+    # Shown with the policy's own mark and label.
+    second = four.band(issue[1])
+    row = next(line for line in markdown.splitlines() if "four-a" in line and "R-002" in line)
+    assert f"| {escape_cell(second.mark)} {escape_cell(second.label)} |" in row
+    assert "never converted into one another" in markdown
+
+
+def test_one_heat_map_per_grid_drawn_by_the_register_heat_map_renderer(
+    two_methods: Portfolio,
+) -> None:
+    maps = heat_maps(two_methods)
+    assert [m.repos for m in maps] == [
+        (f"{ORG}/four-a", f"{ORG}/four-b"),
+        (f"{ORG}/plan-a", f"{ORG}/plan-b"),
+        (f"{ORG}/fmea",),
+    ]
+    markdown, _ = docs.documents("Acme", docs.Loaded(two_methods, {}), None, TODAY)
+    heat = markdown.split("## Heat map")[1].split("\n## ")[0]
+    assert "draw 3 different grids" in heat
+    tables = [block for block in heat.split("\n\n") if block.startswith("| ")]
+    assert len(tables) == 3
+    # Without its counts, each map is the register heat map of an empty register of that
+    # method: one renderer, the policy's marks and scores.
+    for block, method in zip(tables, ("5x5-4band", "plan"), strict=False):
+        assert re.sub(r" ×\d+", "", block) == render_markdown([], policy_of(method))
+    four = policy_of("5x5-4band").method
+    assert f"| {escape_cell(four.band_of(5, 3).mark)} 15 ×2 |" in tables[0]
+    assert f"| {escape_cell(four.band_of(2, 4).mark)} 8 ×1 |" in tables[0]
+    # FMEA: risks of one cell in two bands, each count with its own band's mark.
+    fmea = policy_of("fmea").method
+    high, low = fmea.band_of(9, 6, 4), fmea.band_of(9, 6, 1)
+    assert high != low
+    assert f"| {escape_cell(high.mark)} ×1, {escape_cell(low.mark)} ×1 |" in tables[2]
+
+
+def test_shared_odds_count_only_the_registers_whose_scales_give_odds(
+    github_server: FakeGitHub, two_methods: Portfolio
+) -> None:
+    shared = {s.release: s for s in shared_releases(two_methods)}
+    v3 = shared["v3"]
+    assert v3.repos == (f"{ORG}/plan-a", f"{ORG}/plan-b")
+    four = policy_of("5x5-4band").method
+    assert four.no_odds is not None
+    assert (f"{ORG}/four-a", four.no_odds) in v3.without_odds
+    assert {r for r, _ in v3.without_odds} == {f"{ORG}/four-a", f"{ORG}/four-b", f"{ORG}/fmea"}
+    # The odds are those of the plan's registers alone.
+    plans = Portfolio([s for s in two_methods.registers if s.repo in v3.repos])
+    alone = next(s for s in shared_releases(plans) if s.release == "v3")
+    assert v3.odds is not None
+    assert alone.odds is not None
+    assert (v3.odds.exceed, v3.odds.distribution) == (alone.odds.exceed, alone.odds.distribution)
+    # A release that only registers without odds name has none, and says why.
+    assert shared["pilot"].odds is None
+    markdown, data = docs.documents("Acme", docs.Loaded(two_methods, {}), None, TODAY)
+    odds = markdown.split("## Schedule odds of shared releases")[1].split("\n## ")[0]
+    assert "- pilot: no odds: no register that names it has scales that give them" in odds
+    assert escape_text(four.no_odds) in odds
+    pilot = next(r for r in json.loads(data)["shared_releases"] if r["release"] == "pilot")
+    assert pilot["repos"] == []
+    assert len(pilot["without_odds"]) == 2
+    # Calibration scores the four-band register's outcome (its levels have percent ranges) and
+    # names the FMEA register, whose levels have none.
+    by = {(c["by"], c["group"]): c for c in json.loads(data)["calibration"]}
+    assert by[("repository", f"{ORG}/four-a")]["outcomes"] == 1
+    calibration = markdown.split("## Calibration across registers")[1]
+    assert "no percent ranges to score: " + escape_text(f"{ORG}/fmea") in calibration
+
+
+def test_a_summary_keeps_its_method_through_json(two_methods: Portfolio, tmp_path: Path) -> None:
+    path = tmp_path / "portfolio.json"
+    path.write_text(docs.shard_json((1, 1), two_methods, {}), encoding="utf-8")
+    back = docs.read_json(path).portfolio
+    assert [s.method for s in back.registers] == [s.method for s in two_methods.registers]
+    # Registers of one policy share one method once read back.
+    four = [s.method for s in back.registers if "four" in s.repo]
+    assert four[0] is four[1]
