@@ -3,9 +3,11 @@
 A script, not a test. The local GitHub API server of the test suite (on 127.0.0.1) hosts N
 repositories of 50 risks each (the plan's policy; levels and phases spread over the grid and
 the releases), and the installed `riskbot portfolio` reads them all, three times: a first run
-(nothing known), a rerun (it learns each probe's ETag) and a second rerun (conditional on those
-ETags). For each run: requests per repository as the server counted them (API requests and
-archive downloads; 304s apart), wall time and peak memory of the process.
+(nothing known), a rerun of unchanged repositories (conditional on the ETags the first run
+kept) and a rerun after every tenth repository moved. For each run, as the server counted
+them: API requests per repository (those answered 304 apart), the rate limit they used, and
+archive downloads (from where the API's redirect points: no API requests); wall time and peak
+memory of the process.
 
 The floors: one request per repository; and reading the same registers from local clones
 (every repository's files on disk, each register read and checked by riskbot's own working-tree
@@ -85,12 +87,16 @@ def run(args: Sequence[str], env: dict[str, str]) -> tuple[int, float, int, str]
     return done.returncode, wall, int(found[-1]) if found else 0, done.stderr
 
 
-def requests_per_repo(server: FakeGitHub, n: int) -> tuple[float, float, int]:
-    """(requests per repository, of which downloads, count of 304 answers)."""
-    mine = [r for r in server.requests if f"/{ORG}/" in r.path]
-    downloads = sum(1 for r in mine if r.path.startswith("/_codeload/"))
-    not_modified = sum(1 for r in mine if r.status == 304)
-    return len(mine) / n, downloads / n, not_modified
+def counted(server: FakeGitHub, n: int, rate_before: int) -> dict[str, float]:
+    """Per repository: API requests, those answered 304, rate limit used, downloads."""
+    api = [r for r in server.requests if not r.path.startswith("/_codeload/")]
+    downloads = len(server.requests) - len(api)
+    return {
+        "requests": len(api) / n,
+        "not_modified": sum(1 for r in api if r.status == 304) / n,
+        "rate": (server.rate_used - rate_before) / n,
+        "downloads": downloads / n,
+    }
 
 
 def measure(size: int) -> list[dict[str, object]]:
@@ -116,41 +122,40 @@ def measure(size: int) -> list[dict[str, object]]:
             sys.exit(f"the floor failed:\n{floor[3]}")
         rows.append({"size": size, "run": "floor: local clones", "wall": floor[1], "rss": floor[2]})
         command = [str(RISKBOT), "portfolio", "--hub", str(hub / "portfolio.yml"), "--today", TODAY]
-        for attempt in ("first run", "rerun (learns the ETags)", "rerun with ETags"):
+        for attempt in ("first run", "rerun, unchanged", "rerun, every tenth moved"):
+            if attempt.endswith("moved"):
+                for repo in range(0, size, 10):
+                    files = register(repo)
+                    files["risks/R-001-risk.yaml"] += b"# moved\n"
+                    server.set_files(f"{ORG}/team-{repo:04d}", files)
             server.reset_log()
+            rate_before = server.rate_used
             code, wall, rss, err = run(command, env)
             if code != 0:
                 sys.exit(f"riskbot portfolio exited {code}:\n{err}")
-            per_repo, downloads, not_modified = requests_per_repo(server, size)
             rows.append(
-                {
-                    "size": size,
-                    "run": attempt,
-                    "wall": wall,
-                    "rss": rss,
-                    "requests": per_repo,
-                    "downloads": downloads,
-                    "not_modified": not_modified,
-                }
+                {"size": size, "run": attempt, "wall": wall, "rss": rss}
+                | counted(server, size, rate_before)
             )
     return rows
 
 
 def table(rows: Sequence[dict[str, object]]) -> str:
     lines = [
-        "| repositories | run | requests / repository | of which downloads | 304 answers "
-        "| wall s | peak memory MiB |",
-        "|---:|---|---:|---:|---:|---:|---:|",
+        "| repositories | run | API requests / repository | of which answered 304 "
+        "| rate limit used / repository | downloads / repository | wall s | peak memory MiB |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
-        requests = row.get("requests")
+        figures = [
+            f"{float(str(row[key])):.2f}" if key in row else "-"
+            for key in ("requests", "not_modified", "rate", "downloads")
+        ]
+        if "requests" not in row:
+            figures[0] = "floor: 1"
         lines.append(
             f"| {row['size']:,} | {row['run']} | "
-            + (f"{requests:.2f}" if isinstance(requests, float) else "floor: 1")
-            + " | "
-            + (f"{row['downloads']:.2f}" if "downloads" in row else "-")
-            + " | "
-            + (f"{row['not_modified']:,}" if "not_modified" in row else "-")
+            + " | ".join(figures)
             + f" | {float(str(row['wall'])):.2f} | {int(str(row['rss'])) / 1024:.0f} |"
         )
     return "\n".join(lines)
@@ -166,22 +171,24 @@ def section(sizes: str, rows: Sequence[dict[str, object]], load: str = "") -> st
             f"Measured {when}{load}. "
             f"Command: `python bench/bench_portfolio.py --sizes {sizes}`. Repositories of "
             f"{RISKS} risks each (the plan's policy), hosted by the local GitHub API server of the "
-            "test suite; the hub names their organisation. Requests are those the server saw per "
-            "repository: API requests and archive downloads, the organisation's listing (one "
-            "page per 100 repositories) included. Wall time and peak memory (maximum resident "
-            "set) are the whole `riskbot portfolio` process's, the server's excluded.",
+            "test suite; the hub names their organisation. Counted by the server, per "
+            "repository: API requests (the organisation's listing, one page per 100 "
+            "repositories, included), those answered 304, the rate limit they used, and the "
+            "archive downloads, which are no API requests (on GitHub, codeload.github.com "
+            "serves them where the API's redirect points). Wall time and peak memory (maximum "
+            "resident set) are the whole `riskbot portfolio` process's, the server's excluded.",
             "",
             table(rows),
             "",
             "The floors: one request per repository; and the same registers read from local "
             "clones (every repository's files on disk, each register read by riskbot's "
             "working-tree reader, checked and summarised as the portfolio keeps it, in one "
-            "process, without the network). A first run reads each repository's archive: the "
-            "API's redirect and the download. The first rerun asks each branch's commit once "
-            "(40 bytes; it learns the ETag) and reads no archive; from the second rerun on, that "
-            "request is conditional and answered 304, which GitHub does not count against the "
-            "rate limit. A rerun parses no register at all: the last run's summaries come from "
-            "`portfolio.json`.",
+            "process, without the network). A first run asks each branch's commit (40 bytes of "
+            "text and an ETag) and that commit's archive: 2 API requests and a download. A rerun "
+            "asks each commit again with the ETag: an unchanged repository costs that one "
+            "request, answered 304, which GitHub does not count against the rate limit, and "
+            "its summary comes from `portfolio.json` without parsing its register; a moved one "
+            "costs the 2 requests and the download again.",
             "",
         ]
     )

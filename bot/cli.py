@@ -24,6 +24,8 @@ from bot.register import defaults
 from bot.register.load import POLICY_PATH, RISKS_DIR
 
 if TYPE_CHECKING:
+    from bot.documents.portfolio import Hub
+    from bot.documents.portfolio import Loaded as PortfolioJson
     from bot.github.api import Limits
     from bot.github.settings import Settings
     from bot.register.load import Loaded, Register
@@ -922,11 +924,12 @@ def portfolio(
     The hub file lists repositories, or an organisation and the topic or custom property that
     marks its registers. Each register is read through the API with GITHUB_TOKEN (an App
     installation token can read private repositories; a workflow's own token cannot): on a
-    first run its archive (2 requests), on a rerun one request conditional on the last run's
-    ETag, answered 304 while it is unchanged. A repository that cannot be read is named, and the
-    others still report. For a big organisation, read shards (--shard K/N --shard-output F) in
-    an Actions matrix and --merge their JSON: the same documents as one job. Exit 0 done, 1 some
-    repository not read, 2 setup (no token, a broken hub file, a refused token).
+    first run its branch's commit and that commit's archive (2 API requests and a download), on
+    a rerun one request conditional on the last run's ETag, answered 304 (no rate limit) while
+    it is unchanged. A repository that cannot be read is named, and the others still report.
+    For a big organisation, read shards (--shard K/N --shard-output F) in an Actions matrix and
+    --merge their JSON: the same documents as one job. Exit 0 done, 1 some repository not read,
+    2 setup (no token, a broken hub file, a refused token).
 
     \b
     Example:
@@ -935,9 +938,8 @@ def portfolio(
       riskbot portfolio --merge shard-1.json --merge shard-2.json
     """
     from bot.documents import portfolio as docs
-    from bot.documents.output import write_output
+    from bot.documents.output import write_files, write_output
     from bot.register import clock
-    from bot.register.portfolio import Portfolio
 
     day = _parse_date(today) or clock.today()
     folder = output_dir if output_dir is not None else hub_path.parent
@@ -954,7 +956,7 @@ def portfolio(
         current = docs.merge([docs.read_json(path) for path in merged])
     else:
         assert hub is not None
-        current = _read_portfolio(hub, shard, last, day)
+        current = _read_portfolio(hub, shard, last, day, max_wait)
         if shard is not None and shard_output is not None:
             part = docs.parse_shard(shard)
             write_output(shard_output, docs.shard_json(part, current.portfolio, current.known))
@@ -963,13 +965,11 @@ def portfolio(
     title = hub.title if hub is not None else docs.DEFAULT_TITLE
     server = _settings_or_none().server_url
     markdown, data = docs.documents(title, current, last, day, server)
-    write_output(folder / docs.DOCUMENT, markdown)
-    write_output(folder / docs.DATA, data)
+    write_files(folder, [(folder / docs.DOCUMENT, markdown), (folder / docs.DATA, data)])
     _say(f"wrote {folder / docs.DOCUMENT} and {folder / docs.DATA}")
-    failed: Portfolio = current.portfolio
-    for failure in failed.failures:
+    for failure in current.portfolio.failures:
         _say(f"riskbot: not read: {failure.repo}: {failure.reason}", err=True)
-    sys.exit(1 if failed.failures else 0)
+    sys.exit(1 if current.portfolio.failures else 0)
 
 
 def _settings_or_none() -> Settings:
@@ -978,12 +978,14 @@ def _settings_or_none() -> Settings:
     return from_env(os.environ, require_repository=False)
 
 
-def _read_portfolio(hub: Any, shard: str | None, last: Any, day: dt.date) -> Any:
+def _read_portfolio(
+    hub: Hub, shard: str | None, last: PortfolioJson | None, day: dt.date, max_wait: float
+) -> PortfolioJson:
     """Read the hub's registers (or one shard of them) through the API."""
     from bot.documents import portfolio as docs
     from bot.github.api import Limits, SetupFailed
     from bot.github.portfolio import ReadStats, RegisterReader, read_all
-    from bot.register.portfolio import Portfolio
+    from bot.register.portfolio import Listed, Portfolio
 
     settings = _settings_or_none()
     if not settings.has_token:
@@ -992,10 +994,10 @@ def _read_portfolio(hub: Any, shard: str | None, last: Any, day: dt.date) -> Any
             "them (in Actions, an App installation token: actions/create-github-app-token)"
         )
     stats = ReadStats()
-    limits = Limits(max_wait=float(click.get_current_context().params["max_wait"]))
+    limits = Limits(max_wait=max_wait)
     reader = RegisterReader(settings, limits, stats)
     try:
-        found: list[str] = []
+        found: list[Listed] = []
         if hub.organization:
             found = reader.organisation(hub.organization, topic=hub.topic, prop=hub.prop)
         sources = docs.chosen(hub, found)
@@ -1019,8 +1021,9 @@ def _read_portfolio(hub: Any, shard: str | None, last: Any, day: dt.date) -> Any
         reader.close()
     _say(
         f"riskbot portfolio: {len(sources)} repositories: {stats.archives} read, "
-        f"{stats.unchanged} unchanged ({stats.not_modified} answered 304), "
-        f"{len(failures)} not read; {stats.requests} requests",
+        f"{stats.unchanged} unchanged, {len(failures)} not read; {stats.requests} API requests "
+        f"({stats.not_modified} answered 304, which cost no rate limit) and "
+        f"{stats.downloads} archive downloads",
         err=True,
     )
     return docs.Loaded(Portfolio(summaries, failures), seen)

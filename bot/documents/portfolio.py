@@ -116,14 +116,17 @@ def load_hub(path: Path) -> tuple[Hub | None, list[Finding]]:
     )
 
 
-def chosen(hub: Hub, found: Sequence[str]) -> list[Listed]:
-    """The hub's listed repositories and those found in its organisation, once each, by name,
-    without the excluded ones."""
+def chosen(hub: Hub, found: Sequence[Listed]) -> list[Listed]:
+    """The hub's listed repositories and those found in its organisation (on their default
+    branches), once each, by name, without the excluded ones: a branch the hub names wins."""
     out: dict[str, Listed] = {}
-    for item in [*hub.listed, *(Listed(name) for name in found)]:
-        if item.repo.lower() not in hub.exclude:
-            out.setdefault(item.repo.lower(), item)
-    return sorted(out.values(), key=lambda x: x.repo.lower())
+    for item in found:
+        out.setdefault(item.repo.lower(), item)
+    for item in hub.listed:
+        if item.branch is not None or item.repo.lower() not in out:
+            out[item.repo.lower()] = item
+    kept = [item for key, item in out.items() if key not in hub.exclude]
+    return sorted(kept, key=lambda x: x.repo.lower())
 
 
 def shard_of(repos: Sequence[Listed], shard: tuple[int, int]) -> list[Listed]:

@@ -1,21 +1,25 @@
 """Reading other repositories' registers through the API, in few requests, conditionally.
 
-One repository costs, on a first run, the archive of its branch: the API's redirect and the
-download (2 requests; the archive names its commit). On a rerun, one request first asks for the
-branch's commit as text (``Accept: application/vnd.github.sha``), conditional on the ETag the
-last run saw (``If-None-Match``): unchanged, GitHub answers 304, which costs no rate limit, and
-the last run's summary is used as it is; a moved branch costs that request and the archive. A
-repository that cannot be read (missing, private to the token, rate-limited, failing) is named
-with its reason, and the others are read all the same.
+Each repository is first asked for its branch's commit, as text (``GET …/commits/{branch}`` with
+``Accept: application/vnd.github.sha``: 40 bytes, with an ETag), conditional on the ETag the last
+run saw (``If-None-Match``). Unchanged, GitHub answers 304, which costs no rate limit, and the
+last run's summary is used as it is. A first run, or a branch that moved, then asks for the
+archive of that very commit (``GET …/tarball/{commit}``: the API's redirect) and downloads it
+from where the redirect points (codeload, on GitHub: a download, not an API request, that costs
+no rate limit). So a first run costs 2 API requests and a download per repository, and every
+rerun of an unchanged repository one request answered 304. The branch is the hub file's, else
+the default branch the organisation's listing names, else ``HEAD`` (the default branch).
 
-Only the register's files are kept from the archive (the policy and ``risks/``), streamed, so
-memory does not grow with the repository; links are refused, as in a working tree.
+A repository that cannot be read (missing, private to the token, rate-limited, failing) is
+named with its reason, and the others are read all the same. Only the register's files are kept
+from the archive (the policy and ``risks/``), and links are refused, as in a working tree.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import re
 import tarfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -33,6 +37,8 @@ from bot.register.portfolio import Known, Listed, ReadFailure, RegisterSummary
 from bot.repo.git import linked
 
 SHA_MEDIA_TYPE = "application/vnd.github.sha"
+COMMIT_ID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+"""A commit id as the sha media type gives it (SHA-1, or SHA-256 in a repository that uses it)."""
 PER_PAGE = 100
 CHUNK = 1 << 16
 MAX_ARCHIVE_BYTES = 256 << 20
@@ -44,11 +50,16 @@ class ReadStats:
     """Requests made, by kind, and what became of each repository."""
 
     requests: int = 0
+    """API requests (those that count against the rate limit, unless answered 304)."""
     not_modified: int = 0
+    """API requests answered 304: they cost no rate limit."""
+    downloads: int = 0
+    """Archives downloaded from where the API redirected: no API requests."""
     archives: int = 0
     unchanged: int = 0
     waited: float = 0.0
     per_repo: dict[str, int] = field(default_factory=dict)
+    """API requests per repository."""
 
 
 Summarize = Callable[[str, str, SourceFile | None, list[SourceFile]], RegisterSummary]
@@ -157,18 +168,16 @@ class RegisterReader:
     # -- which repositories -------------------------------------------------------------------
     def organisation(
         self, org: str, *, topic: str | None = None, prop: tuple[str, str] | None = None
-    ) -> list[str]:
+    ) -> list[Listed]:
         """The organisation's repositories the token sees, with ``topic`` and ``prop`` (name,
-        value): one listing, 100 a page (the custom property filtered by GitHub)."""
+        value), each on its default branch: its listing, 100 a page (and, for a custom
+        property, GitHub's own filter of the property values)."""
+        chosen = None
         if prop is not None:
             query = quote(f"props.{prop[0]}:{prop[1]}", safe=":")
             rows = self._pages(f"/orgs/{quote(org)}/properties/values?repository_query={query}")
             chosen = {str(r["repository_full_name"]) for r in rows}
-            if topic is None:
-                return sorted(chosen, key=str.lower)
-        else:
-            chosen = None
-        names = []
+        found = []
         for repo in self._pages(f"/orgs/{quote(org)}/repos?type=all&sort=full_name"):
             name = str(repo["full_name"])
             if repo.get("archived"):
@@ -177,8 +186,8 @@ class RegisterReader:
                 continue
             if chosen is not None and name not in chosen:
                 continue
-            names.append(name)
-        return sorted(names, key=str.lower)
+            found.append(Listed(name, repo.get("default_branch") or None))
+        return sorted(found, key=lambda x: x.repo.lower())
 
     def _pages(self, url: str) -> Iterator[dict[str, Any]]:
         sep = "&" if "?" in url else "?"
@@ -200,16 +209,12 @@ class RegisterReader:
         """The register of one repository: its summary, a failure, or None when it has not
         changed since ``known`` (the caller keeps the last run's summary)."""
         repo = source.repo
-        ref = source.branch or "HEAD"
         try:
-            commit = None
-            if known is not None:
-                commit, etag = self._probe(repo, ref, known)
-                if commit is None or commit == known.commit:
-                    self.stats.unchanged += 1
-                    self._etags[repo] = etag or known.etag
-                    return None
-            found, policy, risks = self._archive(repo, commit or ref)
+            commit = self._probe(repo, source.branch or "HEAD", known)
+            if commit is None or (known is not None and commit == known.commit):
+                self.stats.unchanged += 1
+                return None
+            found, policy, risks = self._archive(repo, commit)
             return summarize(repo, found, policy, risks)
         except Refused as exc:
             return ReadFailure(repo, str(exc))
@@ -218,29 +223,36 @@ class RegisterReader:
         """The ETag of the repository's last probe (to send next run)."""
         return self._etags.get(repo)
 
-    def _probe(self, repo: str, ref: str, known: Known) -> tuple[str | None, str | None]:
-        """The branch's commit (None: not modified since ``known``) and the answer's ETag."""
+    def _probe(self, repo: str, ref: str, known: Known | None) -> str | None:
+        """The branch's commit id, or None when it is the one ``known`` (a 304: GitHub's answer
+        to the ETag the last run saw). The answer's ETag is kept for the next run."""
         headers = {"Accept": SHA_MEDIA_TYPE}
-        if known.etag:
+        if known is not None and known.etag:
             headers["If-None-Match"] = known.etag
         answer = self._get(f"/repos/{repo}/commits/{quote(ref, safe='')}", headers, repo)
         etag = answer.headers.get("etag")
-        self._etags[repo] = etag
         if answer.status == 304:
             self.stats.not_modified += 1
-            return None, etag or known.etag
+            self._etags[repo] = etag or (known.etag if known is not None else None)
+            return None
         if answer.status != 200:
             raise Refused(_why(answer))
-        return answer.text().strip(), etag
+        commit = answer.text().strip()
+        if not COMMIT_ID.fullmatch(commit):
+            raise Refused("GitHub answered no commit id for the branch")
+        self._etags[repo] = etag
+        return commit
 
-    def _archive(self, repo: str, ref: str) -> tuple[str, SourceFile | None, list[SourceFile]]:
-        """The register's files from the branch's archive: (commit, policy, risk files)."""
-        url = f"/repos/{repo}/tarball/{quote(ref, safe='')}"
+    def _archive(self, repo: str, commit: str) -> tuple[str, SourceFile | None, list[SourceFile]]:
+        """The register's files from the commit's archive: (commit, policy, risk files). One
+        API request (GitHub's redirect), then the download it points to."""
+        url = f"/repos/{repo}/tarball/{commit}"
         attempt = 0
         while True:
-            self._count(repo, 2)  # the API's redirect and the download
+            self._count(repo)  # the API's redirect
             try:
                 _, _, chunks = self._requester.getStream(url, chunk_size=CHUNK)
+                self.stats.downloads += 1
                 data = _bounded(chunks)
                 break
             except HTTPError as exc:
@@ -250,14 +262,13 @@ class RegisterReader:
                     dict(response.headers) if response is not None else {},
                     response.text if response is not None else "",
                 )
-                if response is None or "/tarball/" in (response.url or ""):
-                    self._count(repo, -1)  # refused by the API: there was no download
+                if response is not None and "/tarball/" not in (response.url or ""):
+                    self.stats.downloads += 1  # redirected, and the download failed
                 if self._should_retry(answer, attempt):
                     attempt += 1
                     continue
                 raise Refused(_why(answer)) from None
             except RequestException as exc:
-                self._count(repo, -1)
                 answer = Answer(0, {}, type(exc).__name__)
                 if self._should_retry(answer, attempt):
                     attempt += 1

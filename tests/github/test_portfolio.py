@@ -118,28 +118,40 @@ def read(
     return docs.Loaded(Portfolio(summaries, failures), seen), stats
 
 
-def per_repo(server: FakeGitHub) -> Counter[str]:
-    """Requests the server saw per repository (API calls and downloads)."""
-    counts: Counter[str] = Counter()
+def per_repo(server: FakeGitHub) -> tuple[Counter[str], Counter[str]]:
+    """(API requests, archive downloads) the server saw per repository. A download is no API
+    request: codeload serves it on GitHub, and it costs no rate limit."""
+    api: Counter[str] = Counter()
+    downloads: Counter[str] = Counter()
     for record in server.requests:
         parts = record.path.strip("/").split("/")
-        if parts[0] in ("repos", "_codeload") and len(parts) >= 3:
-            counts[f"{parts[1]}/{parts[2]}"] += 1
-    return counts
+        if len(parts) >= 3 and parts[0] in ("repos", "_codeload"):
+            counter = api if parts[0] == "repos" else downloads
+            counter[f"{parts[1]}/{parts[2]}"] += 1
+    return api, downloads
 
 
 # --- economy -------------------------------------------------------------------------------------
 
 
-def test_first_run_two_requests_a_repository_rerun_one_conditional(
+def test_first_run_two_api_requests_a_repository_every_rerun_one_answered_304(
     github_server: FakeGitHub, many: dict[str, Any]
 ) -> None:
     listed = many["listed"]
     first, stats = read(github_server, listed)
     readable = [*many["sound"], f"{ORG}/broken"]
-    counts = per_repo(github_server)
-    assert all(counts[r] == 2 for r in readable), counts  # the archive: redirect + download
-    assert stats.archives == len(readable)
+    api, downloads = per_repo(github_server)
+    # The branch's commit (with its ETag), then the archive of that commit: the API's redirect,
+    # and the download it points to.
+    assert all(api[r] == 2 for r in readable), api
+    assert all(downloads[r] == 1 for r in readable), downloads
+    assert stats.requests == sum(api.values())
+    assert (stats.downloads, stats.archives) == (len(readable), len(readable))
+    for repo in readable:
+        head = github_server.repo_state(repo).head_sha
+        paths = [r.path for r in github_server.requests if f"/{repo}/" in r.path]
+        assert paths[:2] == [f"/repos/{repo}/commits/HEAD", f"/repos/{repo}/tarball/{head}"]
+        assert first.known[repo].etag  # kept for the next run
     assert sorted(f.repo for f in first.portfolio.failures) == [
         f"{ORG}/busy",
         f"{ORG}/missing",
@@ -147,35 +159,66 @@ def test_first_run_two_requests_a_repository_rerun_one_conditional(
     ]
     assert {s.repo for s in first.portfolio.registers} == set(readable)
 
-    # A rerun learns each probe's ETag (one small request each, no archive) …
+    # The first rerun already asks conditionally: one request each, answered 304, which costs
+    # no rate limit; no archive.
     github_server.reset_log()
+    before = github_server.rate_used
     second, stats = read(github_server, listed, first)
-    counts = per_repo(github_server)
-    assert all(counts[r] == 1 for r in readable), counts
-    assert stats.archives == 0
-    assert [s.as_json() for s in second.portfolio.registers] == [
-        s.as_json() for s in first.portfolio.registers
-    ]
-    # … and every rerun after it costs one conditional request each, answered 304.
-    github_server.reset_log()
-    third, stats = read(github_server, listed, second)
+    api, downloads = per_repo(github_server)
+    assert all(api[r] == 1 for r in readable), api
+    assert not downloads
     probes = [r for r in github_server.requests if "/commits/" in r.path]
     assert {r.path.split("/")[3] for r in probes if r.status == 304} == {
         r.split("/")[1] for r in readable
     }
-    assert all(per_repo(github_server)[r] == 1 for r in readable)
-    assert stats.not_modified == len(readable)
-    used = [int(r.response_headers["x-ratelimit-used"]) for r in probes if r.status == 304]
-    assert len(set(used)) == 1, "a 304 costs no rate limit"
-    # A repository that moved is read again: the probe and the archive.
+    assert (stats.not_modified, stats.unchanged, stats.archives) == (len(readable), 7, 0)
+    refused = sum(api[r] for r in listed if r not in readable)  # asked again, refused again
+    assert github_server.rate_used - before <= refused, "a 304 costs no rate limit"
+    assert [s.as_json() for s in second.portfolio.registers] == [
+        s.as_json() for s in first.portfolio.registers
+    ]
+    assert all(second.known[r] == first.known[r] for r in readable)
+    # A repository that moved is read again: the probe (200) and the new commit's archive.
     github_server.reset_log()
     moved = f"{ORG}/team-1"
-    github_server.set_files(moved, register_files(2))
-    fourth, stats = read(github_server, listed, third)
-    assert per_repo(github_server)[moved] == 3
-    assert stats.archives == 1
-    changed = {s.repo: s for s in fourth.portfolio.registers}[moved]
-    assert changed.commit == github_server.repo_state(moved).head_sha
+    head = github_server.set_files(moved, register_files(2))
+    third, stats = read(github_server, listed, second)
+    api, downloads = per_repo(github_server)
+    assert (api[moved], downloads[moved]) == (2, 1)
+    assert f"/repos/{moved}/tarball/{head}" in [r.path for r in github_server.requests]
+    assert (stats.archives, stats.not_modified) == (1, len(readable) - 1)
+    changed = {s.repo: s for s in third.portfolio.registers}[moved]
+    assert changed.commit == head
+    assert third.known[moved].etag != second.known[moved].etag
+
+
+def test_an_organisations_repository_is_read_on_its_default_branch(
+    github_server: FakeGitHub,
+) -> None:
+    github_server.add_repo(f"{ORG}/trunk", register_files(), default_branch="trunk")
+    github_server.add_repo(f"{ORG}/pinned", register_files(), default_branch="trunk")
+    reader = reader_for(github_server)
+    try:
+        found = reader.organisation(ORG)
+    finally:
+        reader.close()
+    assert found == [Listed(f"{ORG}/pinned", "trunk"), Listed(f"{ORG}/trunk", "trunk")]
+    # A branch the hub names wins; a repository the hub alone names is read at HEAD.
+    hub = docs.Hub("t", (Listed(f"{ORG}/pinned", "release"), Listed(f"{ORG}/other")), ORG)
+    assert docs.chosen(hub, found) == [
+        Listed(f"{ORG}/other"),
+        Listed(f"{ORG}/pinned", "release"),
+        Listed(f"{ORG}/trunk", "trunk"),
+    ]
+    github_server.reset_log()
+    stats = ReadStats()
+    reader = reader_for(github_server, stats)
+    try:
+        read_all(reader, [Listed(f"{ORG}/trunk", "trunk")], {}, summarize, {})
+    finally:
+        reader.close()
+    assert github_server.requests[0].path == f"/repos/{ORG}/trunk/commits/trunk"
+    assert (stats.requests, stats.downloads, stats.archives) == (2, 1, 1)
 
 
 def test_a_failing_repository_is_named_and_the_rest_still_report(
@@ -344,10 +387,11 @@ def test_an_organisation_by_custom_property_or_topic(
         everything = reader.organisation(ORG)
     finally:
         reader.close()
-    assert by_property == sorted([*many["sound"], f"{ORG}/broken", f"{ORG}/busy"])
-    assert by_topic == both == [f"{ORG}/team-3"]
-    assert f"{ORG}/secret" not in everything  # the token does not see it
-    assert f"{ORG}/website" in everything
+    assert [x.repo for x in by_property] == sorted([*many["sound"], f"{ORG}/broken", f"{ORG}/busy"])
+    assert [x.repo for x in by_topic] == [x.repo for x in both] == [f"{ORG}/team-3"]
+    assert all(x.branch == "main" for x in everything)  # each on its default branch
+    assert f"{ORG}/secret" not in [x.repo for x in everything]  # the token does not see it
+    assert f"{ORG}/website" in [x.repo for x in everything]
     hub = docs.Hub("t", (Listed(f"{ORG}/team-0", "main"),), ORG, exclude=frozenset({f"{ORG}/busy"}))
     assert [x.repo for x in docs.chosen(hub, by_property)] == sorted(
         [*many["sound"], f"{ORG}/broken"]
@@ -443,6 +487,7 @@ def test_the_command_writes_the_documents_and_exits_1_when_a_repository_was_not_
     # (The repositories that could not be read are tried again, and refused again.)
     assert not [r for r in github_server.requests if "/tarball/" in r.path and r.status == 302]
     assert "0 read, 7 unchanged" in again.stderr
+    assert "(7 answered 304, which cost no rate limit) and 0 archive downloads" in again.stderr
     # Shards in an Actions matrix, then one merge: the same bytes as the single run.
     single = (hub / "PORTFOLIO.md").read_bytes(), (hub / "portfolio.json").read_bytes()
     merged = tmp_path / "merged"
@@ -577,7 +622,7 @@ def test_a_missing_branch_and_an_empty_repository_are_named(github_server: FakeG
     github_server.inject(
         Fault(
             status=409,
-            path=rf"/repos/{ORG}/empty/tarball/.*",
+            path=rf"/repos/{ORG}/empty/commits/.*",
             body={"message": "Git Repository is empty."},
         )
     )
