@@ -200,7 +200,8 @@ def shard_json(shard: tuple[int, int], portfolio: Portfolio, known: Mapping[str,
             "registers": (s.as_json() for s in portfolio.registers),
             "failures": [f.as_json() for f in portfolio.failures],
             "state": state_json(known),
-        }
+        },
+        ascii=True,
     )
 
 
@@ -480,4 +481,4 @@ def documents(
         "state": state_json(current.known),
         "registers": (s.as_json() for s in portfolio.registers),
     }
-    return markdown, dumps(data)
+    return markdown, dumps(data, ascii=True)  # ASCII: a quarter of the memory (see dumps)

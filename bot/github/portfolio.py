@@ -117,10 +117,11 @@ class RegisterReader:
         self._gh.close()
 
     # -- plumbing ---------------------------------------------------------------------------
-    def _count(self, repo: str | None, n: int = 1) -> None:
-        self.stats.requests += n
+    def _count(self, repo: str | None) -> None:
+        """One API request (for ``repo``; None: the organisation's listing)."""
+        self.stats.requests += 1
         if repo is not None:
-            self.stats.per_repo[repo] = self.stats.per_repo.get(repo, 0) + n
+            self.stats.per_repo[repo] = self.stats.per_repo.get(repo, 0) + 1
 
     def _get(self, url: str, headers: dict[str, str], repo: str | None) -> Answer:
         """One GET, retried after a 5xx or a lost connection, or a short rate limit."""
