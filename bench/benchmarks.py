@@ -14,8 +14,9 @@ each repetition (so both see the same machine), and the table shows the medians.
 5. `riskbot check` of one file with 30,000 unknown keys (linear: under a second);
 6. `riskbot import` of a 5,000-row CSV against writing the same 5,000 files (under 5 s).
 
-Then the throughput against check-jsonschema (bench/bench_check.py) and the GitHub requests per
-run at 10, 100 and 1,000 risks (bench/bench_github.py). Needs the `bench` extra.
+Then the throughput against check-jsonschema (bench/bench_check.py), the GitHub requests per
+run at 10, 100 and 1,000 risks (bench/bench_github.py), and `riskbot portfolio` at 50, 500 and
+2,000 repositories (bench/bench_portfolio.py). Needs the `bench` extra.
 
 The timed commands run with riskbot's modules byte-compiled (as a wheel install leaves them;
 PYTHONDONTWRITEBYTECODE is dropped for them) and with a cache of compiled validators of their
@@ -45,6 +46,7 @@ sys.path.insert(0, str(BENCH))
 import bench_check  # noqa: E402
 import bench_github  # noqa: E402
 import bench_import  # noqa: E402
+import bench_portfolio  # noqa: E402
 import time_make_test  # noqa: E402
 
 PYTHON = Path(sys.executable)
@@ -355,6 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default="100,1000,10000", help="check-jsonschema comparison")
     parser.add_argument("--github-sizes", default="10,100,1000")
+    parser.add_argument("--portfolio-sizes", default="50,500,2000")
     parser.add_argument("--runs", type=int, default=15, help="latency runs of each")
     parser.add_argument("--big-runs", type=int, default=5, help="runs of each big register")
     parser.add_argument("--output", type=Path, default=REPO / "BENCHMARKS.md")
@@ -405,6 +408,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         part_c = bench_github.table(
             bench_github.measure([int(x) for x in args.github_sizes.split(",")])
         )
+        part_d = bench_portfolio.section(
+            args.portfolio_sizes,
+            [
+                row
+                for size in args.portfolio_sizes.split(",")
+                for row in bench_portfolio.measure(int(size))
+            ],
+        )
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else "?"
     text = "\n".join(
         [
@@ -454,6 +465,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "page), so its reads grow with the pages of recent comments, not with the number of "
             "due Red risks.",
             "",
+            part_d,
         ]
     )
     # The `make test` timings (bench/time_make_test.py), one row per commit, are kept.

@@ -25,6 +25,8 @@ from bot.register.load import POLICY_PATH, RISKS_DIR
 
 if TYPE_CHECKING:
     from bot.documents.importing import Imported
+    from bot.documents.portfolio import Hub
+    from bot.documents.portfolio import Loaded as PortfolioJson
     from bot.github.api import Limits
     from bot.github.settings import Settings
     from bot.register.load import Loaded, Register
@@ -994,6 +996,12 @@ def retro(release: str, root: Path, output: Path) -> None:
 @click.option(
     "--list-methods", is_flag=True, help="List the methods, one line each; write nothing."
 )
+@click.option(
+    "--reusable",
+    metavar="OWNER/riskbot@COMMIT",
+    help="Write three short callers of riskbot's reusable workflow at that commit instead of "
+    "the five workflows (riskbot is then installed from that commit).",
+)
 def init(
     directory: Path,
     force: bool,
@@ -1001,6 +1009,7 @@ def init(
     branch: str | None,
     method: str,
     list_methods: bool,
+    reusable: str | None,
 ) -> None:
     """Set up a risk register in a repository: policy, schemas, an example risk, workflows.
 
@@ -1011,7 +1020,9 @@ def init(
     install) needs --source (exit 2 without it). A NAME==VERSION pin is written only once the
     package index (PIP_INDEX_URL, else PyPI) holds that version, and a path on this machine is
     refused (exit 2). Existing files are refused (exit 1) unless --force, and so is a DIR
-    inside another register (found upward, up to the repository root).
+    inside another register (found upward, up to the repository root). With --reusable
+    OWNER/riskbot@COMMIT the workflows are three callers of riskbot's reusable workflow
+    (.github/workflows/riskbot-reusable.yml) pinned to that commit.
 
     \b
     Example:
@@ -1019,6 +1030,7 @@ def init(
       riskbot init --method 5x5-4band
       riskbot init --list-methods
       riskbot init ../my-repo --source "git+https://github.com/OWNER/riskbot@<commit>"
+      riskbot init --reusable "OWNER/riskbot@<commit>"
     """
     from bot.documents import init as setup
     from bot.register import clock
@@ -1031,19 +1043,197 @@ def init(
             f"--method {method!r}: not a method riskbot knows; choose one of "
             f"{', '.join(setup.method_names())} (riskbot init --list-methods)"
         )
+    if reusable is not None and source is not None:
+        raise UsageError("--source and --reusable: give one (--reusable installs its commit)")
     setup.refuse_nested(directory, force=force)
     branch = branch or setup.default_branch(directory)
     given = source is not None
-    source = setup.check_source(source) if source is not None else setup.default_source()
+    if source is not None:
+        source = setup.check_source(source)
+    elif reusable is not None:
+        source = setup.reusable_source(reusable)
+    else:
+        source = setup.default_source()
     setup.ensure_installable(source, given=given)  # no pin a runner could not install
     files = setup.init_files(
-        directory, source=source, branch=branch, today=clock.today(), method=method
+        directory,
+        source=source,
+        branch=branch,
+        today=clock.today(),
+        method=method,
+        reusable=reusable,
     )
     written = setup.write_files(directory, files, force=force)
     for path in written:
         _say(f"wrote {path}")
     example = any(f.path == setup.EXAMPLE_RISK for f in files)
-    click.echo("\n" + setup.next_steps(source=source, branch=branch, example=example), nl=False)
+    steps = setup.next_steps(source=source, branch=branch, example=example, reusable=bool(reusable))
+    click.echo("\n" + steps, nl=False)
+
+
+@cli.command()
+@click.option(
+    "--hub",
+    "hub_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("portfolio.yml"),
+    show_default=True,
+    help="The hub file: the repositories to read, or an organisation and its topic or property.",
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where PORTFOLIO.md and portfolio.json go (default: the hub file's folder).",
+)
+@click.option(
+    "--previous",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The last run's portfolio.json (default: the one in --output-dir, if any): unchanged "
+    "repositories are not read again, and the changes are those since it.",
+)
+@click.option(
+    "--shard", metavar="K/N", help="Read only shard K of N; write its JSON (--shard-output)."
+)
+@click.option(
+    "--shard-output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where a shard's JSON goes.",
+)
+@click.option(
+    "--merge",
+    "merged",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read nothing: merge these shards' JSON into the documents (repeat for each shard).",
+)
+@click.option("--today", metavar="YYYY-MM-DD", help="The date the documents are as of.")
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=defaults.MAX_RATE_LIMIT_WAIT,
+    show_default=True,
+    help="Longest wait for a rate limit, in seconds.",
+)
+def portfolio(
+    hub_path: Path,
+    output_dir: Path | None,
+    previous: Path | None,
+    shard: str | None,
+    shard_output: Path | None,
+    merged: tuple[Path, ...],
+    today: str | None,
+    max_wait: float,
+) -> None:
+    """Read the registers of many repositories and write PORTFOLIO.md and portfolio.json.
+
+    The hub file lists repositories, or an organisation and the topic or custom property that
+    marks its registers. Each register is read through the API with GITHUB_TOKEN (an App
+    installation token can read private repositories; a workflow's own token cannot): on a
+    first run its branch's commit and that commit's archive (2 API requests and a download), on
+    a rerun one request conditional on the last run's ETag, answered 304 (no rate limit) while
+    it is unchanged. A repository that cannot be read is named, and the others still report.
+    For a big organisation, read shards (--shard K/N --shard-output F) in an Actions matrix and
+    --merge their JSON: the same documents as one job. Exit 0 done, 1 some repository not read,
+    2 setup (no token, a broken hub file, a refused token).
+
+    \b
+    Example:
+      riskbot portfolio --hub portfolio.yml
+      riskbot portfolio --shard 1/4 --shard-output shard-1.json
+      riskbot portfolio --merge shard-1.json --merge shard-2.json
+    """
+    from bot.documents import portfolio as docs
+    from bot.documents.output import write_files, write_output
+    from bot.register import clock
+
+    day = _parse_date(today) or clock.today()
+    folder = output_dir if output_dir is not None else hub_path.parent
+    previous = previous or (folder / docs.DATA if (folder / docs.DATA).is_file() else None)
+    last = docs.read_json(previous) if previous is not None else None
+    hub, findings = docs.load_hub(hub_path) if hub_path.is_file() or not merged else (None, [])
+    for finding in findings:
+        _say(finding.as_text(), err=True)
+    if findings:
+        raise UsageError(f"the hub file {hub_path} has errors; nothing was read")
+    if shard is not None and (merged or shard_output is None):
+        raise UsageError("--shard needs --shard-output, and reads: it cannot --merge")
+    if merged:
+        current = docs.merge([docs.read_json(path) for path in merged])
+    else:
+        assert hub is not None
+        current = _read_portfolio(hub, shard, last, day, max_wait)
+        if shard is not None and shard_output is not None:
+            part = docs.parse_shard(shard)
+            write_output(shard_output, docs.shard_json(part, current.portfolio, current.known))
+            _say(f"wrote {shard_output}")
+            sys.exit(1 if current.portfolio.failures else 0)
+    title = hub.title if hub is not None else docs.DEFAULT_TITLE
+    server = _settings_or_none().server_url
+    markdown, data = docs.documents(title, current, last, day, server)
+    write_files(folder, [(folder / docs.DOCUMENT, markdown), (folder / docs.DATA, data)])
+    _say(f"wrote {folder / docs.DOCUMENT} and {folder / docs.DATA}")
+    for failure in current.portfolio.failures:
+        _say(f"riskbot: not read: {failure.repo}: {failure.reason}", err=True)
+    sys.exit(1 if current.portfolio.failures else 0)
+
+
+def _settings_or_none() -> Settings:
+    from bot.github.settings import from_env
+
+    return from_env(os.environ, require_repository=False)
+
+
+def _read_portfolio(
+    hub: Hub, shard: str | None, last: PortfolioJson | None, day: dt.date, max_wait: float
+) -> PortfolioJson:
+    """Read the hub's registers (or one shard of them) through the API."""
+    from bot.documents import portfolio as docs
+    from bot.github.api import Limits, SetupFailed
+    from bot.github.portfolio import ReadStats, RegisterReader, read_all
+    from bot.register.portfolio import Listed, Portfolio
+
+    settings = _settings_or_none()
+    if not settings.has_token:
+        raise UsageError(
+            "portfolio reads other repositories: set GITHUB_TOKEN to a token that can read "
+            "them (in Actions, an App installation token: actions/create-github-app-token)"
+        )
+    stats = ReadStats()
+    limits = Limits(max_wait=max_wait)
+    reader = RegisterReader(settings, limits, stats)
+    try:
+        found: list[Listed] = []
+        if hub.organization:
+            found = reader.organisation(hub.organization, topic=hub.topic, prop=hub.prop)
+        sources = docs.chosen(hub, found)
+        if shard is not None:
+            sources = docs.shard_of(sources, docs.parse_shard(shard))
+        reuse = last if last is not None and last.reusable else None
+        known = reuse.known if reuse is not None else {}
+        cached = {s.repo: s for s in reuse.portfolio.registers} if reuse is not None else {}
+        summaries, failures, seen = read_all(
+            reader,
+            sources,
+            known,
+            lambda repo, commit, policy, risks: docs.summarize_sources(
+                repo, commit, policy, risks, day
+            ),
+            cached,
+        )
+    except SetupFailed as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        reader.close()
+    _say(
+        f"riskbot portfolio: {len(sources)} repositories: {stats.archives} read, "
+        f"{stats.unchanged} unchanged, {len(failures)} not read; {stats.requests} API requests "
+        f"({stats.not_modified} answered 304, which cost no rate limit) and "
+        f"{stats.downloads} archive downloads",
+        err=True,
+    )
+    return docs.Loaded(Portfolio(summaries, failures), seen)
 
 
 def main() -> None:

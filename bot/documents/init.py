@@ -51,6 +51,11 @@ WORKFLOWS = (
 )
 DEFAULT_BRANCH = "main"
 PR_CHECK_NAME = "check the register"  # the job name of riskbot-pr.yml: the status check to require
+# --reusable: three short callers of riskbot's reusable workflow instead of the five workflows.
+REUSABLE_WORKFLOW = "riskbot-reusable.yml"
+CALLERS = ("riskbot.yml", "riskbot-comment.yml", "riskbot-respond.yml")
+REUSABLE_CHECK_NAME = f"riskbot / {PR_CHECK_NAME}"  # the caller's job id / the called job's name
+REUSABLE_SPEC = re.compile(r"([A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+)@([0-9a-f]{40})")
 
 INSTALL_FROM_CHECKOUT = "run: python -m pip install --disable-pip-version-check .\n"
 INSTALL_PINNED = 'run: python -m pip install --disable-pip-version-check "{source}"\n'
@@ -115,6 +120,74 @@ POLICY_HEADER = """\
 # bands and the score".
 """
 
+CALLER_HEADER = (
+    "# Written by `riskbot init --reusable` (riskbot {version}). To upgrade riskbot, change\n"
+    "# its commit in every riskbot*.yml caller, in `uses:` and in `source:`.\n"
+)
+CALLER_JOB = """\
+permissions: {{}}
+
+jobs:
+  riskbot:
+    uses: {repo}/.github/workflows/{workflow}@{commit}
+    permissions: {{{permissions}}}
+    with:
+      source: git+https://github.com/{repo}@{commit}
+"""
+# file -> (its name and triggers, the permissions its events need: those of the called jobs).
+CALLER_EVENTS: dict[str, tuple[str, str]] = {
+    "riskbot.yml": (
+        """\
+name: riskbot
+on:
+  pull_request:
+  pull_request_review:
+    types: [submitted, dismissed]
+  push:
+    branches: [{branch}]
+    paths: ["risks/**", "{policy}"]
+  schedule:
+    - cron: "17 6 * * *"
+  workflow_dispatch:
+    inputs:
+      date: {{description: "Remind as of this date (YYYY-MM-DD)", type: string}}
+
+""",
+        "contents: read, issues: write, pull-requests: read",
+    ),
+    "riskbot-comment.yml": (
+        """\
+name: riskbot comment
+on:
+  workflow_run: # zizmor: ignore[dangerous-triggers] -- {why}
+    workflows: ["riskbot"]
+    types: [completed]
+
+""",
+        "actions: read, contents: read, pull-requests: write",
+    ),
+    "riskbot-respond.yml": (
+        """\
+name: riskbot respond
+on:
+  issue_comment: # zizmor: ignore[dangerous-triggers] -- {why_comments}
+    types: [created]
+  issues:
+    types: [opened]
+
+""",
+        "contents: write, issues: write, pull-requests: write",
+    ),
+}
+
+WORKFLOW_RUN_IS_SAFE = (
+    "the called job checks out only the default branch; the PR's artifact is read as untrusted data"
+)
+COMMENTS_ARE_SAFE = (
+    "the called jobs check out only the default branch; no pull request code runs, and comments "
+    "are read as data"
+)
+
 NEXT_STEPS = """\
 Next steps:
   1. Logins first. Edit {policy}: give each role its GitHub logins (`logins: [alice]`)
@@ -127,15 +200,15 @@ Next steps:
   2. {risks},
      then run `riskbot check` until it passes.
   3. Commit and push to {branch}. The workflows install riskbot as {source};
-     riskbot-comment.yml and the schedule of riskbot-remind.yml work only from the default
+     riskbot-comment.yml and the schedule of {scheduled} work only from the default
      branch. If Actions are disabled for the repository, enable them (Settings → Actions).
   4. Make the PR check required: Settings → Rules → Rulesets (or Branches), require the
-     status check "{check}" of the "riskbot PR" workflow.
+     status check "{check}" of the "{pr_workflow}" workflow.
   5. Create the label "{form_label}" (Issues → Labels): the issue form "Propose a risk"
      ({form}) applies it, and riskbot-respond.yml answers only
      the issues that carry it.
   Optional: commit RISKS.md (`riskbot report`) and add a `riskbot report --check` step to
-  riskbot-pr.yml; use riskbot as a pre-commit hook (see riskbot's README).
+  {report_in}; use riskbot as a pre-commit hook (see riskbot's README).
 """
 
 
@@ -392,10 +465,51 @@ def adapt_workflow(name: str, text: str, *, source: str, branch: str) -> str:
     return GENERATED_HEADER.format(version=__version__, source=source) + text
 
 
+def check_reusable(spec: str) -> tuple[str, str]:
+    """``OWNER/riskbot@<40-hex commit>`` as (repository, commit), else :class:`InitError`."""
+    match = REUSABLE_SPEC.fullmatch(spec)
+    if match is None:
+        raise InitError(
+            f"--reusable {spec!r}: name riskbot's repository and a commit, "
+            "OWNER/riskbot@<40-hex commit> (a branch or tag can move; a commit cannot)"
+        )
+    return match.group(1), match.group(2)
+
+
+def caller_workflow(name: str, *, repo: str, commit: str, branch: str) -> str:
+    """The caller ``name`` of riskbot's reusable workflow at ``repo@commit``."""
+    triggers, permissions = CALLER_EVENTS[name]
+    return (
+        CALLER_HEADER.format(version=__version__, repo=repo, commit=commit)
+        + triggers.format(
+            branch=branch,
+            why=WORKFLOW_RUN_IS_SAFE,
+            why_comments=COMMENTS_ARE_SAFE,
+            policy=POLICY_PATH,
+        )
+        + CALLER_JOB.format(
+            repo=repo, commit=commit, workflow=REUSABLE_WORKFLOW, permissions=permissions
+        )
+    )
+
+
+def reusable_source(spec: str) -> str:
+    """The pinned pip requirement of the riskbot that ``--reusable`` names."""
+    repo, commit = check_reusable(spec)
+    return f"git+https://github.com/{repo}@{commit}"
+
+
 def init_files(
-    root: Path, *, source: str, branch: str, today: dt.date, method: str = DEFAULT_METHOD
+    root: Path,
+    *,
+    source: str,
+    branch: str,
+    today: dt.date,
+    method: str = DEFAULT_METHOD,
+    reusable: str | None = None,
 ) -> list[InitFile]:
-    """Every file init writes into ``root``: policy, schemas, example risk, workflows."""
+    """Every file init writes into ``root``: policy, schemas, example risk, workflows (with
+    ``reusable``, ``OWNER/riskbot@<commit>``: the callers of riskbot's reusable workflow)."""
     check_source(source)
     if not BRANCH_NAME.fullmatch(branch):
         raise InitError(f"--branch {branch!r} is not a branch name")
@@ -409,6 +523,15 @@ def init_files(
     if not _other_risks(root):
         files.append(InitFile(EXAMPLE_RISK, example_risk_text(method, today)))
     files.append(InitFile(FORM_PATH, form_text(preset_policy(method), str(OWNER_ROLE["name"]))))
+    if reusable is not None:
+        repo, commit = check_reusable(reusable)
+        return files + [
+            InitFile(
+                f"{WORKFLOW_FOLDER}/{name}",
+                caller_workflow(name, repo=repo, commit=commit, branch=branch),
+            )
+            for name in CALLERS
+        ]
     for name in WORKFLOWS:
         text = workflow_template(name).read_text(encoding="utf-8")
         files.append(
@@ -445,7 +568,7 @@ def write_files(root: Path, files: list[InitFile], *, force: bool = False) -> li
     return output.write_files(root, targets, replace=force, refused=InitRefused)
 
 
-def next_steps(*, source: str, branch: str, example: bool) -> str:
+def next_steps(*, source: str, branch: str, example: bool, reusable: bool = False) -> str:
     """What the person who ran init does next."""
     risks = "Check the risks already under risks/ against this policy"
     if example:
@@ -455,7 +578,10 @@ def next_steps(*, source: str, branch: str, example: bool) -> str:
         risks=risks,
         branch=branch,
         source=source,
-        check=PR_CHECK_NAME,
+        check=REUSABLE_CHECK_NAME if reusable else PR_CHECK_NAME,
+        scheduled="riskbot.yml" if reusable else "riskbot-remind.yml",
+        pr_workflow="riskbot" if reusable else "riskbot PR",
+        report_in="a workflow of your own" if reusable else "riskbot-pr.yml",
         form_label=FORM_LABEL,
         form=FORM_PATH,
     )

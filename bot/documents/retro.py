@@ -54,9 +54,14 @@ class RetroEntry:
 
 def brier_score(entries: Sequence[RetroEntry]) -> float | None:
     """Mean of (p − o)² over the entries; None when there are none."""
-    if not entries:
+    return brier_of([(e.likelihood, e.outcome.occurred) for e in entries])
+
+
+def brier_of(predictions: Sequence[tuple[float, bool]]) -> float | None:
+    """Mean of (p − o)² over (predicted probability, occurred) pairs; None when there are none."""
+    if not predictions:
         return None
-    return sum(e.squared_error for e in entries) / len(entries)
+    return sum((p - (1.0 if o else 0.0)) ** 2 for p, o in predictions) / len(predictions)
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,6 +59,7 @@ CODES = MappingProxyType(
         "unreadable": "a document's risk that cannot be imported: a field missing or wrong",
         "document": "a document's own mistake: its arithmetic, band words, counts or duplicates",
         "retro": "a retrospective file that does not fit its release",
+        "hub": "a portfolio hub file (portfolio.yml) that cannot be read",
     }
 )
 """Each code and a one-line meaning."""

@@ -235,6 +235,38 @@ class Method:
         top = min(higher) - 1
         return str(top) if top == band.min_score else f"{band.min_score}–{top}"
 
+    def as_json(self) -> dict[str, Any]:
+        """The method as JSON data, whole (:meth:`from_json` gives it back equal): a portfolio
+        keeps each register's method beside its summary."""
+
+        def levels(scale: Mapping[int, Level]) -> list[list[Any]]:
+            return [list(scale[level]) for level in sorted(scale)]
+
+        return {
+            "name": self.name,
+            "formula": self.formula,
+            "factor_labels": dict(self.factor_labels),
+            "impact_scale": levels(self.impact_scale),
+            "probability_scale": levels(self.probability_scale),
+            "detection_scale": levels(self.detection_scale),
+            "bands": [list(band) for band in self.bands],
+            "table": [[i, p, name] for (i, p), name in sorted(self.table.items())],
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Method:
+        """The method :meth:`as_json` wrote."""
+        return cls(
+            {int(row[0]): ImpactLevel(*row) for row in data["impact_scale"]},
+            {int(row[0]): ProbabilityLevel(*row) for row in data["probability_scale"]},
+            tuple(Band(*row) for row in data["bands"]),
+            {int(row[0]): DetectionLevel(*row) for row in data["detection_scale"]},
+            str(data["formula"]),
+            {(int(i), int(p)): str(name) for i, p, name in data["table"]},
+            {str(k): str(v) for k, v in data["factor_labels"].items()},
+            str(data["name"]),
+        )
+
 
 def levels_text(impact: int, probability: int, detection: int | None, sep: str = " × ") -> str:
     """``4 × 4``, or ``4 × 4 × 3`` for a risk with a detection level."""

@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+_ENCODE_ASCII = json.JSONEncoder(ensure_ascii=True, separators=(", ", ": ")).encode
 
 
-def dumps(document: Mapping[str, object]) -> str:
+def dumps(document: Mapping[str, object], *, ascii: bool = False) -> str:
     """The document, readable line by line and written by json's C encoder.
 
     ``indent`` would make json use its pure-Python encoder, several times slower on a big
-    register; this layout keeps each risk or finding on its own line instead.
+    register; this layout keeps each risk or finding on its own line instead. A list may also
+    be given as an iterator of its items, each then encoded as it comes (a big document need
+    not hold all its items as objects at once). ``ascii``: other characters as ``\\u`` escapes,
+    for a big document: Python keeps a text with one emoji in it at four bytes a character.
     """
-    parts = []
-    for key, value in document.items():
-        if isinstance(value, list) and value:
-            items = ",\n".join(f"    {_ENCODE(item)}" for item in value)
-            parts.append(f"  {_ENCODE(key)}: [\n{items}\n  ]")
+    encode = _ENCODE_ASCII if ascii else _ENCODE
+    out = ["{\n"]  # fragments joined once: the text is built one time, not copied per level
+    for n, (key, value) in enumerate(document.items()):
+        out.append(",\n  " if n else "  ")
+        out.append(f"{encode(key)}: ")
+        if isinstance(value, list | Iterator):
+            count = 0
+            for item in value:
+                out.append("[\n    " if count == 0 else ",\n    ")
+                out.append(encode(item))
+                count += 1
+            out.append("\n  ]" if count else "[]")
         else:
-            parts.append(f"  {_ENCODE(key)}: {_ENCODE(value)}")
-    return "{\n" + ",\n".join(parts) + "\n}\n"
+            out.append(encode(value))
+    out.append("\n}\n")
+    return "".join(out)

@@ -1,13 +1,16 @@
 """The heat map: the policy's impact × probability matrix, of any size, with risk ids in its cells.
 
 Each cell shows its band's mark and its score; with a detection factor (FMEA) a cell holds risks
-of several bands, so each id carries its own band's mark instead.
+of several bands, so each id carries its own band's mark instead. :func:`render_grid` draws the
+grid of any method with any items in its cells: a register's risk ids here, a portfolio's counts
+of risks over many registers (:mod:`bot.render.portfolio`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
+from bot.register.method import Band, Method
 from bot.register.policy import Policy
 from bot.register.residual import residual_levels
 from bot.register.scoring import Assessment
@@ -72,6 +75,40 @@ def render_text(
     return "\n".join(lines)
 
 
+CellItems = Callable[[int, int], Sequence[tuple[Band, str]]]
+"""What the cell of (impact, probability) holds: (band, Markdown) per item, such as a risk id
+or a count of risks."""
+
+
+def render_grid(method: Method, items: CellItems) -> str:
+    """The method's grid as a Markdown table, impact rows from the top level down: each cell
+    its band's mark and score, then its items; with a detection factor (FMEA) a cell holds risks
+    of several bands, so each item carries its own band's mark instead."""
+    impacts = sorted(method.impact_scale, reverse=True)
+    probabilities = sorted(method.probability_scale)
+    corner = Markdown(
+        f"{escape_cell(method.factor_label('impact'))} \\ "
+        f"{escape_cell(method.factor_label('probability'))}"
+    )
+    header = [corner]
+    header += [
+        Markdown(f"{p} {escape_cell(method.probability_scale[p].label)}") for p in probabilities
+    ]
+    rows = []
+    for i in impacts:
+        row = [Markdown(f"**{i} {escape_cell(method.impact_scale[i].label)}**")]
+        for p in probabilities:
+            found = items(i, p)
+            if method.detection:  # no band per cell: each item shows its own
+                row.append(Markdown(", ".join(f"{escape_cell(b.mark)} {t}" for b, t in found)))
+            else:
+                mark = escape_cell(method.band_of(i, p).mark)
+                texts = " " + ", ".join(t for _, t in found) if found else ""
+                row.append(Markdown(f"{mark} {method.score(i, p)}{texts}"))
+        rows.append(row)
+    return table(header, rows)
+
+
 def render_markdown(
     assessments: Sequence[Assessment],
     policy: Policy,
@@ -88,38 +125,19 @@ def render_markdown(
     """
     method = policy.method
     grid = cells(assessments, policy, residual)
-    impacts = sorted(policy.impact_scale, reverse=True)
-    probabilities = sorted(policy.probability_scale)
     accepted = escape_cell(policy.acceptance.mark)
-    corner = Markdown(
-        f"{escape_cell(method.factor_label('impact'))} \\ "
-        f"{escape_cell(method.factor_label('probability'))}"
-    )
-    header = [corner]
-    header += [
-        Markdown(f"{p} {escape_cell(policy.probability_scale[p].label)}") for p in probabilities
-    ]
-    rows = []
-    for i in impacts:
-        row = [Markdown(f"**{i} {escape_cell(policy.impact_scale[i].label)}**")]
-        for p in probabilities:
-            ids = []
-            for a in grid[(i, p)]:
-                text = f"**{a.risk.id}**" if a.risk.id in moved else a.risk.id
-                if a.accepted:
-                    text += f" {accepted}"
-                if a.risk.id in kept:
-                    text += f" {KEPT_MARK}"
-                if method.detection:
-                    levels = residual_levels(a.risk) if residual else None
-                    band = method.band_of(*levels) if levels is not None else a.band
-                    text = f"{escape_cell(band.mark)} {text}"
-                ids.append(text)
-            if method.detection:  # no band per cell: each risk shows its own
-                row.append(Markdown(", ".join(ids)))
-            else:
-                mark = escape_cell(method.band_of(i, p).mark)
-                score = method.score(i, p)
-                row.append(Markdown(f"{mark} {score}" + (" " + ", ".join(ids) if ids else "")))
-        rows.append(row)
-    return table(header, rows)
+
+    def ids(i: int, p: int) -> list[tuple[Band, str]]:
+        out = []
+        for a in grid[(i, p)]:
+            levels = residual_levels(a.risk) if residual and method.detection else None
+            band = method.band_of(*levels) if levels is not None else a.band
+            text = f"**{a.risk.id}**" if a.risk.id in moved else a.risk.id
+            if a.accepted:
+                text += f" {accepted}"
+            if a.risk.id in kept:
+                text += f" {KEPT_MARK}"
+            out.append((band, text))
+        return out
+
+    return render_grid(method, ids)

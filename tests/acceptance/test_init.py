@@ -471,3 +471,69 @@ def test_a_fresh_register_fails_a_pull_request_that_lowers_a_red_risk_until_logi
         tmp_path, base, head, root, number=max(github_server.state.issues), extra=env
     )
     assert result.returncode == 0, result.stdout
+
+
+# --- --reusable: three callers of the reusable workflow -----------------------------------------
+
+REUSABLE = f"OWNER/riskbot@{COMMIT}"
+CALLED = [
+    *(name for name in WRITTEN if not name.startswith(".github/workflows/")),
+    *(f".github/workflows/{name}" for name in setup.CALLERS),
+]
+
+
+@pytest.fixture
+def called(repo: Path) -> Path:
+    result = run("init", "--reusable", REUSABLE, cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert "riskbot / check the register" in result.stdout  # the check to require
+    return repo
+
+
+def test_reusable_writes_three_short_callers_instead_of_five_workflows(called: Path) -> None:
+    assert files_under(called) == sorted(CALLED)
+    for name in setup.CALLERS:
+        text = (called / ".github" / "workflows" / name).read_text(encoding="utf-8")
+        events = len(load(called / ".github" / "workflows" / name)[True])
+        assert len(text.splitlines()) < 25, name
+        assert len(text.splitlines()) / events < 25, name
+        uses = f"OWNER/riskbot/.github/workflows/{setup.REUSABLE_WORKFLOW}@{COMMIT}"
+        assert load(called / ".github" / "workflows" / name)["jobs"]["riskbot"]["uses"] == uses
+        assert f"source: git+https://github.com/OWNER/riskbot@{COMMIT}" in text
+    assert run("check", cwd=called).returncode == 0
+
+
+def test_the_callers_pass_zizmor_and_actionlint(called: Path) -> None:
+    folder = called / ".github" / "workflows"
+    result = zizmor(str(folder))
+    assert json.loads(result.stdout) == [], result.stdout
+    assert result.returncode == 0, result.stderr
+    linted = run_actionlint(*sorted(folder.glob("*.yml")))
+    assert json.loads(linted.stdout) == []
+
+
+def test_the_called_workflow_is_this_repositorys(called: Path) -> None:
+    assert (REPO / ".github" / "workflows" / setup.REUSABLE_WORKFLOW).is_file()
+    push = load(called / ".github" / "workflows" / "riskbot.yml")[True]["push"]
+    assert push["branches"] == ["main"]
+
+
+@pytest.mark.parametrize(
+    "spec", ["OWNER/riskbot", "OWNER/riskbot@main", "riskbot@" + COMMIT, f"a/b@{COMMIT}; id"]
+)
+def test_reusable_needs_a_repository_and_a_commit(repo: Path, spec: str) -> None:
+    result = run("init", "--reusable", spec, cwd=repo)
+    assert result.returncode == 2
+    assert "--reusable" in result.stderr
+    assert files_under(repo) == []
+
+
+def test_reusable_and_source_exclude_each_other(repo: Path) -> None:
+    result = run("init", "--reusable", REUSABLE, "--source", PINNED, cwd=repo)
+    assert result.returncode == 2
+    assert files_under(repo) == []
+
+
+def test_the_readme_shows_the_caller_init_writes() -> None:
+    text = setup.caller_workflow("riskbot.yml", repo="OWNER/riskbot", commit=COMMIT, branch="main")
+    assert f"```yaml\n{text}```\n" in (REPO / "README.md").read_text(encoding="utf-8")

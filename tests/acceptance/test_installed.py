@@ -19,6 +19,8 @@ from bot import __version__
 from tests.cli import Result, run_installed, run_riskbot
 from tests.factories import (
     PLAN,
+    POLICY,
+    RISKS,
     commit_at,
     copy_register,
     init_repo,
@@ -137,6 +139,17 @@ def propose(place: Path, server: FakeGitHub) -> Run:
     return Run(("propose", "--today", TODAY), event_env(server, place, "issue_comment"))
 
 
+def portfolio(place: Path, server: FakeGitHub) -> Run:
+    # A hub that lists one other repository holding the frozen register.
+    files = {".github/riskbot.yml": POLICY.read_bytes()}
+    files |= {f"risks/{path.name}": path.read_bytes() for path in sorted(RISKS.glob("*.yaml"))}
+    server.add_repo("acme/team", files)
+    place.mkdir()
+    (place / "portfolio.yml").write_text("repositories: [acme/team]\n", encoding="utf-8")
+    env = {"GITHUB_TOKEN": server.token or "", "GITHUB_API_URL": server.url}
+    return Run(("portfolio", "--hub", "portfolio.yml", "--today", TODAY), env)
+
+
 def new(place: Path, server: FakeGitHub) -> Run:
     copy_register(place)
     answers = "Cloud Bill Shock\nMarket\nv3\n2\n3\nProgram Sponsor\nCosts outgrow budget.\n"
@@ -167,6 +180,7 @@ COMMANDS: dict[str, tuple[Scenario, int]] = {
     "export": (export, 0),
     "respond": (respond, 0),
     "propose": (propose, 0),
+    "portfolio": (portfolio, 0),
     "new": (new, 0),
     "retro": (retro, 0),
     "init": (init, 0),

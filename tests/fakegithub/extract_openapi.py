@@ -78,6 +78,11 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("GET", "/repos/{owner}/{repo}/git/blobs/{file_sha}"),
     ("GET", "/user"),
     ("GET", "/rate_limit"),
+    # A portfolio: an organisation's repositories, a branch's commit, a repository's archive.
+    ("GET", "/repos/{owner}/{repo}/commits/{ref}"),
+    ("GET", "/repos/{owner}/{repo}/tarball/{ref}"),
+    ("GET", "/orgs/{org}/repos"),
+    ("GET", "/orgs/{org}/properties/values"),
 )
 
 SCHEMA_PREFIX = "#/components/schemas/"

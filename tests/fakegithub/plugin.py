@@ -64,11 +64,11 @@ def is_documented(operation: str, status: int | str) -> bool:
 
 
 def schema_problems(records: Iterable[RequestRecord]) -> list[str]:
-    """Every schema violation in the logged responses (undocumented statuses are skipped)."""
+    """Every schema violation in the logged JSON responses (undocumented statuses skipped)."""
     problems: list[str] = []
     for record in records:
-        if record.operation is None or record.fault is not None:
-            continue
+        if record.operation is None or record.fault is not None or not record.json:
+            continue  # a fault's answer, or one that is not JSON (an archive, a commit id)
         validator = response_validator(record.operation, record.status)
         if validator is None:
             continue

@@ -1,9 +1,14 @@
 """A stateful, in-memory imitation of the GitHub REST API, for tests.
 
 The server speaks plain HTTP/1.1 on 127.0.0.1 and serves the handful of REST operations the bot
-uses (issues, comments, labels, assignees, pull requests, rate limit), with GitHub's paths,
-status codes, headers, pagination (``Link``) and object shapes (see ``openapi_subset.json``).
-Real clients such as PyGithub are pointed at it with ``base_url=server.url``.
+uses (issues, comments, labels, assignees, pull requests, reactions, git data, rate limit; and
+for a portfolio: an organisation's repositories and custom properties, a ref's commit, a
+repository's archive), with GitHub's paths, status codes, headers, pagination (``Link``),
+conditional requests (``ETag`` / ``If-None-Match`` → 304, which costs no rate limit) and object
+shapes (see ``openapi_subset.json``). Real clients such as PyGithub are pointed at it with
+``base_url=server.url``. It hosts one repository (``server.state``) and as many more as a test
+adds (``add_repo``), each with its files on its default branch, commit by commit (``set_files``,
+``commit_files``) in one object store of blobs, trees, commits and refs.
 
 Tests read and seed the state directly (``server.state``, ``add_issue`` ...), read the request
 log (``server.requests``, ``reads()``, ``writes()``) and inject faults (``server.inject``):
@@ -17,17 +22,20 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gzip
 import hashlib
+import io
 import json
 import math
 import re
 import socket
 import sys
+import tarfile
 import threading
 import time
 import traceback
 import urllib.parse
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -269,7 +277,7 @@ def git_blob_sha(data: bytes) -> str:
 
 
 class RepoState:
-    """Everything stored for the one repository the server hosts."""
+    """Everything stored for one repository the server hosts."""
 
     def __init__(
         self,
@@ -280,15 +288,21 @@ class RepoState:
         default_labels: bool = True,
         default_branch: str = "main",
         private: bool = False,
+        id: int = 700_000_001,
     ) -> None:
         owner, _, name = full_name.partition("/")
         if not owner or not name or "/" in name:
             raise ValueError(f"repository must be 'owner/name', not {full_name!r}")
         self.clock = clock
         self.name = name
-        self.id = 700_000_001
+        self.id = id
         self.default_branch = default_branch
         self.private = private
+        self.visible = True
+        """False: a repository the token cannot see (private to others): GitHub answers 404."""
+        self.topics: list[str] = []
+        self.properties: dict[str, str | list[str] | None] = {}
+        self._archives: dict[str, bytes] = {}
         self.description: str | None = "A risk register kept as code"
         self.created_at = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
         self.users: dict[str, User] = {}
@@ -323,6 +337,87 @@ class RepoState:
     @property
     def full_name(self) -> str:
         return f"{self.owner.login}/{self.name}"
+
+    # -- files of the default branch ---------------------------------------------------------
+
+    @property
+    def head_sha(self) -> str | None:
+        """The default branch's commit (None in an empty repository)."""
+        return self.refs.get(f"refs/heads/{self.default_branch}")
+
+    @property
+    def head_time(self) -> datetime:
+        """When the default branch's commit was made (the repository's creation if none)."""
+        head = self.head_sha
+        return self.git_commits[head].date if head is not None else self.created_at
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        """Every file of the default branch, path -> bytes."""
+        return self.files_at(self.head_sha) if self.head_sha is not None else {}
+
+    def set_files(self, files: Mapping[str, bytes | str], *, when: datetime | None = None) -> str:
+        """Replace the default branch's files: a new head commit (returned) unless they are
+        the same files. Earlier commits keep their files."""
+        stored = {
+            path: (data.encode("utf-8") if isinstance(data, str) else bytes(data))
+            for path, data in files.items()
+        }
+        head = self.head_sha
+        if head is not None and stored == self.files:
+            return head
+        tree = self.add_tree({path: self.add_blob(data) for path, data in stored.items()})
+        date = self.clock.after(self.head_time) if when is None else _utc(when)
+        sha = self.add_git_commit(tree, [head] if head else [], "Update the files", when=date)
+        self.refs[f"refs/heads/{self.default_branch}"] = sha
+        return sha
+
+    def resolve_ref(self, ref: str) -> str | None:
+        """The commit a ref names: HEAD, a branch (``main``, ``heads/main``, ``refs/heads/main``)
+        or a commit (or a prefix of at least 7 hex digits of one); None for anything else."""
+        name = self.default_branch if ref == "HEAD" else ref
+        for candidate in (name, f"refs/{name}", f"refs/heads/{name}"):
+            if candidate in self.refs:
+                return self.refs[candidate]
+        if ref in self.git_commits:
+            return ref
+        if len(ref) >= 7 and re.fullmatch(r"[0-9a-fA-F]+", ref):
+            found = [sha for sha in self.git_commits if sha.startswith(ref.lower())]
+            if len(found) == 1:
+                return found[0]
+        return None
+
+    def archive(self, sha: str) -> bytes:
+        """The gzipped tarball of a commit as ``git archive`` makes it: a pax global header
+        naming the commit, one folder ``owner-name-<short sha>/``, the commit's time."""
+        if sha not in self._archives:
+            self._archives.clear()  # one at a time: only a head's is ever asked for
+            files = self.files_at(sha)
+            top = f"{self.owner.login}-{self.name}-{sha[:7]}"
+            stamp = int(self.git_commits[sha].date.timestamp())
+            raw = io.BytesIO()
+            with tarfile.open(
+                fileobj=raw, mode="w", format=tarfile.PAX_FORMAT, pax_headers={"comment": sha}
+            ) as tar:
+                folders = sorted({p.rsplit("/", 1)[0] for p in files if "/" in p})
+                seen: set[str] = set()
+                for folder in ["", *folders]:
+                    parts = folder.split("/") if folder else []
+                    for depth in range(len(parts) + 1):
+                        name = "/".join([top, *parts[:depth]])
+                        if name in seen:
+                            continue
+                        seen.add(name)
+                        entry = tarfile.TarInfo(name + "/")
+                        entry.type, entry.mode, entry.mtime = tarfile.DIRTYPE, 0o775, stamp
+                        tar.addfile(entry)
+                for path in sorted(files):
+                    data = files[path]
+                    entry = tarfile.TarInfo(f"{top}/{path}")
+                    entry.size, entry.mode, entry.mtime = len(data), 0o664, stamp
+                    tar.addfile(entry, io.BytesIO(data))
+            self._archives[sha] = gzip.compress(raw.getvalue(), mtime=0)
+        return self._archives[sha]
 
     def add_user(self, user: User | str, *, id: int | None = None, type: str = "User") -> User:
         """Register (or return the already registered) user."""
@@ -591,10 +686,14 @@ class RepoState:
         self.trees[sha] = dict(files)
         return sha
 
-    def add_git_commit(self, tree: str, parents: Sequence[str], message: str) -> str:
-        when = self.clock.now()
+    def add_git_commit(
+        self, tree: str, parents: Sequence[str], message: str, *, when: datetime | None = None
+    ) -> str:
+        """Store a commit (made now unless ``when``); its sha is this repository's own."""
+        when = self.clock.now() if when is None else when
         sha = _fake_sha(
-            f"commit:{tree}:{','.join(parents)}:{message}:{iso(when)}:{len(self.git_commits)}"
+            f"commit:{self.full_name}:{tree}:{','.join(parents)}:{message}:{iso(when)}:"
+            f"{len(self.git_commits)}"
         )
         self.git_commits[sha] = GitCommit(sha, tree, tuple(parents), message, when)
         return sha
@@ -626,8 +725,9 @@ class RepoState:
         return {p: self.blobs[b] for p, b in self.trees[commit.tree].items()}
 
     def resolve_commit(self, ref: str) -> GitCommit | None:
-        sha = self.refs.get(ref) or self.refs.get(f"refs/heads/{ref}") or ref
-        return self.git_commits.get(sha)
+        """The commit a ref names (see ``resolve_ref``), or None."""
+        sha = self.resolve_ref(ref)
+        return None if sha is None else self.git_commits.get(sha)
 
     def add_reaction(self, comment_id: int, user: User, content: str) -> tuple[Reaction, bool]:
         """A user's reaction on a comment: the one they gave already, or a new one."""
@@ -905,6 +1005,8 @@ class RequestRecord:
     response_body: JSON
     response_headers: Headers
     fault: str | None = None
+    json: bool = True
+    """False for an answer that is not JSON (a commit id as text, an archive)."""
 
     @property
     def is_write(self) -> bool:
@@ -921,6 +1023,8 @@ class Response:
     status: int
     body: JSON = None
     headers: Headers = field(default_factory=dict)
+    raw: bytes | None = None
+    """A body that is not JSON, sent as it is (with its ``Content-Type`` in ``headers``)."""
 
 
 class ApiError(Exception):
@@ -966,6 +1070,7 @@ class Request:
     query: dict[str, list[str]]
     body: JSON
     actor: User
+    headers: Headers = field(default_factory=dict)
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
@@ -1009,9 +1114,9 @@ class Api:
 
     ROUTES: ClassVar[list[Route]] = []
 
-    def __init__(self, server: FakeGitHub) -> None:
+    def __init__(self, server: FakeGitHub, state: RepoState | None = None) -> None:
         self.server = server
-        self.state = server.state
+        self.state = state or server.state
 
     @classmethod
     def route(cls, method: str, template: str) -> Callable[[Handler], Handler]:
@@ -1310,7 +1415,7 @@ class Api:
             "deployments_url": f"{api}/deployments",
             "created_at": iso(state.created_at),
             "updated_at": iso(state.created_at),
-            "pushed_at": iso(state.created_at),
+            "pushed_at": iso(max(state.created_at, state.head_time)),
             "git_url": f"git://{host}/{state.full_name}.git",
             "ssh_url": f"git@{host}:{state.full_name}.git",
             "clone_url": f"{html}.git",
@@ -1335,7 +1440,7 @@ class Api:
             "allow_forking": True,
             "is_template": False,
             "web_commit_signoff_required": False,
-            "topics": [],
+            "topics": list(state.topics),
             "visibility": "private" if state.private else "public",
             "forks": 0,
             "open_issues": open_issues,
@@ -2284,6 +2389,142 @@ def _get_blob(api: Api, request: Request) -> Response:
     )
 
 
+# -- git: a ref's commit, a repository's archive ----------------------------------------------
+
+SHA_MEDIA_TYPE = "application/vnd.github.sha"
+CODELOAD = "/_codeload/"
+"""Where archives are downloaded from (codeload.github.com on GitHub): not the API."""
+
+
+def _ref_commit(api: Api, request: Request) -> GitCommit:
+    if not api.state.git_commits:
+        raise ApiError(409, _error_body("Git Repository is empty.", 409))
+    commit = api.state.resolve_commit(request.params["ref"])
+    if commit is None:
+        raise ApiError(422, _error_body(f"No commit found for SHA: {request.params['ref']}", 422))
+    return commit
+
+
+@Api.route("GET", "/repos/{owner}/{repo}/commits/{ref}")
+def _get_commit(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    commit = _ref_commit(api, request)
+    sha = commit.sha
+    if SHA_MEDIA_TYPE in request.headers.get("accept", ""):
+        # Only the commit id, as text: the cheap way to ask whether a branch moved.
+        return Response(
+            200, headers={"Content-Type": f"{SHA_MEDIA_TYPE}; charset=utf-8"}, raw=sha.encode()
+        )
+    state = api.state
+    url = f"{api.repo_api}/commits/{sha}"
+    person = {"name": state.owner.login, "email": "owner@example.com", "date": iso(commit.date)}
+    return Response(
+        200,
+        {
+            "url": url,
+            "sha": sha,
+            "node_id": f"C_kwDO{int(sha[:8], 16):010d}",
+            "html_url": f"{api.repo_html}/commit/{sha}",
+            "comments_url": f"{url}/comments",
+            "commit": {
+                "url": f"{api.repo_api}/git/commits/{sha}",
+                "author": person,
+                "committer": person,
+                "message": commit.message,
+                "comment_count": 0,
+                "tree": {"sha": commit.tree, "url": f"{api.repo_api}/git/trees/{commit.tree}"},
+            },
+            "author": api.user_json(state.owner),
+            "committer": api.user_json(state.owner),
+            "parents": [
+                {
+                    "sha": p,
+                    "url": f"{api.repo_api}/commits/{p}",
+                    "html_url": f"{api.repo_html}/commit/{p}",
+                }
+                for p in commit.parents
+            ],
+        },
+    )
+
+
+@Api.route("GET", "/repos/{owner}/{repo}/tarball/{ref}")
+def _get_tarball(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    sha = api.state.resolve_ref(request.params["ref"])
+    if sha is None or sha not in api.state.git_commits:
+        raise not_found()
+    # Like GitHub: a redirect to the download, with a short-lived token of its own in the URL.
+    ticket = _fake_sha(f"{api.state.full_name}:{sha}:ticket")
+    location = f"{api.server.url}{CODELOAD}{api.state.full_name}/legacy.tar.gz/{sha}?token={ticket}"
+    return Response(
+        302, headers={"Location": location, "Content-Type": "text/html;charset=utf-8"}, raw=b""
+    )
+
+
+# -- organisations ---------------------------------------------------------------------------------
+
+
+def _org_repos(api: Api, request: Request) -> list[RepoState]:
+    found = api.server.org_repos(request.params["org"])
+    if found is None:
+        raise not_found()
+    return found
+
+
+@Api.route("GET", "/orgs/{org}/repos")
+def _list_org_repos(api: Api, request: Request) -> Response:
+    repos = _org_repos(api, request)
+    return api.paginate(request, [Api(api.server, s).repo_json(full=False) for s in repos])
+
+
+def _query_terms(query: str) -> list[tuple[str, str]]:
+    """``props.risk-register:true topic:risk`` as [(qualifier, value)]: the two kinds of
+    repository search qualifier the fake knows (anything else is a 422, never ignored)."""
+    terms = []
+    for word in query.split():
+        qualifier, _, value = word.partition(":")
+        if not value or not (qualifier.startswith("props.") or qualifier == "topic"):
+            raise validation_failed("Repository", "repository_query")
+        terms.append((qualifier, value))
+    return terms
+
+
+def _matches(state: RepoState, terms: list[tuple[str, str]]) -> bool:
+    for qualifier, value in terms:
+        if qualifier == "topic":
+            if value.lower() not in (t.lower() for t in state.topics):
+                return False
+            continue
+        have = state.properties.get(qualifier.removeprefix("props."))
+        values = have if isinstance(have, list) else [have]
+        if value.lower() not in (str(v).lower() for v in values if v is not None):
+            return False
+    return True
+
+
+@Api.route("GET", "/orgs/{org}/properties/values")
+def _list_property_values(api: Api, request: Request) -> Response:
+    repos = _org_repos(api, request)
+    terms = _query_terms(request.arg("repository_query") or "")
+    return api.paginate(
+        request,
+        [
+            {
+                "repository_id": s.id,
+                "repository_name": s.name,
+                "repository_full_name": s.full_name,
+                "properties": [
+                    {"property_name": name, "value": value}
+                    for name, value in sorted(s.properties.items())
+                ],
+            }
+            for s in repos
+            if _matches(s, terms)
+        ],
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # HTTP plumbing
 # --------------------------------------------------------------------------------------------
@@ -2414,7 +2655,12 @@ class FakeGitHub:
     (token -> user, see ``add_token``), ``rate_limit``.  A request may also name its actor in
     the ``X-FakeGitHub-Actor`` header.  Time comes from ``clock`` (``clock.set``/``advance``).
 
-    Differences from GitHub worth knowing: one repository only; reopening clears ``closed_by``;
+    More repositories: ``add_repo("org/name", files={...}, private=..., visible=False, topics=...,
+    properties=...)``; ``visible=False`` is one the token cannot see (404, as GitHub answers);
+    ``set_files`` for a new commit of a default branch (its earlier commits keep their files).
+
+    Differences from GitHub worth knowing: one token sees every visible repository; reopening
+    clears ``closed_by``;
     ``state_reason`` is ignored unless ``state`` changes (as GitHub documents); no milestones,
     events or search; git data (blobs, trees, commits, refs) only as far as the bot writes it;
     rate-limit accounting is per server, not per token.
@@ -2469,6 +2715,8 @@ class FakeGitHub:
         self.tokens: dict[str, User] = {}
         self.state = RepoState(self.repo, self.clock, **self._state_options)
         self.state.add_user(self.actor)
+        self.repos: dict[str, RepoState] = {self.state.full_name.lower(): self.state}
+        self._next_repo_id = self.state.id + 1
         self.faults: list[Fault] = []
         self._log: list[RequestRecord] = []
         self.errors: list[str] = []
@@ -2539,6 +2787,58 @@ class FakeGitHub:
     def add_user(self, login: str, *, id: int | None = None, type: str = "User") -> User:
         with self._lock:
             return self.state.add_user(login, id=id, type=type)
+
+    def add_repo(
+        self,
+        full_name: str,
+        files: Mapping[str, bytes | str] | None = None,
+        *,
+        private: bool = False,
+        visible: bool = True,
+        topics: Sequence[str] = (),
+        properties: Mapping[str, str | list[str] | None] | None = None,
+        default_branch: str = "main",
+        owner_type: str = "Organization",
+    ) -> RepoState:
+        """Host another repository, with ``files`` on its default branch (see ``RepoState``)."""
+        with self._lock:
+            if full_name.lower() in self.repos:
+                raise ValueError(f"{full_name} exists already")
+            state = RepoState(
+                full_name,
+                self.clock,
+                owner_type=owner_type,
+                default_labels=False,
+                default_branch=default_branch,
+                private=private,
+                id=self._next_repo_id,
+            )
+            self._next_repo_id += 1
+            state.visible = visible
+            state.topics = list(topics)
+            state.properties = dict(properties or {})
+            if files:
+                state.set_files(files)
+            self.repos[full_name.lower()] = state
+            return state
+
+    def repo_state(self, full_name: str) -> RepoState:
+        """A hosted repository by ``owner/name`` (KeyError if there is none)."""
+        with self._lock:
+            return self.repos[full_name.lower()]
+
+    def set_files(self, full_name: str, files: Mapping[str, bytes | str]) -> str:
+        """Push ``files`` as the default branch's new content; the head commit."""
+        with self._lock:
+            return self.repos[full_name.lower()].set_files(files)
+
+    def org_repos(self, org: str) -> list[RepoState] | None:
+        """The repositories of an owner the token sees, by name; None when it has none."""
+        with self._lock:
+            mine = [s for s in self.repos.values() if s.owner.login.lower() == org.lower()]
+            if not mine:
+                return None
+            return sorted((s for s in mine if s.visible), key=lambda s: s.name.lower())
 
     def add_issue(self, title: str, body: str | None = None, **options: Any) -> Issue:
         """Seed an issue; see ``RepoState.add_issue`` (``user=`` for another author)."""
@@ -2673,9 +2973,10 @@ class FakeGitHub:
         with self._lock:
             generation = self._generation
             # GitHub also answers under /repositories/{id} (and uses it in some Link headers).
-            by_id = f"/repositories/{self.state.id}"
-            if path == by_id or path.startswith(by_id + "/"):
-                path = f"/repos/{self.state.full_name}{path[len(by_id) :]}"
+            for hosted in self.repos.values():
+                by_id = f"/repositories/{hosted.id}"
+                if path == by_id or path.startswith(by_id + "/"):
+                    path = f"/repos/{hosted.full_name}{path[len(by_id) :]}"
             fault = self._take_fault(method, path, query)
             if fault is not None and fault.before is not None:
                 fault.before(self.state)
@@ -2708,8 +3009,13 @@ class FakeGitHub:
                     actor_login = None if actor is None else actor.login
                     if bad_json and actor is not None:
                         response = Response(400, _error_body("Problems parsing JSON", 400))
+                    elif path.startswith(CODELOAD) and method == "GET":
+                        response = self._download(path)  # the URL's ticket is its credential
                     else:
-                        response, operation = self._serve(method, path, query, request_body, actor)
+                        response, operation = self._serve(
+                            method, path, query, request_body, actor, headers
+                        )
+                        response = self._conditional(method, path, headers, response)
                     if fault is not None and fault.after_write:
                         if fault.drop_connection:
                             drop = True
@@ -2732,7 +3038,9 @@ class FakeGitHub:
                     del out_headers[existing]
                 out_headers[key] = value
             payload = b""
-            if response.body is not None and response.status not in (204, 304):
+            if response.raw is not None and response.status not in (204, 304):
+                payload = response.raw
+            elif response.body is not None and response.status not in (204, 304):
                 payload = json.dumps(response.body, separators=(",", ":")).encode()
             if response.status in (204, 304) or drop:
                 out_headers.pop("Content-Type", None)
@@ -2749,11 +3057,50 @@ class FakeGitHub:
                     response_body=None if drop else response.body,
                     response_headers={} if drop else dict(out_headers),
                     fault=None if fault is None else fault.kind,
+                    json=response.raw is None,
                 )
             )
         if drop:
             return None
         return response.status, out_headers, payload
+
+    def _download(self, path: str) -> Response:
+        """An archive of a repository's commit, as codeload serves it (not an API request)."""
+        parts = path[len(CODELOAD) :].split("/")
+        if len(parts) != 4 or parts[2] != "legacy.tar.gz":
+            return Response(404, _error_body("Not Found", 404))
+        state = self.repos.get(f"{parts[0]}/{parts[1]}".lower())
+        if state is None or parts[3] not in state.git_commits:
+            return Response(404, _error_body("Not Found", 404))
+        return Response(
+            200,
+            headers={
+                "Content-Type": "application/x-gzip",
+                "Content-Disposition": (
+                    f"attachment; filename={parts[0]}-{parts[1]}-{parts[3][:7]}.tar.gz"
+                ),
+            },
+            raw=state.archive(parts[3]),
+        )
+
+    def _conditional(
+        self, method: str, path: str, headers: Headers, response: Response
+    ) -> Response:
+        """Every GET answer carries an ETag; asked again with it (If-None-Match), an unchanged
+        answer is a 304 without a body, which GitHub does not count against the rate limit."""
+        if method != "GET" or response.status != 200:
+            return response
+        body = response.raw if response.raw is not None else json.dumps(response.body).encode()
+        vary = headers.get("accept", "").encode()
+        digest = hashlib.sha256(vary + b"\0" + body).hexdigest()[:40]
+        etag = f'W/"{digest}"'
+        response.headers.setdefault("ETag", etag)
+        asked = [tag.strip() for tag in headers.get("if-none-match", "").split(",")]
+        if etag not in asked and "*" not in asked:
+            return response
+        if path != "/rate_limit":
+            self.rate_used = max(0, self.rate_used - 1)
+        return Response(304, headers={"ETag": etag})
 
     def _request_id(self) -> str:
         n = self._request_counter
@@ -2793,6 +3140,7 @@ class FakeGitHub:
         query: dict[str, list[str]],
         body: JSON,
         actor: User | None,
+        headers: Headers | None = None,
     ) -> tuple[Response, str | None]:
         if actor is None:
             return Response(401, _error_body("Bad credentials", 401)), None
@@ -2806,9 +3154,15 @@ class FakeGitHub:
         if found is None:
             return Response(404, _error_body("Not Found", 404)), None
         route, params = found
-        request = Request(method, path, params, query, body, actor)
+        state = self.state
+        if "owner" in params and "repo" in params:
+            hosted = self.repos.get(f"{params['owner']}/{params['repo']}".lower())
+            if hosted is None or not hosted.visible:
+                return Response(404, _error_body("Not Found", 404)), operation
+            state = hosted
+        request = Request(method, path, params, query, body, actor, dict(headers or {}))
         try:
-            return route.handler(Api(self), request), operation
+            return route.handler(Api(self, state), request), operation
         except ApiError as error:
             return error.response, operation
 

@@ -4,6 +4,7 @@ lookup table, detection for FMEA; and what the loader refuses, each on its line.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.register.load import SourceFile, build_register, load_policy
-from bot.register.method import LOOKS_FOR
+from bot.register.method import LOOKS_FOR, Method
 from bot.register.policy import Policy
 from bot.register.presets import PRESETS, preset_policy
 from tests.factories import POLICY, line_of, risk_yaml
@@ -66,6 +67,22 @@ def test_every_preset_loads_and_the_plan_preset_is_the_plans_method() -> None:
     preset = preset_policy("plan")
     for section in ("impact_scale", "probability_scale", "bands", "cadences", "categories"):
         assert preset[section] == plan[section], section
+
+
+def test_a_method_goes_to_json_and_back_equal() -> None:
+    """A portfolio keeps each register's method in its JSON: every preset and a lookup table
+    come back equal, through real JSON text, and score and band as before."""
+    methods = [loaded(policy_text(name=name)).method for name in PRESETS]
+    methods.append(loaded(policy_text(as_table)).method)
+    for method in methods:
+        back = Method.from_json(json.loads(json.dumps(method.as_json())))
+        assert back == method
+        assert back.issue_bands == method.issue_bands
+        assert back.no_odds == method.no_odds
+        levels = [(i, p) for i in method.impact_scale for p in method.probability_scale]
+        assert [back.band_of(i, p, 1 if method.detection else None) for i, p in levels] == [
+            method.band_of(i, p, 1 if method.detection else None) for i, p in levels
+        ]
 
 
 def test_fmea_scores_severity_occurrence_and_detection_up_to_1000() -> None:
