@@ -387,7 +387,7 @@ def compare(base: Loaded, head: Loaded) -> Comparison:
     result.removed = [a for a in base.assessments if a.risk.id not in held]
     if base_policy is not None and head_policy is not None:
         result.policy_changes = policy_changes(
-            base_policy.data, head_policy.data, head_policy.lines
+            base_policy.data, head_policy.data, head_policy.lines, head_policy.files
         )
     for a in sound:
         before = base_by.get(a.risk.id)
