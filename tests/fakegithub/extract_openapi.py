@@ -64,6 +64,9 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"),
     ("GET", "/user"),
     ("GET", "/rate_limit"),
+    # Vendoring a base policy: the commit a ref names, a file's contents at that commit.
+    ("GET", "/repos/{owner}/{repo}/commits/{ref}"),
+    ("GET", "/repos/{owner}/{repo}/contents/{path}"),
 )
 
 SCHEMA_PREFIX = "#/components/schemas/"

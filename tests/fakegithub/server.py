@@ -1,9 +1,12 @@
 """A stateful, in-memory imitation of the GitHub REST API, for tests.
 
 The server speaks plain HTTP/1.1 on 127.0.0.1 and serves the handful of REST operations the bot
-uses (issues, comments, labels, assignees, pull requests, rate limit), with GitHub's paths,
-status codes, headers, pagination (``Link``) and object shapes (see ``openapi_subset.json``).
-Real clients such as PyGithub are pointed at it with ``base_url=server.url``.
+uses (issues, comments, labels, assignees, pull requests, rate limit; a commit and a file's
+contents, to vendor a base policy), with GitHub's paths, status codes, headers, pagination
+(``Link``) and object shapes (see ``openapi_subset.json``). Real clients such as PyGithub are
+pointed at it with ``base_url=server.url``. It hosts one repository (``server.state``) and as
+many more as a test adds (``add_repo``), each with its files on its default branch, commit by
+commit (``set_files``).
 
 Tests read and seed the state directly (``server.state``, ``add_issue`` ...), read the request
 log (``server.requests``, ``reads()``, ``writes()``) and inject faults (``server.inject``):
@@ -15,6 +18,7 @@ log (``server.requests``, ``reads()``, ``writes()``) and inject faults (``server
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -26,7 +30,7 @@ import threading
 import time
 import traceback
 import urllib.parse
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -253,15 +257,21 @@ class RepoState:
         default_labels: bool = True,
         default_branch: str = "main",
         private: bool = False,
+        id: int = 700_000_001,
     ) -> None:
         owner, _, name = full_name.partition("/")
         if not owner or not name or "/" in name:
             raise ValueError(f"repository must be 'owner/name', not {full_name!r}")
         self.clock = clock
         self.name = name
-        self.id = 700_000_001
+        self.id = id
         self.default_branch = default_branch
         self.private = private
+        self.files: dict[str, bytes] = {}
+        self.head_sha = _fake_sha(f"{full_name}:empty")
+        self.head_time = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+        self.commits: dict[str, dict[str, bytes]] = {self.head_sha: {}}
+        """Every commit of the default branch: its files."""
         self.description: str | None = "A risk register kept as code"
         self.created_at = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
         self.users: dict[str, User] = {}
@@ -288,6 +298,37 @@ class RepoState:
     @property
     def full_name(self) -> str:
         return f"{self.owner.login}/{self.name}"
+
+    # -- files of the default branch ---------------------------------------------------------
+
+    def set_files(self, files: Mapping[str, bytes | str], *, when: datetime | None = None) -> str:
+        """Replace the default branch's files: a new head commit (returned) unless they are
+        the same files. Earlier commits keep their files."""
+        stored = {
+            path: (data.encode("utf-8") if isinstance(data, str) else bytes(data))
+            for path, data in files.items()
+        }
+        if stored == self.files:
+            return self.head_sha
+        digest = hashlib.sha1(self.head_sha.encode())  # not for security
+        for path in sorted(stored):
+            digest.update(path.encode() + b"\0" + stored[path] + b"\0")
+        self.files = stored
+        self.head_sha = digest.hexdigest()
+        self.head_time = self.clock.after(self.head_time) if when is None else _utc(when)
+        self.commits[self.head_sha] = stored
+        return self.head_sha
+
+    def resolve_ref(self, ref: str) -> str | None:
+        """The commit a ref names: HEAD, the default branch, or a commit (or a prefix of at
+        least 7 hex digits of one); None for anything else."""
+        if ref in ("HEAD", self.default_branch, f"heads/{self.default_branch}"):
+            return self.head_sha
+        if len(ref) >= 7:
+            found = [sha for sha in self.commits if sha.startswith(ref.lower())]
+            if len(found) == 1:
+                return found[0]
+        return None
 
     def add_user(self, user: User | str, *, id: int | None = None, type: str = "User") -> User:
         """Register (or return the already registered) user."""
@@ -883,6 +924,8 @@ class Route:
 
 
 _NUMERIC_PARAMS = frozenset({"issue_number", "comment_id", "pull_number"})
+_PATH_PARAMS = frozenset({"path"})
+"""Parameters that span several segments (a file's path in a repository)."""
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -890,7 +933,7 @@ def _compile(template: str) -> re.Pattern[str]:
     for piece in re.split(r"(\{[a-z_]+\})", template):
         if piece.startswith("{"):
             name = piece[1:-1]
-            sub = r"\d+" if name in _NUMERIC_PARAMS else r"[^/]+"
+            sub = r"\d+" if name in _NUMERIC_PARAMS else r".+" if name in _PATH_PARAMS else r"[^/]+"
             parts.append(f"(?P<{name}>{sub})")
         else:
             parts.append(re.escape(piece))
@@ -902,9 +945,9 @@ class Api:
 
     ROUTES: ClassVar[list[Route]] = []
 
-    def __init__(self, server: FakeGitHub) -> None:
+    def __init__(self, server: FakeGitHub, state: RepoState | None = None) -> None:
         self.server = server
-        self.state = server.state
+        self.state = state or server.state
 
     @classmethod
     def route(cls, method: str, template: str) -> Callable[[Handler], Handler]:
@@ -1842,6 +1885,109 @@ def _list_reviews(api: Api, request: Request) -> Response:
     return api.paginate(request, [api.review_json(r) for r in reviews])
 
 
+# -- git: a ref's commit, a file's contents at a commit --------------------------------------------
+
+CONTENTS_MAX_BYTES = 1024 * 1024
+"""Above this size the contents API gives no content (``encoding: none``), as GitHub's does."""
+
+
+def _ref_commit(api: Api, request: Request) -> str:
+    sha = api.state.resolve_ref(request.params["ref"])
+    if sha is None:
+        raise ApiError(422, _error_body(f"No commit found for SHA: {request.params['ref']}", 422))
+    return sha
+
+
+@Api.route("GET", "/repos/{owner}/{repo}/commits/{ref}")
+def _get_commit(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    sha = _ref_commit(api, request)
+    state = api.state
+    url = f"{api.repo_api}/commits/{sha}"
+    tree = hashlib.sha1(f"tree:{sha}".encode()).hexdigest()  # not for security
+    person = {"name": state.owner.login, "email": "owner@example.com", "date": iso(state.head_time)}
+    return Response(
+        200,
+        {
+            "url": url,
+            "sha": sha,
+            "node_id": f"C_kwDO{state.id:010d}",
+            "html_url": f"{api.repo_html}/commit/{sha}",
+            "comments_url": f"{url}/comments",
+            "commit": {
+                "url": f"{api.repo_api}/git/commits/{sha}",
+                "author": person,
+                "committer": person,
+                "message": "Update the files",
+                "comment_count": 0,
+                "tree": {"sha": tree, "url": f"{api.repo_api}/git/trees/{tree}"},
+            },
+            "author": api.user_json(state.owner),
+            "committer": api.user_json(state.owner),
+            "parents": [],
+        },
+    )
+
+
+def _blob_sha(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # git's id, not security
+
+
+def _content_json(api: Api, path: str, ref: str, data: bytes | None) -> JSON:
+    """One entry of the contents API: a file (``data``, its bytes) or a folder (None)."""
+    quoted = urllib.parse.quote(path)
+    kind = "dir" if data is None else "file"
+    sha = _blob_sha(data) if data is not None else hashlib.sha1(f"tree:{path}".encode()).hexdigest()
+    git_url = f"{api.repo_api}/git/{'trees' if data is None else 'blobs'}/{sha}"
+    html_url = f"{api.repo_html}/{'tree' if data is None else 'blob'}/{ref}/{quoted}"
+    url = f"{api.repo_api}/contents/{quoted}?ref={urllib.parse.quote(ref, safe='')}"
+    return {
+        "type": kind,
+        "size": 0 if data is None else len(data),
+        "name": path.rsplit("/", 1)[-1],
+        "path": path,
+        "sha": sha,
+        "url": url,
+        "git_url": git_url,
+        "html_url": html_url,
+        "download_url": (
+            None
+            if data is None
+            else f"https://raw.githubusercontent.com/{api.state.full_name}/{ref}/{quoted}"
+        ),
+        "_links": {"self": url, "git": git_url, "html": html_url},
+    }
+
+
+@Api.route("GET", "/repos/{owner}/{repo}/contents/{path}")
+def _get_contents(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    ref = request.arg("ref") or api.state.default_branch
+    sha = api.state.resolve_ref(ref)
+    if sha is None:
+        raise ApiError(404, _error_body(f"No commit found for the ref {ref}", 404))
+    files = api.state.commits[sha]
+    path = request.params["path"].strip("/")
+    data = files.get(path)
+    if data is not None:
+        entry = _content_json(api, path, ref, data)
+        # Like GitHub: the content in base64, in lines of 60; none for a file above 1 MB.
+        large = len(data) > CONTENTS_MAX_BYTES
+        encoded = "" if large else base64.b64encode(data).decode("ascii")
+        lines = [encoded[i : i + 60] for i in range(0, len(encoded), 60)]
+        entry["content"] = "" if large else "\n".join(lines) + "\n"
+        entry["encoding"] = "none" if large else "base64"
+        return Response(200, entry)
+    below = sorted(p for p in files if p.startswith(f"{path}/"))
+    if not below:
+        raise not_found()
+    names = sorted({p[len(path) + 1 :].split("/", 1)[0] for p in below})
+    entries = [
+        _content_json(api, f"{path}/{name}", ref, files.get(f"{path}/{name}")) for name in names
+    ]
+    return Response(200, entries)
+
+
 # --------------------------------------------------------------------------------------------
 # HTTP plumbing
 # --------------------------------------------------------------------------------------------
@@ -1972,7 +2118,11 @@ class FakeGitHub:
     (token -> user, see ``add_token``), ``rate_limit``.  A request may also name its actor in
     the ``X-FakeGitHub-Actor`` header.  Time comes from ``clock`` (``clock.set``/``advance``).
 
-    Differences from GitHub worth knowing: one repository only; reopening clears ``closed_by``;
+    More repositories: ``add_repo("org/name", files={...})``, and ``set_files`` for a new commit
+    of their default branch (its earlier commits keep their files).
+
+    Differences from GitHub worth knowing: one token sees every repository; reopening clears
+    ``closed_by``;
     ``state_reason`` is ignored unless ``state`` changes (as GitHub documents); no milestones,
     reactions, events or search; rate-limit accounting is per server, not per token.
     """
@@ -2026,6 +2176,8 @@ class FakeGitHub:
         self.tokens: dict[str, User] = {}
         self.state = RepoState(self.repo, self.clock, **self._state_options)
         self.state.add_user(self.actor)
+        self.repos: dict[str, RepoState] = {self.state.full_name.lower(): self.state}
+        self._next_repo_id = self.state.id + 1
         self.faults: list[Fault] = []
         self._log: list[RequestRecord] = []
         self.errors: list[str] = []
@@ -2096,6 +2248,44 @@ class FakeGitHub:
     def add_user(self, login: str, *, id: int | None = None, type: str = "User") -> User:
         with self._lock:
             return self.state.add_user(login, id=id, type=type)
+
+    def add_repo(
+        self,
+        full_name: str,
+        files: Mapping[str, bytes | str] | None = None,
+        *,
+        private: bool = False,
+        default_branch: str = "main",
+        owner_type: str = "Organization",
+    ) -> RepoState:
+        """Host another repository, with ``files`` on its default branch (see ``RepoState``)."""
+        with self._lock:
+            if full_name.lower() in self.repos:
+                raise ValueError(f"{full_name} exists already")
+            state = RepoState(
+                full_name,
+                self.clock,
+                owner_type=owner_type,
+                default_labels=False,
+                default_branch=default_branch,
+                private=private,
+                id=self._next_repo_id,
+            )
+            self._next_repo_id += 1
+            if files:
+                state.set_files(files)
+            self.repos[full_name.lower()] = state
+            return state
+
+    def repo_state(self, full_name: str) -> RepoState:
+        """A hosted repository by ``owner/name`` (KeyError if there is none)."""
+        with self._lock:
+            return self.repos[full_name.lower()]
+
+    def set_files(self, full_name: str, files: Mapping[str, bytes | str]) -> str:
+        """Push ``files`` as the default branch's new content; the head commit."""
+        with self._lock:
+            return self.repos[full_name.lower()].set_files(files)
 
     def add_issue(self, title: str, body: str | None = None, **options: Any) -> Issue:
         """Seed an issue; see ``RepoState.add_issue`` (``user=`` for another author)."""
@@ -2230,9 +2420,10 @@ class FakeGitHub:
         with self._lock:
             generation = self._generation
             # GitHub also answers under /repositories/{id} (and uses it in some Link headers).
-            by_id = f"/repositories/{self.state.id}"
-            if path == by_id or path.startswith(by_id + "/"):
-                path = f"/repos/{self.state.full_name}{path[len(by_id) :]}"
+            for hosted in self.repos.values():
+                by_id = f"/repositories/{hosted.id}"
+                if path == by_id or path.startswith(by_id + "/"):
+                    path = f"/repos/{hosted.full_name}{path[len(by_id) :]}"
             fault = self._take_fault(method, path, query)
             if fault is not None and fault.before is not None:
                 fault.before(self.state)
@@ -2363,9 +2554,15 @@ class FakeGitHub:
         if found is None:
             return Response(404, _error_body("Not Found", 404)), None
         route, params = found
+        state = self.state
+        if "owner" in params and "repo" in params:
+            hosted = self.repos.get(f"{params['owner']}/{params['repo']}".lower())
+            if hosted is None:
+                return Response(404, _error_body("Not Found", 404)), operation
+            state = hosted
         request = Request(method, path, params, query, body, actor)
         try:
-            return route.handler(Api(self), request), operation
+            return route.handler(Api(self, state), request), operation
         except ApiError as error:
             return error.response, operation
 
