@@ -355,6 +355,17 @@ def _pin_findings(policy: LoadedYaml, pin: Extends, base: VendoredFile | None) -
     return []
 
 
+def read_extends(policy: LoadedYaml) -> tuple[Extends | None, list[Finding]]:
+    """The base a loaded policy file extends (None: it extends none, or its pin is malformed,
+    which the findings say on their lines)."""
+    data, node = policy.data, policy.node
+    if not is_extending(data):
+        return None, []
+    probe = {k: data[k] for k in NOT_OVERRIDES if k in data}
+    found = validate(policy.file, probe, node, POLICY_SCHEMA)
+    return (None if found else extends_of(data)), found
+
+
 def load_inherited(
     policy: LoadedYaml, base: VendoredFile | None
 ) -> tuple[Policy | None, list[Finding]]:
@@ -364,11 +375,9 @@ def load_inherited(
     an error (a pin that does not hold, a forbidden override, a resolved policy that fails).
     """
     file, data, node = policy.file, policy.data, policy.node
-    found = validate(file, {k: data[k] for k in NOT_OVERRIDES if k in data}, node, POLICY_SCHEMA)
-    if found:
+    pin, found = read_extends(policy)
+    if pin is None:
         return None, found
-    pin = extends_of(data)
-    assert pin is not None  # an extending policy's pin is valid here
     found = _pin_findings(policy, pin, base)
     if found or base is None:
         return None, found

@@ -485,6 +485,7 @@ def build_register(
         findings.extend(reused_id_findings(parsed, history, new_ids))
     findings.sort(key=sort_key)
     files = len(risk_sources) + (1 if policy_source else 0)
+    files += 1 if policy_source is not None and policy_source.base is not None else 0
     if policy is None:
         return Unloaded(findings, files, today, held)
     failing = {f.file for f in findings if f.severity == "error"}
