@@ -22,6 +22,7 @@ from bot.register.load import POLICY_PATH, SourceFile, build_register, load_poli
 from bot.register.policy import Policy
 from bot.render.check import REPORTER_BY_NAME, check_report
 from bot.repo.git import register_at
+from bot.repo.history import read_history
 from bot.repo.worktree import read_register
 from tests.factories import POLICY, commit_at, init_repo, risk_yaml, write_risk
 
@@ -381,3 +382,25 @@ def test_a_policy_without_extends_has_no_sources():
     assert policy is not None
     assert policy.inherited is None
     assert policy.files == {}
+
+
+def test_the_history_scores_each_revision_with_its_own_copy_of_the_base(tmp_path):
+    root = _register(tmp_path)
+    init_repo(root)
+    commit_at(root, "Extend the organisation's policy", "2026-01-05T09:00:00+00:00")
+    # A new pin: the base's Yellow now starts at 6, so R-001 (3 × 2 = 6) turns Yellow.
+    lowered = BASE.replace("min_score: 8", "min_score: 6", 1)
+    (root / BASE_POLICY_PATH).write_text(lowered, encoding="utf-8")
+    (root / POLICY_PATH).write_text(policy_text(base=lowered), encoding="utf-8")
+    commit_at(root, "Bump the base policy", "2026-02-02T09:00:00+00:00")
+    history = read_history(root)
+    assert history.available, history.unavailable
+    assert history.notes == []  # every revision's policy resolved with its own copy
+    bands = [(c.date.isoformat(), c.state.band) for c in history.of("R-001")]
+    assert bands == [("2026-01-05", "green"), ("2026-02-02", "yellow")]
+    # Not committed yet: the working tree's copy counts as of now.
+    (root / BASE_POLICY_PATH).write_text(BASE, encoding="utf-8")
+    (root / POLICY_PATH).write_text(policy_text(), encoding="utf-8")
+    pending = read_history(root)
+    assert pending.pending == (BASE_POLICY_PATH, POLICY_PATH)
+    assert pending.of("R-001")[-1].state.band == "green"
