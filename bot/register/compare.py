@@ -362,7 +362,7 @@ def sponsor_approval(policy: Policy, changes: Sequence[PolicyChange], file: str)
         f"changes {what}: {shown}{more}",
         sponsors(policy),
         "program sponsor",
-        file,
+        needing[0].file or file,  # the line is in the vendored base for a value it gives
         needing[0].line,
         policy,
     )

@@ -412,19 +412,18 @@ def load_inherited(
         # The document itself (a key neither file has) is the repository's pin.
         return (where, "$.extends") if (where, inner) == (file, "$") else (where, inner)
 
-    def relocated(findings: list[Finding]) -> list[Finding]:
+    def relocated(findings: list[Finding], missing: str = "") -> list[Finding]:
         out = []
         for f in findings:
             where, inner = at(f.path)
-            message = f.message
-            if f.path == "$":
-                message += " (neither the base policy nor this file gives it)"
+            message = f.message + (missing if f.path == "$" else "")
             line, col = line_for(nodes[where], inner), column_for(nodes[where], inner)
             out.append(replace(f, file=where, line=line, col=col, message=message))
         return out
 
     strict = {k: v for k, v in resolved.items() if k not in ("extends", *BASE_ONLY)}
-    found = relocated(validate(file, strict, None, POLICY_SCHEMA))
+    missing = " (neither the base policy nor this file gives it)"
+    found = relocated(validate(file, strict, None, POLICY_SCHEMA), missing)
     if found:
         return None, found
     found = _override_findings(file, node, data, base_data, inherited)

@@ -11,6 +11,7 @@ import pytest
 
 from bot.register.inherit import BASE_POLICY_PATH, sha256_of
 from bot.register.load import POLICY_PATH
+from bot.repo.revisions import build_report
 from tests.cli import run_riskbot
 from tests.factories import REPO, commit_at, init_repo, risk_yaml, write_risk
 from tests.fakegithub.server import FakeGitHub, Fault
@@ -149,6 +150,10 @@ def test_a_pin_bump_lists_every_risk_whose_band_or_cadence_moves(
     assert (changes["extends.ref"]["old"], changes["extends.ref"]["new"]) == (first, second)
     assert "file" not in changes["extends.ref"]  # in the repository's own policy
     assert any(a["risk"] is None and a["role"] == "program sponsor" for a in data["approvals"])
+    # The sponsor's approval is asked where the threshold changed: in the vendored base.
+    approvals = build_report(root, "HEAD~1", "HEAD").comparison.approvals
+    sponsor = next(a for a in approvals if a.risk is None)
+    assert (sponsor.file, sponsor.line) == (BASE_POLICY_PATH, line)
 
     markdown = run_riskbot("pr", "--root", str(root), "--base", "HEAD~1", "--head", "HEAD",
                            "--today", TODAY).stdout  # fmt: skip
