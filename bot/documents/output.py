@@ -30,20 +30,11 @@ def write_output(path: Path, text: str) -> None:
         ) from None
 
 
-def _link_on_the_way(root: Path, path: Path) -> Path | None:
-    """The file itself if it is a symbolic link, else the first folder below ``root`` that is."""
-    if path.is_symlink():
-        return path
-    try:
-        return linked_part(root, path.parent)
-    except ValueError:  # not below root: only the file itself is ours to judge
-        return None
-
-
 def write_files(root: Path, files: Sequence[tuple[Path, str]]) -> list[Path]:
-    """Write each (path, text) as UTF-8, creating folders; nothing at all when a file, or a
-    folder below ``root`` on the way to one, is a symbolic link (which could lead anywhere)."""
-    links = [link for path, _ in files if (link := _link_on_the_way(root, path)) is not None]
+    """Write each (path, text) under ``root`` as UTF-8, creating folders; nothing at all when a
+    file, or a folder below ``root`` on the way to one, is a symbolic link (it could lead
+    anywhere)."""
+    links = [link for path, _ in files if (link := linked_part(root, path)) is not None]
     if links:
         raise OutputError(
             f"will not write through the symbolic link {links[0]}; nothing was written"

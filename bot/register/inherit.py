@@ -26,7 +26,6 @@ findings, its changes in a pull request and ``check``'s summary name the file it
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -114,16 +113,16 @@ class Extends:
         return {"repo": self.repo, "path": self.path, "ref": self.ref, "sha256": self.sha256}
 
 
-def extends_of(data: Any) -> Extends | None:
-    """The ``extends`` of a policy mapping whose pin is schema-valid (None: it extends nothing)."""
-    if not isinstance(data, Mapping) or not isinstance(data.get("extends"), Mapping):
-        return None
+def extends_of(data: Mapping[str, Any]) -> Extends:
+    """The ``extends`` of a policy mapping whose pin is schema-valid."""
     pin = data["extends"]
     return Extends(str(pin["repo"]), str(pin["path"]), pin.get("ref"), pin.get("sha256"))
 
 
 def sha256_of(raw: bytes) -> str:
     """The hash a pin holds: SHA-256 of the file's bytes, in hex."""
+    import hashlib  # only a policy that extends a base pays for OpenSSL's start-up
+
     return hashlib.sha256(raw).hexdigest()
 
 
@@ -146,11 +145,11 @@ class Inheritance:
     def origin(self, path: str) -> tuple[str, str]:
         """The file a JSON path of the resolved policy came from, and its path in that file."""
         steps = steps_of(path)
-        for cut in range(len(steps), -1, -1):
-            hit = self.origins.get(steps[:cut])
-            if hit is not None:
-                return hit[0], path_of(hit[1] + steps[cut:])
-        return self.policy_file, path
+        cut = len(steps)
+        while steps[:cut] not in self.origins:  # the document itself, (), is always there
+            cut -= 1
+        file, source = self.origins[steps[:cut]]
+        return file, path_of(source + steps[cut:])
 
     def file_of(self, path: str) -> str | None:
         """The base's file for a value the policy inherits; None for the policy's own."""
@@ -384,10 +383,7 @@ def load_inherited(
     loaded = load_yaml(base.name, base.raw)
     if not loaded.ok:
         return None, loaded.findings
-    base_data, base_node = loaded.data, loaded.node
-    if not isinstance(base_data, dict):
-        message = "the base policy must be a mapping of policy keys"
-        return None, [error(base.name, 1, message, code=BASE_CODE)]
+    base_data, base_node = loaded.data, loaded.node  # a mapping: load_yaml sees to it
     if "extends" in base_data:
         message = (
             "a base policy cannot extend another (riskbot resolves one base): put what it "

@@ -238,3 +238,27 @@ def test_pull_writes_through_no_symbolic_link(github_server: FakeGitHub, tmp_pat
     assert "will not write through the symbolic link" in done.stderr
     assert elsewhere.read_text(encoding="utf-8") == "keep me\n"
     assert (root / POLICY_PATH).read_text(encoding="utf-8") == POLICY  # nothing written
+
+
+def test_an_empty_base_repository_is_a_read_that_failed(
+    github_server: FakeGitHub, tmp_path: Path
+) -> None:
+    github_server.add_repo(ORG)
+    empty = {"message": "Git Repository is empty.", "status": "409"}
+    github_server.inject(Fault(status=409, path=f"/repos/{ORG}/commits/.*", body=empty))
+    root = register(tmp_path)
+    done = pull(root, github_server)
+    assert done.returncode == 1
+    assert "acme/.github could not be read: 409 Git Repository is empty." in done.stderr
+    assert not (root / BASE_POLICY_PATH).exists()
+
+
+def test_a_file_too_large_for_a_policy_is_refused(
+    github_server: FakeGitHub, tmp_path: Path
+) -> None:
+    github_server.add_repo(ORG, {BASE_FILE: BASE + b"#" * (1024 * 1024)})
+    root = register(tmp_path)
+    done = pull(root, github_server)
+    assert done.returncode == 2
+    assert f"{ORG}:{BASE_FILE} is {len(BASE) + 1024 * 1024} bytes" in done.stderr
+    assert not (root / BASE_POLICY_PATH).exists()

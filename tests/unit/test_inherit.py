@@ -404,3 +404,35 @@ def test_the_history_scores_each_revision_with_its_own_copy_of_the_base(tmp_path
     pending = read_history(root)
     assert pending.pending == (BASE_POLICY_PATH, POLICY_PATH)
     assert pending.of("R-001")[-1].state.band == "green"
+
+
+def test_a_base_that_does_not_read_is_reported_in_the_base():
+    broken = BASE.replace("bands:\n", "bands:\n  - [\n", 1)
+    policy, findings = load(policy_text(base=broken), broken)
+    assert policy is None
+    assert {f.file for f in findings} == {BASE_POLICY_PATH}
+    listed = "- a list\n"
+    policy, findings = load(policy_text(base=listed), listed)
+    assert policy is None
+    assert [(f.file, f.line, f.message) for f in findings] == [
+        (BASE_POLICY_PATH, 1, "the document is a list, expected a mapping")
+    ]
+
+
+def test_a_cross_reference_the_repository_breaks_is_on_the_repository_line():
+    text = policy_text("phases:\n  - {name: v9+, counts_toward: [v9]}\n")
+    policy, findings = load(text)
+    assert policy is None
+    assert [(f.file, f.line) for f in findings] == [(POLICY_PATH, line_of(text, "v9+"))]
+    assert "phase 'v9+' counts toward unknown release 'v9'" in findings[0].message
+
+
+def test_a_repository_that_sets_nothing_of_its_own():
+    text = f"version: 1\n{pin()}"
+    policy = loaded(text)
+    assert inherited(policy).overrides == ()
+    assert inherited(policy).describe().endswith("; every value is the base's")
+    # A role to fill in, with no roles here: the pin is where this policy starts.
+    role = policy.role("program-sponsor")
+    assert role is not None
+    assert role.line == line_of(text, "extends:")
