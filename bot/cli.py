@@ -1236,6 +1236,54 @@ def _read_portfolio(
     return docs.Loaded(Portfolio(summaries, failures), seen)
 
 
+@cli.group()
+def policy() -> None:
+    """The policy's base: a policy kept in another repository that this one extends.
+
+    \b
+    Example:
+      riskbot policy pull --ref main
+    """
+
+
+@policy.command()
+@_root_option
+@click.option(
+    "--ref",
+    metavar="REF",
+    help="Move the pin: a branch, tag or commit of the base's repository (default: the pinned "
+    "commit; the default branch when nothing is pinned yet).",
+)
+def pull(root: Path, ref: str | None) -> None:
+    """Vendor the base policy that `extends` names, at a pinned commit, with its hash.
+
+    Reads the file from the base's repository through the GitHub API (GITHUB_TOKEN, and
+    GITHUB_API_URL for GitHub Enterprise), writes it byte for byte to .github/riskbot-base.yml
+    and sets `extends.ref` and `extends.sha256` in .github/riskbot.yml. `riskbot check` then
+    reads that copy, offline, and fails when it is not the pinned one. Exit 1 when the policy
+    resolved with the new base has errors (the files are written: fix them in the same change),
+    2 for a missing token, or a repository, ref or file that is not there.
+
+    \b
+    Example:
+      GITHUB_TOKEN=$(gh auth token) riskbot policy pull
+      riskbot policy pull --ref main   # move the pin to the base's newest commit
+    """
+    from bot.documents.vendor import read_pin, vendor_base
+    from bot.github.basepolicy import fetch_file
+    from bot.github.settings import from_env
+
+    pin = read_pin(root)
+    wanted = ref or pin.ref or "HEAD"
+    fetched = fetch_file(from_env(os.environ, require_repository=False), pin.repo, pin.path, wanted)
+    pulled = vendor_base(root, pin, fetched.commit, fetched.raw)
+    for finding in pulled.findings:
+        _say(finding.as_text(), err=True)
+    for line in pulled.summary():
+        _say(line)
+    sys.exit(0 if pulled.ok else EXIT_FINDINGS)
+
+
 def main() -> None:
     """Console entry point: every failure is mapped to its exit code here, and only here.
 

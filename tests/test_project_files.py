@@ -152,6 +152,8 @@ def test_the_local_riskbot_hook_is_the_one_riskbot_offers() -> None:
     (offered,) = [h for h in load(REPO / ".pre-commit-hooks.yaml") if h["id"] == hook["id"]]
     for key in ("name", "pass_filenames", "files"):
         assert hook[key] == offered[key], key
+    for touched in ("risks/R-001-a.yaml", ".github/riskbot.yml", ".github/riskbot-base.yml"):
+        assert re.match(offered["files"], touched), touched
     assert hook["entry"] == f".venv/bin/{offered['entry']}", "this checkout's riskbot"
 
 

@@ -1,5 +1,5 @@
 """The one way riskbot writes files: every command that writes (init, import, new, review,
-check --fix, report, retro) goes through :func:`write_files`.
+check --fix, report, retro, portfolio, policy pull) goes through :func:`write_files`.
 
 Nothing is written through a symbolic link: not the file, nor a folder on its way below the
 folder the command writes into, since a link (which a pull request can commit) could lead

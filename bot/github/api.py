@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from github import Auth, Github, GithubException, InputGitTreeElement
+from github.ContentFile import ContentFile
 from github.GithubObject import GithubObject
 from github.GitTree import GitTree
 from github.Issue import Issue
@@ -519,6 +520,17 @@ class GitHubApi:
             )
             for r in self.pages(pull.get_reviews(), needs=PULLS_READ)
         ]
+
+    def commit_of(self, ref: str) -> str:
+        """The commit a branch, tag or commit of the repository names (one read)."""
+        # complete(): the lazy commit would answer its sha from the ref in its URL, unasked.
+        commit = self.read(lambda: self._repo.get_commit(ref).complete(), needs=CONTENTS_READ)
+        return str(commit.sha)
+
+    def contents(self, path: str, commit: str) -> ContentFile | list[ContentFile]:
+        """A file of the repository at a commit (a list for a folder), as the contents API
+        answers (one read)."""
+        return self.read(lambda: self._repo.get_contents(path, ref=commit), needs=CONTENTS_READ)
 
     # -- writes -----------------------------------------------------------------------------
     def create_label(self, name: str, color: str, description: str) -> None:

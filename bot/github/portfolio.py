@@ -12,7 +12,8 @@ the default branch the organisation's listing names, else ``HEAD`` (the default 
 
 A repository that cannot be read (missing, private to the token, rate-limited, failing) is
 named with its reason, and the others are read all the same. Only the register's files are kept
-from the archive (the policy and ``risks/``), and links are refused, as in a working tree.
+from the archive (the policy, the base policy vendored beside it, and ``risks/``), and links are
+refused, as in a working tree.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from requests.exceptions import HTTPError, RequestException
 
 from bot.github.api import Limits, SetupFailed
 from bot.github.settings import TOKEN_FIX, Settings
+from bot.register.defaults import BASE_POLICY_PATH
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile
 from bot.register.portfolio import Known, Listed, ReadFailure, RegisterSummary
 from bot.repo.git import linked
@@ -290,8 +292,10 @@ def _bounded(chunks: Iterable[bytes]) -> bytes:
 
 def read_archive(data: bytes) -> tuple[str, SourceFile | None, list[SourceFile]]:
     """(commit, policy, risk files) of a repository archive as GitHub makes it: ``git
-    archive``'s pax header names the commit; one top folder; links refused, never followed."""
+    archive``'s pax header names the commit; one top folder; links refused, never followed. The
+    policy carries the base policy vendored beside it, if any (an inherited policy)."""
     policy: SourceFile | None = None
+    base: SourceFile | None = None
     risks: list[SourceFile] = []
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r|gz") as tar:
@@ -304,6 +308,11 @@ def read_archive(data: bytes) -> tuple[str, SourceFile | None, list[SourceFile]]
                         policy = linked(name)
                     elif member.isfile():
                         policy = SourceFile(name, _read(tar, member))
+                elif name == BASE_POLICY_PATH:
+                    if member.issym() or member.islnk():
+                        base = linked(name)
+                    elif member.isfile():
+                        base = SourceFile(name, _read(tar, member))
                 elif name == RISKS_DIR and (member.issym() or member.islnk()):
                     risks.append(linked(name))
                 elif name.startswith(f"{RISKS_DIR}/") and name.endswith(RISK_SUFFIXES):
@@ -315,6 +324,8 @@ def read_archive(data: bytes) -> tuple[str, SourceFile | None, list[SourceFile]]
         raise Refused(f"the archive could not be read ({type(exc).__name__})") from None
     if not commit:
         raise Refused("the archive names no commit")
+    if policy is not None and policy.refused is None and base is not None:
+        policy = policy._replace(base=base)
     risks.sort(key=lambda s: s.name)
     return commit, policy, risks
 

@@ -41,6 +41,7 @@ from bot.reconcile.commands import (
     parse_command,
 )
 from bot.reconcile.plan import Answer, EnsureComment, EnsureReaction, Snapshot
+from bot.register.defaults import BASE_POLICY_PATH
 from bot.register.ids import id_of_name, next_id
 from bot.register.load import (
     POLICY_PATH,
@@ -137,6 +138,10 @@ def read_remote(
     if POLICY_PATH not in blobs:
         raise UsageError(f"{branch} has no {POLICY_PATH}: no register to answer for")
     policy = SourceFile(POLICY_PATH, api.blob(blobs[POLICY_PATH]))
+    if BASE_POLICY_PATH in blobs:  # an inherited policy: resolved with the base vendored beside it
+        policy = policy._replace(
+            base=SourceFile(BASE_POLICY_PATH, api.blob(blobs[BASE_POLICY_PATH]))
+        )
     names = [
         p
         for p in sorted(blobs)

@@ -52,6 +52,9 @@ CODES = MappingProxyType(
         "band-table": "bands that leave a score in no band or two, or issue bands not at the top",
         "method-table": "a lookup table with a missing, doubled or unknown cell, or not used",
         "role-names": "two roles that one id, name or short form would both name",
+        "base-pin": "an extended base policy not pinned, not vendored, or not the pinned copy",
+        "base-override": "a value the base policy does not let this repository override",
+        "base-policy": "a base that cannot be one: it extends another, or overridable names no key",
         # Documents
         "plan": "a risk management plan that cannot be read, or that contradicts itself",
         "import": "an imported risk that would not pass check",

@@ -518,7 +518,7 @@ def sponsor_approval(policy: Policy, changes: Sequence[PolicyChange], file: str)
         f"changes {what}: {shown}{more}",
         sponsors(policy),
         "program sponsor",
-        file,
+        needing[0].file or file,  # the line is in the vendored base for a value it gives
         needing[0].line,
         policy,
     )
@@ -543,7 +543,7 @@ def compare(base: Loaded, head: Loaded) -> Comparison:
     result.removed = [a for a in base.assessments if a.risk.id not in held]
     if base_policy is not None and head_policy is not None:
         result.policy_changes = policy_changes(
-            base_policy.data, head_policy.data, head_policy.lines
+            base_policy.data, head_policy.data, head_policy.lines, head_policy.files
         )
     for a in sound:
         before = base_by.get(a.risk.id)

@@ -1,7 +1,8 @@
 """The bot's settings when the policy's ``bot:`` section leaves them out, each named once.
 
 The policy schema's descriptions and the README quote them; the loader, the importer's policy,
-the GitHub client and the command line's help read them from here.
+the GitHub client and the command line's help read them from here. Also where riskbot keeps the
+base policy it vendors (the policy itself is ``bot.register.load.POLICY_PATH``).
 """
 
 from __future__ import annotations
@@ -25,3 +26,8 @@ ACCEPTANCE_MAX_DAYS = 180
 """The longest acceptance, in days, in every band that names none of its own."""
 ACCEPTANCE_MARK = "🤝"
 """The mark of an accepted risk in the heat map and tables."""
+BASE_POLICY_PATH = ".github/riskbot-base.yml"
+"""Where ``riskbot policy pull`` vendors the base policy, beside the repository's own."""
+BASE_POLICY_MAX_WAIT = 60.0
+"""Longest wait, in seconds, for a rate limit while ``riskbot policy pull`` reads the base (a
+person at a terminal waits for it)."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import yaml
 
+from bot.register.defaults import BASE_POLICY_PATH
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, SourceFile, load_policy
 from bot.register.method import Band
 from bot.register.policy import Policy
@@ -43,6 +44,8 @@ class Revision:
     policy: str | None
     risks: tuple[tuple[str, str], ...]
     """(path, blob id) of every risk file of the revision."""
+    base: str | None = None
+    """The blob id of the vendored base policy the revision's policy may extend."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +183,7 @@ class _Reader:
 
     def __init__(self, blobs: Mapping[str, bytes]) -> None:
         self.blobs = blobs
-        self.policies: dict[str, Policy | None] = {}
+        self.policies: dict[tuple[str, str | None], Policy | None] = {}
         self.risks: dict[tuple[str, str], Risk | None] = {}
         self.states: dict[tuple[str, str, int], RiskState] = {}
 
@@ -191,13 +194,15 @@ class _Reader:
             self.states[key] = _state(risk, blob, policy)
         return self.states[key]
 
-    def policy(self, blob: str | None) -> Policy | None:
+    def policy(self, blob: str | None, base: str | None = None) -> Policy | None:
+        """The policy of a blob, resolved with the vendored base of that revision, if any."""
         if blob is None:
             return None
-        if blob not in self.policies:
-            policy, _ = load_policy(SourceFile(POLICY_PATH, self.blobs[blob]))
-            self.policies[blob] = policy
-        return self.policies[blob]
+        if (blob, base) not in self.policies:
+            vendored = None if base is None else SourceFile(BASE_POLICY_PATH, self.blobs[base])
+            source = SourceFile(POLICY_PATH, self.blobs[blob], base=vendored)
+            self.policies[blob, base], _ = load_policy(source)
+        return self.policies[blob, base]
 
     def bands(self) -> tuple[Band, ...]:
         """Every band of the policies read, the newest policy's first (see History.bands)."""
@@ -261,7 +266,7 @@ def _state(risk: Risk, blob: str, policy: Policy) -> RiskState:
 
 def _policies(revisions: Sequence[Revision], reader: _Reader) -> list[Policy | None]:
     """Each revision's policy: its own, else the latest valid one before, else the next after."""
-    own = [reader.policy(r.policy) for r in revisions]
+    own = [reader.policy(r.policy, r.base) for r in revisions]
     chosen: list[Policy | None] = []
     latest: Policy | None = None
     for policy in own:
@@ -335,7 +340,7 @@ def build_history(revisions: Sequence[Revision], blobs: Mapping[str, bytes]) -> 
     for revision, policy in zip(revisions, policies, strict=True):
         assert policy is not None  # at least one revision has one, so every revision gets one
         day = max(day, _utc_day(revision.date))
-        if revision.policy is None or reader.policy(revision.policy) is None:
+        if revision.policy is None or reader.policy(revision.policy, revision.base) is None:
             history.notes.append(
                 Note(
                     revision.commit,

@@ -17,6 +17,7 @@ from bot.register.acceptance import acceptance_findings
 from bot.register.dates import date_paths, future_date_findings, line_key
 from bot.register.findings import Finding, FindingsHolder, JsonPath, error, sort_key, warning
 from bot.register.ids import IdHistory, reused_id_findings
+from bot.register.inherit import is_extending, load_inherited
 from bot.register.method import FACTORS
 from bot.register.policy import Policy, policy_from_data
 from bot.register.residual import check_residual
@@ -45,11 +46,13 @@ class SourceFile(NamedTuple):
     """A file of the register: its path relative to the repository root, and its bytes.
 
     ``refused`` says why a file was not read (a symbolic link): it is an error on its line 1.
+    ``base``, for the policy file only: the vendored base policy beside it, when there is one.
     """
 
     name: str
     raw: bytes
     refused: str | None = None
+    base: SourceFile | None = None
 
 
 def refused_finding(source: SourceFile) -> Finding:
@@ -144,6 +147,8 @@ def load_policy(source: SourceFile | None) -> tuple[Policy | None, list[Finding]
     loaded = load_yaml(source.name, source.raw)
     if not loaded.ok:
         return None, loaded.findings
+    if is_extending(loaded.data):
+        return load_inherited(loaded, source.base)
     findings = validate(source.name, loaded.data, loaded.node, POLICY_SCHEMA)
     if findings:
         return None, findings
@@ -529,6 +534,7 @@ def build_register(
             )
     findings.sort(key=sort_key)
     files = len(risk_sources) + (1 if policy_source else 0)
+    files += 1 if policy_source is not None and policy_source.base is not None else 0
     if policy is None:
         return Unloaded(findings, files, today, held)
     failing = {f.file for f in findings if f.severity == "error"}

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from bot.register import defaults
 from bot.register.findings import Finding, JsonPath, error
@@ -28,6 +28,9 @@ from bot.register.method import (
     method_from_data,
 )
 from bot.register.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from bot.register.inherit import Inheritance
 
 __all__ = [
     "AcceptancePolicy",
@@ -175,6 +178,8 @@ class Policy:
     """The policy file as read, so that two revisions can be compared key by key."""
     where: Callable[[JsonPath], int] | None = field(default=None, repr=False, compare=False)
     """Finds the line of a JSON path in the policy file (None: line 1 for every path)."""
+    inherited: Inheritance | None = field(default=None, repr=False, compare=False)
+    """The base policy this one extends, and which file each value came from (None: one file)."""
 
     @property
     def impact_scale(self) -> Mapping[int, ImpactLevel]:
@@ -225,6 +230,15 @@ class Policy:
         paths = [v[1] for v in flatten(self.data).values()] + [(k,) for k in self.data]
         where = self.where
         return {path: where(path) if where is not None else 1 for path in paths}
+
+    @cached_property
+    def files(self) -> Mapping[JsonPath, str]:
+        """The file of each JSON path of :attr:`lines` that is not the policy file itself (the
+        vendored base, for a value the policy inherits)."""
+        if self.inherited is None:
+            return {}
+        file_of = self.inherited.file_of
+        return {path: file for path in self.lines if (file := file_of(path)) is not None}
 
     def cadence_days(self, name: str) -> int | None:
         return self.cadences.get(name)

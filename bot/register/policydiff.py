@@ -80,6 +80,8 @@ class PolicyChange:
     old: Leaf | None
     new: Leaf | None
     line: int = 1
+    file: str = ""
+    """The file the new value is in, when not the policy file (a base the policy extends)."""
 
     @property
     def section(self) -> str:
@@ -137,7 +139,7 @@ class PolicyChange:
         def plain(v: Leaf | None) -> object:
             return list(v) if isinstance(v, tuple) else v
 
-        return {
+        found: dict[str, object] = {
             "key": self.key,
             "old": plain(self.old),
             "new": plain(self.new),
@@ -145,26 +147,34 @@ class PolicyChange:
             "needs_sponsor": self.needs_sponsor,
             "text": self.describe(),
         }
+        if self.file:  # a value of the extended base, not of the policy file
+            found["file"] = self.file
+        return found
 
 
 def policy_changes(
-    old: Mapping[str, Any], new: Mapping[str, Any], lines: Mapping[JsonPath, int] | None = None
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    lines: Mapping[JsonPath, int] | None = None,
+    files: Mapping[JsonPath, str] | None = None,
 ) -> list[PolicyChange]:
     """Every key whose value differs, in the new file's order (removed keys last).
 
-    ``lines`` maps JSON paths of the new file to lines (see :attr:`Policy.lines`).
+    ``lines`` maps JSON paths of the new file to lines (see :attr:`Policy.lines`), ``files``
+    those of values that are in another file (:attr:`Policy.files`: an extended base).
     """
     before, after = flatten(old), flatten(new)
-    lines = lines or {}
+    lines, files = lines or {}, files or {}
     out: list[PolicyChange] = []
     for key, (value, path) in after.items():
         was = before.get(key)
         if was is None or was[0] != value:
-            out.append(
-                PolicyChange(key, None if was is None else was[0], value, lines.get(path, 1))
-            )
+            old_value = None if was is None else was[0]
+            out.append(PolicyChange(key, old_value, value, lines.get(path, 1), files.get(path, "")))
     for key, (value, _) in before.items():
         if key not in after:
-            section = key.split(".", 1)[0].split("[", 1)[0]
-            out.append(PolicyChange(key, value, None, lines.get((section,), 1)))
+            section: JsonPath = (key.split(".", 1)[0].split("[", 1)[0],)
+            out.append(
+                PolicyChange(key, value, None, lines.get(section, 1), files.get(section, ""))
+            )
     return out

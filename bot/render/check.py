@@ -145,6 +145,8 @@ def to_json(report: CheckReport) -> dict[str, object]:
             risk["residual"] = residual_json(a, reg.policy)
         if reg.policy.no_odds is not None:
             extra["no_odds"] = reg.policy.no_odds
+        if reg.policy.inherited is not None:  # which values came from the base, which from here
+            extra["policy_sources"] = reg.policy.inherited.as_json()
     return {
         "ok": report.ok,
         "today": reg.today.isoformat(),
@@ -277,6 +279,8 @@ def render_text_report(report: CheckReport) -> str:
     if report.escalations:
         out += ["", "Escalations:"]
         out += [f"- {e.label}: {e.message} → {who_text(e.notify)}" for e in report.escalations]
+    if isinstance(reg, Register) and reg.policy.inherited is not None:
+        out += ["", reg.policy.inherited.describe()]
     out += ["", verdict(report)]
     return "\n".join(out) + "\n"
 

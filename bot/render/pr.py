@@ -334,7 +334,7 @@ def _finding_line(f: Finding) -> str:
 
 def _policy_line(c: PolicyChange) -> str:
     sponsor = " — needs the program sponsor" if c.needs_sponsor else ""
-    where = code_span(f"{POLICY_PATH}:{c.line}")
+    where = code_span(f"{c.file or POLICY_PATH}:{c.line}")
     return f"- {escape_text(c.describe())} ({where}){sponsor}"
 
 
@@ -363,7 +363,8 @@ def _render(report: PrReport, cap: int | None, matrix: bool) -> str:
             "",
         ]
     if cmp.policy_changes:
-        lines += [f"### Policy changes ({code_span(POLICY_PATH)})", ""]
+        files = dict.fromkeys([POLICY_PATH, *(c.file for c in cmp.policy_changes if c.file)])
+        lines += [f"### Policy changes ({', '.join(code_span(f) for f in files)})", ""]
         lines += _capped([_policy_line(c) for c in cmp.policy_changes], cap, "policy changes")
         lines.append("")
     statuses = report.approval.statuses
@@ -663,7 +664,7 @@ def pr_annotations(report: PrReport) -> list[gha.Annotation]:
             gha.Annotation(
                 "notice",
                 f"policy: {change.describe()}",
-                file=POLICY_PATH,
+                file=change.file or POLICY_PATH,
                 line=change.line,
                 title="riskbot",
             )

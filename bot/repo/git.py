@@ -14,9 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from bot.errors import UsageError
+from bot.register.defaults import BASE_POLICY_PATH
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile
 
 SYMLINK_MODE = b"120000 "
+POLICY_FILES = (POLICY_PATH, BASE_POLICY_PATH)
+"""The policy and the base it may extend, vendored beside it."""
 LINK_REFUSED = (
     "is a symbolic link; riskbot reads no links (a link could lead outside the repository): "
     "commit the file itself"
@@ -137,7 +140,9 @@ Tree = dict[str, str | None]
 
 def register_tree(root: Path, commit: str) -> Tree:
     """The register's files at a commit (one ``git ls-tree``)."""
-    listing = git(root, "ls-tree", "-r", "-z", commit, "--", POLICY_PATH, RISKS_DIR)
+    listing = git(
+        root, "ls-tree", "-r", "-z", commit, "--", POLICY_PATH, BASE_POLICY_PATH, RISKS_DIR
+    )
     files: Tree = {}
     for entry in listing.split(b"\0"):
         if not entry:
@@ -149,7 +154,7 @@ def register_tree(root: Path, commit: str) -> Tree:
             continue
         # A link's blob is the path it points to: refused as in a working tree, never read.
         link = meta.startswith(SYMLINK_MODE)
-        if name == POLICY_PATH or _is_risk_file(name) or (name == RISKS_DIR and link):
+        if name in POLICY_FILES or _is_risk_file(name) or (name == RISKS_DIR and link):
             files[name] = None if link else oid.decode("ascii")
     return files
 
@@ -226,9 +231,12 @@ def _source(name: str, oid: str | None, blobs: dict[str, bytes]) -> SourceFile:
 
 
 def sources_of(tree: Tree, blobs: dict[str, bytes]) -> tuple[SourceFile | None, list[SourceFile]]:
-    """A revision's policy and risk files, from its tree and the blobs read for it."""
+    """A revision's policy (with its vendored base) and risk files, from its tree and the blobs
+    read for it."""
     policy = _source(POLICY_PATH, tree[POLICY_PATH], blobs) if POLICY_PATH in tree else None
-    risks = [_source(n, oid, blobs) for n, oid in sorted(tree.items()) if n != POLICY_PATH]
+    if policy is not None and policy.refused is None and BASE_POLICY_PATH in tree:
+        policy = policy._replace(base=_source(BASE_POLICY_PATH, tree[BASE_POLICY_PATH], blobs))
+    risks = [_source(n, oid, blobs) for n, oid in sorted(tree.items()) if n not in POLICY_FILES]
     return policy, risks
 
 

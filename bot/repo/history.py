@@ -14,12 +14,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from bot.register import clock
+from bot.register.defaults import BASE_POLICY_PATH
 from bot.register.history import History, Revision, build_history, no_history
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR
 from bot.repo.git import SHALLOW, GitError, ShallowClone, git, start_reading_objects, toplevel
 from bot.repo.worktree import discover
 
 POLICY_DIR, POLICY_NAME = POLICY_PATH.rsplit("/", 1)
+BASE_NAME = BASE_POLICY_PATH.rsplit("/", 1)[1]
+"""The vendored base policy, beside the policy in the same folder."""
 LOG_FORMAT = "%H%x00%aI%x00%an"
 
 
@@ -36,6 +39,7 @@ def log(root: Path) -> list[tuple[str, dt.datetime, str]]:
             "--",
             RISKS_DIR,
             POLICY_PATH,
+            BASE_POLICY_PATH,
         )
     except GitError as exc:
         if "does not have any commits" in str(exc) or "bad default revision" in str(exc):
@@ -118,7 +122,8 @@ def read_revisions(
         if got and got[1] == "tree" and not n.endswith(f":{POLICY_DIR}")
     }
     trees.read_below(risk_trees)
-    policy_files: dict[str, str | None] = {}
+    # A policy folder's tree -> the blobs of the policy and of the vendored base beside it.
+    policy_files: dict[str, tuple[str | None, str | None]] = {}
     revisions: list[Revision] = []
     for commit, date, author in listed:
         risks: tuple[tuple[str, str], ...] = ()
@@ -128,21 +133,21 @@ def read_revisions(
                 (p, b) for p, b in trees.files(got[0], RISKS_DIR) if p.endswith(RISK_SUFFIXES)
             )
         policy: str | None = None
+        base: str | None = None
         got = folders.get(f"{commit}:{POLICY_DIR}")
         if got is not None and got[1] == "tree":
             if got[0] not in policy_files:
-                policy_files[got[0]] = next(
-                    (
-                        oid
-                        for mode, name, oid in tree_entries(got[2], len(got[0]) // 2)
-                        if name == POLICY_NAME and mode.startswith("100")
-                    ),
-                    None,
-                )
-            policy = policy_files[got[0]]
-        revisions.append(Revision(commit, date, author, policy, risks))
+                files = {
+                    name: oid
+                    for mode, name, oid in tree_entries(got[2], len(got[0]) // 2)
+                    if mode.startswith("100")
+                }
+                policy_files[got[0]] = files.get(POLICY_NAME), files.get(BASE_NAME)
+            policy, base = policy_files[got[0]]
+        revisions.append(Revision(commit, date, author, policy, risks, base))
     wanted = {b for r in revisions for _, b in r.risks}
     wanted |= {r.policy for r in revisions if r.policy is not None}
+    wanted |= {r.base for r in revisions if r.base is not None}
     found = start_reading_objects(root, sorted(wanted))()
     blobs = {oid: got[2] if got is not None else b"" for oid, got in found.items()}
     return revisions, blobs
@@ -177,7 +182,8 @@ def pending_revision(
     commit, made the same day. Reads no git: blob ids are computed as git computes them.
     """
     policy, risks = discover(root)
-    sources = [*risks, *([policy] if policy else [])]
+    base = policy.base if policy is not None else None
+    sources = [*risks, *([policy] if policy else []), *([base] if base else [])]
     blobs = {_blob_id(s.raw): s.raw for s in sources}
     here = {s.name: _blob_id(s.raw) for s in risks}
     there = dict(last.risks) if last is not None else {}
@@ -185,9 +191,13 @@ def pending_revision(
     policy_id = _blob_id(policy.raw) if policy else None
     if policy_id != (last.policy if last is not None else None):
         differ.add(POLICY_PATH)
+    base_id = _blob_id(base.raw) if base is not None and base.refused is None else None
+    if base_id != (last.base if last is not None else None):
+        differ.add(BASE_POLICY_PATH)
     if not differ:
         return None
-    revision = Revision(PENDING, now, _author(root), policy_id, tuple(sorted(here.items())))
+    risks_here = tuple(sorted(here.items()))
+    revision = Revision(PENDING, now, _author(root), policy_id, risks_here, base_id)
     return revision, blobs, tuple(sorted(differ))
 
 

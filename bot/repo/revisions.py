@@ -37,6 +37,8 @@ def _files(policy: SourceFile | None, risks: Sequence[SourceFile]) -> dict[str, 
     out = {s.name: s.raw for s in risks}
     if policy is not None:
         out[policy.name] = policy.raw
+        if policy.base is not None:
+            out[policy.base.name] = policy.base.raw
     return out
 
 

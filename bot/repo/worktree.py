@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.register.defaults import BASE_POLICY_PATH
 from bot.register.ids import id_of_name
 from bot.register.load import (
     POLICY_PATH,
@@ -69,15 +70,21 @@ def _scan(top: str, relative: str, scan: Scan) -> None:
                 scan.others.append(name)
 
 
-def scan(root: Path) -> Scan:
-    """Read the policy and the risk files of a working tree (links refused, never followed)."""
-    policy_path = root / POLICY_PATH
-    policy: SourceFile | None = None
-    link = linked_part(root, policy_path)
+def _read(root: Path, name: str) -> SourceFile | None:
+    """A file of the register by its path, refused when it or a folder on its way is a link."""
+    path = root / name
+    link = linked_part(root, path)
     if link is not None:
-        policy = SourceFile(POLICY_PATH, b"", refused=f"{link.relative_to(root)} {LINK_REFUSED}")
-    elif policy_path.is_file():
-        policy = SourceFile(POLICY_PATH, policy_path.read_bytes())
+        return SourceFile(name, b"", refused=f"{link.relative_to(root)} {LINK_REFUSED}")
+    return SourceFile(name, path.read_bytes()) if path.is_file() else None
+
+
+def scan(root: Path) -> Scan:
+    """Read the policy (with its vendored base) and the risk files of a working tree (links
+    refused, never followed)."""
+    policy = _read(root, POLICY_PATH)
+    if policy is not None and policy.refused is None:
+        policy = policy._replace(base=_read(root, BASE_POLICY_PATH))
     found = Scan(policy)
     risks_dir = root / RISKS_DIR
     link = linked_part(root, risks_dir)

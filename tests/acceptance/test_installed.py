@@ -8,6 +8,7 @@ in-process runner prints for the same run in an equal place: that keeps the runn
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from tests.cli import Result, run_installed, run_riskbot
 from tests.factories import (
     PLAN,
     POLICY,
+    REPO,
     RISKS,
     commit_at,
     copy_register,
@@ -150,6 +152,21 @@ def portfolio(place: Path, server: FakeGitHub) -> Run:
     return Run(("portfolio", "--hub", "portfolio.yml", "--today", TODAY), env)
 
 
+def policy(place: Path, server: FakeGitHub) -> Run:
+    # The program's policy extends the organisation's base, kept in acme/.github (one commit at
+    # a fixed time: both places see the same commit id); `policy pull` vendors and pins it.
+    data = REPO / "tests" / "data" / "inherit"
+    base = server.add_repo("acme/.github")
+    base.set_files(
+        {"riskbot/base.yml": (data / "base.yml").read_bytes()},
+        when=dt.datetime(2026, 3, 1, tzinfo=dt.UTC),
+    )
+    (place / ".github").mkdir(parents=True)
+    (place / ".github" / "riskbot.yml").write_bytes((data / "riskbot.yml").read_bytes())
+    env = {"GITHUB_TOKEN": server.token or "", "GITHUB_API_URL": server.url}
+    return Run(("policy", "pull"), env)
+
+
 def new(place: Path, server: FakeGitHub) -> Run:
     copy_register(place)
     answers = "Cloud Bill Shock\nMarket\nv3\n2\n3\nProgram Sponsor\nCosts outgrow budget.\n"
@@ -181,6 +198,7 @@ COMMANDS: dict[str, tuple[Scenario, int]] = {
     "respond": (respond, 0),
     "propose": (propose, 0),
     "portfolio": (portfolio, 0),
+    "policy": (policy, 0),
     "new": (new, 0),
     "retro": (retro, 0),
     "init": (init, 0),

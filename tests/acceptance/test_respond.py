@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -16,6 +17,7 @@ import yaml
 
 from bot.documents.proposal import LABELS
 from bot.reconcile.commands import FORM_LABEL
+from bot.register.defaults import BASE_POLICY_PATH
 from bot.render.markdown import parse_marker
 from tests.factories import POLICY, REPO, RISKS
 from tests.fakegithub.server import GITHUB_ACTIONS, Comment, FakeGitHub, Issue
@@ -187,6 +189,35 @@ def test_the_owner_records_a_review_on_the_risks_issue(
     assert fold_head is not None
     assert fold_head.parents == (github_server.state.refs["refs/heads/main"],)
     rerun_writes_nothing(github_server, tmp_path, event)
+
+
+def test_a_policy_that_extends_a_base_is_read_with_the_copy_vendored_beside_it(
+    github_server: FakeGitHub, repo: dict[str, Issue], tmp_path: Path
+) -> None:
+    """Who may act comes from the policy resolved with its vendored base, as `check` reads it."""
+    base = policy_text().encode("utf-8")
+    extending = (
+        "version: 1\n"
+        "extends:\n"
+        "  repo: acme/.github\n"
+        "  path: riskbot/base.yml\n"
+        '  ref: "0123456789abcdef0123456789abcdef01234567"\n'
+        f'  sha256: "{hashlib.sha256(base).hexdigest()}"\n'
+    )
+    with github_server._lock:
+        github_server.state.commit_files(
+            {".github/riskbot.yml": extending, BASE_POLICY_PATH: base}, message="Extend the base"
+        )
+    comment = post(github_server, repo["red"], OWNER, "/riskbot review Migration tests are green")
+    respond, propose = run_workflow(
+        github_server, tmp_path, "issue_comment", comment_event(repo["red"], comment)
+    )
+    assert respond.ok, respond.stderr
+    assert propose.ok, propose.stderr
+    assert bot_reactions(github_server, comment) == ["eyes", "+1"]
+    stranger = post(github_server, repo["red"], STRANGER, "/riskbot review Looks fine")
+    run_workflow(github_server, tmp_path, "issue_comment", comment_event(repo["red"], stranger))
+    assert bot_reactions(github_server, stranger) == ["eyes", "confused"]
 
 
 def test_a_second_review_updates_the_one_pull_request(

@@ -78,11 +78,13 @@ OPERATIONS: tuple[tuple[str, str], ...] = (
     ("GET", "/repos/{owner}/{repo}/git/blobs/{file_sha}"),
     ("GET", "/user"),
     ("GET", "/rate_limit"),
-    # A portfolio: an organisation's repositories, a branch's commit, a repository's archive.
+    # A portfolio: an organisation's repositories, a ref's commit, a repository's archive.
     ("GET", "/repos/{owner}/{repo}/commits/{ref}"),
     ("GET", "/repos/{owner}/{repo}/tarball/{ref}"),
     ("GET", "/orgs/{org}/repos"),
     ("GET", "/orgs/{org}/properties/values"),
+    # Vendoring a base policy: the commit a ref names (above), a file's contents at a commit.
+    ("GET", "/repos/{owner}/{repo}/contents/{path}"),
 )
 
 SCHEMA_PREFIX = "#/components/schemas/"

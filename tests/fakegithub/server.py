@@ -1,11 +1,12 @@
 """A stateful, in-memory imitation of the GitHub REST API, for tests.
 
 The server speaks plain HTTP/1.1 on 127.0.0.1 and serves the handful of REST operations the bot
-uses (issues, comments, labels, assignees, pull requests, reactions, git data, rate limit; and
-for a portfolio: an organisation's repositories and custom properties, a ref's commit, a
-repository's archive), with GitHub's paths, status codes, headers, pagination (``Link``),
-conditional requests (``ETag`` / ``If-None-Match`` → 304, which costs no rate limit) and object
-shapes (see ``openapi_subset.json``). Real clients such as PyGithub are pointed at it with
+uses (issues, comments, labels, assignees, pull requests, reactions, git data, rate limit; for a
+portfolio: an organisation's repositories and custom properties, a ref's commit, a repository's
+archive; to vendor a base policy: a ref's commit and a file's contents at a commit), with
+GitHub's paths, status codes, headers, pagination (``Link``), conditional requests (``ETag`` /
+``If-None-Match`` → 304, which costs no rate limit) and object shapes (see
+``openapi_subset.json``). Real clients such as PyGithub are pointed at it with
 ``base_url=server.url``. It hosts one repository (``server.state``) and as many more as a test
 adds (``add_repo``), each with its files on its default branch, commit by commit (``set_files``,
 ``commit_files``) in one object store of blobs, trees, commits and refs.
@@ -1093,8 +1094,9 @@ class Route:
 
 
 _NUMERIC_PARAMS = frozenset({"issue_number", "comment_id", "pull_number"})
-_PATH_PARAMS = frozenset({"ref"})
-"""Parameters that hold slashes (``heads/riskbot/reviews``)."""
+_PATH_PARAMS = frozenset({"ref", "path"})
+"""Parameters that hold slashes (a ref, ``heads/riskbot/reviews``; a file's path in a
+repository)."""
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -2389,7 +2391,7 @@ def _get_blob(api: Api, request: Request) -> Response:
     )
 
 
-# -- git: a ref's commit, a repository's archive ----------------------------------------------
+# -- git: a ref's commit, a file's contents at a commit, a repository's archive ------------------
 
 SHA_MEDIA_TYPE = "application/vnd.github.sha"
 CODELOAD = "/_codeload/"
@@ -2448,6 +2450,65 @@ def _get_commit(api: Api, request: Request) -> Response:
     )
 
 
+CONTENTS_MAX_BYTES = 1024 * 1024
+"""Above this size the contents API gives no content (``encoding: none``), as GitHub's does."""
+
+
+def _content_json(api: Api, path: str, ref: str, data: bytes | None) -> JSON:
+    """One entry of the contents API: a file (``data``, its bytes) or a folder (None)."""
+    quoted = urllib.parse.quote(path)
+    kind = "dir" if data is None else "file"
+    sha = git_blob_sha(data) if data is not None else _fake_sha(f"subtree:{ref}:{path}")
+    git_url = f"{api.repo_api}/git/{'trees' if data is None else 'blobs'}/{sha}"
+    html_url = f"{api.repo_html}/{'tree' if data is None else 'blob'}/{ref}/{quoted}"
+    url = f"{api.repo_api}/contents/{quoted}?ref={urllib.parse.quote(ref, safe='')}"
+    return {
+        "type": kind,
+        "size": 0 if data is None else len(data),
+        "name": path.rsplit("/", 1)[-1],
+        "path": path,
+        "sha": sha,
+        "url": url,
+        "git_url": git_url,
+        "html_url": html_url,
+        "download_url": (
+            None
+            if data is None
+            else f"https://raw.githubusercontent.com/{api.state.full_name}/{ref}/{quoted}"
+        ),
+        "_links": {"self": url, "git": git_url, "html": html_url},
+    }
+
+
+@Api.route("GET", "/repos/{owner}/{repo}/contents/{path}")
+def _get_contents(api: Api, request: Request) -> Response:
+    api.check_repo(request)
+    ref = request.arg("ref") or api.state.default_branch
+    commit = api.state.resolve_commit(ref)
+    if commit is None:
+        raise ApiError(404, _error_body(f"No commit found for the ref {ref}", 404))
+    files = api.state.files_at(commit.sha)
+    path = request.params["path"].strip("/")
+    data = files.get(path)
+    if data is not None:
+        entry = _content_json(api, path, ref, data)
+        # Like GitHub: the content in base64, in lines of 60; none for a file above 1 MB.
+        large = len(data) > CONTENTS_MAX_BYTES
+        encoded = "" if large else base64.b64encode(data).decode("ascii")
+        lines = [encoded[i : i + 60] for i in range(0, len(encoded), 60)]
+        entry["content"] = "" if large else "\n".join(lines) + "\n"
+        entry["encoding"] = "none" if large else "base64"
+        return Response(200, entry)
+    below = sorted(p for p in files if p.startswith(f"{path}/"))
+    if not below:
+        raise not_found()
+    names = sorted({p[len(path) + 1 :].split("/", 1)[0] for p in below})
+    entries = [
+        _content_json(api, f"{path}/{name}", ref, files.get(f"{path}/{name}")) for name in names
+    ]
+    return Response(200, entries)
+
+
 @Api.route("GET", "/repos/{owner}/{repo}/tarball/{ref}")
 def _get_tarball(api: Api, request: Request) -> Response:
     api.check_repo(request)
@@ -2462,7 +2523,7 @@ def _get_tarball(api: Api, request: Request) -> Response:
     )
 
 
-# -- organisations ---------------------------------------------------------------------------------
+# -- organisations -------------------------------------------------------------------------------
 
 
 def _org_repos(api: Api, request: Request) -> list[RepoState]:

@@ -177,6 +177,8 @@ def test_every_served_operation_answers_with_its_documented_schema(
         tree = server.state.git_commits[main].tree
         blob = server.state.trees[tree]["risks/R-001.yaml"]
         server.state.refs["refs/heads/proposal"] = main
+    server.add_repo("acme/.github", {"riskbot/base.yml": "version: 1\n", "README.md": "Hi\n"})
+    org = "/repos/acme/.github"
 
     calls: list[tuple[str, str, Any, int]] = [
         ("GET", base, None, 200),
@@ -266,6 +268,12 @@ def test_every_served_operation_answers_with_its_documented_schema(
             200,
         ),
         ("GET", "/orgs/nobody/properties/values", None, 404),
+        ("GET", f"{org}/commits/main", None, 200),
+        ("GET", f"{org}/commits/no-such-branch", None, 422),
+        ("GET", f"{org}/contents/riskbot/base.yml?ref=main", None, 200),
+        ("GET", f"{org}/contents/riskbot", None, 200),
+        ("GET", f"{org}/contents/riskbot/other.yml", None, 404),
+        ("GET", "/repos/acme/unknown/contents/riskbot/base.yml", None, 404),
     ]
     for method, path, body, status in calls:
         if body == "sha":  # the commit id as text: no JSON body to validate
@@ -665,6 +673,40 @@ def test_pull_requests_through_pygithub(github_server: FakeGitHub, github_repo: 
 
     with pytest.raises(github.UnknownObjectException):
         github_repo.get_pull(1)
+
+
+def test_files_of_another_repository_through_pygithub(
+    github_server: FakeGitHub, github_client: Github
+) -> None:
+    github_server.add_repo("acme/.github")
+    first = github_server.set_files("acme/.github", {"riskbot/base.yml": "one\n"})
+    second = github_server.set_files("acme/.github", {"riskbot/base.yml": "two\n", "x/y": "z"})
+    assert second != first
+    repo = github_client.get_repo("acme/.github")
+    assert repo.get_commit("main").sha == second
+    assert repo.get_commit(first[:7]).sha == first
+    at_first = repo.get_contents("riskbot/base.yml", ref=first)
+    assert not isinstance(at_first, list)
+    assert at_first.decoded_content == b"one\n"
+    at_head = repo.get_contents("riskbot/base.yml", ref=second)
+    assert not isinstance(at_head, list)
+    assert (at_head.decoded_content, at_head.path, at_head.type) == (
+        b"two\n",
+        "riskbot/base.yml",
+        "file",
+    )
+    folder = repo.get_contents("x", ref="main")
+    assert isinstance(folder, list)
+    assert [(f.path, f.type) for f in folder] == [("x/y", "file")]
+    with pytest.raises(github.UnknownObjectException):
+        repo.get_contents("x/y", ref=first)  # not there yet at the first commit
+    with pytest.raises(GithubException) as raised:
+        repo.get_commit("no-such-branch").sha
+    assert raised.value.status == 422
+    big = github_server.set_files("acme/.github", {"big.yml": b"#" * (1024 * 1024 + 1)})
+    large = repo.get_contents("big.yml", ref=big)
+    assert not isinstance(large, list)
+    assert (large.encoding, large.content, large.size) == ("none", "", 1024 * 1024 + 1)
 
 
 def test_pull_request_reviews_through_pygithub(

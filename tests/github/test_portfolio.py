@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import json
 import re
@@ -27,6 +28,7 @@ from bot.documents import portfolio as docs
 from bot.github.api import Limits
 from bot.github.portfolio import ReadStats, RegisterReader, read_all, read_archive
 from bot.github.settings import from_env
+from bot.register.defaults import BASE_POLICY_PATH
 from bot.register.load import Register, SourceFile, build_register, load_policy
 from bot.register.odds import odds_for
 from bot.register.portfolio import Listed, Portfolio, heat_maps, shared_releases
@@ -435,6 +437,37 @@ def test_an_archive_gives_only_the_register_and_refuses_links() -> None:
     assert policy == SourceFile(".github/riskbot.yml", b"p")
     assert [r.name for r in risks] == ["risks/R-001-a.yaml", "risks/R-002-b.yaml"]
     assert risks[1].refused is not None
+
+
+def test_an_inherited_policy_is_read_with_the_base_vendored_beside_it(
+    github_server: FakeGitHub,
+) -> None:
+    """A register whose policy extends a base is resolved with the copy its archive holds; a
+    copy that is not the pinned one fails that register's check, and only that one."""
+    base = POLICY.read_bytes()
+    policy = (
+        "version: 1\n"
+        "extends:\n"
+        "  repo: acme/.github\n"
+        "  path: riskbot/base.yml\n"
+        '  ref: "0123456789abcdef0123456789abcdef01234567"\n'
+        f'  sha256: "{hashlib.sha256(base).hexdigest()}"\n'
+        "program: Payments\n"
+    )
+    inherited: dict[str, bytes | str] = {
+        **register_files(),
+        ".github/riskbot.yml": policy,
+        BASE_POLICY_PATH: base,
+    }
+    github_server.add_repo(f"{ORG}/pinned", inherited)
+    github_server.add_repo(f"{ORG}/drifted", {**inherited, BASE_POLICY_PATH: base + b"# edit\n"})
+    done, _ = read(github_server, [f"{ORG}/pinned", f"{ORG}/drifted"])
+    by_repo = {s.repo: s for s in done.portfolio.registers}
+    assert by_repo[f"{ORG}/pinned"].ok, by_repo[f"{ORG}/pinned"].findings
+    assert len(by_repo[f"{ORG}/pinned"].risks) == len(register_files()) - 1
+    drifted = by_repo[f"{ORG}/drifted"]
+    assert not drifted.ok
+    assert "does not match its pin" in drifted.findings[0]
 
 
 @pytest.mark.parametrize(
