@@ -40,11 +40,9 @@ def _say(text: str, *, err: bool = False, nl: bool = True, lines: bool = False) 
 
 def _document(text: str) -> None:
     """Print a document (Markdown, JSON) on stdout; in Actions fenced with stop-commands."""
-    from bot.render.actions import stop_commands
+    from bot.render.actions import document
 
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        text = stop_commands(text.rstrip("\n")) + "\n"
-    sys.stdout.write(text)
+    sys.stdout.write(document(text, in_actions=os.environ.get("GITHUB_ACTIONS") == "true"))
 
 
 def _parse_date(value: str | None) -> dt.date | None:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from bot.register.history import History, RiskChange, WeekPoint
 from bot.register.method import Band
+from bot.render import jsondoc
 from bot.render.markdown import Cell, Markdown, escape_text, join, table
 from bot.render.mermaid import Series, xychart
 from bot.render.text import text_table
@@ -159,7 +160,7 @@ def history_json(history: History) -> dict[str, object]:
 
 
 def render_history_json(history: History) -> str:
-    return json.dumps(history_json(history), indent=2, ensure_ascii=False) + "\n"
+    return jsondoc.safe(json.dumps(history_json(history), indent=2, ensure_ascii=False) + "\n")
 
 
 def chart_weeks(weeks: Sequence[WeekPoint]) -> list[WeekPoint]:

@@ -21,6 +21,7 @@ from bot.register.policy import Policy
 from bot.register.reviews import Reminder, RemindReport
 from bot.register.rules import Notify, owners_of, resolve
 from bot.register.scoring import Assessment
+from bot.render.actions import log_line
 from bot.render.history import CHANGED_HEADING
 from bot.render.markdown import Markdown, bold, code_span, escape_block, escape_text, join, table
 from bot.render.odds import no_odds_text
@@ -353,7 +354,7 @@ def remind_report(report: RemindReport, *, markdown: bool) -> str:
     for r in report.held:
         text = f"{r.risk_id} ({r.assessment.band.label}) due {r.due.isoformat()}: held back, "
         text += f"{r.assessment.risk.file} has errors"
-        lines.append(f"- {escape_text(text)}" if markdown else f"  {text}")
+        lines.append(f"- {escape_text(text)}" if markdown else f"  {log_line(text)}")
     for r in report.due:
         state = "reminding" if r in report.posting else "already reminded"
         names = " → ".join(n.name for n in r.notify)
@@ -361,7 +362,7 @@ def remind_report(report: RemindReport, *, markdown: bool) -> str:
             f"{r.risk_id} ({r.assessment.band.label}) due {r.due.isoformat()}"
             f"{late_text(r)}; step {r.step + 1} ({names}): {state}"
         )
-        lines.append(f"- {escape_text(text)}" if markdown else f"  {text}")
+        lines.append(f"- {escape_text(text)}" if markdown else f"  {log_line(text)}")
     if report.quarterly:
         lines.append(f"{'- ' if markdown else '  '}opening the quarterly review {report.quarterly}")
     if report.not_due:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.render.actions import log_line
 from bot.render.markdown import escape_text, table
 
 
@@ -53,7 +54,8 @@ def render_text(command: str, stats: Stats, *, dry_run: bool) -> str:
     if stats.stopped:
         lines.append(f"  stopped: {stats.stopped}")
     lines += [f"  left undone: {item}" for item in stats.undone]
-    return "\n".join(lines) + "\n"
+    # Each item on one line, whatever a file name in it holds.
+    return "\n".join(log_line(line) for line in lines) + "\n"
 
 
 def render_markdown(command: str, stats: Stats, *, dry_run: bool) -> str:
