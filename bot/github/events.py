@@ -13,7 +13,7 @@ from bot.errors import RiskbotError
 MAX_EVENT_BYTES = 25 * 1024 * 1024
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target", "pull_request_review")
 """Events whose payload names a pull request's base and head (``riskbot pr`` reads them)."""
-SHA = re.compile(r"^[0-9a-f]{40}$")
+SHA = re.compile(r"^[0-9a-f]{40}\Z")
 
 
 class EventError(RiskbotError):

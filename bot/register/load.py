@@ -33,7 +33,7 @@ from bot.register.yamlfile import (
 POLICY_PATH = ".github/riskbot.yml"
 RISKS_DIR = "risks"
 RISK_SUFFIXES = (".yaml", ".yml")
-_ID_IN_NAME = re.compile(r"^(R-[0-9]{3,})(?:[-.]|$)")
+_ID_IN_NAME = re.compile(r"^(R-[0-9]{3,})(?:[-.]|\Z)")
 _FACTOR_KEYS = frozenset(FACTORS)
 LEVEL_CODE = "level"
 """The code of a level outside the policy's scales: such a risk cannot be scored."""

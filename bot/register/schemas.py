@@ -187,7 +187,17 @@ def _describe(err: ValidationError, root: Mapping[str, Any] | None = None) -> st
         return f"has {count} items; at most {err.validator_value} allowed"
     if err.validator == "type":
         return f"{err.message.split(' is not of type ')[0]} is not of type {err.validator_value!r}"
+    if err.validator == "pattern" and isinstance(err.schema, Mapping) and err.schema.get("title"):
+        # The schema says in words what the regular expression says in symbols.
+        noun, words = _noun(err.schema["title"]), err.schema.get("description", "")
+        return f"{err.instance!r} is not a {noun}: {words}"
     return err.message
+
+
+def _noun(title: str) -> str:
+    """A schema title inside a sentence: ``Risk id`` → ``risk id``, ``GitHub login`` kept."""
+    first = title.split(" ", 1)[0]
+    return title[:1].lower() + title[1:] if first[1:].islower() else title
 
 
 def _leaf_errors(err: ValidationError) -> Iterator[tuple[ValidationError, str | None]]:
@@ -286,6 +296,10 @@ def validate(file: str, data: Any, node: Node | None, schema_name: str) -> list[
     """Validate fast; explain slowly (with jsonschema) only when something is wrong."""
     try:
         fast_validator(schema_name)(data)
-    except ValueError:  # compiled.Invalid, or fastjsonschema's own (also a ValueError)
-        return explain(file, data, node, schema_name)
+    except ValueError as refused:  # compiled.Invalid, or fastjsonschema's own (a ValueError)
+        # Where the two validators read a keyword differently, the file is still refused: a
+        # file either one rejects never passes unexplained.
+        return explain(file, data, node, schema_name) or [
+            error(file, 1, f"the file does not satisfy {schema_name}: {refused}", code="schema")
+        ]
     return []
