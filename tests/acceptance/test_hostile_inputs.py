@@ -3,10 +3,24 @@ outside the repository, or a workflow command. Each case here was found by tryin
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.cli import run_riskbot
-from tests.factories import commit, copy_register, git, line_of, risk_yaml, write_risk
+from tests.factories import (
+    commit,
+    commit_at,
+    copy_register,
+    git,
+    init_repo,
+    line_of,
+    risk_yaml,
+    set_levels,
+    write_risk,
+)
 
 INTERNAL = "internal error"
 
@@ -59,3 +73,101 @@ def test_a_policy_login_with_a_final_newline_is_an_error(tmp_path: Path) -> None
         assert done.returncode == 2, done.stderr
         assert INTERNAL not in done.stderr
         assert "the policy has errors" in done.stderr
+
+
+def raw_commit(root: Path, message: str, author: str, committer: str) -> str:
+    """Commit what is staged with the raw dates given (``<seconds> <+hhmm>``), dates git itself
+    refuses to write included: the commit object is made by hand."""
+    git(root, "add", "-A")
+    tree = git(root, "write-tree")
+    parent = git(root, "rev-parse", "HEAD")
+    text = (
+        f"tree {tree}\nparent {parent}\nauthor t <t@example.com> {author}\n"
+        f"committer t <t@example.com> {committer}\n\n{message}\n"
+    )
+    made = subprocess.run(
+        ["git", "-C", str(root), "hash-object", "-t", "commit", "-w", "--stdin", "--literally"],
+        input=text,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    git(root, "update-ref", "refs/heads/main", made)
+    return made
+
+
+def dated_repo(tmp_path: Path) -> Path:
+    root = init_repo(copy_register(tmp_path / "repo"))
+    commit_at(root, "register", "2026-01-05T10:00:00+00:00")
+    return root
+
+
+FEB_2 = "1770026400 +0000"
+"""2026-02-02 10:00 UTC, as git writes a date."""
+
+
+FEB_9 = "1770631200 +0000"
+"""2026-02-09 10:00 UTC."""
+
+
+@pytest.mark.parametrize(
+    ("author", "placed"),
+    [
+        ("253402214400 +0000", "2026-02-09"),  # 9999-12-31: in the future
+        ("253402300800 +0000", "2026-02-09"),  # 10000-01-01: past any calendar
+        ("253402300799999 +0000", "2026-02-09"),  # year 8 million
+        ("99999999999999999999 +0000", "2026-02-09"),  # more seconds than git can hold
+        ("1770026400 +9959", "2026-02-02"),  # an offset of 99 hours: the moment is good
+    ],
+)
+def test_a_commit_dated_out_of_range_is_placed_and_noted(
+    tmp_path: Path, author: str, placed: str
+) -> None:
+    """One such commit killed history, report and report --check for good (OverflowError after
+    walking 415,000 weeks): it is placed at its committer date instead, and the history says so."""
+    root = dated_repo(tmp_path)
+    set_levels(root, "R-001", 2, 2)
+    made = raw_commit(root, "lower R-001", author, FEB_9)
+    for args in (["history"], ["report"], ["report", "--check"], ["history", "--format", "json"]):
+        done = run_riskbot(*args, "--root", str(root), timeout=30)
+        assert done.returncode in (0, 1), (args, done.stderr)
+        assert INTERNAL not in done.stderr
+    history = json.loads(done.stdout)
+    lowered = next(r for r in history["risks"] if r["id"] == "R-001")["changes"][-1]
+    assert (lowered["commit"], lowered["date"]) == (made, placed)
+    notes = [(n["commit"], n["date"]) for n in history["notes"]]
+    if placed == "2026-02-02":
+        assert notes == []
+        assert [w["week"] for w in history["weeks"]] == ["2026-W02", "2026-W06"]
+    else:
+        assert notes == [(made, placed)]
+        assert "placed at its committer date" in history["notes"][0]["message"]
+        assert [w["week"] for w in history["weeks"]] == ["2026-W02", "2026-W07"]
+
+
+def test_a_commit_dated_in_the_future_does_not_freeze_later_dates(tmp_path: Path) -> None:
+    """A commit dated 2100 made every later commit's date 2100 ("never earlier than the revision
+    before"): it is placed at its committer date, and the later commits keep theirs."""
+    root = dated_repo(tmp_path)
+    set_levels(root, "R-001", 2, 2)
+    future = raw_commit(root, "from the future", "4102444800 +0000", FEB_2)
+    set_levels(root, "R-002", 1, 1)
+    commit_at(root, "later", "2026-03-02T10:00:00+00:00")
+    done = run_riskbot("history", "--format", "json", "--root", str(root))
+    history = json.loads(done.stdout)
+    dates = {r["id"]: r["changes"][-1]["date"] for r in history["risks"]}
+    assert dates["R-001"] == "2026-02-02"
+    assert dates["R-002"] == "2026-03-02"
+    assert history["last"] == "2026-03-02"
+    assert [(n["commit"], n["date"]) for n in history["notes"]] == [(future, "2026-02-02")]
+
+
+def test_a_commit_whose_dates_are_both_unusable_takes_the_date_before_it(tmp_path: Path) -> None:
+    root = dated_repo(tmp_path)
+    set_levels(root, "R-001", 2, 2)
+    made = raw_commit(root, "no usable date", "4102444800 +0000", "4102444800 +0000")
+    done = run_riskbot("history", "--format", "json", "--root", str(root))
+    history = json.loads(done.stdout)
+    assert history["last"] == "2026-01-05"
+    assert [(n["commit"], n["date"]) for n in history["notes"]] == [(made, "2026-01-05")]
+    assert "commit before it" in history["notes"][0]["message"]
