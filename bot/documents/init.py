@@ -32,6 +32,7 @@ from bot.register.presets import (
     PRESETS,
     preset_policy,
 )
+from bot.repo.files import risk_file_names
 from bot.repo.git import GitError, git
 from bot.repo.root import enclosing_register
 from bot.repo.schemas import schema_dir
@@ -349,11 +350,10 @@ def init_files(
     return files
 
 
-def _other_risks(root: Path) -> list[Path]:
-    # A register that already has risks gets no example (its R-001 could clash with theirs).
-    folder = root / "risks"
-    found = [*folder.glob("*.yaml"), *folder.glob("*.yml")] if folder.is_dir() else []
-    return [p for p in found if p.relative_to(root).as_posix() != EXAMPLE_RISK]
+def _other_risks(root: Path) -> list[str]:
+    # A register that already has risks gets no example (its R-001 could clash with theirs):
+    # found as check finds them, in folders below risks/ too.
+    return [name for name in risk_file_names(root) if name != EXAMPLE_RISK]
 
 
 def refuse_nested(directory: Path, *, force: bool = False) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.errors import RiskbotError
-from bot.repo.worktree import linked_part
+from bot.repo.files import linked_part
 
 
 class OutputError(RiskbotError):

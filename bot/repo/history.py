@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from bot.register import clock
 from bot.register.history import History, Revision, build_history, no_history
-from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR
+from bot.register.load import MAX_FOLDER_DEPTH, POLICY_PATH, RISK_SUFFIXES, RISKS_DIR
 from bot.repo.git import GitError, git, start_reading_objects
 from bot.repo.worktree import discover
 
@@ -145,7 +145,8 @@ def tree_entries(content: bytes, oid_size: int) -> list[tuple[str, str, str]]:
 
 
 class _Trees:
-    """Trees by id, read from git a level at a time and flattened to (path, blob id) once each."""
+    """Trees by id, read from git a level at a time and flattened to (path, blob id) once each,
+    no deeper than a working tree is read (:data:`MAX_FOLDER_DEPTH` folders below ``risks/``)."""
 
     def __init__(self, root: Path, known: dict[str, bytes]) -> None:
         self.root = root
@@ -155,7 +156,7 @@ class _Trees:
     def read_below(self, oids: Iterable[str]) -> None:
         """Every folder below these trees, one ``cat-file --batch`` per level of depth."""
         level = set(oids)
-        while level:
+        for _ in range(MAX_FOLDER_DEPTH):
             below = {
                 child
                 for oid in level
@@ -168,16 +169,20 @@ class _Trees:
             level = below
 
     def files(self, oid: str, prefix: str) -> tuple[tuple[str, str], ...]:
+        """(path, blob id) of the files below a tree, walked without recursion."""
         key = f"{oid}:{prefix}"
         if key in self.flat:
             return self.flat[key]
         out: list[tuple[str, str]] = []
-        for mode, name, child in tree_entries(self.content.get(oid, b""), len(oid) // 2):
-            path = f"{prefix}/{name}"
-            if mode == "40000":
-                out += self.files(child, path)
-            elif mode.startswith("100"):
-                out.append((path, child))
+        folders = [(oid, prefix, 0)]
+        while folders:
+            tree, path, depth = folders.pop()
+            for mode, name, child in tree_entries(self.content.get(tree, b""), len(tree) // 2):
+                if mode == "40000":
+                    if depth < MAX_FOLDER_DEPTH:
+                        folders.append((child, f"{path}/{name}", depth + 1))
+                elif mode.startswith("100"):
+                    out.append((f"{path}/{name}", child))
         self.flat[key] = tuple(sorted(out))
         return self.flat[key]
 

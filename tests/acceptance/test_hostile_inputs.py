@@ -4,6 +4,7 @@ outside the repository, or a workflow command. Each case here was found by tryin
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -171,3 +172,137 @@ def test_a_commit_whose_dates_are_both_unusable_takes_the_date_before_it(tmp_pat
     assert history["last"] == "2026-01-05"
     assert [(n["commit"], n["date"]) for n in history["notes"]] == [(made, "2026-01-05")]
     assert "commit before it" in history["notes"][0]["message"]
+
+
+DEPTH = 988
+"""Folders below risks/: deep enough for a recursive walk to exhaust Python's stack."""
+
+
+def test_a_folder_nested_past_the_limit_is_one_finding_in_every_command(tmp_path: Path) -> None:
+    """``pr`` (reading git's tree) passed such a folder, then check, sync, remind, report and
+    history failed with a RecursionError (exit 3). The folder past the limit is refused with one
+    finding, the same in a working tree and in git."""
+    root = repo(tmp_path)
+    deep = nest(root / "risks", DEPTH)
+    (deep / "R-100-deep.yaml").write_text(risk_yaml("R-100"), encoding="utf-8")
+    commit(root, "a deep folder")
+    try:
+        deep_everywhere(root)
+    finally:
+        unnest(root / "risks" / "d")
+
+
+def nest(folder: Path, depth: int) -> Path:
+    """``folder/d/d/…`` ``depth`` folders deep (pathlib's own mkdir recurses)."""
+    for _ in range(depth):
+        folder = folder / "d"
+        os.mkdir(folder)
+    return folder
+
+
+def unnest(top: Path) -> None:
+    """Remove what :func:`nest` made, deepest first (shutil.rmtree recurses too)."""
+    chain = [top]
+    while (chain[-1] / "d").is_dir():
+        chain.append(chain[-1] / "d")
+    for folder in reversed(chain):
+        for path in folder.iterdir():
+            if not path.is_dir():
+                path.unlink()
+        folder.rmdir()
+
+
+def deep_everywhere(root: Path) -> None:
+    from bot.register.load import MAX_FOLDER_DEPTH
+
+    refused = "risks/" + "/".join(["d"] * (MAX_FOLDER_DEPTH + 1))
+    check = run_riskbot("check", "--format", "json", "--root", str(root))
+    assert check.returncode == 1, check.stderr
+    findings = json.loads(check.stdout)["findings"]
+    assert [(f["file"], f["code"]) for f in findings if f["severity"] == "error"] == [
+        (refused, "too-deep")
+    ]
+    pr = run_riskbot(
+        "pr", "--base", "HEAD~1", "--head", "HEAD", "--format", "json", "--root", str(root)
+    )
+    assert pr.returncode == 1, pr.stderr
+    assert refused in pr.stdout
+    assert "too-deep" in pr.stdout
+    for args in (
+        ["sync", "--dry-run"],
+        ["remind", "--dry-run", "--today", "2026-11-27"],
+        ["report", "--output", "-"],
+        ["history"],
+        [
+            "new",
+            "--title",
+            "t",
+            "--category",
+            "Technical",
+            "--phase",
+            "v3",
+            "--impact",
+            "1",
+            "--probability",
+            "1",
+            "--owner",
+            "team-lead",
+            "--description",
+            "d",
+        ],
+    ):
+        done = run_riskbot(*args, "--root", str(root))
+        assert done.returncode in (0, 1, 2), (args, done.stderr[-500:])
+        assert INTERNAL not in done.stderr
+
+
+NEW_RISK = (
+    *("new", "--title", "t", "--category", "Technical", "--phase", "v3"),
+    *("--impact", "1", "--probability", "1", "--owner", "team-lead", "--description", "d"),
+)
+
+
+def test_a_pipe_named_like_a_risk_file_is_a_finding_and_nothing_waits(tmp_path: Path) -> None:
+    """A FIFO ``risks/R-100-x.yaml`` made ``review`` wait forever (and ``check`` skip it
+    silently): every command sees it as check does, a file it does not read, without opening it
+    for reading."""
+    root = repo(tmp_path)
+    os.mkfifo(root / "risks" / "R-100-x.yaml")
+    check = run_riskbot("check", "--format", "json", "--root", str(root), timeout=20)
+    assert check.returncode == 1
+    findings = json.loads(check.stdout)["findings"]
+    assert [(f["file"], f["code"]) for f in findings if f["severity"] == "error"] == [
+        ("risks/R-100-x.yaml", "not-a-file")
+    ]
+    review = run_riskbot("review", "R-100", "--date", "2026-11-01", "--root", str(root), timeout=20)
+    assert review.returncode == 1
+    assert "risks/R-100-x.yaml is not a regular file" in review.stderr
+    new = run_riskbot(*NEW_RISK, "--root", str(root), timeout=20)
+    assert "wrote risks/R-101-t.yaml" in new.stdout, new.stderr
+
+
+def test_a_pipe_in_the_validator_cache_is_passed_by(tmp_path: Path) -> None:
+    """The compiled validators' cache is opened without waiting: a pipe where an entry should be
+    is no entry, and the schema is compiled afresh."""
+    from bot.register.schemas import RISK_SCHEMA
+    from bot.repo.schemas import cache_key, schema_bytes
+
+    root = repo(tmp_path)
+    cache = tmp_path / "cache" / "riskbot"
+    cache.mkdir(parents=True, mode=0o700)
+    os.mkfifo(cache / cache_key(schema_bytes(RISK_SCHEMA)), mode=0o600)
+    done = run_riskbot(
+        "check", "--root", str(root), env={"XDG_CACHE_HOME": str(tmp_path / "cache")}, timeout=20
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_review_finds_a_risk_where_check_reads_it(tmp_path: Path) -> None:
+    """``check`` reads ``risks/archive/R-050-….yaml``; ``review R-050`` could not find it."""
+    root = repo(tmp_path)
+    path = write_risk(root, "archive/R-050-old.yaml", risk_yaml("R-050"))
+    done = run_riskbot("review", "R-050", "--date", "2026-11-01", "--root", str(root))
+    assert done.returncode == 0, done.stderr
+    assert "risks/archive/R-050-old.yaml: last_reviewed 2026-11-01" in done.stdout
+    assert 'last_reviewed: "2026-11-01"' in path.read_text(encoding="utf-8")
+    assert run_riskbot("check", "--root", str(root)).returncode == 0

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.register.load import Register, SourceFile
-from bot.repo.git import register_tree, resolve, sources_of, start_reading_blobs
+from bot.repo.git import blob_ids, register_tree, resolve, sources_of, start_reading_blobs
 from bot.repo.worktree import read_register
 from tests.cli import run_riskbot
 from tests.factories import commit, copy_register, git, risk_yaml
@@ -26,9 +26,7 @@ SECRET = "TOP-SECRET-OUTSIDE-VALUE"
 def register_at(root: Path, rev: str) -> tuple[SourceFile | None, list[SourceFile]]:
     """The policy and risk files of a revision, as riskbot pr reads them."""
     tree = register_tree(root, resolve(root, rev))
-    return sources_of(
-        tree, start_reading_blobs(root, {o for o in tree.values() if o is not None})()
-    )
+    return sources_of(tree, start_reading_blobs(root, blob_ids(tree))())
 
 
 @pytest.fixture
