@@ -442,7 +442,7 @@ def report(root: Path, output: Path | None, check_only: bool, residual: bool) ->
         _say(state.summary, err=not state.current, lines=True)
         sys.exit(state.exit_code)
     else:
-        write_output(target, text)
+        write_output(target, text, root)
         _say(f"wrote {target}")
     pending = history.pending
     if pending and not check_only:
@@ -753,7 +753,7 @@ def retro(release: str, root: Path, output: Path) -> None:
     if str(output) == "-":
         _document(text)
     else:
-        write_output(output, text)
+        write_output(output, text, root)
         _say(f"wrote {output}")
     sys.exit(0 if register.ok else 1)
 

@@ -88,6 +88,10 @@ def write_files(
     return [path for path, _ in files]
 
 
-def write_output(path: Path, text: str) -> None:
-    """Write one document a command produces (``report --output``, ``retro --output``)."""
-    write_files(path.parent, [(path, text)])
+def write_output(path: Path, text: str, root: Path) -> None:
+    """Write one document a command produces (``report``, ``report --output``, ``retro
+    --output``): inside the repository at ``root``, no folder on its way from ``root`` may be a
+    link (a pull request can commit one); a path elsewhere is the user's own choice."""
+    # abspath, not resolve: resolving would follow the very links this looks for.
+    where, top = Path(os.path.abspath(path)), Path(os.path.abspath(root))
+    write_files(top if where.is_relative_to(top) else where.parent, [(where, text)])

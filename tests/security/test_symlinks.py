@@ -184,3 +184,30 @@ def test_new_never_writes_through_a_linked_risks_folder(tmp_path: Path, outside:
     )
     assert done.returncode == 1
     assert sorted(p.name for p in outside.iterdir()) == ["R-900-outside.yaml", "passwd"]
+
+
+def test_report_never_overwrites_a_committed_risks_md_that_links_outside(
+    repo: Path, outside: Path
+) -> None:
+    os.symlink(outside / "passwd", repo / "RISKS.md")
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "RISKS.md is a link")
+    before = (outside / "passwd").read_bytes()
+    done = run_riskbot("report", "--root", str(repo))
+    assert done.returncode == 1
+    assert "will not write through the symbolic link" in done.stderr
+    assert (outside / "passwd").read_bytes() == before
+
+
+@pytest.mark.parametrize("command", ["report", "retro"])
+def test_a_document_is_never_written_into_a_linked_folder(
+    repo: Path, outside: Path, command: str
+) -> None:
+    """``--output docs/out.md`` where ``docs`` is a committed link: the folder on the way is a
+    link, whichever folder the command runs from."""
+    os.symlink(outside, repo / "docs", target_is_directory=True)
+    args = ["report"] if command == "report" else ["retro", "v2"]
+    done = run_riskbot(*args, "--root", ".", "--output", "docs/out.md", cwd=repo)
+    assert done.returncode == 1, done.stderr
+    assert "will not write through the symbolic link" in done.stderr
+    assert sorted(p.name for p in outside.iterdir()) == ["R-900-outside.yaml", "passwd"]
