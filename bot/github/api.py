@@ -174,6 +174,8 @@ class GitHubApi:
         self._comments: dict[int, IssueComment] = {}
         self._retries = 0
         self._reported: set[int] = set()
+        self.pages_read = 0
+        """Pages of listings read so far (a listing of one page cannot shift between pages)."""
 
     def close(self) -> None:
         self._gh.close()
@@ -310,6 +312,7 @@ class GitHubApi:
                 needs=needs,
                 repository_level=repository_level,
             )
+            self.pages_read += 1
             yield from items
             if len(items) < PER_PAGE:
                 return
@@ -414,14 +417,20 @@ class GitHubApi:
         return found
 
     def bot_comments_since(
-        self, since: dt.datetime, numbers: Collection[int]
+        self, since: dt.datetime, numbers: Collection[int], *, newest_first: bool = False
     ) -> dict[int, list[CommentState]]:
         """The bot's own comments on some issues, found in ONE listing of the repository's
         comments updated since a time (100 a page): reads grow with recent comments, not issues.
+
+        Listed by creation, not by update: an edit between two pages would move its comment to
+        the end of an update-ordered list and shift the next page's first comment onto the page
+        already read. (A deletion still shifts it: see :meth:`Executor.comments_since`.)
         """
         wanted = set(numbers)
         found: dict[int, list[CommentState]] = {n: [] for n in wanted}
-        listing = self._repo.get_issues_comments(sort="updated", direction="asc", since=since)
+        listing = self._repo.get_issues_comments(
+            sort="created", direction="desc" if newest_first else "asc", since=since
+        )
         for comment in self.pages(listing):
             number = _issue_number(comment.issue_url)
             if number not in wanted:

@@ -46,6 +46,9 @@ class Executor:
         self.stats = stats
         self._comments: dict[int, list[CommentState]] = {}
         self._rechecked = False
+        self._listed: tuple[dt.datetime, frozenset[int]] | None = None
+        """The listing of recent comments to read again before the first comment is posted:
+        set when it had more than one page, so that something could have shifted between them."""
 
     # -- reading -----------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -73,13 +76,30 @@ class Executor:
     ) -> dict[int, list[CommentState]]:
         """The bot's comments on several issues from one listing of the repository's comments
         since a time; remembered, so that the check before posting reads nothing again."""
-        found = (
-            self.api.bot_comments_since(since, numbers)
-            if self.api is not None
-            else {n: [] for n in numbers}
-        )
+        if self.api is None:
+            found: dict[int, list[CommentState]] = {n: [] for n in numbers}
+        else:
+            pages = self.api.pages_read
+            found = self.api.bot_comments_since(since, numbers)
+            if self.api.pages_read - pages > 1:
+                self._listed = (since, frozenset(numbers))
         self._comments.update(found)
         return found
+
+    def _recheck_comments(self, number: int) -> None:
+        """Before the run's first comment on an issue of a listing of several pages: read the
+        listing again, newest first, so a comment a deletion shifted between two pages of the
+        first read (onto the page already read) is found, not posted again."""
+        if self._listed is None or number not in self._listed[1] or self.api is None:
+            return
+        since, numbers = self._listed
+        self._listed = None
+        for issue, fresh in self.api.bot_comments_since(since, numbers, newest_first=True).items():
+            known = {c.id for c in self.comments(issue)}
+            for comment in fresh:
+                if comment.id not in known:
+                    self.comments(issue).append(comment)
+                    self.stats.done.append(f"found {comment.ident} on #{issue} on a second read")
 
     # -- writing -----------------------------------------------------------------------------
     def _write(self, what: str, call: Callable[[GitHubApi], T]) -> T | None:
@@ -270,6 +290,10 @@ class Executor:
                 self.stats.skipped += 1
             return
         if not action.create:
+            self.stats.skipped += 1
+            return
+        self._recheck_comments(number)
+        if any(c.ident == action.ident for c in self.comments(number)):
             self.stats.skipped += 1
             return
         for attempt in range(2):
