@@ -2,7 +2,8 @@
 
 It finds the bot's own issues and comments by their hidden marker, edits only what differs,
 reads the bot's issues a second time (narrower, in the other order) before its first create,
-waits for a failed write to land and looks for its marker again before re-creating, closes
+waits for a failed create to land and looks for its marker again, never creates it a second
+time in the same run (a write can land after any wait: the next run reads first), closes
 duplicate issues and deletes duplicate comments (oldest wins), keeps to the write budget, and in
 a dry run does all the counting and none of the writing.
 """
@@ -223,26 +224,23 @@ class Executor:
         def create(api: GitHubApi) -> IssueState | None:
             return api.create_issue(action.title, body, list(labels), list(action.assignees))
 
-        for attempt in range(2):
-            try:
-                made = self._write(what, create)
-            except WriteFailed:
-                # The answer may be lost while the issue exists, or the write may still land:
-                # wait for it, then look before creating again.
-                if self.api is not None:
-                    self.api.settle()
-                again = self.api.find_issue(self.label, action.ident) if self.api else None
-                if again is not None:
-                    self.stats.done.append(
-                        f"found {action.ident} as #{again.number} after a failed create"
-                    )
-                    return again
-                if attempt == 1:
-                    raise
-                continue
-            if made is not None:
-                return made
-            break
+        try:
+            made = self._write(what, create)
+        except WriteFailed as failed:
+            # The answer may be lost while the issue exists, or the write may still land: wait
+            # for it, then look. Not found is no proof (a write can land after any wait), so it
+            # is never created again in this run: the next run looks before it creates.
+            if self.api is not None:
+                self.api.settle()
+            again = self.api.find_issue(self.label, action.ident) if self.api else None
+            if again is not None:
+                self.stats.done.append(
+                    f"found {action.ident} as #{again.number} after a failed create"
+                )
+                return again
+            raise _unsettled(failed, "not created again") from None
+        if made is not None:
+            return made
         # Dry run: stand in for the issue a real run would have created (it has no number).
         return IssueState(
             None,
@@ -296,23 +294,20 @@ class Executor:
         if any(c.ident == action.ident for c in self.comments(number)):
             self.stats.skipped += 1
             return
-        for attempt in range(2):
-            try:
-                self._write(
-                    f"comment {action.ident} on #{number}",
-                    lambda api: api.create_comment(number, body),
-                )
-                break
-            except WriteFailed:
-                if self.api is None:
-                    raise
-                self.api.settle()  # a write whose answer was lost may still land
-                fresh = self.api.bot_comments(number)
-                self._comments[number] = fresh
-                if any(c.ident == action.ident for c in fresh):
-                    return
-                if attempt == 1:
-                    raise
+        try:
+            self._write(
+                f"comment {action.ident} on #{number}",
+                lambda api: api.create_comment(number, body),
+            )
+        except WriteFailed as failed:
+            if self.api is None:
+                raise
+            self.api.settle()  # a write whose answer was lost may still land
+            fresh = self.api.bot_comments(number)
+            self._comments[number] = fresh
+            if any(c.ident == action.ident for c in fresh):
+                return
+            raise _unsettled(failed, "not posted again") from None
         self.comments(number).append(CommentState(None, number, action.ident, body, None))
 
     def _delete_duplicates(self, number: int, same: list[CommentState]) -> None:
@@ -341,6 +336,17 @@ class Executor:
             f"close duplicate issue #{number} (kept #{keep.number})",
             lambda api: api.edit_issue(number, {"state": "closed", "state_reason": "duplicate"}),
         )
+
+
+def _unsettled(failed: WriteFailed, what: str) -> WriteFailed:
+    """A create that failed and was not found after it: it may still land, whatever the wait,
+    so it is left to the next run, which reads before it creates."""
+    return WriteFailed(
+        str(failed),
+        failed.status,
+        f"not found after it; it may still appear, so it was {what} in this run (the next run "
+        "looks for it first)",
+    )
 
 
 def _known(value: int | None) -> int:
