@@ -116,6 +116,10 @@ Next steps:
      branch. If Actions are disabled for the repository, enable them (Settings → Actions).
   4. Make the PR check required: Settings → Rules → Rulesets (or Branches), require the
      status check "{check}" of the "riskbot PR" workflow.
+  5. Protect what checks a pull request: it runs its own version of the workflows, so one
+     that edits riskbot-pr.yml can pass itself. Name reviewers for `.github/workflows/**`
+     and `{policy}` in .github/CODEOWNERS and turn on "Require review from Code Owners"
+     (or make the check a ruleset's required workflow).
   Optional: commit RISKS.md (`riskbot report`) and add a `riskbot report --check` step to
   riskbot-pr.yml; use riskbot as a pre-commit hook (see riskbot's README).
 """

@@ -435,6 +435,9 @@ class PrReport:
     base_ref: str
     head_ref: str
     changed_files: frozenset[str]
+    gate_files: tuple[str, ...] = ()
+    """The workflow files and the policy the pull request changes: what decides how it is
+    checked (a pull request runs its own version of the workflows)."""
     approval: ApprovalCheck = field(default_factory=ApprovalCheck)
     links: Mapping[str, str] = field(default_factory=dict)
     """Where the full report is (``summary``: the run's page), for a comment that was cut."""
@@ -453,7 +456,8 @@ class PrReport:
 
     @property
     def touches_risks(self) -> bool:
-        return bool(self.changed_files)
+        """Whether the pull request changes the register or what checks it (its comment)."""
+        return bool(self.changed_files or self.gate_files)
 
     @property
     def exit_code(self) -> int:

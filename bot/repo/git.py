@@ -113,6 +113,29 @@ def resolve(root: Path, rev: str) -> str:
     return git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
 
 
+WORKFLOWS_DIR = ".github/workflows"
+GATE_PATHS = (WORKFLOWS_DIR, POLICY_PATH)
+"""What decides how a pull request is checked: the workflows (a pull request runs its own
+version of them) and the policy."""
+
+
+def changed_gate_files(root: Path, base: str, head: str | None) -> tuple[str, ...]:
+    """The workflow files and the policy that differ between two revisions (``head`` None: the
+    working tree), sorted."""
+    out = git(
+        root,
+        "diff",
+        "--name-only",
+        "--no-renames",
+        "-z",
+        base,
+        *([head] if head else []),
+        "--",
+        *GATE_PATHS,
+    )
+    return tuple(sorted(n for n in out.decode("utf-8", "surrogateescape").split("\0") if n))
+
+
 Tree = dict[str, str | SourceFile]
 """The register's files at a commit: path → blob id, or the refused file (a symbolic link, a
 folder too deep) that stands in its place."""

@@ -306,3 +306,52 @@ def test_review_finds_a_risk_where_check_reads_it(tmp_path: Path) -> None:
     assert "risks/archive/R-050-old.yaml: last_reviewed 2026-11-01" in done.stdout
     assert 'last_reviewed: "2026-11-01"' in path.read_text(encoding="utf-8")
     assert run_riskbot("check", "--root", str(root)).returncode == 0
+
+
+GATE = ".github/workflows/riskbot-pr.yml"
+
+
+def test_a_pull_request_that_changes_the_gate_is_warned_about(tmp_path: Path) -> None:
+    """A pull request runs its own version of the check's workflow: one that adds ``|| true``
+    (or pins an older riskbot) approves itself. riskbot cannot stop that (branch protection
+    can), but it says so, in the report, the JSON and an annotation on the file."""
+    root = copy_register(tmp_path / "repo")
+    workflow = root / GATE
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("name: riskbot\njobs:\n  check:\n    steps:\n      - run: riskbot pr\n")
+    git(root, "init", "-q", "-b", "main")
+    base = commit(root, "base")
+    workflow.write_text(workflow.read_text().replace("riskbot pr", "riskbot pr || true"))
+    set_levels(root, "R-001", 1, 1)
+    head = commit(root, "lower R-001, and make the check pass whatever it finds")
+    done = run_riskbot(
+        "pr", "--base", base, "--head", head, "--format", "json", "--root", str(root)
+    )
+    report = json.loads(done.stdout)
+    assert report["gate_files"] == [GATE]
+    assert report["touches_risks"]
+    markdown = run_riskbot("pr", "--base", base, "--head", head, "--root", str(root)).stdout
+    assert "changes the workflows that check it" in markdown
+    assert "Require review from Code Owners" in markdown
+    policy = root / ".github" / "riskbot.yml"
+    policy.write_text(policy.read_text().replace("label: risk\n", "label: risks\n"))
+    only_policy = commit(root, "a policy change")
+    done = run_riskbot(
+        "pr", "--base", head, "--head", only_policy, "--format", "json", "--root", str(root)
+    )
+    assert json.loads(done.stdout)["gate_files"] == [".github/riskbot.yml"]
+    same = run_riskbot(
+        "pr", "--base", only_policy, "--head", only_policy, "--format", "json", "--root", str(root)
+    )
+    assert json.loads(same.stdout)["gate_files"] == []
+
+
+def test_init_says_how_to_protect_the_gate(tmp_path: Path) -> None:
+    from tests.acceptance.test_init import INIT
+
+    done = run_riskbot(*INIT, cwd=init_repo(tmp_path / "new"))
+    assert done.returncode == 0, done.stderr
+    steps = done.stdout
+    assert "`.github/workflows/**`" in steps
+    assert "CODEOWNERS" in steps
+    assert '"Require review from Code Owners"' in steps
