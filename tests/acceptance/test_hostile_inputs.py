@@ -355,3 +355,65 @@ def test_init_says_how_to_protect_the_gate(tmp_path: Path) -> None:
     assert "`.github/workflows/**`" in steps
     assert "CODEOWNERS" in steps
     assert '"Require review from Code Owners"' in steps
+
+
+HEAD_SHA = "a" * 40
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("payload", "says"),
+    [
+        (
+            json.dumps(
+                {"version": 1, "pr": 1.0, "head_sha": HEAD_SHA, "touches_risks": True, "body": "x"}
+            ),
+            "pr",
+        ),
+        (DEEP, "nested"),
+        (
+            json.dumps(
+                {
+                    "version": 1,
+                    "pr": 1,
+                    "head_sha": HEAD_SHA,
+                    "touches_risks": True,
+                    "body": json.loads("[" * 50 + "]" * 50),
+                }
+            ),
+            "body",
+        ),
+    ],
+    ids=["pr 1.0", "deep", "deep body"],
+)
+def test_a_comment_payload_of_the_wrong_shape_is_a_clear_error(
+    tmp_path: Path, payload: str, says: str
+) -> None:
+    """``pr: 1.0`` passed JSON Schema's integer and reached the comment as ``#1.0``; deeply
+    nested JSON stopped the decoder (exit 3)."""
+    root = repo(tmp_path)
+    path = tmp_path / "comment.json"
+    path.write_text(payload, encoding="utf-8")
+    done = run_riskbot(
+        "comment", "--payload", str(path), "--head-sha", HEAD_SHA, "--dry-run", "--root", str(root)
+    )
+    assert done.returncode == 1, done.stderr
+    assert INTERNAL not in done.stderr
+    assert "comment.json" in done.stderr
+    assert says in done.stderr
+    assert "would comment" not in done.stderr
+
+
+def test_an_event_nested_too_deep_is_a_clear_error(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    event = tmp_path / "event.json"
+    event.write_text('{"pull_request": ' + DEEP + "}", encoding="utf-8")
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+    }
+    done = run_riskbot("pr", "--root", str(root), env=env)
+    assert done.returncode == 2, done.stderr
+    assert INTERNAL not in done.stderr
+    assert "GITHUB_EVENT_PATH: event.json is nested too deeply" in done.stderr
