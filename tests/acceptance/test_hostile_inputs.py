@@ -417,3 +417,19 @@ def test_an_event_nested_too_deep_is_a_clear_error(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert INTERNAL not in done.stderr
     assert "GITHUB_EVENT_PATH: event.json is nested too deeply" in done.stderr
+
+
+def test_a_slip_of_ten_million_weeks_is_refused_on_its_line(tmp_path: Path) -> None:
+    """The odds are computed day by day: ``schedule_slip_weeks.max: 10000000`` took minutes.
+    The schema caps a level's slip at 520 weeks (ten years) and says so on the line."""
+    root = repo(tmp_path)
+    policy = root / ".github" / "riskbot.yml"
+    text = policy.read_text(encoding="utf-8").replace(
+        "schedule_slip_weeks: {min: 13, max: 26}", "schedule_slip_weeks: {min: 13, max: 10000000}"
+    )
+    policy.write_text(text, encoding="utf-8")
+    done = run_riskbot("check", "--root", str(root), timeout=30)
+    assert done.returncode == 1, done.stdout
+    line = line_of(text, "max: 10000000")
+    assert f".github/riskbot.yml:{line}:" in done.stdout
+    assert "10000000 is greater than the maximum of 520" in done.stdout
