@@ -21,7 +21,7 @@ from yaml.nodes import Node
 from bot.register import compiled
 from bot.register.findings import Finding, JsonPath, error, path_text
 from bot.register.suggest import closest
-from bot.register.yamlfile import column_for, line_for
+from bot.register.yamlfile import column_for, line_for, written
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -224,6 +224,54 @@ def _leaf_errors(err: ValidationError) -> Iterator[tuple[ValidationError, str | 
     yield best_match(err.context), None
 
 
+def _is_number_text(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return value.strip() == value and value != ""
+
+
+def _type_hint(
+    err: ValidationError, node: Node | None, path: JsonPath, root: Mapping[str, Any] | None
+) -> str | None:
+    """A wrong type said the way it is fixed in YAML: the quotes to remove, the word to quote,
+    the mapping to write; None where jsonschema's own words will do."""
+    if err.validator != "type" or _is_date_schema(err):
+        return None
+    wanted = err.validator_value
+    value = err.instance
+    key = next((str(step) for step in reversed(path) if isinstance(step, str)), "value")
+
+    def fixed(text: str) -> str:  # the line as it should read: a list item, or a key
+        return f"- {text}" if path and isinstance(path[-1], int) else f"{key}: {text}"
+
+    if wanted in ("integer", "number") and isinstance(value, str) and _is_number_text(value):
+        return (
+            f"{value!r} is a number in quotes, which YAML reads as text: remove the quotes "
+            f"({fixed(value)})"
+        )
+    if wanted == "string" and isinstance(value, bool):
+        raw = written(node, path) or str(value).lower()
+        return (
+            f"`{raw}` reads as {str(value).lower()} in YAML, not as text: quote it "
+            f"({fixed(repr(raw))})"
+        )
+    if wanted == "string" and isinstance(value, int | float):
+        raw = written(node, path) or str(value)
+        return f"{raw} reads as a number in YAML, not as text: quote it ({fixed(repr(raw))})"
+    if wanted == "boolean" and isinstance(value, str):
+        return f"{value!r} is text: write true or false, without quotes ({fixed('true')})"
+    if wanted == "object" and not isinstance(value, dict | list):
+        schema = _resolve(err.schema, root or {})
+        if "level" in schema.get("properties", {}):
+            return f"{key} is a mapping with a level: write `{key}: {{level: {value}}}`"
+        return f"{value!r} is one value, where {key} needs keys and values (a mapping)"
+    if wanted == "array" and isinstance(value, str | int | float) and not isinstance(value, bool):
+        return f"{key} is a list: write each item on its own line after `{key}:`, as `- {value}`"
+    return None
+
+
 def _prefix(path: JsonPath) -> str:
     # The document itself needs no path: "missing required key 'title'".
     return f"{path_text(path)}: " if path else ""
@@ -268,7 +316,7 @@ def _finding(
                     col=column_for(node, path),
                 )
         return
-    message = text or _describe(err, root)
+    message = text or _type_hint(err, node, path, root) or _describe(err, root)
     yield error(
         file,
         line_for(node, path),
