@@ -684,16 +684,29 @@ def new(
         label = method.factor_label(kind)
         return int(_ask(kind, f"{label} ({scale_hint(method.scale(kind))})", _level(kind, policy)))
 
+    def answer(option: str, given: str | None, prompt: str, convert: Callable[[str], str]) -> str:
+        # An option is read as its prompt's answer would be: the same words, the same checks.
+        if given is None:
+            return str(_ask(option, prompt, convert))
+        try:
+            return convert(given)
+        except click.BadParameter as exc:
+            raise UsageError(f"--{option} {given!r}: {exc.message}") from None
+
     risk = NewRisk(
-        title=title or _ask("title", "Title", _text),
-        category=category
-        or _ask("category", f"Category ({', '.join(categories)})", _one_of("category", categories)),
-        phase=phase or _ask("phase", f"Phase ({', '.join(phases)})", _one_of("phase", phases)),
+        title=answer("title", title, "Title", _text),
+        category=answer(
+            "category",
+            category,
+            f"Category ({', '.join(categories)})",
+            _one_of("category", categories),
+        ),
+        phase=answer("phase", phase, f"Phase ({', '.join(phases)})", _one_of("phase", phases)),
         impact=level("impact"),
         probability=level("probability"),
         detection=level("detection") if method.detection else None,
-        owner=owner or _ask("owner", f"Owner (roles: {roles}; or @login)", _owner(register)),
-        description=description or _ask("description", "Description", _text),
+        owner=answer("owner", owner, f"Owner (roles: {roles}; or @login)", _owner(register)),
+        description=answer("description", description, "Description", _text),
     )
     created = create_risk(root, risk)
     _say(f"score: {created.score_text}")

@@ -433,3 +433,30 @@ def test_a_slip_of_ten_million_weeks_is_refused_on_its_line(tmp_path: Path) -> N
     line = line_of(text, "max: 10000000")
     assert f".github/riskbot.yml:{line}:" in done.stdout
     assert "10000000 is greater than the maximum of 520" in done.stdout
+
+
+def test_new_reads_its_options_as_it_reads_its_prompts(tmp_path: Path) -> None:
+    """The prompt took ``technical`` for Technical and trimmed spaces; the same words given as
+    options failed check after the fact (exit 1) or were written as typed."""
+    root = repo(tmp_path)
+    done = run_riskbot(
+        *("new", "--title", "  Key person leaves ", "--category", "technical", "--phase", "V3"),
+        *("--impact", "2", "--probability", "2", "--owner", " team-lead "),
+        *("--description", " Bus factor of one. ", "--root", str(root)),
+    )
+    assert done.returncode == 0, done.stderr
+    written = (root / "risks" / "R-011-key-person-leaves.yaml").read_text(encoding="utf-8")
+    assert "title: Key person leaves\n" in written
+    assert "category: Technical\n" in written
+    assert "phase: v3\n" in written
+    assert "owner: team-lead\n" in written
+    wrong = run_riskbot(
+        *("new", "--title", "t", "--category", "Techncial", "--phase", "v3"),
+        *("--impact", "2", "--probability", "2", "--owner", "team-lead"),
+        *("--description", "d", "--root", str(root)),
+    )
+    assert wrong.returncode == 2
+    assert (
+        "--category 'Techncial': 'Techncial' is not a category (did you mean 'Technical'?)"
+        in wrong.stderr
+    )
