@@ -29,7 +29,7 @@ from bot.reconcile.plan import (
     issue_changes,
 )
 from bot.render.issues import duplicate_note
-from bot.render.summary import Stats
+from bot.render.summary import Stats, gist
 
 T = TypeVar("T")
 
@@ -103,15 +103,26 @@ class Executor:
                     self.stats.done.append(f"found {comment.ident} on #{issue} on a second read")
 
     # -- writing -----------------------------------------------------------------------------
-    def _write(self, what: str, call: Callable[[GitHubApi], T]) -> T | None:
+    def _write(
+        self,
+        what: str,
+        call: Callable[[GitHubApi], T],
+        *,
+        text: tuple[str, str] | None = None,
+    ) -> T | None:
+        """One write, counted against the budget; ``text`` (a title and the Markdown body) is
+        what a person would see: its title or first line is said, and a dry run keeps it."""
         if self.stats.writes >= self.budget:
             raise BudgetExhausted(f"write budget of {self.budget} spent")
+        said = f"{what}: {text[0]}" if text is not None else what
         if self.dry_run or self.api is None:
             self.stats.writes += 1
-            self.stats.done.append(f"would {what}")
+            self.stats.done.append(f"would {said}")
+            if text is not None:
+                self.stats.drafts.append(text)
             return None
         result = call(self.api)
-        self.stats.done.append(what)
+        self.stats.done.append(said)
         return result
 
     def execute(self, actions: Sequence[Action], snapshot: Snapshot) -> Stats:
@@ -225,7 +236,7 @@ class Executor:
             return api.create_issue(action.title, body, list(labels), list(action.assignees))
 
         try:
-            made = self._write(what, create)
+            made = self._write(what, create, text=(action.title, body))
         except WriteFailed as failed:
             # The answer may be lost while the issue exists, or the write may still land: wait
             # for it, then look. Not found is no proof (a write can land after any wait), so it
@@ -264,7 +275,11 @@ class Executor:
                 self.stats.skipped += 1
                 return
             if target.number is None:  # a dry run's stand-in: a real run comments on it
-                self._write(f"comment {action.ident} on new issue {action.issue}", _never)
+                self._write(
+                    f"comment {action.ident} on new issue {action.issue}",
+                    _never,
+                    text=(gist(action.text), action.text),
+                )
                 return
             number = target.number
         if number is None:
@@ -298,6 +313,7 @@ class Executor:
             self._write(
                 f"comment {action.ident} on #{number}",
                 lambda api: api.create_comment(number, body),
+                text=(gist(body), body),
             )
         except WriteFailed as failed:
             if self.api is None:

@@ -460,3 +460,26 @@ def test_new_reads_its_options_as_it_reads_its_prompts(tmp_path: Path) -> None:
         "--category 'Techncial': 'Techncial' is not a category (did you mean 'Technical'?)"
         in wrong.stderr
     )
+
+
+def test_a_dry_run_shows_what_it_would_write(tmp_path: Path) -> None:
+    """A dry run listed marker keys (``would create issue red-issue/R-001``): it names each
+    issue by its title and each comment by its first line, and the step summary holds the
+    bodies, so what would be posted can be read before it is."""
+    root = repo(tmp_path)
+    summary = tmp_path / "summary.md"
+    done = run_riskbot(
+        "sync", "--dry-run", "--root", str(root), env={"GITHUB_STEP_SUMMARY": str(summary)}
+    )
+    assert done.returncode == 0, done.stderr
+    assert (
+        "would create issue red-issue/R-001: R-001: PostgreSQL Migration Complexity (score 16)"
+        in done.stderr
+    )
+    assert (
+        "would comment red/R-001/round-1 on new issue red-issue/R-001: 🚨 New Red risk: "
+        "immediate escalation." in done.stderr
+    )
+    written = summary.read_text(encoding="utf-8")
+    assert "<summary>R-001: PostgreSQL Migration Complexity (score 16)</summary>" in written
+    assert "## 🟥 R-001 · PostgreSQL Migration Complexity" in written
