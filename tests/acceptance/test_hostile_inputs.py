@@ -483,3 +483,27 @@ def test_a_dry_run_shows_what_it_would_write(tmp_path: Path) -> None:
     written = summary.read_text(encoding="utf-8")
     assert "<summary>R-001: PostgreSQL Migration Complexity (score 16)</summary>" in written
     assert "## 🟥 R-001 · PostgreSQL Migration Complexity" in written
+
+
+def test_pr_json_writes_numbers_as_numbers(tmp_path: Path) -> None:
+    """A level or a threshold that changed came out as text (``"old": "2"``); text that reads
+    like a number stays text."""
+    root = repo(tmp_path)
+    base = git(root, "rev-parse", "HEAD")
+    set_levels(root, "R-004", 3, 4, title="2026")
+    policy = root / ".github" / "riskbot.yml"
+    policy.write_text(
+        policy.read_text(encoding="utf-8").replace("min_score: 15", "min_score: 14", 1),
+        encoding="utf-8",
+    )
+    head = commit(root, "levels, a threshold and a title")
+    done = run_riskbot(
+        "pr", "--base", base, "--head", head, "--format", "json", "--root", str(root)
+    )
+    report = json.loads(done.stdout)
+    [r004] = [c for c in report["changed"] if c["id"] == "R-004"]
+    fields = {f["field"]: (f["old"], f["new"]) for f in r004["fields"]}
+    assert fields["probability"] == (3, 4)
+    assert fields["title"] == ("ML Model Recommendation Bias", "2026")
+    [threshold] = [c for c in report["policy_changes"] if c["key"] == "bands.red.min_score"]
+    assert (threshold["old"], threshold["new"]) == (15, 14)
