@@ -507,3 +507,32 @@ def test_pr_json_writes_numbers_as_numbers(tmp_path: Path) -> None:
     assert fields["title"] == ("ML Model Recommendation Bias", "2026")
     [threshold] = [c for c in report["policy_changes"] if c["key"] == "bands.red.min_score"]
     assert (threshold["old"], threshold["new"]) == (15, 14)
+
+
+def test_a_long_description_is_shortened_inside_the_issue_not_its_end(tmp_path: Path) -> None:
+    """The issue body was cut from the end to fit GitHub's 65,536 characters: a long
+    description pushed out the mitigation plan and "Who must act". The description is what is
+    shortened, with a note; everything after it stays."""
+    from bot.reconcile.plan import EnsureIssue
+    from bot.render.issues import red_issue_body
+    from tests.factories import register_of
+
+    root = copy_register(tmp_path / "repo")
+    long = "\n\n".join(f"Paragraph {n}: " + "why this could go wrong. " * 40 for n in range(200))
+    write_risk(
+        root,
+        "R-100-long.yaml",
+        risk_yaml("R-100", impact={"level": 5}, probability={"level": 5}, description=long),
+    )
+    register = register_of(root)
+    [risk] = [a for a in register.assessments if a.risk.id == "R-100"]
+    body = red_issue_body(risk, register.policy, link="https://example.invalid", not_assignable=())
+    text = EnsureIssue("red-issue/R-100", "R-100", body).text
+    assert len(text) <= 65_536
+    assert "### Who must act" in text
+    assert "### Mitigation plan" in text
+    assert text.rstrip().endswith("riskbot sync.") or "risks/R-100-long.yaml" in text[-300:]
+    assert "Paragraph 0:" in text
+    assert "Paragraph 199:" not in text
+    assert "the description is shortened here" in text
+    assert "truncated to fit GitHub's limit" not in text
