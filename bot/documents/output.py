@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.errors import RiskbotError
-from bot.repo.worktree import linked_part
+from bot.repo.files import linked_part
 
 
 class OutputError(RiskbotError):
@@ -100,7 +100,11 @@ def write_files(
     return [path for path, _ in files]
 
 
-def write_output(path: Path, text: str | bytes) -> None:
-    """Write one document a command produces (``report --output``, ``retro --output``,
-    ``export --output``)."""
-    write_files(path.parent, [(path, text)])
+def write_output(path: Path, text: str | bytes, root: Path) -> None:
+    """Write one document a command produces (``report``, ``report --output``, ``retro
+    --output``, ``export --output``): inside the repository at ``root``, no folder on its way
+    from ``root`` may be a link (a pull request can commit one); a path elsewhere is the user's
+    own choice."""
+    # abspath, not resolve: resolving would follow the very links this looks for.
+    where, top = Path(os.path.abspath(path)), Path(os.path.abspath(root))
+    write_files(top if where.is_relative_to(top) else where.parent, [(where, text)])

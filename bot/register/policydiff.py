@@ -39,6 +39,23 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def value_at(data: Any, path: JsonPath) -> Any:
+    """The value at a JSON path of a document (None where there is none)."""
+    for step in path:
+        if isinstance(data, Mapping):
+            data = data.get(step)
+        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            data = data[step]
+        else:
+            return None
+    return data
+
+
+def as_number(raw: Any, text: object) -> object:
+    """A number as a JSON number (the YAML said ``15``); anything else as its text."""
+    return raw if isinstance(raw, int | float) and not isinstance(raw, bool) else text
+
+
 def _item_key(item: Mapping[str, Any], keys: Sequence[str]) -> str | None:
     for key in keys:
         if key in item and isinstance(item[key], str | int) and not isinstance(item[key], bool):
@@ -80,6 +97,9 @@ class PolicyChange:
     old: Leaf | None
     new: Leaf | None
     line: int = 1
+    old_value: Any = None
+    """The old value as the file holds it (a number stays one in the JSON report)."""
+    new_value: Any = None
 
     @property
     def section(self) -> str:
@@ -139,8 +159,8 @@ class PolicyChange:
 
         return {
             "key": self.key,
-            "old": plain(self.old),
-            "new": plain(self.new),
+            "old": as_number(self.old_value, plain(self.old)),
+            "new": as_number(self.new_value, plain(self.new)),
             "line": self.line,
             "needs_sponsor": self.needs_sponsor,
             "text": self.describe(),
@@ -161,10 +181,19 @@ def policy_changes(
         was = before.get(key)
         if was is None or was[0] != value:
             out.append(
-                PolicyChange(key, None if was is None else was[0], value, lines.get(path, 1))
+                PolicyChange(
+                    key,
+                    None if was is None else was[0],
+                    value,
+                    lines.get(path, 1),
+                    None if was is None else value_at(old, was[1]),
+                    value_at(new, path),
+                )
             )
-    for key, (value, _) in before.items():
+    for key, (value, path) in before.items():
         if key not in after:
             section = key.split(".", 1)[0].split("[", 1)[0]
-            out.append(PolicyChange(key, value, None, lines.get((section,), 1)))
+            out.append(
+                PolicyChange(key, value, None, lines.get((section,), 1), value_at(old, path))
+            )
     return out
