@@ -339,7 +339,7 @@ def _policy_line(c: PolicyChange) -> str:
 
 
 PROTECT = (
-    "protect `.github/workflows/**` and `.github/riskbot.yml` with CODEOWNERS and **Require "
+    f"protect `.github/workflows/**` and `{POLICY_PATH}` with CODEOWNERS and **Require "
     "review from Code Owners** in the branch's protection, or make the check a ruleset's "
     "required workflow"
 )
