@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.register.schemas import POLICY_SCHEMA, RISK_SCHEMA, fast_validator, load_schema, validator
-from tests.factories import POLICY, RISKS
+from tests.factories import POLICY, REPO, RISKS
 
 ANNOTATIONS = {"$ref", "title", "description", "$comment", "default", "examples"}
 JSON_VALUES = st.recursive(
@@ -272,3 +272,17 @@ def test_both_validators_refuse_a_name_with_a_final_newline(name, path, value) -
     doc = mutate(json.loads(json.dumps(base, default=str)), path, "replace", value)
     assert not fast_ok(name, doc)
     assert not validator(name).is_valid(doc)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    assert not repeated, f"keys written twice (JSON keeps the last): {repeated}"
+    return dict(pairs)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "schema").glob("*.json")))
+def test_a_schema_writes_each_key_once(name: str) -> None:
+    """A key written twice in one object is silently the last: the first is dead text."""
+    text = (REPO / "schema" / name).read_text(encoding="utf-8")
+    json.loads(text, object_pairs_hook=_no_duplicates)
