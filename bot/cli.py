@@ -43,11 +43,9 @@ def _say(text: str, *, err: bool = False, nl: bool = True, lines: bool = False) 
 
 def _document(text: str) -> None:
     """Print a document (Markdown, JSON) on stdout; in Actions fenced with stop-commands."""
-    from bot.render.actions import stop_commands
+    from bot.render.actions import document
 
-    if os.environ.get("GITHUB_ACTIONS") == "true":
-        text = stop_commands(text.rstrip("\n")) + "\n"
-    sys.stdout.write(text)
+    sys.stdout.write(document(text, in_actions=os.environ.get("GITHUB_ACTIONS") == "true"))
 
 
 def _parse_date(value: str | None) -> dt.date | None:
@@ -522,7 +520,7 @@ def report(
         _say(state.summary, err=not state.current, lines=True)
         sys.exit(state.exit_code)
     else:
-        write_output(target, text)
+        write_output(target, text, root)
         _say(f"wrote {target}")
     pending = history.pending
     if pending and not check_only:
@@ -745,7 +743,7 @@ def export_command(root: Path, fmt: str, output: Path | None) -> None:
     if output is None:
         sys.stdout.write(data.decode("utf-8"))
     else:
-        write_output(output, data)
+        write_output(output, data, root)
         _say(f"wrote {len(files)} risks to {output}", err=True)
 
 
@@ -886,16 +884,29 @@ def new(
         label = method.factor_label(kind)
         return int(_ask(kind, f"{label} ({scale_hint(method.scale(kind))})", _level(kind, policy)))
 
+    def answer(option: str, given: str | None, prompt: str, convert: Callable[[str], str]) -> str:
+        # An option is read as its prompt's answer would be: the same words, the same checks.
+        if given is None:
+            return str(_ask(option, prompt, convert))
+        try:
+            return convert(given)
+        except click.BadParameter as exc:
+            raise UsageError(f"--{option} {given!r}: {exc.message}") from None
+
     risk = NewRisk(
-        title=title or _ask("title", "Title", _text),
-        category=category
-        or _ask("category", f"Category ({', '.join(categories)})", _one_of("category", categories)),
-        phase=phase or _ask("phase", f"Phase ({', '.join(phases)})", _one_of("phase", phases)),
+        title=answer("title", title, "Title", _text),
+        category=answer(
+            "category",
+            category,
+            f"Category ({', '.join(categories)})",
+            _one_of("category", categories),
+        ),
+        phase=answer("phase", phase, f"Phase ({', '.join(phases)})", _one_of("phase", phases)),
         impact=level("impact"),
         probability=level("probability"),
         detection=level("detection") if method.detection else None,
-        owner=owner or _ask("owner", f"Owner (roles: {roles}; or @login)", _owner(register)),
-        description=description or _ask("description", "Description", _text),
+        owner=answer("owner", owner, f"Owner (roles: {roles}; or @login)", _owner(register)),
+        description=answer("description", description, "Description", _text),
     )
     created = create_risk(root, risk)
     _say(f"score: {created.score_text}")
@@ -955,7 +966,7 @@ def retro(release: str, root: Path, output: Path) -> None:
     if str(output) == "-":
         _document(text)
     else:
-        write_output(output, text)
+        write_output(output, text, root)
         _say(f"wrote {output}")
     sys.exit(0 if register.ok else 1)
 
@@ -1166,7 +1177,9 @@ def portfolio(
         current = _read_portfolio(hub, shard, last, day, max_wait)
         if shard is not None and shard_output is not None:
             part = docs.parse_shard(shard)
-            write_output(shard_output, docs.shard_json(part, current.portfolio, current.known))
+            write_output(
+                shard_output, docs.shard_json(part, current.portfolio, current.known), folder
+            )
             _say(f"wrote {shard_output}")
             sys.exit(1 if current.portfolio.failures else 0)
     title = hub.title if hub is not None else docs.DEFAULT_TITLE

@@ -2,16 +2,20 @@
 `run:` steps with their `env:`, against the local GitHub API server.
 
 `uses:` steps (checkout, setup-python) are what the test environment already is, and the step
-that installs riskbot is the installed `riskbot` of the test run: both are skipped. Expressions
-are evaluated by a small evaluator of the subset the workflows use (`==`, `!=`, `&&`, `||`,
-`!`, parentheses, string literals, `contains()`, `startsWith()`, `always()`, `!cancelled()`,
-and the `github`, `needs`, `steps`, `secrets` and `inputs` contexts).
+that installs riskbot is the installed `riskbot` of the test run: both are skipped. A step whose
+script is one `riskbot` command (words and `$VARIABLES`, no shell operators) runs in this
+process, as the suite runs the CLI; any other script runs in bash with the installed `riskbot`
+first on its PATH (tests/acceptance/test_installed.py runs each command once as installed).
+Expressions are evaluated by a small evaluator of the subset the workflows use (`==`, `!=`,
+`&&`, `||`, `!`, parentheses, string literals, `contains()`, `startsWith()`, `always()`,
+`!cancelled()`, and the `github`, `needs`, `steps`, `secrets` and `inputs` contexts).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from tests.cli import RISKBOT
+from tests.cli import RISKBOT, run_riskbot
 
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 _TOKEN = re.compile(
@@ -200,6 +204,25 @@ class JobRun:
         return "\n".join(step.stderr for step in self.steps)
 
 
+_SHELL = re.compile(r"[|&;<>`\n()]|\$\(|\$\{[^}]*[^\w}]")
+"""What makes a script more than one command: operators, substitutions, parameter expansions
+beyond a plain ``${NAME}``."""
+_VARIABLE = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+def riskbot_args(script: str, env: dict[str, str]) -> list[str] | None:
+    """The arguments of a script that is one ``riskbot`` command, its variables expanded from
+    ``env`` as bash would; None for any other script."""
+    if _SHELL.search(script.strip()):
+        return None
+    words = shlex.split(script.strip())
+    if words[:1] != ["riskbot"]:
+        return None
+    return [
+        _VARIABLE.sub(lambda m: env.get(m.group(1) or m.group(2), ""), word) for word in words[1:]
+    ]
+
+
 def load_workflow(path: Path) -> dict[str, Any]:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert isinstance(doc, dict)
@@ -267,15 +290,19 @@ def run_job(
             **env,
             **step_env,
         }
-        done = subprocess.run(
-            ["bash", "-e", "-c", script],
-            cwd=cwd,
-            env=full,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        args = riskbot_args(script, full)
+        if args is not None:
+            done = run_riskbot(*args, cwd=cwd, env=full)
+        else:
+            done = subprocess.run(
+                ["bash", "-e", "-c", script],
+                cwd=cwd,
+                env=full,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
         run.steps.append(done)
         if "id" in step:
             context["steps"][step["id"]] = {"outputs": read_outputs(output)}

@@ -66,6 +66,7 @@ def _fix_text(text: str, assessment: Assessment, name: str) -> tuple[str, list[F
 def fix_register(root: Path) -> list[Fixed]:
     """Rewrite every wrong declared score and band under ``root``; what was changed, in order."""
     policy_source, sources = discover(root)
+    checked = {s.name: s.raw for s in sources}  # fixed from the bytes checked, read once
     loaded = build_register(policy_source, sources)
     if not isinstance(loaded, Register):
         return []  # no policy, no bands: nothing can be computed
@@ -77,7 +78,7 @@ def fix_register(root: Path) -> list[Fixed]:
         if name not in wrong or path.is_symlink():
             continue  # a link is never written through; check still reports it
         try:
-            text = path.read_bytes().decode("utf-8")
+            text = checked[name].decode("utf-8")
             new_text, fixed = _fix_text(text, assessment, name)
             if fixed and new_text != text:
                 write_files(root, [(path, new_text)], refused=FixError)

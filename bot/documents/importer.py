@@ -28,12 +28,13 @@ from bot.intake.writer import ID_IN_NAME, render_risk_file, risk_file_name, risk
 from bot.register.codes import DERIVED
 from bot.register.findings import Finding, FindingsHolder, error, sort_key
 from bot.register.ids import next_id
-from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile, build_register
+from bot.register.load import POLICY_PATH, RISKS_DIR, SourceFile, build_register
 from bot.register.presets import PLAN_BAND_EMOJI
 from bot.register.risk import MITIGATION_KINDS
 from bot.register.scoring import score_of
 from bot.register.yamlfile import load_yaml
 from bot.repo.schemas import schema_dir
+from bot.repo.worktree import scan
 
 BAND_EMOJI = PLAN_BAND_EMOJI
 SCORE_LINE = re.compile(
@@ -463,16 +464,14 @@ def import_plan(
 def ids_in_use(out: Path, result: ImportResult | FilesHolder) -> dict[int, list[str]]:
     """The risk ids the register under ``out`` already uses (number → its files), leaving out
     the files this import would replace. The id of a file is its name's and its ``id:``'s."""
-    folder = out / RISKS_DIR
-    if not folder.is_dir():
-        return {}
     used: dict[int, list[str]] = {}
-    for path in sorted(folder.rglob("*")):
-        name = path.relative_to(out).as_posix()
-        if path.suffix not in RISK_SUFFIXES or not path.is_file() or name in result.files:
+    for source in scan(out).risks:  # found and read as check finds and reads them
+        name = source.name
+        if name in result.files:
             continue
-        numbers = {int(m.group(1))} if (m := ID_IN_NAME.match(path.name)) else set()
-        loaded = load_yaml(name, path.read_bytes())
+        base = name.rsplit("/", 1)[-1]
+        numbers = {int(m.group(1))} if (m := ID_IN_NAME.match(base)) else set()
+        loaded = load_yaml(name, source.raw)  # a refused file has no bytes: its name counts
         declared = loaded.data.get("id") if loaded.ok else None
         if isinstance(declared, str) and (m := ID_IN_NAME.match(declared)):
             numbers.add(int(m.group(1)))

@@ -34,6 +34,7 @@ from bot.register.presets import (
     PRESETS,
     preset_policy,
 )
+from bot.repo.files import risk_file_names
 from bot.repo.git import GitError, git
 from bot.repo.root import enclosing_register
 from bot.repo.schemas import schema_dir
@@ -207,6 +208,10 @@ Next steps:
   5. Create the label "{form_label}" (Issues → Labels): the issue form "Propose a risk"
      ({form}) applies it, and riskbot-respond.yml answers only
      the issues that carry it.
+  6. Protect what checks a pull request: it runs its own version of the workflows, so one
+     that edits riskbot-pr.yml can pass itself. Name reviewers for `.github/workflows/**`
+     and `{policy}` in .github/CODEOWNERS and turn on "Require review from Code Owners"
+     (or make the check a ruleset's required workflow).
   Optional: commit RISKS.md (`riskbot report`) and add a `riskbot report --check` step to
   {report_in}; use riskbot as a pre-commit hook (see riskbot's README).
 """
@@ -543,11 +548,10 @@ def init_files(
     return files
 
 
-def _other_risks(root: Path) -> list[Path]:
-    # A register that already has risks gets no example (its R-001 could clash with theirs).
-    folder = root / "risks"
-    found = [*folder.glob("*.yaml"), *folder.glob("*.yml")] if folder.is_dir() else []
-    return [p for p in found if p.relative_to(root).as_posix() != EXAMPLE_RISK]
+def _other_risks(root: Path) -> list[str]:
+    # A register that already has risks gets no example (its R-001 could clash with theirs):
+    # found as check finds them, in folders below risks/ too.
+    return [name for name in risk_file_names(root) if name != EXAMPLE_RISK]
 
 
 def refuse_nested(directory: Path, *, force: bool = False) -> None:

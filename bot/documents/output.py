@@ -10,11 +10,11 @@ the run created, and a refusal writes nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from bot.errors import RiskbotError
-from bot.repo.worktree import linked_part
+from bot.repo.files import linked_part
 
 
 class OutputError(RiskbotError):
@@ -38,15 +38,15 @@ def _write(path: Path, data: bytes) -> None:
         fh.write(data)
 
 
-def _blocked(path: Path, exc: OSError) -> str:
+def _blocked(path: Path, exc: OSError, shown: Callable[[Path], str]) -> str:
     """Why a file could not be written, in a sentence."""
     if isinstance(exc, FileExistsError | NotADirectoryError):
         # mkdir met a file where a folder should be (or writing met one on the way).
-        blocker = next((p for p in path.parents if p.is_file()), exc.filename)
-        return f"{blocker} is a file, not a folder"
+        blocker = next((p for p in path.parents if p.is_file()), None)
+        return f"{exc.filename if blocker is None else shown(blocker)} is a file, not a folder"
     why = exc.strerror or type(exc).__name__
     other = exc.filename is not None and Path(str(exc.filename)) != path
-    return why + (f" ({exc.filename})" if other else "")
+    return why + (f" ({shown(Path(str(exc.filename)))})" if other else "")
 
 
 def write_files(
@@ -55,6 +55,7 @@ def write_files(
     *,
     replace: bool = True,
     refused: type[RiskbotError] = OutputError,
+    shown: Callable[[Path], str] = str,
 ) -> list[Path]:
     """Write each (path, text) as UTF-8 (bytes as they are), creating folders, or nothing at all.
 
@@ -74,10 +75,12 @@ def write_files(
         if (link := folders[path.parent]) is not None:
             links.append(link)
     if links:
-        raise refused(f"will not write through the symbolic link {links[0]}; nothing was written")
+        raise refused(
+            f"will not write through the symbolic link {shown(links[0])}; nothing was written"
+        )
     existing = [path for path, _ in files if path in there]
     if existing and not replace:
-        names = ", ".join(str(p) for p in existing)
+        names = ", ".join(shown(p) for p in existing)
         raise refused(
             f"would overwrite {len(existing)} existing files: {names}; "
             "use --force to replace them; nothing was written"
@@ -94,13 +97,23 @@ def write_files(
             for done in created:  # no half-written result: take back what this run created
                 done.unlink(missing_ok=True)
             undone = "; nothing was written" if len(files) > 1 else ""
-            raise refused(f"cannot write {path}: {_blocked(path, exc)}{undone}") from None
+            why = _blocked(path, exc, shown)
+            raise refused(f"cannot write {shown(path)}: {why}{undone}") from None
         if path not in there:
             created.append(path)
     return [path for path, _ in files]
 
 
-def write_output(path: Path, text: str | bytes) -> None:
-    """Write one document a command produces (``report --output``, ``retro --output``,
-    ``export --output``)."""
-    write_files(path.parent, [(path, text)])
+def write_output(path: Path, text: str | bytes, root: Path) -> None:
+    """Write one document a command produces (``report``, ``report --output``, ``retro
+    --output``, ``export --output``): inside the repository at ``root``, no folder on its way
+    from ``root`` may be a link (a pull request can commit one); a path elsewhere is the user's
+    own choice."""
+    # abspath, not resolve: resolving would follow the very links this looks for.
+    where, top = Path(os.path.abspath(path)), Path(os.path.abspath(root))
+
+    def shown(named: Path) -> str:  # as the user named the output: from here, if so given
+        return str(named) if path.is_absolute() else os.path.relpath(named)
+
+    inside = where.is_relative_to(top)
+    write_files(top if inside else where.parent, [(where, text)], shown=shown)

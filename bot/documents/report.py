@@ -366,12 +366,19 @@ def _history(history: History | None) -> list[str]:
         "",
     ]
     policies = sum(1 for n in history.notes if n.file == POLICY_PATH)
-    skipped = len(history.notes) - policies
+    dates = sum(1 for n in history.notes if not n.file)
+    skipped = len(history.notes) - policies - dates
     if history.notes:
+        moved = (
+            f", and {dates} commit(s) dated in the future or past any calendar were placed at "
+            "their committer date or the date of the commit before"
+            if dates
+            else ""
+        )
         lines += [
             f"Read as they were: the policy did not load at {policies} commit(s) (scored with "
-            f"the nearest valid policy), and {skipped} risk file version(s) did not load "
-            "(skipped); `riskbot history` lists them.",
+            f"the nearest valid policy), {'' if dates else 'and '}{skipped} risk file "
+            f"version(s) did not load (skipped){moved}; `riskbot history` lists them.",
             "",
         ]
     lines += [

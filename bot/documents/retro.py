@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from bot.register.findings import Finding, FindingsHolder, error, sort_key, warning
-from bot.register.load import Register
+from bot.register.load import NOT_A_FILE, Register
 from bot.register.policy import Policy
 from bot.register.risk import Risk
 from bot.register.schemas import validate
 from bot.register.yamlfile import line_for, load_yaml
 from bot.render.exposure import two_places
 from bot.render.markdown import Cell, Markdown, escape_cell, escape_text, table
+from bot.repo.files import linked_part, read_regular
 
 RETRO_DIR = "retro"
 RETRO_SCHEMA = "retro.schema.json"
@@ -120,10 +121,24 @@ def outcomes_of(risk: Risk) -> list[Outcome]:
 def load_unregistered(root: Path, release: str) -> tuple[list[Unregistered], list[Finding]]:
     """Read ``retro/<release>.yaml`` (a missing or empty file lists nothing)."""
     name = f"{RETRO_DIR}/{release}.yaml"
-    path = root / name
-    if not path.is_file():
+    if (link := linked_part(root, root / name)) is not None:
+        return [], [
+            error(
+                name,
+                1,
+                f"{link.relative_to(root).as_posix()} is a symbolic link; not read",
+                code="symlink",
+            )
+        ]
+    try:
+        raw = read_regular(root / name)
+    except FileNotFoundError:
         return [], []
-    loaded = load_yaml(name, path.read_bytes())
+    except OSError as exc:  # a link (never followed), a file riskbot may not read
+        return [], [error(name, 1, f"cannot be read ({exc.strerror})", code="not-a-file")]
+    if raw is None:
+        return [], [error(name, 1, NOT_A_FILE, code="not-a-file")]
+    loaded = load_yaml(name, raw)
     if not loaded.ok:
         if all(f.code == "empty" for f in loaded.findings):
             return [], []

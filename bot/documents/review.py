@@ -19,9 +19,10 @@ from bot.documents.output import write_files
 from bot.documents.yamledit import Edit, EditableText, apply, key_of, quoted, scalar_like
 from bot.errors import RiskbotError
 from bot.register.dates import future_text, is_future
-from bot.register.load import RISKS_DIR
+from bot.register.ids import id_of_name
+from bot.register.load import NOT_A_FILE, RISKS_DIR
 from bot.register.yamlfile import load_yaml
-from bot.repo.worktree import linked_part
+from bot.repo.files import linked_part, read_regular, risk_file_names
 
 
 class ReviewError(RiskbotError):
@@ -211,14 +212,14 @@ def _check_result(before: dict[str, Any], body: str, date: str) -> None:
 
 
 def find_risk_file(root: Path, risk_id: str) -> Path:
-    """The file of a risk id under ``risks/``."""
-    matches = sorted(
-        p
-        for p in (root / RISKS_DIR).glob(f"{risk_id}*.y*ml")
-        if p.name == f"{risk_id}.yaml" or p.name.startswith(f"{risk_id}-")
-    )
+    """The file of a risk id anywhere under ``risks/`` (``risks/archive/`` too), found as
+    ``check`` finds it."""
+    matches = [root / name for name in risk_file_names(root) if id_of_name(name) == risk_id]
     if len(matches) != 1:
-        raise ReviewError(f"no single file for {risk_id} under risks/ ({len(matches)} found)")
+        found = f": {', '.join(p.relative_to(root).as_posix() for p in matches)}" if matches else ""
+        raise ReviewError(
+            f"no single file for {risk_id} under {RISKS_DIR}/ ({len(matches)} found{found})"
+        )
     if (link := linked_part(root, matches[0])) is not None:  # never write through a link
         raise ReviewError(f"{link.relative_to(root).as_posix()} is a symbolic link; not edited")
     return matches[0]
@@ -257,7 +258,10 @@ def review_risk(
     if path.is_symlink():
         raise ReviewError(f"{shown} is a symbolic link; riskbot review does not write through it")
     try:
-        text = path.read_bytes().decode("utf-8")
+        raw = read_regular(path)
+        if raw is None:
+            raise ReviewError(f"{shown} {NOT_A_FILE}")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ReviewError(f"{shown} is not UTF-8 (byte {exc.start}); file left unchanged") from None
     except OSError as exc:

@@ -21,7 +21,7 @@ from bot.register.findings import Finding
 from bot.register.inherit import Extends, read_extends, sha256_of
 from bot.register.load import POLICY_PATH, SourceFile, load_policy
 from bot.register.yamlfile import load_yaml
-from bot.repo.worktree import linked_part
+from bot.repo.files import linked_part
 
 NO_EXTENDS = (
     f"the policy extends no base: add `extends: {{repo: OWNER/NAME, path: FILE}}` to "

@@ -210,6 +210,9 @@ class GitHubApi:
         self._reported: set[int] = set()
         self._trees: dict[str, GitTree] = {}
         self._pulls: dict[int, PullRequest] = {}
+        self.pages_read = 0
+        """Pages of listings read so far (a listing of one page cannot shift between pages)."""
+        self._identity_checked = False
 
     def close(self) -> None:
         self._gh.close()
@@ -312,6 +315,8 @@ class GitHubApi:
     ) -> T:
         """One counted, paced write; a failure raises WriteFailed (it may have happened), a
         refusal of the token or permission SetupFailed."""
+        if not self._identity_checked:
+            self._check_identity()
         while True:
             gap = self._clock() - self._last_write
             if self._last_write and gap < self.limits.write_interval:
@@ -335,6 +340,21 @@ class GitHubApi:
                 )
                 raise WriteFailed(what, _status(exc), str(detail) or str(_status(exc))) from None
 
+    def _check_identity(self) -> None:
+        """Before the first write: a token that may say whose it is (a person's) must be the
+        bot's login, or riskbot would not know its own issues again and open one a run."""
+        self._identity_checked = True
+        try:
+            login = self.read(lambda: self._gh.get_user().login)
+        except (GithubException, RequestException, StopRun):
+            return  # an integration's token (Actions', an App's) may not ask: see create_issue
+        if login.lower() != self.settings.bot_login.lower():
+            raise SetupFailed(
+                f"GITHUB_TOKEN is {login}'s, but riskbot knows its own issues and comments by "
+                f"the login {self.settings.bot_login}: set RISKBOT_BOT_LOGIN={login} for this "
+                "token; nothing was written"
+            )
+
     def pages(
         self, plist: PaginatedList[G], *, needs: Needs = ISSUES_READ, repository_level: bool = True
     ) -> Iterator[G]:
@@ -346,6 +366,7 @@ class GitHubApi:
                 needs=needs,
                 repository_level=repository_level,
             )
+            self.pages_read += 1
             yield from items
             if len(items) < PER_PAGE:
                 return
@@ -454,16 +475,23 @@ class GitHubApi:
         since: dt.datetime,
         numbers: Collection[int],
         commands: list[PersonComment] | None = None,
+        *,
+        newest_first: bool = False,
     ) -> dict[int, list[CommentState]]:
         """The bot's own comments on some issues, found in ONE listing of the repository's
         comments updated since a time (100 a page): reads grow with recent comments, not issues.
 
+        Listed by creation, not by update: an edit between two pages would move its comment to
+        the end of an update-ordered list and shift the next page's first comment onto the page
+        already read. (A deletion still shifts it: see :meth:`Executor.comments_since`.)
         ``commands`` collects, from the same listing, the other comments on those issues that
         hold a ``/riskbot`` line (a review by comment counts at once).
         """
         wanted = set(numbers)
         found: dict[int, list[CommentState]] = {n: [] for n in wanted}
-        listing = self._repo.get_issues_comments(sort="updated", direction="asc", since=since)
+        listing = self._repo.get_issues_comments(
+            sort="created", direction="desc" if newest_first else "asc", since=since
+        )
         for comment in self.pages(listing):
             number = _issue_number(comment.issue_url)
             if number not in wanted:
@@ -550,7 +578,15 @@ class GitHubApi:
             ),
             repository_level=True,
         )
-        return self._issue_state(issue)
+        state = self._issue_state(issue)
+        if state is None:  # written by this token, yet not the bot's: the login is not its own
+            author = getattr(issue.user, "login", None) or "another account"
+            raise SetupFailed(
+                f"riskbot's issue #{issue.number} was opened by {author}, not "
+                f"{self.settings.bot_login}: set RISKBOT_BOT_LOGIN={author} for this token "
+                "(the run stopped after this write)"
+            )
+        return state
 
     def edit_issue(self, number: int, changes: dict[str, Any]) -> None:
         issue = self._issue(number)

@@ -15,7 +15,7 @@ from bot.reconcile.commands import PersonComment
 MAX_EVENT_BYTES = 25 * 1024 * 1024
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target", "pull_request_review")
 """Events whose payload names a pull request's base and head (``riskbot pr`` reads them)."""
-SHA = re.compile(r"^[0-9a-f]{40}$")
+SHA = re.compile(r"^[0-9a-f]{40}\Z")
 COMMAND_EVENTS = ("issue_comment", "issues")
 """Events whose payload carries a comment or a new issue (``riskbot respond`` reads them)."""
 
@@ -24,18 +24,47 @@ class EventError(RiskbotError):
     """The event payload is missing, too large, or not the shape expected."""
 
 
+MAX_DEPTH = 64
+"""Objects and arrays inside one another that an event or a payload may have (GitHub's go about
+ten deep); deeper is refused before anything walks it."""
+
+
 def read_json(path: str | Path, limit: int) -> Any:
-    """Read a JSON file no larger than ``limit`` bytes."""
+    """Read a JSON file no larger than ``limit`` bytes and no deeper than :data:`MAX_DEPTH`."""
     file = Path(path)
     try:
         size = file.stat().st_size
         if size > limit:
             raise EventError(f"{file.name} is {size:,} bytes, over the {limit:,}-byte limit")
-        return json.loads(file.read_bytes())
+        data = json.loads(file.read_bytes())
     except OSError as exc:
         raise EventError(f"cannot read {file.name}: {exc.strerror}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EventError(f"{file.name} is not valid JSON: {exc}") from None
+    except RecursionError:  # the decoder's own limit, about a thousand levels
+        data = None
+        too_deep = True
+    else:
+        too_deep = depth(data) > MAX_DEPTH
+    if too_deep:
+        raise EventError(
+            f"{file.name} is nested too deeply (more than {MAX_DEPTH} levels): not an event "
+            "or a payload riskbot reads"
+        )
+    return data
+
+
+def depth(data: Any) -> int:
+    """How many objects and arrays deep a JSON value goes, found without recursion."""
+    deepest = 0
+    stack = [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 @dataclass(frozen=True)

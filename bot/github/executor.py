@@ -2,7 +2,8 @@
 
 It finds the bot's own issues and comments by their hidden marker, edits only what differs,
 reads the bot's issues a second time (narrower, in the other order) before its first create,
-waits for a failed write to land and looks for its marker again before re-creating, closes
+waits for a failed create to land and looks for its marker again, never creates it a second
+time in the same run (a write can land after any wait: the next run reads first), closes
 duplicate issues and deletes duplicate comments (oldest wins), keeps to the write budget, and in
 a dry run does all the counting and none of the writing.
 """
@@ -30,7 +31,7 @@ from bot.reconcile.plan import (
     issue_changes,
 )
 from bot.render.issues import duplicate_note
-from bot.render.summary import Stats
+from bot.render.summary import Stats, gist
 
 T = TypeVar("T")
 
@@ -49,8 +50,11 @@ class Executor:
         self._comments: dict[int, list[CommentState]] = {}
         self._rechecked = False
         self.commands: list[PersonComment] = []
-        self._reactions: dict[int, set[str]] = {}
         """Command comments by people, found by :meth:`comments_since` on the way."""
+        self._reactions: dict[int, set[str]] = {}
+        self._listed: tuple[dt.datetime, frozenset[int]] | None = None
+        """The listing of recent comments to read again before the first comment is posted:
+        set when it had more than one page, so that something could have shifted between them."""
 
     # -- reading -----------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
@@ -78,13 +82,30 @@ class Executor:
     ) -> dict[int, list[CommentState]]:
         """The bot's comments on several issues from one listing of the repository's comments
         since a time; remembered, so that the check before posting reads nothing again."""
-        found = (
-            self.api.bot_comments_since(since, numbers, self.commands)
-            if self.api is not None
-            else {n: [] for n in numbers}
-        )
+        if self.api is None:
+            found: dict[int, list[CommentState]] = {n: [] for n in numbers}
+        else:
+            pages = self.api.pages_read
+            found = self.api.bot_comments_since(since, numbers, self.commands)
+            if self.api.pages_read - pages > 1:
+                self._listed = (since, frozenset(numbers))
         self._comments.update(found)
         return found
+
+    def _recheck_comments(self, number: int) -> None:
+        """Before the run's first comment on an issue of a listing of several pages: read the
+        listing again, newest first, so a comment a deletion shifted between two pages of the
+        first read (onto the page already read) is found, not posted again."""
+        if self._listed is None or number not in self._listed[1] or self.api is None:
+            return
+        since, numbers = self._listed
+        self._listed = None
+        for issue, fresh in self.api.bot_comments_since(since, numbers, newest_first=True).items():
+            known = {c.id for c in self.comments(issue)}
+            for comment in fresh:
+                if comment.id not in known:
+                    self.comments(issue).append(comment)
+                    self.stats.done.append(f"found {comment.ident} on #{issue} on a second read")
 
     # -- writing -----------------------------------------------------------------------------
     def write(self, what: str, call: Callable[[GitHubApi], T]) -> T | None:
@@ -92,15 +113,26 @@ class Executor:
         (None then), recorded in the summary."""
         return self._write(what, call)
 
-    def _write(self, what: str, call: Callable[[GitHubApi], T]) -> T | None:
+    def _write(
+        self,
+        what: str,
+        call: Callable[[GitHubApi], T],
+        *,
+        text: tuple[str, str] | None = None,
+    ) -> T | None:
+        """One write, counted against the budget; ``text`` (a title and the Markdown body) is
+        what a person would see: its title or first line is said, and a dry run keeps it."""
         if self.stats.writes >= self.budget:
             raise BudgetExhausted(f"write budget of {self.budget} spent")
+        said = f"{what}: {text[0]}" if text is not None else what
         if self.dry_run or self.api is None:
             self.stats.writes += 1
-            self.stats.done.append(f"would {what}")
+            self.stats.done.append(f"would {said}")
+            if text is not None:
+                self.stats.drafts.append(text)
             return None
         result = call(self.api)
-        self.stats.done.append(what)
+        self.stats.done.append(said)
         return result
 
     def execute(self, actions: Sequence[Answer], snapshot: Snapshot) -> Stats:
@@ -230,26 +262,23 @@ class Executor:
         def create(api: GitHubApi) -> IssueState | None:
             return api.create_issue(action.title, body, list(labels), list(action.assignees))
 
-        for attempt in range(2):
-            try:
-                made = self._write(what, create)
-            except WriteFailed:
-                # The answer may be lost while the issue exists, or the write may still land:
-                # wait for it, then look before creating again.
-                if self.api is not None:
-                    self.api.settle()
-                again = self.api.find_issue(self.label, action.ident) if self.api else None
-                if again is not None:
-                    self.stats.done.append(
-                        f"found {action.ident} as #{again.number} after a failed create"
-                    )
-                    return again
-                if attempt == 1:
-                    raise
-                continue
-            if made is not None:
-                return made
-            break
+        try:
+            made = self._write(what, create, text=(action.title, body))
+        except WriteFailed as failed:
+            # The answer may be lost while the issue exists, or the write may still land: wait
+            # for it, then look. Not found is no proof (a write can land after any wait), so it
+            # is never created again in this run: the next run looks before it creates.
+            if self.api is not None:
+                self.api.settle()
+            again = self.api.find_issue(self.label, action.ident) if self.api else None
+            if again is not None:
+                self.stats.done.append(
+                    f"found {action.ident} as #{again.number} after a failed create"
+                )
+                return again
+            raise _unsettled(failed, "not created again") from None
+        if made is not None:
+            return made
         # Dry run: stand in for the issue a real run would have created (it has no number).
         return IssueState(
             None,
@@ -273,7 +302,11 @@ class Executor:
                 self.stats.skipped += 1
                 return
             if target.number is None:  # a dry run's stand-in: a real run comments on it
-                self._write(f"comment {action.ident} on new issue {action.issue}", _never)
+                self._write(
+                    f"comment {action.ident} on new issue {action.issue}",
+                    _never,
+                    text=(gist(action.text), action.text),
+                )
                 return
             number = target.number
         if number is None:
@@ -299,23 +332,25 @@ class Executor:
         if not action.create:
             self.stats.skipped += 1
             return
-        for attempt in range(2):
-            try:
-                self._write(
-                    f"comment {action.ident} on #{number}",
-                    lambda api: api.create_comment(number, body),
-                )
-                break
-            except WriteFailed:
-                if self.api is None:
-                    raise
-                self.api.settle()  # a write whose answer was lost may still land
-                fresh = self.api.bot_comments(number)
-                self._comments[number] = fresh
-                if any(c.ident == action.ident for c in fresh):
-                    return
-                if attempt == 1:
-                    raise
+        self._recheck_comments(number)
+        if any(c.ident == action.ident for c in self.comments(number)):
+            self.stats.skipped += 1
+            return
+        try:
+            self._write(
+                f"comment {action.ident} on #{number}",
+                lambda api: api.create_comment(number, body),
+                text=(gist(body), body),
+            )
+        except WriteFailed as failed:
+            if self.api is None:
+                raise
+            self.api.settle()  # a write whose answer was lost may still land
+            fresh = self.api.bot_comments(number)
+            self._comments[number] = fresh
+            if any(c.ident == action.ident for c in fresh):
+                return
+            raise _unsettled(failed, "not posted again") from None
         self.comments(number).append(CommentState(None, number, action.ident, body, None))
 
     def _delete_duplicates(self, number: int, same: list[CommentState]) -> None:
@@ -344,6 +379,17 @@ class Executor:
             f"close duplicate issue #{number} (kept #{keep.number})",
             lambda api: api.edit_issue(number, {"state": "closed", "state_reason": "duplicate"}),
         )
+
+
+def _unsettled(failed: WriteFailed, what: str) -> WriteFailed:
+    """A create that failed and was not found after it: it may still land, whatever the wait,
+    so it is left to the next run, which reads before it creates."""
+    return WriteFailed(
+        str(failed),
+        failed.status,
+        f"not found after it; it may still appear, so it was {what} in this run (the next run "
+        "looks for it first)",
+    )
 
 
 def _known(value: int | None) -> int:

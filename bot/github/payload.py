@@ -27,7 +27,7 @@ PAYLOAD_SCHEMA: dict[str, Any] = {
     "properties": {
         "version": {"const": PAYLOAD_VERSION},
         "pr": {"type": "integer", "minimum": 1, "maximum": 10**9},
-        "head_sha": {"type": "string", "pattern": "^[0-9a-f]{40}$"},
+        "head_sha": {"type": "string", "pattern": "^[0-9a-f]{40}(?!\\n)$"},
         "touches_risks": {"type": "boolean"},
         "body": {"type": "string", "maxLength": MAX_BODY_CHARS},
     },
@@ -53,9 +53,16 @@ def read_payload(path: str | Path) -> Payload:
     """Read and check the artifact; anything off raises EventError."""
     from jsonschema import Draft202012Validator  # the comment job only: pr does not pay for it
 
+    name = Path(path).name
     data = read_json(path, MAX_PAYLOAD_BYTES)
     errors = sorted(Draft202012Validator(PAYLOAD_SCHEMA).iter_errors(data), key=str)
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(root)"
-        raise EventError(f"comment payload rejected at {where}: {errors[0].message[:200]}")
+        raise EventError(f"{name}: comment payload rejected at {where}: {errors[0].message[:200]}")
+    # JSON Schema counts 1.0 as an integer; a pull request's number is written without a point.
+    if not isinstance(data["pr"], int):
+        raise EventError(
+            f"{name}: comment payload rejected at pr: {data['pr']!r} is not a whole number as "
+            "JSON writes one (1, not 1.0)"
+        )
     return Payload(data["pr"], data["head_sha"], data["touches_risks"], data["body"])

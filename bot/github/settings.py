@@ -12,8 +12,8 @@ from bot.errors import UsageError
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_BOT_LOGIN = "github-actions[bot]"
 """Who writes with the Actions GITHUB_TOKEN; RISKBOT_BOT_LOGIN names a PAT's or an App's login."""
-REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
-SHA_RE = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+REPO_RE = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+\Z")
+SHA_RE = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?\Z")
 
 
 TOKEN_FIX = "env: GITHUB_TOKEN: ${{ github.token }}"  # noqa: S105 - the setting, not a token

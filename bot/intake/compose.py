@@ -28,7 +28,7 @@ CADENCE_WORDS = {
     "monthly": "monthly",
     "quarterly": "quarterly",
 }
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 OWNER_SEPARATORS = re.compile(r"\s+/\s+|\s*;\s*|\s+&\s+")
 ITEM_SPLIT = re.compile(r"\n+|;\s+|(?<=\.)\s+(?=\d+[.)]\s)")
 ROLE_ID = re.compile(r"[^a-z0-9]+")

@@ -332,7 +332,7 @@ def import_document(
     return result
 
 
-EXPORT_FILE = re.compile(r"^risks/R-[0-9]{3,}[-.][^/\\]*\.ya?ml$|^risks/R-[0-9]{3,}\.ya?ml$")
+EXPORT_FILE = re.compile(r"^risks/R-[0-9]{3,}[-.][^/\\\n]*\.ya?ml\Z|^risks/R-[0-9]{3,}\.ya?ml\Z")
 
 
 def is_export(doc: Document) -> bool:

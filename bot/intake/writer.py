@@ -35,7 +35,7 @@ SLUG_PLAN_QUALIFIERS = frozenset(
 )
 SLUG_MAX_WORDS = 3
 SLUG_MAX_CHARS = 40
-ID_IN_NAME = re.compile(r"^R-([0-9]{3,})(?:[-.]|$)")
+ID_IN_NAME = re.compile(r"^R-([0-9]{3,})(?:[-.]|\Z)")
 
 
 def slug_for(title: str) -> str:

@@ -14,9 +14,10 @@ from typing import Literal
 
 from bot.reconcile import markers
 from bot.reconcile.commands import PersonComment
+from bot.render.markdown import BODY_LIMIT
 
 State = Literal["open", "closed"]
-MAX_BODY = 65_536
+MAX_BODY = BODY_LIMIT
 TRUNCATION_NOTE = (
     "\n\n---\n> **Note:** this text was truncated to fit GitHub's limit of 65,536 characters. "
     "The full content is in the repository."

@@ -14,6 +14,8 @@ CODES = MappingProxyType(
     {
         # Reading the file
         "symlink": "a symbolic link where a register file should be: riskbot reads no links",
+        "too-deep": "a folder nested deeper below risks/ than riskbot reads",
+        "not-a-file": "a risk file's name on a pipe, socket or device, or unreadable: not read",
         "too-large": "a file over the size limit: not read",
         "encoding": "a file that is not UTF-8",
         "empty": "a file with nothing in it (or only comments)",

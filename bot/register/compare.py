@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 from bot.register.acceptance import AcceptanceChange, acceptance_approvals, acceptance_changes
@@ -27,7 +27,7 @@ from bot.register.approvals import (
 from bot.register.findings import Finding
 from bot.register.load import POLICY_PATH, Loaded, Register
 from bot.register.policy import Policy
-from bot.register.policydiff import PolicyChange, flatten, policy_changes
+from bot.register.policydiff import PolicyChange, as_number, flatten, policy_changes, value_at
 from bot.register.risk import LOGIN_RE, Risk
 from bot.register.rules import (
     Escalation,
@@ -76,6 +76,9 @@ class FieldChange:
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     is_list: bool = False
+    old_value: Any = None
+    """The old value as the file holds it (a level stays a number in the JSON report)."""
+    new_value: Any = None
 
     @classmethod
     def of_list(cls, field: str, old: tuple[str, ...], new: tuple[str, ...]) -> FieldChange:
@@ -85,7 +88,11 @@ class FieldChange:
         return cls(field, f"{len(old)} items", f"{len(new)} items", added, removed, True)
 
     def as_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"field": self.field, "old": self.old, "new": self.new}
+        out: dict[str, object] = {
+            "field": self.field,
+            "old": as_number(self.old_value, self.old),
+            "new": as_number(self.new_value, self.new),
+        }
         if self.is_list:
             out |= {"added": list(self.added), "removed": list(self.removed)}
         return out
@@ -256,15 +263,20 @@ def _plain(value: Any) -> str:
     return " ".join(str(value).split())
 
 
-def _leaves(risk: Risk, keys: Set[str]) -> dict[str, str | tuple[str, ...]]:
+def _leaves(
+    risk: Risk, keys: Set[str], raw: dict[str, Any] | None = None
+) -> dict[str, str | tuple[str, ...]]:
     """The fields under these top-level keys as the report names them: ``impact``,
-    ``mitigation.response``, …"""
+    ``mitigation.response``, …; ``raw`` gets each one's value as the file holds it."""
     data = {k: v for k, v in risk.data.items() if k in keys and k not in NOT_COMPARED}
     owner = data.pop("owner", None)
     status = data.pop("status", None)
     out: dict[str, str | tuple[str, ...]] = {}
-    for key, (value, _) in flatten(data, item_keys=RISK_ITEM_KEYS).items():
-        out[RENAMED.get(key, key)] = value if isinstance(value, tuple) else _plain(value)
+    for key, (value, path) in flatten(data, item_keys=RISK_ITEM_KEYS).items():
+        name = RENAMED.get(key, key)
+        out[name] = value if isinstance(value, tuple) else _plain(value)
+        if raw is not None:
+            raw[name] = value_at(data, path)
     if owner is not None:
         out["owner"] = " / ".join(risk.owners)
     if status is not None:
@@ -288,7 +300,9 @@ def field_changes(old: Risk, new: Risk) -> tuple[FieldChange, ...]:
         for k in old.data.keys() | new.data.keys()
         if old.data.get(k, gone) != new.data.get(k, gone)
     }
-    before, after = _leaves(old, keys), _leaves(new, keys)
+    old_raw: dict[str, Any] = {}
+    new_raw: dict[str, Any] = {}
+    before, after = _leaves(old, keys, old_raw), _leaves(new, keys, new_raw)
     out: list[FieldChange] = []
     for name in list(after) + [k for k in before if k not in after]:
         was, now = before.get(name), after.get(name)
@@ -300,7 +314,13 @@ def field_changes(old: Risk, new: Risk) -> tuple[FieldChange, ...]:
             out.append(FieldChange.of_list(name, was_items, now_items))
             continue
         default = "(band's)" if name == "cadence" else ABSENT
-        out.append(FieldChange(name, was or default, now or default))
+        out.append(
+            replace(
+                FieldChange(name, was or default, now or default),
+                old_value=old_raw.get(name),
+                new_value=new_raw.get(name),
+            )
+        )
     return tuple(sorted(out, key=lambda c: _order(c.field)))
 
 
@@ -583,6 +603,9 @@ class PrReport:
     base_ref: str
     head_ref: str
     changed_files: frozenset[str]
+    gate_files: tuple[str, ...] = ()
+    """The workflow files and the policy the pull request changes: what decides how it is
+    checked (a pull request runs its own version of the workflows)."""
     approval: ApprovalCheck = field(default_factory=ApprovalCheck)
     links: Mapping[str, str] = field(default_factory=dict)
     """Where the full report is (``summary``: the run's page), for a comment that was cut."""
@@ -601,7 +624,8 @@ class PrReport:
 
     @property
     def touches_risks(self) -> bool:
-        return bool(self.changed_files)
+        """Whether the pull request changes the register or what checks it (its comment)."""
+        return bool(self.changed_files or self.gate_files)
 
     @property
     def exit_code(self) -> int:

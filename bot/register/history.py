@@ -7,7 +7,9 @@ each risk file), with the blobs' bytes; :mod:`bot.repo.history` reads them from 
   not load, the nearest valid one is used (the latest before it, else the first after it) and the
   history says so.
 - A commit's date is its author date in UTC (rebase and amend keep it), never earlier than the
-  date of the revision before it, so "the register on a day" has one answer.
+  date of the revision before it, so "the register on a day" has one answer. A date no calendar
+  holds or in the future was replaced before it came here (:mod:`bot.repo.history`), and the
+  revision carries a note saying so.
 - Each blob is parsed once, however many revisions share it; a risk file that does not load at a
   revision keeps its risk's previous state there (the revision is noted, not the risk removed).
 """
@@ -46,6 +48,8 @@ class Revision:
     """(path, blob id) of every risk file of the revision."""
     base: str | None = None
     """The blob id of the vendored base policy the revision's policy may extend."""
+    date_note: str | None = None
+    """Why ``date`` is not the commit's author date (out of range, in the future), if so."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,12 +130,19 @@ class WeekPoint:
 
 @dataclass(frozen=True, slots=True)
 class Note:
-    """Something the history could not read as it was: a policy replaced, a file skipped."""
+    """Something the history could not read as it was: a policy replaced, a file skipped, a
+    commit's date replaced (``file`` empty: the note is about the commit)."""
 
     commit: str
     date: dt.date
     file: str
     message: str
+
+    @property
+    def about(self) -> str:
+        """``commit file: message``, the file left out for a note about the commit."""
+        where = f" {self.file}" if self.file else ""
+        return f"{self.commit[:12]}{where}: {self.message}"
 
 
 @dataclass
@@ -303,26 +314,19 @@ def _iso_week(day: dt.date) -> str:
 def _weeks(
     snapshots: Sequence[tuple[dt.date, Mapping[str, RiskState]]], bands: Sequence[str]
 ) -> list[WeekPoint]:
-    """The register at the end of every ISO week from the first revision to the last."""
-    if not snapshots:
-        return []
+    """The register at the end of each ISO week in which it changed (a week between two such
+    weeks holds what the earlier one ends with), so the cost follows the commits, not the span."""
+    ends: dict[dt.date, Mapping[str, RiskState]] = {}
+    for day, current in snapshots:  # in date order: the last revision of a week wins
+        ends[day + dt.timedelta(days=6 - day.weekday())] = current
     out: list[WeekPoint] = []
-    first, last = snapshots[0][0], snapshots[-1][0]
-    end = first + dt.timedelta(days=6 - first.weekday())
-    index = 0
-    current: Mapping[str, RiskState] = {}
-    while True:
-        while index < len(snapshots) and snapshots[index][0] <= end:
-            current = snapshots[index][1]
-            index += 1
+    for end, current in ends.items():
         open_ = [s for s in current.values() if s.open]
         counts = {b: sum(1 for s in open_ if s.band == b) for b in bands}
         # A risk without a residual target is expected to stay where it is.
         residual = sum(s.score if s.residual_score is None else s.residual_score for s in open_)
         out.append(WeekPoint(_iso_week(end), end, counts, sum(s.score for s in open_), residual))
-        if end >= last:
-            return out
-        end += dt.timedelta(days=7)
+    return out
 
 
 def build_history(revisions: Sequence[Revision], blobs: Mapping[str, bytes]) -> History:
@@ -340,6 +344,8 @@ def build_history(revisions: Sequence[Revision], blobs: Mapping[str, bytes]) -> 
     for revision, policy in zip(revisions, policies, strict=True):
         assert policy is not None  # at least one revision has one, so every revision gets one
         day = max(day, _utc_day(revision.date))
+        if revision.date_note is not None:
+            history.notes.append(Note(revision.commit, day, "", revision.date_note))
         if revision.policy is None or reader.policy(revision.policy, revision.base) is None:
             history.notes.append(
                 Note(

@@ -14,7 +14,7 @@ from typing import NamedTuple
 from bot.register.findings import Finding, error
 from bot.register.risk import Risk
 
-_NUMBER = re.compile(r"^R-([0-9]{3,})(?:[-.]|$)")
+_NUMBER = re.compile(r"^R-([0-9]{3,})(?:[-.]|\Z)")
 
 
 class Removal(NamedTuple):

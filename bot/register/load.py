@@ -36,28 +36,58 @@ from bot.register.yamlfile import (
 POLICY_PATH = ".github/riskbot.yml"
 RISKS_DIR = "risks"
 RISK_SUFFIXES = (".yaml", ".yml")
-_ID_IN_NAME = re.compile(r"^(R-[0-9]{3,})(?:[-.]|$)")
+_ID_IN_NAME = re.compile(r"^(R-[0-9]{3,})(?:[-.]|\Z)")
 _FACTOR_KEYS = frozenset(FACTORS)
 LEVEL_CODE = "level"
 """The code of a level outside the policy's scales: such a risk cannot be scored."""
 
 
+MAX_FOLDER_DEPTH = 16
+"""How many folders deep below ``risks/`` riskbot reads (``risks/archive/2024/…``); a folder
+deeper is refused with one finding, by the same rule in a working tree and in git."""
+TOO_DEEP = (
+    f"is a folder more than {MAX_FOLDER_DEPTH} levels below {RISKS_DIR}/; riskbot reads nothing "
+    "in it: move its risk files up"
+)
+NOT_A_FILE = "is not a regular file (a pipe, a socket or a device); riskbot does not read it"
+
+
 class SourceFile(NamedTuple):
     """A file of the register: its path relative to the repository root, and its bytes.
 
-    ``refused`` says why a file was not read (a symbolic link): it is an error on its line 1.
-    ``base``, for the policy file only: the vendored base policy beside it, when there is one.
+    ``refused`` says why a file was not read (a symbolic link, a folder too deep, a pipe): it is
+    an error on its line 1, with the code ``refused_code``. ``base``, for the policy file only:
+    the vendored base policy beside it, when there is one.
     """
 
     name: str
     raw: bytes
     refused: str | None = None
+    refused_code: str = "symlink"
     base: SourceFile | None = None
+
+
+def too_deep(name: str) -> str | None:
+    """The folder at which a path under ``risks/`` goes past :data:`MAX_FOLDER_DEPTH`, or None."""
+    parts = name.split("/")
+    if len(parts) - 2 <= MAX_FOLDER_DEPTH:
+        return None
+    return "/".join(parts[: MAX_FOLDER_DEPTH + 2])
+
+
+def deep_folder(name: str) -> SourceFile:
+    """A folder below ``risks/`` past the depth riskbot reads: refused, never walked."""
+    return SourceFile(name, b"", refused=TOO_DEEP, refused_code="too-deep")
+
+
+def not_a_file(name: str) -> SourceFile:
+    """A risk file's name on something that is no regular file: refused, never opened to read."""
+    return SourceFile(name, b"", refused=NOT_A_FILE, refused_code="not-a-file")
 
 
 def refused_finding(source: SourceFile) -> Finding:
     """The error of a file that was not read."""
-    return error(source.name, 1, source.refused or "not read", code="symlink")
+    return error(source.name, 1, source.refused or "not read", code=source.refused_code)
 
 
 class _FailedFiles:

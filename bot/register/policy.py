@@ -348,15 +348,15 @@ def policy_from_data(
     for where_path, ids in [(("escalation", "path"), path)] + [
         (("escalation", k, "notify"), r.notify) for k, r in rules.items()
     ]:
-        for ident in ids:
+        for index, ident in enumerate(ids):
             if ident != RISK_OWNER and ident not in role_ids:
                 findings.append(
                     error(
                         file,
-                        where(where_path),
+                        where((*where_path, index)),  # the item's own line
                         f"unknown role '{ident}'{did_you_mean(ident, sorted(role_ids))} "
                         f"(roles: {', '.join(sorted(role_ids))})",
-                        path=where_path,
+                        path=(*where_path, index),
                         code="policy",
                     )
                 )
@@ -375,15 +375,15 @@ def policy_from_data(
         for p in data["phases"]
     }
     for i, phase in enumerate(phases.values()):
-        for rel in phase.counts_toward:
+        for index, rel in enumerate(phase.counts_toward):
             if rel not in releases:
                 findings.append(
                     error(
                         file,
-                        where(("phases", i, "counts_toward")),
+                        where(("phases", i, "counts_toward", index)),
                         f"phase '{phase.name}' counts toward unknown release '{rel}'"
                         f"{did_you_mean(rel, releases)} (releases: {', '.join(releases)})",
-                        path=("phases", i, "counts_toward"),
+                        path=("phases", i, "counts_toward", index),
                         code="policy",
                     )
                 )
@@ -484,15 +484,15 @@ def _method_rules(
     the top band when it names none."""
     names = [b.name for b in method.bands]
     if (same := rules.get("same_level")) is not None and isinstance(same, SameLevel):
-        for band in same.bands:
+        for index, band in enumerate(same.bands):
             if band not in names:
                 findings.append(
                     error(
                         file,
-                        where(("escalation", "same_level", "bands")),
+                        where(("escalation", "same_level", "bands", index)),
                         f"escalation.same_level names unknown band '{band}'"
                         f"{did_you_mean(band, names)} (bands: {', '.join(names)})",
-                        path=("escalation", "same_level", "bands"),
+                        path=("escalation", "same_level", "bands", index),
                         code="policy",
                     )
                 )

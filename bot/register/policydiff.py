@@ -39,6 +39,23 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def value_at(data: Any, path: JsonPath) -> Any:
+    """The value at a JSON path of a document (None where there is none)."""
+    for step in path:
+        if isinstance(data, Mapping):
+            data = data.get(step)
+        elif isinstance(data, list) and isinstance(step, int) and 0 <= step < len(data):
+            data = data[step]
+        else:
+            return None
+    return data
+
+
+def as_number(raw: Any, text: object) -> object:
+    """A number as a JSON number (the YAML said ``15``); anything else as its text."""
+    return raw if isinstance(raw, int | float) and not isinstance(raw, bool) else text
+
+
 def _item_key(item: Mapping[str, Any], keys: Sequence[str]) -> str | None:
     for key in keys:
         if key in item and isinstance(item[key], str | int) and not isinstance(item[key], bool):
@@ -82,6 +99,9 @@ class PolicyChange:
     line: int = 1
     file: str = ""
     """The file the new value is in, when not the policy file (a base the policy extends)."""
+    old_value: Any = None
+    """The old value as the file holds it (a number stays one in the JSON report)."""
+    new_value: Any = None
 
     @property
     def section(self) -> str:
@@ -141,8 +161,8 @@ class PolicyChange:
 
         found: dict[str, object] = {
             "key": self.key,
-            "old": plain(self.old),
-            "new": plain(self.new),
+            "old": as_number(self.old_value, plain(self.old)),
+            "new": as_number(self.new_value, plain(self.new)),
             "line": self.line,
             "needs_sponsor": self.needs_sponsor,
             "text": self.describe(),
@@ -169,12 +189,28 @@ def policy_changes(
     for key, (value, path) in after.items():
         was = before.get(key)
         if was is None or was[0] != value:
-            old_value = None if was is None else was[0]
-            out.append(PolicyChange(key, old_value, value, lines.get(path, 1), files.get(path, "")))
-    for key, (value, _) in before.items():
+            out.append(
+                PolicyChange(
+                    key,
+                    None if was is None else was[0],
+                    value,
+                    lines.get(path, 1),
+                    files.get(path, ""),
+                    old_value=None if was is None else value_at(old, was[1]),
+                    new_value=value_at(new, path),
+                )
+            )
+    for key, (value, path) in before.items():
         if key not in after:
             section: JsonPath = (key.split(".", 1)[0].split("[", 1)[0],)
             out.append(
-                PolicyChange(key, value, None, lines.get(section, 1), files.get(section, ""))
+                PolicyChange(
+                    key,
+                    value,
+                    None,
+                    lines.get(section, 1),
+                    files.get(section, ""),
+                    old_value=value_at(old, path),
+                )
             )
     return out

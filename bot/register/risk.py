@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 MITIGATION_KINDS = ("prevention", "detection", "response")
-LOGIN_RE = re.compile(r"^@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))$")
-ID_RE = re.compile(r"^R-[0-9]{3,}$")
+LOGIN_RE = re.compile(r"^@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))\Z")
+ID_RE = re.compile(r"^R-[0-9]{3,}\Z")
 
 AcceptanceState = Literal["current", "ending", "lapsed"]
 """An acceptance on a day: held, held but within the policy's notice of its end, or over."""

@@ -21,7 +21,7 @@ from yaml.nodes import Node
 from bot.register import compiled
 from bot.register.findings import Finding, JsonPath, error, path_text
 from bot.register.suggest import closest
-from bot.register.yamlfile import column_for, line_for
+from bot.register.yamlfile import column_for, line_for, written
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -187,7 +187,17 @@ def _describe(err: ValidationError, root: Mapping[str, Any] | None = None) -> st
         return f"has {count} items; at most {err.validator_value} allowed"
     if err.validator == "type":
         return f"{err.message.split(' is not of type ')[0]} is not of type {err.validator_value!r}"
+    if err.validator == "pattern" and isinstance(err.schema, Mapping) and err.schema.get("title"):
+        # The schema says in words what the regular expression says in symbols.
+        noun, words = _noun(err.schema["title"]), err.schema.get("description", "")
+        return f"{err.instance!r} is not a {noun}: {words}"
     return err.message
+
+
+def _noun(title: str) -> str:
+    """A schema title inside a sentence: ``Risk id`` → ``risk id``, ``GitHub login`` kept."""
+    first = title.split(" ", 1)[0]
+    return title[:1].lower() + title[1:] if first[1:].islower() else title
 
 
 def _leaf_errors(err: ValidationError) -> Iterator[tuple[ValidationError, str | None]]:
@@ -212,6 +222,54 @@ def _leaf_errors(err: ValidationError) -> Iterator[tuple[ValidationError, str | 
         yield err, f"{err.instance!r} is not of type {types!r}"
         return
     yield best_match(err.context), None
+
+
+def _is_number_text(value: str) -> bool:
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return value.strip() == value and value != ""
+
+
+def _type_hint(
+    err: ValidationError, node: Node | None, path: JsonPath, root: Mapping[str, Any] | None
+) -> str | None:
+    """A wrong type said the way it is fixed in YAML: the quotes to remove, the word to quote,
+    the mapping to write; None where jsonschema's own words will do."""
+    if err.validator != "type" or _is_date_schema(err):
+        return None
+    wanted = err.validator_value
+    value = err.instance
+    key = next((str(step) for step in reversed(path) if isinstance(step, str)), "value")
+
+    def fixed(text: str) -> str:  # the line as it should read: a list item, or a key
+        return f"- {text}" if path and isinstance(path[-1], int) else f"{key}: {text}"
+
+    if wanted in ("integer", "number") and isinstance(value, str) and _is_number_text(value):
+        return (
+            f"{value!r} is a number in quotes, which YAML reads as text: remove the quotes "
+            f"({fixed(value)})"
+        )
+    if wanted == "string" and isinstance(value, bool):
+        raw = written(node, path) or str(value).lower()
+        return (
+            f"`{raw}` reads as {str(value).lower()} in YAML, not as text: quote it "
+            f"({fixed(repr(raw))})"
+        )
+    if wanted == "string" and isinstance(value, int | float):
+        raw = written(node, path) or str(value)
+        return f"{raw} reads as a number in YAML, not as text: quote it ({fixed(repr(raw))})"
+    if wanted == "boolean" and isinstance(value, str):
+        return f"{value!r} is text: write true or false, without quotes ({fixed('true')})"
+    if wanted == "object" and not isinstance(value, dict | list):
+        schema = _resolve(err.schema, root or {})
+        if "level" in schema.get("properties", {}):
+            return f"{key} is a mapping with a level: write `{key}: {{level: {value}}}`"
+        return f"{value!r} is one value, where {key} needs keys and values (a mapping)"
+    if wanted == "array" and isinstance(value, str | int | float) and not isinstance(value, bool):
+        return f"{key} is a list: write each item on its own line after `{key}:`, as `- {value}`"
+    return None
 
 
 def _prefix(path: JsonPath) -> str:
@@ -258,7 +316,7 @@ def _finding(
                     col=column_for(node, path),
                 )
         return
-    message = text or _describe(err, root)
+    message = text or _type_hint(err, node, path, root) or _describe(err, root)
     yield error(
         file,
         line_for(node, path),
@@ -286,6 +344,10 @@ def validate(file: str, data: Any, node: Node | None, schema_name: str) -> list[
     """Validate fast; explain slowly (with jsonschema) only when something is wrong."""
     try:
         fast_validator(schema_name)(data)
-    except ValueError:  # compiled.Invalid, or fastjsonschema's own (also a ValueError)
-        return explain(file, data, node, schema_name)
+    except ValueError as refused:  # compiled.Invalid, or fastjsonschema's own (a ValueError)
+        # Where the two validators read a keyword differently, the file is still refused: a
+        # file either one rejects never passes unexplained.
+        return explain(file, data, node, schema_name) or [
+            error(file, 1, f"the file does not satisfy {schema_name}: {refused}", code="schema")
+        ]
     return []

@@ -409,6 +409,21 @@ def _keys_of(mapping: MappingNode) -> dict[str, tuple[ScalarNode, Node]]:
     return index
 
 
+def written(node: Node | None, path: JsonPath) -> str | None:
+    """The text of the scalar at a JSON path as the file writes it (``no`` for a value YAML
+    reads as false), or None where there is no scalar."""
+    current = node
+    for step in path:
+        if isinstance(current, MappingNode) and isinstance(step, str):
+            hit = _keys_of(current).get(step)
+            current = hit[1] if hit is not None else None
+        elif isinstance(current, SequenceNode) and isinstance(step, int):
+            current = current.value[step] if 0 <= step < len(current.value) else None
+        else:
+            return None
+    return str(current.value) if isinstance(current, ScalarNode) else None
+
+
 def _mark_for(node: Node, path: JsonPath, key: str | None) -> Mark:
     """Where a JSON path (or ``key`` inside it) points: the value's mark, or the mark of the
     deepest key found on the way. Each mapping's keys are looked up in an index built once, so

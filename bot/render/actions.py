@@ -19,11 +19,13 @@ __all__ = [
     "StepOutput",
     "annotation",
     "cap_summary",
+    "document",
     "escape_data",
     "escape_property",
     "limit_annotations",
     "log_line",
     "output_lines",
+    "shown",
     "stop_commands",
 ]
 
@@ -38,28 +40,51 @@ STEP_SUMMARY_LIMIT = 1_000_000
 _OUTPUT_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 
 
-# The runner reads a workflow command from any line that starts, after white space, with `::`
-# (or the older `##[`); it splits lines at CR and LF only.
-_COMMAND_START = re.compile(r"[ \t]*(?:::|##\[)")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# The runner (actions/runner, ``ActionCommand``) reads a ``::name::`` command from a line that
+# starts with ``::`` after .NET's ``TrimStart()``, which strips every Unicode white space (U+00A0,
+# U+0085, U+3000 …; Python's ``str.lstrip`` strips the same and more), and the older
+# ``##[name]`` form from *anywhere* in a line. It splits lines at CR and LF only.
+_LEGACY_COMMAND = "##["
+_LEGACY_SHOWN = "##\\["
+# C0 and C1 controls and DEL (terminal escape sequences start with ESC or the C1 CSI), and the
+# Unicode line and paragraph separators, which some viewers break lines at; a tab stays.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 _SHOWN = {"\n": "\\n", "\r": "\\r"}
 
 
-def log_line(text: str) -> str:
-    """Text as one safe line of the Actions log: line breaks and other control characters shown
-    as escapes, and a line that would start a workflow command prefixed with ``| ``.
+def shown(text: str) -> str:
+    """Text with its control characters shown as escapes (``\\n``, ``\\x1b``): one line that no
+    terminal interprets."""
+    return _CONTROL.sub(lambda m: _SHOWN.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
 
-    Every line riskbot prints that carries risk data (a file name, a key, a value, a finding)
-    goes through here, so no risk file can add a mask, set an output or fake an annotation.
+
+def log_line(text: str) -> str:
+    """Text as one safe line of the Actions log and of a terminal: control characters shown as
+    escapes, each ``##[`` shown as ``##\\[``, and a line that would start a ``::`` command
+    (after any white space) prefixed with ``| ``.
+
+    Every line riskbot prints that carries data (a file name, a key, a value, a finding, a role
+    name) goes through here, so no risk file or policy can add a mask, set an output or fake an
+    annotation.
     """
-    line = _CONTROL.sub(lambda m: _SHOWN.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
-    return f"| {line}" if _COMMAND_START.match(line) else line
+    line = shown(text).replace(_LEGACY_COMMAND, _LEGACY_SHOWN)
+    return f"| {line}" if line.lstrip().startswith("::") else line
 
 
 def log_lines(text: str) -> str:
     """Each line of a multi-line text made safe with :func:`log_line` (the line breaks kept)."""
     end = "\n" if text.endswith("\n") else ""
     return "\n".join(log_line(line) for line in text.removesuffix("\n").split("\n")) + end
+
+
+def document(text: str, *, in_actions: bool) -> str:
+    """A document (Markdown, JSON) as printed: in Actions fenced with stop-commands, so no line
+    of it runs as a workflow command; everywhere its control characters shown as escapes, line
+    breaks and tabs kept, so no terminal interprets them."""
+    text = "\n".join(shown(line) for line in text.split("\n"))
+    if in_actions:
+        return stop_commands(text.rstrip("\n")) + "\n"
+    return text
 
 
 def escape_data(text: str) -> str:

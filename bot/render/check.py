@@ -231,6 +231,7 @@ def render_text_report(report: CheckReport) -> str:
     """Findings, risks by score, the matrix, escalations and a verdict."""
     from bot.render.acceptance import accepted_open, band_text
     from bot.render.acceptance import text_rows as acceptance_rows
+    from bot.render.actions import log_line
     from bot.render.exposure import render_exposure_text
     from bot.render.matrix import render_text
     from bot.render.odds import no_odds_text, render_odds_text
@@ -238,7 +239,8 @@ def render_text_report(report: CheckReport) -> str:
     from bot.render.who import who_text
 
     reg = report.register
-    out: list[str] = [f.as_text() for f in reg.findings]
+    # One line per finding, whatever its file name or message holds.
+    out: list[str] = [log_line(f.as_text()) for f in reg.findings]
     if is_empty(report):
         out.append(EMPTY_REGISTER_HINT)
     if isinstance(reg, Register) and reg.assessments:
@@ -422,7 +424,7 @@ Renderer = Callable[[CheckReport, Mapping[str, str]], "actions.StepOutput"]
 def _text(report: CheckReport, env: Mapping[str, str]) -> actions.StepOutput:
     from bot.render import actions
 
-    body = render_text_report(report)
+    body = actions.log_lines(render_text_report(report))
     if env.get("GITHUB_ACTIONS") == "true":
         body = actions.stop_commands(body.rstrip("\n")) + "\n"
     return actions.StepOutput(body)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from bot.register.history import History, RiskChange, WeekPoint
 from bot.register.method import Band
+from bot.render import jsondoc
 from bot.render.markdown import Cell, Markdown, escape_text, join, table
 from bot.render.mermaid import Series, xychart
 from bot.render.text import text_table
@@ -76,7 +77,7 @@ def render_history_text(history: History) -> str:
         out.append("")
     if not history.changes:
         out += ["No changes.", ""]
-    out.append("The register by ISO week (open risks at the end of the week):")
+    out.append("The register by ISO week (open risks at the end of each week that changed it):")
     rows = [("Week", *[b.label for b in history.bands], "Total score", "Residual")]
     rows += [
         (
@@ -88,9 +89,7 @@ def render_history_text(history: History) -> str:
         for w in history.weeks
     ]
     out += text_table(rows)
-    out += [
-        f"note: {n.date.isoformat()} {n.commit[:12]} {n.file}: {n.message}" for n in history.notes
-    ]
+    out += [f"note: {n.date.isoformat()} {n.about}" for n in history.notes]
     return "\n".join(out) + "\n"
 
 
@@ -159,7 +158,7 @@ def history_json(history: History) -> dict[str, object]:
 
 
 def render_history_json(history: History) -> str:
-    return json.dumps(history_json(history), indent=2, ensure_ascii=False) + "\n"
+    return jsondoc.safe(json.dumps(history_json(history), indent=2, ensure_ascii=False) + "\n")
 
 
 def chart_weeks(weeks: Sequence[WeekPoint]) -> list[WeekPoint]:
@@ -231,8 +230,9 @@ def render_history_markdown(history: History) -> str:
     if history.notes:
         lines += ["### Notes", ""]
         lines += [
-            f"- {n.date.isoformat()} `{n.commit[:12]}` {escape_text(n.file)}: "
-            f"{escape_text(n.message)}"
+            f"- {n.date.isoformat()} `{n.commit[:12]}`"
+            + (f" {escape_text(n.file)}" if n.file else "")
+            + f": {escape_text(n.message)}"
             for n in history.notes
         ]
         lines.append("")

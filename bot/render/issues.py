@@ -22,8 +22,18 @@ from bot.register.reviews import Reminder, RemindReport
 from bot.register.rules import Notify, owners_of, resolve
 from bot.register.scoring import Assessment
 from bot.render.acceptance import issue_cell, reminded_band
+from bot.render.actions import log_line
 from bot.render.history import CHANGED_HEADING
-from bot.render.markdown import Markdown, bold, code_span, escape_block, escape_text, join, table
+from bot.render.markdown import (
+    BODY_LIMIT,
+    Markdown,
+    bold,
+    code_span,
+    escape_block,
+    escape_text,
+    join,
+    table,
+)
 from bot.render.odds import no_odds_text
 from bot.render.residual import residual_cell
 from bot.render.who import who
@@ -147,43 +157,74 @@ def red_issue_body(
     ]
     if (accepted := issue_cell(a, policy)) is not None:
         rows.insert(2, (bold("Acceptance"), accepted))
-    lines = [
+    head = [
         f"## {escape_text(a.band.mark)} {r.id} · {escape_text(r.title)}",
         "",
         table(("", ""), rows),
         "",
         "### Description",
         "",
-        escape_block(r.description),
-        "",
-        "### Mitigation plan",
     ]
+    plan = ["", "### Mitigation plan"]
     for kind, items in r.mitigation.items():
         if not items:
             continue
-        lines += ["", f"**{kind.capitalize()}**", ""]
+        plan += ["", f"**{kind.capitalize()}**", ""]
         for item in items:
             text = escape_text(item)
-            lines.append(f"- [{'x' if text in checked else ' '}] {text}")
+            plan.append(f"- [{'x' if text in checked else ' '}] {text}")
+    tail: list[str] = []
     if r.impact_narrative or r.probability_narrative:
-        lines += ["", "### Assessment", ""]
+        tail += ["", "### Assessment", ""]
         if r.impact_narrative:
-            lines.append(f"- Impact: {escape_text(r.impact_narrative)}")
+            tail.append(f"- Impact: {_capped(escape_text(r.impact_narrative))}")
         if r.probability_narrative:
-            lines.append(f"- Probability: {escape_text(r.probability_narrative)}")
+            tail.append(f"- Probability: {_capped(escape_text(r.probability_narrative))}")
     rule = policy.new_red
     if rule is not None:
         names = who(resolve(rule.notify, [r], policy))
-        lines += ["", "### Who must act", "", f"{escape_text(rule.label)}: {names}."]
+        tail += ["", "### Who must act", "", f"{escape_text(rule.label)}: {names}."]
     if not_assignable:
-        lines += [
+        tail += [
             "",
             "Not assigned (not assignable in this repository): "
             + ", ".join(code_span(x) for x in not_assignable)
             + ".",
         ]
-    lines += ["", "---", FOOTER.format(file=code_span(r.file))]
-    return "\n".join(lines) + "\n"
+    tail += ["", "---", FOOTER.format(file=code_span(r.file))]
+    # GitHub refuses a longer body: what gives way is the description, then the mitigation
+    # plan, each shortened where it stands, never what comes after them (who must act).
+    room = ISSUE_ROOM - len("\n".join([*head, *tail])) - 2
+    description = escape_block(r.description)
+    shown_plan = _shortened(
+        "\n".join(plan), max(room // 2, room - len(description) - 1), "the mitigation plan"
+    )
+    description = _shortened(description, room - len(shown_plan) - 1, "the description")
+    return "\n".join([*head, description, shown_plan, *tail]) + "\n"
+
+
+ISSUE_ROOM = BODY_LIMIT - 1_000
+"""An issue body's characters, the marker line and some margin left out of GitHub's limit."""
+NARRATIVE_CHARS = 2_000
+SHORTENED = "\n\n*… {what} is shortened here to fit GitHub's limit: the risk file has all.*"
+
+
+def _capped(text: str) -> str:
+    return text if len(text) <= NARRATIVE_CHARS else text[: NARRATIVE_CHARS - 1] + "…"
+
+
+def _shortened(text: str, room: int, what: str) -> str:
+    """``text`` if it fits in ``room`` characters, else its start (cut at a line, or between
+    words, never inside an escape) and a note that says what was shortened."""
+    if len(text) <= room:
+        return text
+    note = SHORTENED.format(what=what)
+    keep = text[: max(0, room - len(note))]
+    line = keep.rfind("\n")
+    keep = keep[:line] if line > len(keep) // 2 else keep[: max(keep.rfind(" "), 0)]
+    # A cut inside `&#8203;` or after a lone backslash would show its pieces.
+    keep = re.sub(r"(?:&[#0-9A-Za-z]*|\\)$", "", keep.rstrip())
+    return keep + note
 
 
 def new_red_comment(a: Assessment, policy: Policy, notify: Sequence[Notify]) -> str:
@@ -358,7 +399,7 @@ def remind_report(report: RemindReport, *, markdown: bool) -> str:
     for r in report.held:
         text = f"{r.risk_id} ({r.assessment.band.label}) due {r.due.isoformat()}: held back, "
         text += f"{r.assessment.risk.file} has errors"
-        lines.append(f"- {escape_text(text)}" if markdown else f"  {text}")
+        lines.append(f"- {escape_text(text)}" if markdown else f"  {log_line(text)}")
     for r in report.due:
         state = "reminding" if r in report.posting else "already reminded"
         names = " → ".join(n.name for n in r.notify)
@@ -366,7 +407,7 @@ def remind_report(report: RemindReport, *, markdown: bool) -> str:
             f"{r.risk_id} ({r.assessment.band.label}) due {r.due.isoformat()}"
             f"{late_text(r)}; step {r.step + 1} ({names}): {state}"
         )
-        lines.append(f"- {escape_text(text)}" if markdown else f"  {text}")
+        lines.append(f"- {escape_text(text)}" if markdown else f"  {log_line(text)}")
     for notice in report.notices:
         state = "saying so" if notice in report.notices_posting else "already said"
         held = notice.acceptance
@@ -376,7 +417,7 @@ def remind_report(report: RemindReport, *, markdown: bool) -> str:
             else f"ends on {held.until.isoformat()}"
         )
         text = f"{notice.risk_id}: acceptance {what}: {state}"
-        lines.append(f"- {escape_text(text)}" if markdown else f"  {text}")
+        lines.append(f"- {escape_text(text)}" if markdown else f"  {log_line(text)}")
     if report.quarterly:
         lines.append(f"{'- ' if markdown else '  '}opening the quarterly review {report.quarterly}")
     if report.not_due:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 _ENCODE_ASCII = json.JSONEncoder(ensure_ascii=True, separators=(", ", ": ")).encode
+
+# What json leaves raw with ensure_ascii=False and the Actions runner or a terminal would act on:
+# the `[` of `##[` (a workflow command anywhere in a line), DEL and the C1 controls (the 8-bit
+# CSI of terminal escapes), the Unicode line separators. Outside strings JSON has none of these,
+# so each is written as a \u escape of the same character: the document parses to the same values.
+_UNSAFE = re.compile(r"(?<=##)\[|[\x7f-\x9f\u2028\u2029]")
 
 
 def dumps(document: Mapping[str, object], *, ascii: bool = False) -> str:
@@ -33,4 +40,10 @@ def dumps(document: Mapping[str, object], *, ascii: bool = False) -> str:
         else:
             out.append(encode(value))
     out.append("\n}\n")
-    return "".join(out)
+    return safe("".join(out))
+
+
+def safe(text: str) -> str:
+    """JSON text with ``##[``, DEL, the C1 controls and the line separators written as ``\\u``
+    escapes: the same values, and no line the Actions runner or a terminal acts on."""
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection, Iterable, Sequence
 
 __all__ = [
+    "BODY_LIMIT",
     "Markdown",
     "bold",
     "code_span",
@@ -24,6 +25,9 @@ __all__ = [
     "remove_marker",
     "table",
 ]
+
+BODY_LIMIT = 65_536
+"""GitHub's limit on the characters of an issue's or a comment's body (longer gets 422)."""
 
 # GitHub links mentions, issue references and URLs in the *rendered* text, so a backslash
 # escape is not enough; a zero-width space after the trigger character breaks the pattern

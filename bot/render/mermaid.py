@@ -58,9 +58,15 @@ def xychart(
     y_title: str,
     y_range: tuple[float, float],
     series: Sequence[Series],
-    colours: Sequence[str] = (),
+    colours: Sequence[str],
 ) -> Markdown:
-    """A fenced ``xychart-beta`` block; ``colours`` (``#rrggbb``) colour the series in order."""
+    """A fenced ``xychart-beta`` block; ``colours`` (``#rrggbb``) colour the series in order.
+
+    Every chart names its colours: Mermaid's default palette draws a first series in
+    ``#ECECFF``, barely visible on GitHub's white page.
+    """
+    if not colours:
+        raise ValueError("a chart needs its colours: Mermaid's default is near-white")
     for s in series:
         if s.kind not in ("line", "bar") or len(s.values) != len(categories):
             raise ValueError(
@@ -69,16 +75,15 @@ def xychart(
     for colour in colours:
         if not re.fullmatch(r"#[0-9a-fA-F]{6}", colour):
             raise ValueError(f"not a colour: {colour!r}")
-    lines = ["```mermaid"]
-    if colours:
-        lines += [
-            "---",
-            "config:",
-            "  themeVariables:",
-            "    xyChart:",
-            f'      plotColorPalette: "{", ".join(colours)}"',
-            "---",
-        ]
+    lines = [
+        "```mermaid",
+        "---",
+        "config:",
+        "  themeVariables:",
+        "    xyChart:",
+        f'      plotColorPalette: "{", ".join(colours)}"',
+        "---",
+    ]
     low, high = y_range
     lines += [
         "xychart-beta",

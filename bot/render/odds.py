@@ -119,6 +119,10 @@ def _axis(o: ReleaseOdds) -> list[Fraction]:
     return sorted(grid)
 
 
+BASE_COLOUR, HEAD_COLOUR = "#8c959f", "#0969da"
+"""The odds charts' colours: grey for the base of a pull request, blue for what is (or will be)."""
+
+
 def exceedance_chart(o: ReleaseOdds) -> Markdown:
     """The chance that the release slips by more than x weeks, for x along the axis."""
     axis = _axis(o)
@@ -133,6 +137,7 @@ def exceedance_chart(o: ReleaseOdds) -> Markdown:
         "chance (%)",
         (0, 100),
         [Series("line", values)],
+        [HEAD_COLOUR],
     )
 
 
@@ -145,6 +150,7 @@ def exceed_chart(odds: Sequence[ReleaseOdds]) -> Markdown:
         "chance (%)",
         (0, 100),
         [Series("bar", tuple(float(o.exceed) * 100 for o in odds))],
+        [HEAD_COLOUR],
     )
 
 
@@ -179,9 +185,6 @@ CHANGE_HEADER = (
     "Chance the slip exceeds the buffer",
     "Slip at 50 % / 80 % / 95 % (weeks)",
 )
-
-
-BASE_COLOUR, HEAD_COLOUR = "#8c959f", "#0969da"
 
 
 def change_chart(base: Sequence[ReleaseOdds], head: Sequence[ReleaseOdds]) -> Markdown:

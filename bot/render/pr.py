@@ -338,6 +338,47 @@ def _policy_line(c: PolicyChange) -> str:
     return f"- {escape_text(c.describe())} ({where}){sponsor}"
 
 
+PROTECT = (
+    f"protect `.github/workflows/**` and `{POLICY_PATH}` with CODEOWNERS and **Require "
+    "review from Code Owners** in the branch's protection, or make the check a ruleset's "
+    "required workflow"
+)
+WORKFLOW_ADVICE = (
+    "A pull request runs its own version of the workflows, so this check's result is what the "
+    "changed workflow makes of it (a `|| true`, an older riskbot pin or a dropped step lets a "
+    f"pull request approve itself). Only GitHub can hold that line: {PROTECT}."
+)
+POLICY_ADVICE = (
+    "The policy decides who must approve what; riskbot asks for the sponsor where a change "
+    f"moves risks, but only GitHub makes a review required: {PROTECT}."
+)
+
+
+def gate_advice(report: PrReport, *, markdown: bool = False) -> str | None:
+    """What a pull request that changes the workflows or the policy is told (None: neither);
+    the file names, which the pull request chose, as code spans in Markdown."""
+
+    def names(files: Sequence[str]) -> str:
+        return ", ".join(code_span(f) if markdown else f for f in files)
+
+    workflows = [f for f in report.gate_files if f != POLICY_PATH]
+    if workflows:
+        also = " and the policy" if POLICY_PATH in report.gate_files else ""
+        return f"It changes the workflows that check it ({names(workflows)}){also}. " + (
+            WORKFLOW_ADVICE
+        )
+    if POLICY_PATH in report.gate_files:
+        return f"It changes the policy ({names([POLICY_PATH])}). {POLICY_ADVICE}"
+    return None
+
+
+def _gate_lines(report: PrReport) -> list[str]:
+    advice = gate_advice(report, markdown=True)
+    if advice is None:
+        return []
+    return ["### ⚠️ This pull request changes what checks it", "", advice, ""]
+
+
 def _render(report: PrReport, cap: int | None, matrix: bool) -> str:
     cmp = report.comparison
     head = report.head
@@ -362,6 +403,7 @@ def _render(report: PrReport, cap: int | None, matrix: bool) -> str:
             f"{where}.",
             "",
         ]
+    lines += _gate_lines(report)
     if cmp.policy_changes:
         files = dict.fromkeys([POLICY_PATH, *(c.file for c in cmp.policy_changes if c.file)])
         lines += [f"### Policy changes ({', '.join(code_span(f) for f in files)})", ""]
@@ -529,6 +571,7 @@ def to_json(report: PrReport) -> dict[str, object]:
         "head": report.head_ref,
         "touches_risks": report.touches_risks,
         "changed_files": sorted(report.changed_files),
+        "gate_files": list(report.gate_files),
         "added": [_assessment_json(a) for a in cmp.added],
         "removed": [_assessment_json(a) for a in cmp.removed],
         "changed": [
@@ -645,8 +688,19 @@ def approval_annotations(report: PrReport) -> list[gha.Annotation]:
 
 
 def pr_annotations(report: PrReport) -> list[gha.Annotation]:
-    """Approvals, errors anywhere on head; warnings, score and policy changes where they are."""
+    """Approvals, errors anywhere on head; warnings, score and policy changes where they are;
+    a warning on each workflow file (and the policy) the pull request changes."""
     out = approval_annotations(report)
+    for name in report.gate_files:
+        out.append(
+            gha.Annotation(
+                "warning",
+                f"this pull request changes what checks it. {gate_advice(report)}",
+                file=name,
+                line=1,
+                title="riskbot: the gate changes",
+            )
+        )
     for f in report.head.findings:
         if f.severity == "error" or f.file in report.changed_files:
             out.append(

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 
-from bot.render.markdown import escape_text, table
+from bot.render.actions import log_line
+from bot.render.markdown import escape_text, remove_marker, table
+
+GIST_CHARS = 100
+"""How much of a comment's first line a run's summary shows."""
 
 
 @dataclass
@@ -22,6 +28,8 @@ class Stats:
     ignored: list[str] = field(default_factory=list)
     """Things on GitHub that look like riskbot's but are not (a marker in a person's issue)."""
     stopped: str | None = None
+    drafts: list[tuple[str, str]] = field(default_factory=list)
+    """In a dry run, what would be posted: (title, Markdown body) of each issue and comment."""
 
     @property
     def complete(self) -> bool:
@@ -31,6 +39,15 @@ class Stats:
     @property
     def exit_code(self) -> int:
         return 0 if self.complete else 1
+
+
+def gist(body: str) -> str:
+    """A body's first line of text, its marker and Markdown emphasis left out, cut short."""
+    for line in remove_marker(body).splitlines():
+        text = re.sub(r"[*_`]{1,2}", "", line.lstrip("#> ").strip())
+        if text:
+            return text if len(text) <= GIST_CHARS else text[: GIST_CHARS - 1] + "…"
+    return ""
 
 
 def summary_line(command: str, stats: Stats, *, dry_run: bool) -> str:
@@ -53,7 +70,8 @@ def render_text(command: str, stats: Stats, *, dry_run: bool) -> str:
     if stats.stopped:
         lines.append(f"  stopped: {stats.stopped}")
     lines += [f"  left undone: {item}" for item in stats.undone]
-    return "\n".join(lines) + "\n"
+    # Each item on one line, whatever a file name in it holds.
+    return "\n".join(log_line(line) for line in lines) + "\n"
 
 
 def render_markdown(command: str, stats: Stats, *, dry_run: bool) -> str:
@@ -81,4 +99,17 @@ def render_markdown(command: str, stats: Stats, *, dry_run: bool) -> str:
     if stats.undone:
         lines += ["Left undone (the next run picks these up):", ""]
         lines += [f"- {escape_text(x)}" for x in stats.undone] + [""]
+    if stats.drafts:
+        lines += ["What would be written:", ""]
+        for title, body in stats.drafts:
+            # The bodies are riskbot's own Markdown (data in them escaped when they were made);
+            # inside an HTML block Markdown escapes would show, so the title is HTML-escaped.
+            lines += [
+                f"<details><summary>{html.escape(title, quote=False)}</summary>",
+                "",
+                body,
+                "",
+                "</details>",
+            ]
+        lines.append("")
     return "\n".join(lines)

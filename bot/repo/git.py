@@ -15,7 +15,14 @@ from typing import Any
 
 from bot.errors import UsageError
 from bot.register.defaults import BASE_POLICY_PATH
-from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile
+from bot.register.load import (
+    POLICY_PATH,
+    RISK_SUFFIXES,
+    RISKS_DIR,
+    SourceFile,
+    deep_folder,
+    too_deep,
+)
 
 SYMLINK_MODE = b"120000 "
 POLICY_FILES = (POLICY_PATH, BASE_POLICY_PATH)
@@ -134,12 +141,37 @@ def toplevel(root: Path) -> tuple[Path, bool] | None:
     return Path(lines[0]), lines[1].strip() == "true"
 
 
-Tree = dict[str, str | None]
-"""The register's files at a commit: path → blob id, or None for a symbolic link (refused)."""
+WORKFLOWS_DIR = ".github/workflows"
+GATE_PATHS = (WORKFLOWS_DIR, POLICY_PATH)
+"""What decides how a pull request is checked: the workflows (a pull request runs its own
+version of them) and the policy."""
+
+
+def changed_gate_files(root: Path, base: str, head: str | None) -> tuple[str, ...]:
+    """The workflow files and the policy that differ between two revisions (``head`` None: the
+    working tree), sorted."""
+    out = git(
+        root,
+        "diff",
+        "--name-only",
+        "--no-renames",
+        "-z",
+        base,
+        *([head] if head else []),
+        "--",
+        *GATE_PATHS,
+    )
+    return tuple(sorted(n for n in out.decode("utf-8", "surrogateescape").split("\0") if n))
+
+
+Tree = dict[str, str | SourceFile]
+"""The register's files at a commit: path → blob id, or the refused file (a symbolic link, a
+folder too deep) that stands in its place."""
 
 
 def register_tree(root: Path, commit: str) -> Tree:
-    """The register's files at a commit (one ``git ls-tree``)."""
+    """The register's files at a commit (one ``git ls-tree``), read by the rules of a working
+    tree: links refused, and a folder past the depth riskbot reads refused, whatever it holds."""
     listing = git(
         root, "ls-tree", "-r", "-z", commit, "--", POLICY_PATH, BASE_POLICY_PATH, RISKS_DIR
     )
@@ -152,16 +184,19 @@ def register_tree(root: Path, commit: str) -> Tree:
         name = raw_name.decode("utf-8", "surrogateescape")
         if kind != b"blob":
             continue
+        if name.startswith(f"{RISKS_DIR}/") and (folder := too_deep(name)) is not None:
+            files[folder] = deep_folder(folder)
+            continue
         # A link's blob is the path it points to: refused as in a working tree, never read.
         link = meta.startswith(SYMLINK_MODE)
         if name in POLICY_FILES or _is_risk_file(name) or (name == RISKS_DIR and link):
-            files[name] = None if link else oid.decode("ascii")
+            files[name] = linked(name) if link else oid.decode("ascii")
     return files
 
 
 def blob_ids(tree: Tree) -> set[str]:
-    """The blobs a tree's files need read (links are not read)."""
-    return {oid for oid in tree.values() if oid is not None}
+    """The blobs a tree's files need read (refused files are not read)."""
+    return {oid for oid in tree.values() if isinstance(oid, str)}
 
 
 def _is_risk_file(name: str) -> bool:
@@ -224,10 +259,8 @@ def start_reading_blobs(root: Path, oids: Iterable[str]) -> Callable[[], dict[st
     return blobs
 
 
-def _source(name: str, oid: str | None, blobs: dict[str, bytes]) -> SourceFile:
-    if oid is None:
-        return linked(name)
-    return SourceFile(name, blobs[oid])
+def _source(name: str, oid: str | SourceFile, blobs: dict[str, bytes]) -> SourceFile:
+    return oid if isinstance(oid, SourceFile) else SourceFile(name, blobs[oid])
 
 
 def sources_of(tree: Tree, blobs: dict[str, bytes]) -> tuple[SourceFile | None, list[SourceFile]]:

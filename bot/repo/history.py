@@ -10,24 +10,41 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 from bot.register import clock
 from bot.register.defaults import BASE_POLICY_PATH
 from bot.register.history import History, Revision, build_history, no_history
-from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR
+from bot.register.load import MAX_FOLDER_DEPTH, POLICY_PATH, RISK_SUFFIXES, RISKS_DIR
 from bot.repo.git import SHALLOW, GitError, ShallowClone, git, start_reading_objects, toplevel
 from bot.repo.worktree import discover
 
 POLICY_DIR, POLICY_NAME = POLICY_PATH.rsplit("/", 1)
 BASE_NAME = BASE_POLICY_PATH.rsplit("/", 1)[1]
 """The vendored base policy, beside the policy in the same folder."""
-LOG_FORMAT = "%H%x00%aI%x00%an"
+# Seconds since the epoch, not ISO dates: git writes any number it was given (year 8 million, an
+# offset of 99 hours), and the offset does not change the moment.
+LOG_FORMAT = "%H%x00%at%x00%ct%x00%an"
+FUTURE_SLACK = dt.timedelta(days=1)
+"""How far past "now" a commit's date may be (a runner's clock a little ahead) before it counts
+as a date in the future."""
 
 
-def log(root: Path) -> list[tuple[str, dt.datetime, str]]:
-    """(commit, author date, author) of every commit that touched the register, oldest first."""
+class Logged(NamedTuple):
+    """A commit that touched the register: its date (see :func:`place_dates`) and author."""
+
+    commit: str
+    date: dt.datetime
+    author: str
+    note: str | None = None
+    """Why the date is not the commit's author date, when it is not."""
+
+
+def log(root: Path, now: dt.datetime | None = None) -> list[Logged]:
+    """Every commit that touched the register, oldest first, each at a usable date
+    (:func:`place_dates`)."""
     try:
         out = git(
             root,
@@ -48,10 +65,56 @@ def log(root: Path) -> list[tuple[str, dt.datetime, str]]:
     fields = out.decode("utf-8", "replace").split("\0")
     if fields and fields[-1] in ("", "\n"):
         fields.pop()
-    return [
-        (fields[i].strip(), dt.datetime.fromisoformat(fields[i + 1]), fields[i + 2])
-        for i in range(0, len(fields) - 2, 3)
+    raw = [
+        (fields[i].strip(), fields[i + 1], fields[i + 2], fields[i + 3])
+        for i in range(0, len(fields) - 3, 4)
     ]
+    return place_dates(raw, now or clock.now())
+
+
+def _moment(seconds: str) -> dt.datetime | None:
+    """A git timestamp as a UTC moment; None when it is no number or beyond the year 9999."""
+    try:
+        return dt.datetime.fromtimestamp(int(seconds), dt.UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def place_dates(raw: Sequence[tuple[str, str, str, str]], now: dt.datetime) -> list[Logged]:
+    """(commit, author seconds, committer seconds, author) as :class:`Logged` commits, in order.
+
+    A commit is dated by its author date. One that git holds but no calendar can (past the year
+    9999, not a number) or that lies in the future is placed at its committer date, else at the
+    date of the commit before it (of the one after it, for the first), and noted: one such
+    commit must neither stop the history nor carry every later commit into its future.
+    """
+    latest = now + FUTURE_SLACK
+    dated: list[tuple[str, dt.datetime | None, str, str | None]] = []
+    for commit, authored, committed, author in raw:
+        moment = _moment(authored)
+        if moment is not None and moment <= latest:
+            dated.append((commit, moment, author, None))
+            continue
+        why = (
+            f"its author date ({authored.strip()} seconds) is no calendar date"
+            if moment is None
+            else f"its author date, {moment.date().isoformat()}, is in the future"
+        )
+        fallback = _moment(committed)
+        if fallback is not None and fallback <= latest:
+            dated.append((commit, fallback, author, f"{why}: placed at its committer date"))
+        else:
+            note = (
+                f"{why}, and so is its committer date: placed at the date of the commit before it"
+            )
+            dated.append((commit, None, author, note))
+    known = [moment for _, moment, _, _ in dated if moment is not None]
+    previous = known[0] if known else now
+    placed: list[Logged] = []
+    for commit, moment, author, why_moved in dated:
+        previous = moment or previous
+        placed.append(Logged(commit, previous, author, why_moved))
+    return placed
 
 
 def tree_entries(content: bytes, oid_size: int) -> list[tuple[str, str, str]]:
@@ -70,7 +133,8 @@ def tree_entries(content: bytes, oid_size: int) -> list[tuple[str, str, str]]:
 
 
 class _Trees:
-    """Trees by id, read from git a level at a time and flattened to (path, blob id) once each."""
+    """Trees by id, read from git a level at a time and flattened to (path, blob id) once each,
+    no deeper than a working tree is read (:data:`MAX_FOLDER_DEPTH` folders below ``risks/``)."""
 
     def __init__(self, root: Path, known: dict[str, bytes]) -> None:
         self.root = root
@@ -80,7 +144,7 @@ class _Trees:
     def read_below(self, oids: Iterable[str]) -> None:
         """Every folder below these trees, one ``cat-file --batch`` per level of depth."""
         level = set(oids)
-        while level:
+        for _ in range(MAX_FOLDER_DEPTH):
             below = {
                 child
                 for oid in level
@@ -93,27 +157,31 @@ class _Trees:
             level = below
 
     def files(self, oid: str, prefix: str) -> tuple[tuple[str, str], ...]:
+        """(path, blob id) of the files below a tree, walked without recursion."""
         key = f"{oid}:{prefix}"
         if key in self.flat:
             return self.flat[key]
         out: list[tuple[str, str]] = []
-        for mode, name, child in tree_entries(self.content.get(oid, b""), len(oid) // 2):
-            path = f"{prefix}/{name}"
-            if mode == "40000":
-                out += self.files(child, path)
-            elif mode.startswith("100"):
-                out.append((path, child))
+        folders = [(oid, prefix, 0)]
+        while folders:
+            tree, path, depth = folders.pop()
+            for mode, name, child in tree_entries(self.content.get(tree, b""), len(tree) // 2):
+                if mode == "40000":
+                    if depth < MAX_FOLDER_DEPTH:
+                        folders.append((child, f"{path}/{name}", depth + 1))
+                elif mode.startswith("100"):
+                    out.append((f"{path}/{name}", child))
         self.flat[key] = tuple(sorted(out))
         return self.flat[key]
 
 
 def read_revisions(
-    root: Path, commits: Iterable[tuple[str, dt.datetime, str]]
+    root: Path, commits: Iterable[Logged]
 ) -> tuple[list[Revision], dict[str, bytes]]:
     """Each commit's policy and risk files as blob ids, and every blob's bytes: read with a few
     ``git cat-file --batch`` (the commits' folders, the folders below them, the blobs)."""
     listed = list(commits)
-    names = [f"{c}:{folder}" for c, _, _ in listed for folder in (RISKS_DIR, POLICY_DIR)]
+    names = [f"{c.commit}:{folder}" for c in listed for folder in (RISKS_DIR, POLICY_DIR)]
     folders = start_reading_objects(root, names)()
     trees = _Trees(root, {got[0]: got[2] for got in folders.values() if got and got[1] == "tree"})
     risk_trees = {
@@ -125,7 +193,7 @@ def read_revisions(
     # A policy folder's tree -> the blobs of the policy and of the vendored base beside it.
     policy_files: dict[str, tuple[str | None, str | None]] = {}
     revisions: list[Revision] = []
-    for commit, date, author in listed:
+    for commit, date, author, note in listed:
         risks: tuple[tuple[str, str], ...] = ()
         got = folders.get(f"{commit}:{RISKS_DIR}")
         if got is not None and got[1] == "tree":
@@ -144,7 +212,7 @@ def read_revisions(
                 }
                 policy_files[got[0]] = files.get(POLICY_NAME), files.get(BASE_NAME)
             policy, base = policy_files[got[0]]
-        revisions.append(Revision(commit, date, author, policy, risks, base))
+        revisions.append(Revision(commit, date, author, policy, risks, base=base, date_note=note))
     wanted = {b for r in revisions for _, b in r.risks}
     wanted |= {r.policy for r in revisions if r.policy is not None}
     wanted |= {r.base for r in revisions if r.base is not None}
@@ -215,11 +283,12 @@ def read_history(root: Path, now: dt.datetime | None = None) -> History:
         return no_history("the register is not at the top of a git repository")
     if shallow:
         raise ShallowClone(SHALLOW)
-    commits = log(root)
+    now = now or clock.now()
+    commits = log(root, now)
     # HEAD's register read in the same batch: what the working tree is compared with.
-    revisions, blobs = read_revisions(root, [*commits, ("HEAD", clock.now(), "")])
+    revisions, blobs = read_revisions(root, [*commits, Logged("HEAD", now, "")])
     head = revisions.pop()
-    pending = pending_revision(root, head if commits else None, now or clock.now())
+    pending = pending_revision(root, head if commits else None, now)
     if pending is None:
         return build_history(revisions, blobs)
     revisions.append(pending[0])

@@ -140,12 +140,10 @@ def _history(root: Path, out: bytes, present: Collection[str]) -> IdHistory:
 
 
 def _ids_now(root: Path) -> set[str]:
-    """The ids the working tree's risk file names hold."""
-    folder = root / RISKS_DIR
-    names = (
-        [p.name for p in folder.rglob("*") if p.suffix in RISK_SUFFIXES] if folder.is_dir() else []
-    )
-    return {i for n in names if (i := id_of_name(n)) is not None}
+    """The ids the working tree's risk file names hold (found as ``check`` finds them)."""
+    from bot.repo.files import risk_file_names
+
+    return {i for n in risk_file_names(root) if (i := id_of_name(n)) is not None}
 
 
 def removed_ids(root: Path) -> frozenset[str]:

@@ -14,7 +14,14 @@ from pathlib import Path
 from bot.register.compare import PrReport, compare
 from bot.register.ids import id_of_name
 from bot.register.load import CheckedFile, SourceFile, build_register
-from bot.repo.git import blob_ids, register_tree, resolve, sources_of, start_reading_blobs
+from bot.repo.git import (
+    blob_ids,
+    changed_gate_files,
+    register_tree,
+    resolve,
+    sources_of,
+    start_reading_blobs,
+)
 from bot.repo.ids import id_history
 from bot.repo.parallel import check_in_parallel
 from bot.repo.worktree import discover
@@ -78,4 +85,5 @@ def build_report(
     )
     before, after = _files(base_policy, base_risks), _files(head_policy, head_risks)
     changed = frozenset(n for n in before.keys() | after.keys() if before.get(n) != after.get(n))
-    return PrReport(compare(base_reg, head_reg), base_commit[:12], head_ref, changed)
+    gate = changed_gate_files(root, base_commit, head_commit)
+    return PrReport(compare(base_reg, head_reg), base_commit[:12], head_ref, changed, gate)

@@ -138,7 +138,9 @@ def _load(folder: Path, key: str) -> tuple[str, types.CodeType] | None:
     try:
         if not _trusted(os.lstat(folder), directory=True):
             return None
-        fd = os.open(folder / key, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # Not through a link, and without waiting on a pipe put where an entry should be.
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(folder / key, flags)
     except OSError:
         return None
     try:

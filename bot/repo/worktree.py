@@ -2,13 +2,14 @@
 
 Nothing is read through a symbolic link: a link under ``risks/`` (to a file or a folder, inside
 the repository or out of it), a linked ``risks/`` or a linked policy is refused with an error on
-its own path, so a pull request cannot make riskbot read, echo or rewrite files elsewhere.
+its own path, so a pull request cannot make riskbot read, echo or rewrite files elsewhere. A
+folder deeper than riskbot reads and a risk file's name on a pipe or a device are refused the
+same way. This is the one walk of ``risks/``: every command that looks for risk files uses it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,20 +23,11 @@ from bot.register.load import (
     SourceFile,
     build_register,
 )
+from bot.repo.files import linked_part, read_regular, read_risk, walk_risks
 from bot.repo.git import LINK_REFUSED, linked
 from bot.repo.ids import start_id_history
 from bot.repo.parallel import check_in_parallel
 from bot.repo.unread import with_unread_files
-
-
-def linked_part(root: Path, path: Path) -> Path | None:
-    """The first part of ``path`` below ``root`` that is a symbolic link, or None."""
-    current = root
-    for part in path.relative_to(root).parts:
-        current = current / part
-        if current.is_symlink():
-            return current
-    return None
 
 
 @dataclass
@@ -48,35 +40,16 @@ class Scan:
     others: list[str] = field(default_factory=list)
 
 
-def _scan(top: str, relative: str, scan: Scan) -> None:
-    """The files under a folder; links are refused, never followed. A directory entry knows
-    whether it is a link, a folder or a file without asking the file system again."""
-    with os.scandir(os.path.join(top, relative)) as listing:
-        entries = sorted(listing, key=lambda e: e.name)
-    for entry in entries:
-        name = f"{relative}/{entry.name}"
-        if entry.is_symlink():
-            if entry.name.endswith(RISK_SUFFIXES) or entry.is_dir():
-                scan.risks.append(linked(name))
-            elif entry.is_file():
-                scan.others.append(name)
-        elif entry.is_dir():
-            _scan(top, name, scan)
-        elif entry.is_file():
-            if entry.name.endswith(RISK_SUFFIXES):
-                with open(entry.path, "rb") as fh:
-                    scan.risks.append(SourceFile(name, fh.read()))
-            else:
-                scan.others.append(name)
-
-
 def _read(root: Path, name: str) -> SourceFile | None:
-    """A file of the register by its path, refused when it or a folder on its way is a link."""
+    """A file of the register by its path, refused when it or a folder on its way is a link;
+    None when it is missing or no regular file."""
     path = root / name
     link = linked_part(root, path)
     if link is not None:
         return SourceFile(name, b"", refused=f"{link.relative_to(root)} {LINK_REFUSED}")
-    return SourceFile(name, path.read_bytes()) if path.is_file() else None
+    if path.is_file() and (raw := read_regular(path)) is not None:
+        return SourceFile(name, raw)
+    return None
 
 
 def scan(root: Path) -> Scan:
@@ -91,8 +64,15 @@ def scan(root: Path) -> Scan:
     if link is not None:
         found.risks.append(linked(link.relative_to(root).as_posix()))
     elif risks_dir.is_dir():
-        _scan(str(root), RISKS_DIR, found)
+        for name, entry in walk_risks(root):
+            if isinstance(entry, SourceFile):
+                found.risks.append(entry)
+            elif entry.name.endswith(RISK_SUFFIXES):
+                found.risks.append(read_risk(name, entry))
+            elif entry.is_file():
+                found.others.append(name)
     found.risks.sort(key=lambda s: s.name)
+    found.others.sort()
     return found
 
 

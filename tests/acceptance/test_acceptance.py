@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +19,7 @@ import yaml
 
 from bot.render.markdown import parse_marker
 from tests.acceptance.test_pr import WEBHOOKS, pr
-from tests.cli import RISKBOT, run_riskbot
+from tests.cli import Result, run_riskbot
 from tests.factories import REPO, commit, commit_at, init_repo, line_of
 from tests.fakegithub.server import FakeGitHub
 
@@ -514,23 +512,16 @@ def test_an_acceptance_only_its_author_could_approve_fails(
 # -- sync and remind -----------------------------------------------------------------------------
 
 
-def github_run(
-    server: FakeGitHub, root: Path, command: str, day: str
-) -> subprocess.CompletedProcess[str]:
+def github_run(server: FakeGitHub, root: Path, command: str, day: str) -> Result:
     """The scheduled workflow's step: ``riskbot sync`` or ``remind`` on ``day``."""
     server.clock.set(dt.datetime.fromisoformat(f"{day}T06:17:00+00:00"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
-    env.update(
-        {
-            "GITHUB_TOKEN": server.token or "",
-            "GITHUB_REPOSITORY": server.repo,
-            "GITHUB_API_URL": server.url,
-        }
-    )
+    env = {
+        "GITHUB_TOKEN": server.token or "",
+        "GITHUB_REPOSITORY": server.repo,
+        "GITHUB_API_URL": server.url,
+    }
     args = [command, "--root", str(root), "--today", day, "--write-interval", "0"]
-    return subprocess.run(
-        [RISKBOT, *args], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
+    return run_riskbot(*args, env=env)
 
 
 def bot_comments(server: FakeGitHub) -> dict[str, tuple[int, str]]:

@@ -197,14 +197,19 @@ def test_new_asks_for_what_is_missing(tmp_path: Path) -> None:
 
 
 def test_new_with_findings_writes_nothing(tmp_path: Path) -> None:
+    # Every option is checked as it is read (a wrong category is refused at once, exit 2); what
+    # only the schema knows, a title over its 200 characters, is a finding of the file.
     root = copy_register(tmp_path)
+    title = "Quota exhaustion " + "x" * 190
     result = run(
-        "new", "--root", str(root), "--title", "X", "--category", "Weather", "--phase", "All",
+        "new", "--root", str(root), "--title", title, "--category", "Technical", "--phase", "All",
         "--impact", "2", "--probability", "2", "--owner", "Team Lead", "--description", "d",
     )  # fmt: skip
     assert result.returncode == 1
-    assert "risks/R-011-x.yaml:4:11: error[category] unknown category 'Weather'" in result.stderr
-    assert not (root / "risks" / "R-011-x.yaml").exists()
+    assert "risks/R-011-quota-exhaustion.yaml:3:8: error[schema] $.title: " in result.stderr
+    assert "is too long" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert not (root / "risks" / "R-011-quota-exhaustion.yaml").exists()
 
 
 def test_retro_on_a_small_example(tmp_path: Path) -> None:

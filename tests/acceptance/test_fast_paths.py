@@ -17,7 +17,7 @@ import pytest
 
 from bot.register.load import SourceFile, build_register
 from bot.render.pr import render_json, render_markdown_report
-from bot.repo.git import register_tree, resolve, sources_of, start_reading_blobs
+from bot.repo.git import blob_ids, register_tree, resolve, sources_of, start_reading_blobs
 from bot.repo.parallel import check_in_parallel
 from bot.repo.revisions import build_report
 from bot.repo.worktree import discover, read_register
@@ -30,9 +30,7 @@ ROLES = ["Technical Lead", "Security Lead", "QA Lead", "@someone", "Nobody Lead"
 def register_at(root: Path, rev: str) -> tuple[SourceFile | None, list[SourceFile]]:
     """The policy and risk files of a revision, as riskbot pr reads them."""
     tree = register_tree(root, resolve(root, rev))
-    return sources_of(
-        tree, start_reading_blobs(root, {o for o in tree.values() if o is not None})()
-    )
+    return sources_of(tree, start_reading_blobs(root, blob_ids(tree))())
 
 
 def generated(root: Path, count: int = 150, seed: int = 15) -> Path:

@@ -371,7 +371,7 @@ def test_pr_lists_every_changed_field_and_quotes_list_items(repo: tuple[Path, st
     assert (
         fields["mitigation_status.percent"]["old"],
         fields["mitigation_status.percent"]["new"],
-    ) == ("60", "90")
+    ) == (60, 90)  # numbers, as the file has them
     assert fields["mitigation.response"]["removed"] == ["Rollback plan prepared and tested"]
     assert len(fields["mitigation.response"]["added"]) == 5
     text = pr(root, "--base", base, "--head", head).stdout

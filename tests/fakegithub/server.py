@@ -1710,6 +1710,16 @@ def _get_repo(api: Api, request: Request) -> Response:
 
 @Api.route("GET", "/user")
 def _get_user(api: Api, request: Request) -> Response:
+    # A person's token (a PAT) may ask who it is; an integration's (the Actions token, an App's
+    # installation token) may not.
+    if request.actor.type == "User":
+        profile = {
+            **dict.fromkeys(("bio", "blog", "company", "email", "hireable", "location", "name")),
+            **dict.fromkeys(("followers", "following", "public_gists", "public_repos"), 0),
+            "created_at": "2020-01-01T00:00:00Z",
+            "updated_at": "2020-01-01T00:00:00Z",
+        }
+        return Response(200, {**api.user_json(request.actor), **profile})
     raise ApiError(
         403,
         _error_body(

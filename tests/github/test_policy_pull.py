@@ -149,7 +149,7 @@ def test_a_pin_bump_lists_every_risk_whose_band_or_cadence_moves(
         "R-003": ("yellow", "green", "weekly", "bi-weekly"),  # score 8
     }
     changes = {c["key"]: c for c in data["policy_changes"]}
-    assert changes["bands.yellow.min_score"]["new"] == "10"
+    assert changes["bands.yellow.min_score"]["new"] == 10  # a number, as the file has it
     assert changes["bands.yellow.min_score"]["file"] == BASE_POLICY_PATH
     line = next(i for i, x in enumerate(raised.decode().splitlines(), 1) if "min_score: 10" in x)
     assert changes["bands.yellow.min_score"]["line"] == line

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from bot.reconcile.markers import read as marker_fields
 from bot.register.reviews import escalation_step
 from bot.render.issues import remind_report as render_report
 from tests.factories import copy_register, register_of
-from tests.fakegithub.server import FakeGitHub
+from tests.fakegithub.server import FakeGitHub, Fault, RepoState
 from tests.github.helpers import settings_for
 
 DAY1 = dt.date(2026, 11, 23)
@@ -263,3 +264,61 @@ def test_quarter_boundary_opens_one_issue(github_server: FakeGitHub, root: Path)
 )
 def test_escalation_step(overdue: int, cadence: int, step: int) -> None:
     assert escalation_step(overdue, cadence, 5) == step
+
+
+def _someone_chats(server: FakeGitHub, day: dt.date) -> list[int]:
+    """Comments by a person from before riskbot's run of ``day``, as many as put riskbot's
+    first reminder first on the second page of the repository's listing of recent comments."""
+    early = dt.datetime.combine(day, dt.time(6, 0), tzinfo=dt.UTC)
+    chat = server.add_issue("Chat", "Let us talk", user="someone", created_at=early)
+    ordered = sorted(server.state.comments.values(), key=lambda c: (c.updated_at, c.id))
+    first = next(n for n, c in enumerate(ordered) if "review/" in (c.body or ""))
+    return [
+        server.add_comment(
+            chat.number, f"hello {n}", user="someone", created_at=early, updated_at=early
+        ).id
+        for n in range(100 - first)
+    ]
+
+
+def _edit(comment_id: int) -> Callable[[RepoState], None]:
+    def change(state: RepoState) -> None:
+        state.clock.advance(600)  # later than riskbot's reminders of this morning
+        comment = state.comments[comment_id]
+        comment.body += " (edited)"
+        comment.updated_at = state.clock.after(comment.updated_at)
+
+    return change
+
+
+def _delete(comment_id: int) -> Callable[[RepoState], None]:
+    def change(state: RepoState) -> None:
+        state.delete_comment(state.comments[comment_id])
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "listings"), [(_edit, 2), (_delete, 4)], ids=["edited", "deleted"]
+)
+def test_a_comment_changed_between_two_pages_hides_no_reminder(
+    github_server: FakeGitHub,
+    root: Path,
+    change: Callable[[int], Callable[[RepoState], None]],
+    listings: int,
+) -> None:
+    """With 100 comments or more in the window, one edited (or deleted) between the listing's
+    pages shifted riskbot's first reminder onto the page already read: it was posted again.
+    Listed by creation, an edit shifts nothing (two pages read); a deletion still does, and the
+    listing is read again, newest first, before the reminder would be posted (four)."""
+    day_run(github_server, root, DAY1)
+    chat = _someone_chats(github_server, DAY1)
+    posted = reminders(github_server)
+    assert posted
+    github_server.inject(
+        Fault.mid_listing(change(chat[0]), path=r"/repos/[^/]+/[^/]+/issues/comments", page=2)
+    )
+    again, _ = day_run(github_server, root, DAY1)
+    assert again == 0
+    assert reminders(github_server) == posted
+    assert len(github_server.reads(r"/repos/[^/]+/[^/]+/issues/comments")) == listings

@@ -301,7 +301,8 @@ def test_lost_answer_mid_run_then_rerun(
     github_server.inject(Fault.server_error(500, method="POST", nth=7))
     sync(github_server, root)
     sync(github_server, root)
-    assert world(github_server) == expected
+    # The create that failed is made by the rerun (never twice in one run): a later number.
+    assert sorted(world(github_server)) == sorted(expected)
 
 
 def test_thousand_risks_hundred_red_reads_stay_few_pages(

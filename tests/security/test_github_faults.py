@@ -186,3 +186,42 @@ def test_an_issue_shifted_between_pages_is_found_not_duplicated(
     assert github_server.writes(r"/repos/[^/]+/[^/]+/issues") == []  # nothing created
     listings = github_server.reads(r"/repos/[^/]+/[^/]+/issues")
     assert len(listings) <= 4  # two pages, then the second, narrower read (two pages)
+
+
+def gives_up_early() -> Limits:
+    """A client that gives up after 1 s and waits 0.5 s more before it looks again: a write
+    that lands 3 s after it was sent lands after all the waiting (as one answered after the
+    25 s riskbot waits by default)."""
+    return Limits(write_interval=0, timeout=1, settle=0.5)
+
+
+def test_a_comment_landing_after_all_the_waiting_is_not_posted_again(
+    github_server: FakeGitHub,
+) -> None:
+    run(github_server, [red_issue()], gives_up_early())
+    [number] = with_ident(github_server, "red-issue/R-001")
+    github_server.inject(Fault.late_write(3.0, path=r".*/issues/\d+/comments"))
+    escalation = EnsureComment("red/R-001/round-1", "Escalation", issue="red-issue/R-001")
+    stats = run(github_server, [escalation], gives_up_early())
+    time.sleep(3)  # the write lands
+    assert [c.body for c in github_server.state.comments_on(number)] == [escalation.text]
+    assert not stats.complete  # it said it could not tell, and exits 1
+    assert any("not posted again" in f for f in stats.failures)
+    again = run(github_server, [escalation], gives_up_early())
+    assert again.complete
+    assert again.writes == 0
+    assert len(github_server.state.comments_on(number)) == 1
+
+
+def test_an_issue_landing_after_all_the_waiting_is_not_created_again(
+    github_server: FakeGitHub,
+) -> None:
+    github_server.inject(Fault.late_write(3.0, path=r"/repos/[^/]+/[^/]+/issues"))
+    stats = run(github_server, [red_issue()], gives_up_early())
+    time.sleep(3)
+    assert len(with_ident(github_server, "red-issue/R-001")) == 1
+    assert not stats.complete
+    assert any("not created again" in f for f in stats.failures)
+    again = run(github_server, [red_issue()], gives_up_early())
+    assert again.complete
+    assert len(with_ident(github_server, "red-issue/R-001")) == 1

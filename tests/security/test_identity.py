@@ -133,3 +133,49 @@ def test_a_comment_by_another_bot_account_is_not_riskbots(
     finally:
         api.close()
     assert [c.id for c in found] == [ours.id]
+
+
+def test_a_persons_token_without_its_login_set_writes_nothing_and_says_the_setting(
+    github_server: FakeGitHub, root: Path
+) -> None:
+    """A personal access token without ``RISKBOT_BOT_LOGIN``: riskbot's issues were then not its
+    own (not by github-actions[bot]), so each run opened one more, then failed on an assertion.
+    A person's token may ask who it is: riskbot does, before its first write, and stops."""
+    from bot.errors import UsageError
+
+    github_server.add_token("pat-token", "alice")
+    pat = Settings(
+        token=Secret("pat-token"), repository=github_server.repo, api_url=github_server.url
+    )
+    for _ in range(2):
+        with pytest.raises(UsageError, match=r"RISKBOT_BOT_LOGIN=alice") as refused:
+            sync(github_server, root, pat)
+        assert "nothing was written" in str(refused.value)
+    assert github_server.writes() == []
+    mine = Settings(
+        token=Secret("pat-token"),
+        repository=github_server.repo,
+        api_url=github_server.url,
+        bot_login="alice",
+    )
+    first, _ = sync(github_server, root, mine)
+    assert first.complete
+    again, _ = sync(github_server, root, mine)
+    assert again.writes == 0
+
+
+def test_an_apps_token_without_its_login_set_stops_at_its_first_issue(
+    github_server: FakeGitHub, root: Path
+) -> None:
+    """An App's token cannot ask who it is: the first issue it opens shows it, and the run
+    stops there with the setting to make, instead of failing on an assertion."""
+    from bot.errors import UsageError
+
+    github_server.add_user("risk-app[bot]", type="Bot")
+    github_server.add_token("app-token", "risk-app[bot]")
+    app = Settings(
+        token=Secret("app-token"), repository=github_server.repo, api_url=github_server.url
+    )
+    with pytest.raises(UsageError, match=r"RISKBOT_BOT_LOGIN=risk-app\[bot\]"):
+        sync(github_server, root, app)
+    assert len(github_server.state.issues) == 1

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bot.register.load import Register, SourceFile
-from bot.repo.git import register_tree, resolve, sources_of, start_reading_blobs
+from bot.repo.git import blob_ids, register_tree, resolve, sources_of, start_reading_blobs
 from bot.repo.worktree import read_register
 from tests.cli import run_riskbot
 from tests.factories import commit, copy_register, git, risk_yaml
@@ -26,9 +26,7 @@ SECRET = "TOP-SECRET-OUTSIDE-VALUE"
 def register_at(root: Path, rev: str) -> tuple[SourceFile | None, list[SourceFile]]:
     """The policy and risk files of a revision, as riskbot pr reads them."""
     tree = register_tree(root, resolve(root, rev))
-    return sources_of(
-        tree, start_reading_blobs(root, {o for o in tree.values() if o is not None})()
-    )
+    return sources_of(tree, start_reading_blobs(root, blob_ids(tree))())
 
 
 @pytest.fixture
@@ -185,4 +183,31 @@ def test_new_never_writes_through_a_linked_risks_folder(tmp_path: Path, outside:
         *("--impact", "2", "--probability", "2", "--owner", "@alice", "--description", "x"),
     )
     assert done.returncode == 1
+    assert sorted(p.name for p in outside.iterdir()) == ["R-900-outside.yaml", "passwd"]
+
+
+def test_report_never_overwrites_a_committed_risks_md_that_links_outside(
+    repo: Path, outside: Path
+) -> None:
+    os.symlink(outside / "passwd", repo / "RISKS.md")
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "RISKS.md is a link")
+    before = (outside / "passwd").read_bytes()
+    done = run_riskbot("report", "--root", str(repo))
+    assert done.returncode == 1
+    assert "will not write through the symbolic link" in done.stderr
+    assert (outside / "passwd").read_bytes() == before
+
+
+@pytest.mark.parametrize("command", ["report", "retro"])
+def test_a_document_is_never_written_into_a_linked_folder(
+    repo: Path, outside: Path, command: str
+) -> None:
+    """``--output docs/out.md`` where ``docs`` is a committed link: the folder on the way is a
+    link, whichever folder the command runs from."""
+    os.symlink(outside, repo / "docs", target_is_directory=True)
+    args = ["report"] if command == "report" else ["retro", "v2"]
+    done = run_riskbot(*args, "--root", ".", "--output", "docs/out.md", cwd=repo)
+    assert done.returncode == 1, done.stderr
+    assert "will not write through the symbolic link" in done.stderr
     assert sorted(p.name for p in outside.iterdir()) == ["R-900-outside.yaml", "passwd"]

@@ -29,14 +29,17 @@ def test_labels_keep_only_a_safe_set_of_characters(text: str) -> None:
     assert "%%" not in out.replace(" ", "")
 
 
+PALETTE = {"themeVariables": {"xyChart": {"plotColorPalette": "#0969da"}}}
+
+
 def test_hostile_labels_parse_and_inject_no_configuration() -> None:
     charts = [
-        xychart(text, text, [text, "b"], text, (0, 10), [Series("line", (1, 2))])
+        xychart(text, text, [text, "b"], text, (0, 10), [Series("line", (1, 2))], ["#0969da"])
         for text in HOSTILE
     ]
     blocks = assert_charts_parse("\n\n".join(charts), at_least=len(HOSTILE))
     assert all(b["type"] == "xychart" for b in blocks)
-    assert all(b["config"] == {} for b in blocks), blocks
+    assert all(b["config"] == PALETTE for b in blocks), blocks
 
 
 def test_colours_are_the_only_configuration() -> None:
@@ -46,7 +49,28 @@ def test_colours_are_the_only_configuration() -> None:
     with pytest.raises(ValueError, match="not a colour"):
         xychart("t", "x", ["a"], "y", (0, 1), [Series("bar", (1,))], ["red; x"])
     with pytest.raises(ValueError, match="categories"):
-        xychart("t", "x", ["a", "b"], "y", (0, 1), [Series("bar", (1,))])
+        xychart("t", "x", ["a", "b"], "y", (0, 1), [Series("bar", (1,))], ["#d1242f"])
+    with pytest.raises(ValueError, match="needs its colours"):
+        xychart("t", "x", ["a"], "y", (0, 1), [Series("bar", (1,))], [])
+
+
+def test_every_chart_riskbot_draws_names_its_palette() -> None:
+    """The odds curves and bars had none: Mermaid drew them in its default #ECECFF, nearly
+    invisible on white. Every chart of the plan register's report names its colours."""
+    import re
+
+    from tests.factories import REPO
+
+    report = (REPO / "tests" / "data" / "frozen" / "RISKS.md").read_text(encoding="utf-8")
+    odds = odds_by_release(register_of(REGISTER))
+    text = "\n\n".join(
+        [report, render_odds_markdown(odds, curves=True), render_odds_markdown(odds)]
+    )
+    blocks = assert_charts_parse(text, at_least=len(odds) + 3)
+    for block in blocks:
+        palette = block["config"]["themeVariables"]["xyChart"]["plotColorPalette"]
+        assert all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in palette.split(", ")), palette
+        assert "#ECECFF" not in palette.upper()
 
 
 def test_the_odds_charts_of_the_plans_register_parse() -> None:

@@ -348,3 +348,29 @@ def test_the_register_validates_with_the_schemas_it_is_handed(tmp_path: Path) ->
     finally:
         cache.install()
     assert schemas.validate("risks/R-001.yaml", risk, None, RISK_SCHEMA) == []
+
+
+def test_a_file_the_fast_validator_refuses_is_refused_even_when_jsonschema_reads_it_otherwise(
+    tmp_path: Path,
+) -> None:
+    """fastjsonschema reads a pattern's ``$`` as the end of the text, jsonschema also before a
+    final newline: where such a difference remains, the file fails with a finding."""
+    from bot.register import schemas
+
+    class Dollar:
+        cache = None
+
+        def read(self, name: str) -> bytes:
+            shipped = json.loads(cache.schema_bytes(name))
+            shipped["properties"]["id"]["pattern"] = "^R-[0-9]{3,}$"
+            return json.dumps(shipped).encode()
+
+    risk = json.loads(json.dumps(documents(RISK_SCHEMA)[0], default=str))
+    risk["id"] = "R-001\n"
+    try:
+        schemas.use(Dollar())
+        found = schemas.validate("risks/R-001.yaml", risk, None, RISK_SCHEMA)
+    finally:
+        cache.install()
+    assert [(f.severity, f.line, f.code) for f in found] == [("error", 1, "schema")]
+    assert "risk.schema.json" in found[0].message

@@ -230,3 +230,76 @@ def test_findings_name_their_code_as_ruff_does(root: Path) -> None:
 def test_a_finding_code_must_be_in_the_registry() -> None:
     with pytest.raises(ValueError, match=r"not in bot/register/codes\.py"):
         error("risks/R-001-a.yaml", 1, "bad", code="made-up")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # A number in quotes: jsonschema said "'4' is not of type 'integer'".
+        (
+            "impact:\n  level: 3\n",
+            "impact:\n  level: '4'\n",
+            "$.impact.level: '4' is a number in quotes, which YAML reads as text: remove the "
+            "quotes (level: 4)",
+        ),
+        # YAML 1.1 reads no/yes/on/off as booleans: "False is not of type 'string'".
+        (
+            "title: Example risk R-100\n",
+            "title: no\n",
+            "$.title: `no` reads as false in YAML, not as text: quote it (title: 'no')",
+        ),
+        (
+            "phase: v3\n",
+            "phase: On\n",
+            "$.phase: `On` reads as true in YAML, not as text: quote it (phase: 'On')",
+        ),
+        # A level without its mapping: "3 is not of type 'object'".
+        (
+            "impact:\n  level: 3\n  narrative: Moderate\n",
+            "impact: 3\n",
+            "$.impact: impact is a mapping with a level: write `impact: {level: 3}`",
+        ),
+        (
+            "  - Watch\n",
+            "  - Watch\n  - 2026\n",
+            "$.mitigation.detection[1]: 2026 reads as a number in YAML, not as text: quote it "
+            "(- '2026')",
+        ),
+        (
+            "  prevention:\n  - Plan\n",
+            "  prevention: Plan\n",
+            "$.mitigation.prevention: prevention is a list: write each "
+            "item on its own line after `prevention:`, as `- Plan`",
+        ),
+    ],
+    ids=["quoted number", "no", "On", "bare level", "number item", "text for a list"],
+)
+def test_a_wrong_type_says_how_to_write_it(root: Path, old: str, new: str, message: str) -> None:
+    text = risk_yaml("R-100")
+    assert old in text
+    text = text.replace(old, new, 1)
+    found = findings_of(root, "R-100-typed.yaml", text)
+    assert [m for _, _, m in found] == [message]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle"),
+    [
+        ("    - steering-committee  #", "    - steering-cmte  #", "steering-cmte"),
+        ("notify: [team-lead]", "notify:\n      - team-lead\n      - ghost", "- ghost"),
+        ("bands: [red]", "bands:\n      - red\n      - crimson", "- crimson"),
+    ],
+    ids=["escalation path", "notify", "same_level bands"],
+)
+def test_an_error_on_a_list_item_is_on_the_items_line(
+    root: Path, old: str, new: str, needle: str
+) -> None:
+    """An unknown role or band in a list was reported on the list's key, lines above it."""
+    policy = root / ".github" / "riskbot.yml"
+    text = policy.read_text(encoding="utf-8")
+    assert old in text
+    text = text.replace(old, new, 1)
+    policy.write_text(text, encoding="utf-8")
+    reg = read_register(root, TODAY)
+    [found] = [f for f in reg.findings if f.code == "policy"]
+    assert found.line == line_of(text, needle)

@@ -63,3 +63,62 @@ def test_workers_that_start_afresh_are_given_the_schemas(monkeypatch: pytest.Mon
     monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
     sources = [SourceFile(f"risks/{p.name}", p.read_bytes()) for p in sorted(RISKS.glob("*"))]
     assert parallel.check_in_parallel(sources, 2) == check_files(sources)
+
+
+DYING_WORKER = """
+import os, sys, time
+from bot.register import load
+from bot.register.load import SourceFile, check_files
+from bot.repo import parallel
+from tests.factories import risk_yaml
+
+parent = os.getpid()
+real = load.check_file
+
+
+def check_file(source):
+    # In a worker, one file makes the process die at once (as the kernel's OOM killer would).
+    if os.getpid() != parent and source.name == "risks/R-0050-x.yaml":
+        os._exit(9)
+    return real(source)
+
+
+load.check_file = parallel.check_file = check_file
+sources = [
+    SourceFile(f"risks/R-{n:04d}-x.yaml", risk_yaml(f"R-{n:04d}").encode()) for n in range(1, 121)
+]
+got = parallel.check_in_parallel(sources, 3)
+assert got == check_files(sources), "not the same register"
+print("checked", len(got))
+"""
+
+
+@pytest.mark.parametrize(
+    ("fault", "timeout"),
+    [("os._exit(9)", parallel.POOL_TIMEOUT), ("time.sleep(600)", 2.0)],
+    ids=["dies", "hangs"],
+)
+def test_a_worker_that_dies_or_hangs_is_replaced_by_this_process(
+    fault: str, timeout: float
+) -> None:
+    """A pool worker killed mid-run made ``Pool.map`` wait forever: the files it held are
+    checked here instead, and the register is the same; one that does not answer in time is
+    stopped, and the run ends."""
+    import subprocess
+    import sys
+
+    from tests.factories import REPO
+
+    script = DYING_WORKER.replace("os._exit(9)", fault).replace(
+        "check_in_parallel(sources, 3)", f"check_in_parallel(sources, 3, timeout={timeout})"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "checked 120\n"

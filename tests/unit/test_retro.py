@@ -212,7 +212,7 @@ def test_retro_schema_is_strict_and_described() -> None:
         ([], "$.outcome: [] should be non-empty"),
         ("v3", "is not of type ['object', 'array']"),
         ([[outcome()]], "$.outcome[0]: "),
-        ([outcome(), {"release": "v4", "occurred": "yes"}], "'yes' is not of type 'boolean'"),
+        ([outcome(), {"release": "v4", "occurred": "yes"}], "'yes' is text: write true or false"),
         ([outcome(extra=1)], "unknown key 'extra'"),
     ],
 )

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.register.schemas import POLICY_SCHEMA, RISK_SCHEMA, fast_validator, load_schema, validator
-from tests.factories import POLICY, RISKS
+from tests.factories import POLICY, REPO, RISKS
 
 ANNOTATIONS = {"$ref", "title", "description", "$comment", "default", "examples"}
 JSON_VALUES = st.recursive(
@@ -71,6 +71,11 @@ STRING_SAMPLES = [
     "purple",
     "@x",
     "x" * 201,
+    # `$` of a JSON Schema pattern, searched with Python's `re`, matches before a final newline.
+    "R-001\n",
+    "red\n",
+    "weekly\n",
+    "2024-11-17\n",
 ]
 STRINGS = st.sampled_from(STRING_SAMPLES)
 
@@ -221,3 +226,63 @@ def test_fast_and_full_validation_agree_on_mutated_policies(data: st.DataObject)
     how = data.draw(st.sampled_from(["replace", "delete", "add"]))
     mutated = mutate(doc, path, how, value_for(data, at(doc, path)))
     assert fast_ok(POLICY_SCHEMA, mutated) == validator(POLICY_SCHEMA).is_valid(mutated)
+
+
+def _patterns(node: Any, where: str = "#") -> Iterator[tuple[str, str]]:
+    if isinstance(node, dict):
+        if isinstance(node.get("pattern"), str):
+            yield where, node["pattern"]
+        for key, value in node.items():
+            yield from _patterns(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _patterns(value, f"{where}/{index}")
+
+
+@pytest.mark.parametrize("name", [RISK_SCHEMA, POLICY_SCHEMA])
+def test_every_pattern_matches_the_whole_value(name: str) -> None:
+    """A pattern is searched with Python's ``re`` by both validators: each must refuse a value
+    that matches but for a final newline (``$`` alone accepts ``"R-001\\n"``)."""
+    import re
+
+    found = list(_patterns(load_schema(name)))
+    assert found
+    for where, pattern in found:
+        assert re.search(pattern, "R-001\n") is None, where
+        assert re.search(pattern, "red\n") is None, where
+        assert re.search(pattern, "2024-11-17\n") is None, where
+        assert re.search(pattern, "lead\n") is None, where
+        assert re.search(pattern, "#a0b1c2\n") is None, where
+
+
+@pytest.mark.parametrize(
+    ("name", "path", "value"),
+    [
+        (RISK_SCHEMA, ("id",), "R-001\n"),
+        (RISK_SCHEMA, ("band",), "red\n"),
+        (RISK_SCHEMA, ("last_reviewed",), "2024-11-17\n"),
+        (POLICY_SCHEMA, ("roles", 0, "logins"), ["lead\n"]),
+        (POLICY_SCHEMA, ("roles", 0, "id"), "db-lead\n"),
+        (POLICY_SCHEMA, ("bands", 0, "name"), "red\n"),
+    ],
+    ids=lambda v: repr(v) if isinstance(v, str) else None,
+)
+def test_both_validators_refuse_a_name_with_a_final_newline(name, path, value) -> None:
+    base = RISK_DOCS[0] if name == RISK_SCHEMA else yaml.safe_load(POLICY.read_text("utf-8"))
+    doc = mutate(json.loads(json.dumps(base, default=str)), path, "replace", value)
+    assert not fast_ok(name, doc)
+    assert not validator(name).is_valid(doc)
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    assert not repeated, f"keys written twice (JSON keeps the last): {repeated}"
+    return dict(pairs)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "schema").glob("*.json")))
+def test_a_schema_writes_each_key_once(name: str) -> None:
+    """A key written twice in one object is silently the last: the first is dead text."""
+    text = (REPO / "schema" / name).read_text(encoding="utf-8")
+    json.loads(text, object_pairs_hook=_no_duplicates)

@@ -88,7 +88,7 @@ def test_the_pin_is_read_from_the_policy(tmp_path):
         ("version: 1\nextends: [\n", ".github/riskbot.yml:3:1: error[yaml] "),
         (
             "version: 1\nextends:\n  repo: acme/.github\n  path: base.yml\n  ref: main\n",
-            ".github/riskbot.yml:5:8: error[schema] $.extends.ref: 'main' does not match",
+            ".github/riskbot.yml:5:8: error[schema] $.extends.ref: 'main' is not a pinned commit",
         ),
     ],
 )
