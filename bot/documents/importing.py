@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bot.documents.importer import (
     SCORE_LINE,
     ImportRefused,
@@ -25,6 +23,7 @@ from bot.documents.importer import (
     write_register,
 )
 from bot.documents.planparse import read_plan, repair
+from bot.intake import read_yaml
 from bot.intake.pipeline import IntakeResult, Options, Row, decode, detect, import_document
 from bot.register.findings import Finding
 from bot.register.load import POLICY_PATH
@@ -68,13 +67,13 @@ def _level(value: Any) -> int:
 
 def preview(files: Mapping[str, str]) -> list[Row]:
     """The preview table of files already rendered (the plan importer's)."""
-    policy = yaml.safe_load(files.get(POLICY_PATH, "")) or {}
+    policy = read_yaml.load(files.get(POLICY_PATH, "")) or {}
     bands = sorted(policy.get("bands", []), key=lambda b: -int(b.get("min_score", 0)))
     rows = []
     for name, text in sorted(files.items()):
         if name == POLICY_PATH:
             continue
-        data = yaml.safe_load(text)
+        data = read_yaml.load(text)
         levels = [_level(data.get(k)) for k in ("impact", "probability", "detection")]
         levels = [n for n in levels if n]
         score = 1

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from bot.intake import read_yaml
 from bot.intake.writer import render_risk_file
 
 COLUMNS = (
@@ -96,7 +97,7 @@ def _text(value: Any) -> str:
 
 def record_of(name: str, text: str) -> dict[str, str]:
     """One risk file as a record (see the module doc)."""
-    data = yaml.safe_load(text)
+    data = read_yaml.load(text)
     if not isinstance(data, dict):
         data = {}
     record = {c: "" for c in COLUMNS}
@@ -187,7 +188,7 @@ def restore(record: Mapping[str, str]) -> tuple[str, str, bool]:
     text = record.get("yaml", "")
     if text:
         try:
-            same = yaml.safe_load(text) == data
+            same = read_yaml.load(text) == data
         except yaml.YAMLError:
             same = False
         if same:

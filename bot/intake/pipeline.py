@@ -25,6 +25,7 @@ from bot.intake.read_delimited import delimiter_of, read_delimited
 from bot.intake.read_markdown import read_markdown
 from bot.intake.read_xlsx import XLSX_MAGIC, SheetError, WorkbookTooLarge, read_xlsx
 from bot.intake.read_yaml import compose as compose_yaml
+from bot.intake.read_yaml import load as load_yaml
 from bot.intake.read_yaml import read_yaml, risk_list
 from bot.intake.records import Document
 from bot.intake.resolve import (
@@ -380,7 +381,7 @@ def restore_export(doc: Document, result: IntakeResult) -> IntakeResult:
             )
             continue
         result.files[name] = text
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
         ident = str(data.get("id", "")) if isinstance(data, dict) else ""
         result.risks[ident] = name
         if not kept:

@@ -5,6 +5,7 @@ level``); lists of text become lines of one cell."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import yaml
 
@@ -16,6 +17,13 @@ try:
     _Loader: type = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - PyYAML without libyaml
     _Loader = yaml.SafeLoader
+
+
+def load(text: str) -> Any:
+    """The data of a YAML text, by libyaml's safe loader where PyYAML has it (the pure-Python
+    one reads a thousand risk files ten times slower)."""
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 - a safe loader
+
 
 LIST_KEYS = ("risks", "risk_register", "register", "items", "entries", "records", "data")
 
