@@ -17,14 +17,16 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from bot.register.approvals import Approval, sponsors, with_unfilled
 from bot.register.findings import Finding, error, warning
 from bot.register.policy import Band, Policy
 from bot.register.risk import Acceptance, AcceptanceState, Risk
 from bot.register.rules import Notify, owners_of, resolve
 from bot.register.scoring import Assessment
+
+if TYPE_CHECKING:
+    from bot.register.approvals import Approval
 
 AUTHORITY_ROLE = "acceptance authority"
 """The capacity in which an acceptance's approvers approve (``Approval.role``)."""
@@ -38,7 +40,11 @@ only where its new band's authority is not its old band's)."""
 def authority(policy: Policy, band: str) -> tuple[Notify, ...]:
     """Who approves accepting a risk of a band: its terms' roles, else the program sponsor."""
     roles = policy.acceptance.terms(band).authority
-    return resolve(roles, [], policy) if roles else sponsors(policy)
+    if roles:
+        return resolve(roles, [], policy)
+    from bot.register.approvals import sponsors  # only a policy without its own authority
+
+    return sponsors(policy)
 
 
 def until_line(risk: Risk) -> int:
@@ -199,6 +205,8 @@ def acceptance_changes(
 def acceptance_approvals(policy: Policy, changes: Sequence[AcceptanceChange]) -> list[Approval]:
     """Each acceptance a change adds or extends needs its band's authority (of ``policy``, the
     base's), neither the pull request's author nor the requester."""
+    from bot.register.approvals import with_unfilled  # pr's, not check's: imported when used
+
     out: list[Approval] = []
     for change in changes:
         new = change.new

@@ -17,7 +17,6 @@ from bot.register.acceptance import acceptance_findings
 from bot.register.dates import date_paths, future_date_findings, line_key
 from bot.register.findings import Finding, FindingsHolder, JsonPath, error, sort_key, warning
 from bot.register.ids import IdHistory, reused_id_findings
-from bot.register.inherit import is_extending, load_inherited
 from bot.register.method import FACTORS
 from bot.register.policy import Policy, policy_from_data
 from bot.register.residual import check_residual
@@ -177,7 +176,10 @@ def load_policy(source: SourceFile | None) -> tuple[Policy | None, list[Finding]
     loaded = load_yaml(source.name, source.raw)
     if not loaded.ok:
         return None, loaded.findings
-    if is_extending(loaded.data):
+    if isinstance(loaded.data, Mapping) and "extends" in loaded.data:
+        # Imported here: a policy that extends no base (most) never loads the merge rules.
+        from bot.register.inherit import load_inherited
+
         return load_inherited(loaded, source.base)
     findings = validate(source.name, loaded.data, loaded.node, POLICY_SCHEMA)
     if findings:
