@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -79,6 +80,16 @@ def test_the_readme_table_lists_every_exit_code() -> None:
         assert f"| {code} |" in readme
 
 
+def holds(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` has ``path`` open (Linux's /proc)."""
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd) == str(path):
+                    return True
+    return False
+
+
 def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
     """A real process, stopped by SIGINT while it waits to read: 130, as a shell reports it."""
     fifo = tmp_path / "plan.md"
@@ -101,6 +112,11 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
                 assert proc.poll() is None, proc.communicate()
                 assert time.monotonic() < deadline, "riskbot never opened the plan"
                 time.sleep(0.05)
+        # The writer's open can return while riskbot's open of the plan is still returning: a
+        # signal then may not reach the read. Where /proc tells, wait until riskbot holds the plan.
+        while Path(f"/proc/{proc.pid}/fd").is_dir() and not holds(proc.pid, fifo):
+            assert time.monotonic() < deadline, "riskbot never held the plan open"
+            time.sleep(0.01)
         proc.send_signal(signal.SIGINT)  # riskbot now waits for the plan's bytes
         _, err = proc.communicate(timeout=30)
     finally:
