@@ -18,7 +18,16 @@ from typing import Any
 
 from yaml.nodes import MappingNode, ScalarNode
 
-from bot.documents.yamledit import Edit, EditableText, apply, key_of, quoted, scalar_like
+from bot.documents.yamledit import (
+    Edit,
+    EditableText,
+    apply,
+    key_of,
+    mapping_file,
+    quoted,
+    scalar_like,
+    with_section,
+)
 from bot.errors import RiskbotError
 from bot.register.yamlfile import load_yaml
 
@@ -36,20 +45,12 @@ def _flow(values: dict[str, str]) -> str:
 def record_acceptance(text: str, by: str, rationale: str, until: str) -> str:
     """The file's text with ``acceptance`` set to these values (``by`` is ``@login``)."""
     values = {"by": by, "rationale": rationale, "until": until}
-    file = EditableText.of(text)
-    loaded = load_yaml("risk", file.body.encode("utf-8"))
-    if not loaded.ok or not isinstance(loaded.node, MappingNode):
-        raise AcceptanceError(loaded.findings[0].as_text() if loaded.findings else "not a mapping")
-    root = loaded.node
+    file, loaded, root = mapping_file(text, AcceptanceError)
     body = file.body
     found = key_of(root, "acceptance")
     if found is None:
-        if root.flow_style:
-            raise AcceptanceError("the file is one flow mapping {…}; add `acceptance:` by hand")
-        if body and not body.endswith("\n"):
-            body += file.newline
         lines = ["acceptance:", *(f"  {k}: {quoted(values[k])}" for k in FIELDS)]
-        new_body = body + file.lines(*lines)
+        new_body = with_section(file, root, lines, AcceptanceError)
     else:
         _, node = found
         if not isinstance(node, MappingNode) or node.flow_style or not node.value:

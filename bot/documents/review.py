@@ -16,7 +16,16 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.documents.output import write_files
-from bot.documents.yamledit import Edit, EditableText, apply, key_of, quoted, scalar_like
+from bot.documents.yamledit import (
+    Edit,
+    EditableText,
+    apply,
+    key_of,
+    mapping_file,
+    quoted,
+    scalar_like,
+    with_section,
+)
 from bot.errors import RiskbotError
 from bot.register.dates import future_text, is_future
 from bot.register.ids import id_of_name
@@ -167,22 +176,14 @@ def _block_edits(
 
 def record_review(text: str, date: str, note: str | None = None, by: str | None = None) -> str:
     """The file's text with ``review.last_reviewed`` set and, with a note, a log entry added."""
-    file = EditableText.of(text)
-    loaded = load_yaml("risk", file.body.encode("utf-8"))
-    if not loaded.ok or not isinstance(loaded.node, MappingNode):
-        raise ReviewError(loaded.findings[0].as_text() if loaded.findings else "not a mapping")
-    root = loaded.node
+    file, loaded, root = mapping_file(text, ReviewError)
     body = file.body
     found = key_of(root, "review")
     if found is None:
-        if root.flow_style:
-            raise ReviewError("the file is one flow mapping {…}; add `review:` to it by hand")
-        if body and not body.endswith("\n"):
-            body += file.newline
         lines = ["review:", f"  last_reviewed: {quoted(date)}"]
         if note or by:
             lines += ["  log:", *_entry_block("    ", date, note, by)]
-        new_body = body + file.lines(*lines)
+        new_body = with_section(file, root, lines, ReviewError)
     else:
         key, review = found
         if _is_null(review):

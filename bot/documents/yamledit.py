@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from yaml.error import Mark
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from bot.errors import RiskbotError
+from bot.register.yamlfile import LoadedYaml, load_yaml
+
 BOM = "\ufeff"
 
 
@@ -101,3 +104,29 @@ def scalar_like(node: ScalarNode, value: str) -> str:
 def quoted(value: str) -> str:
     """A double-quoted YAML scalar (JSON string syntax is valid YAML)."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def mapping_file(
+    text: str, error: type[RiskbotError]
+) -> tuple[EditableText, LoadedYaml, MappingNode]:
+    """A risk file's text ready to edit: the text, what it loads to and its top-level mapping
+    (``error`` when it does not load to one)."""
+    file = EditableText.of(text)
+    loaded = load_yaml("risk", file.body.encode("utf-8"))
+    if not loaded.ok or not isinstance(loaded.node, MappingNode):
+        raise error(loaded.findings[0].as_text() if loaded.findings else "not a mapping")
+    return file, loaded, loaded.node
+
+
+def with_section(
+    file: EditableText, root: MappingNode, lines: list[str], error: type[RiskbotError]
+) -> str:
+    """The body with a new top-level block (``lines``, its key first) added at its end; a file
+    that is one flow mapping is left to a person (``error``)."""
+    if root.flow_style:
+        key = lines[0].rstrip(":")
+        raise error(f"the file is one flow mapping {{…}}; add `{key}:` to it by hand")
+    body = file.body
+    if body and not body.endswith("\n"):
+        body += file.newline
+    return body + file.lines(*lines)

@@ -121,6 +121,22 @@ class Limits:
         return self.max_total_wait if self.max_total_wait is not None else 2 * self.max_wait
 
 
+def client(settings: Settings, limits: Limits, *, lazy: bool = False) -> Github:
+    """PyGithub's client as riskbot uses it: riskbot retries and paces itself (PyGithub's own
+    retries and pacing off), a page of :data:`PER_PAGE`, the run's timeout."""
+    assert settings.token is not None
+    return Github(
+        auth=Auth.Token(settings.token.reveal()),
+        base_url=settings.api_url,
+        per_page=PER_PAGE,
+        retry=None,
+        timeout=int(limits.timeout),
+        seconds_between_requests=None,
+        seconds_between_writes=None,
+        lazy=lazy,
+    )
+
+
 def _status(exc: Exception) -> int | None:
     return exc.status if isinstance(exc, GithubException) else None
 
@@ -193,16 +209,8 @@ class GitHubApi:
         self._sleep = sleep
         self._clock = clock
         self._last_write = 0.0
-        self._gh = Github(
-            auth=Auth.Token(settings.token.reveal()),
-            base_url=settings.api_url,
-            per_page=PER_PAGE,
-            retry=None,
-            timeout=int(limits.timeout),
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-            lazy=True,  # objects by number cost no request; listings still read
-        )
+        # lazy: objects by number cost no request; listings still read
+        self._gh = client(settings, limits, lazy=True)
         self._repo: Repository = self._gh.get_repo(settings.repository)
         self._issues: dict[int, Issue] = {}
         self._comments: dict[int, IssueComment] = {}

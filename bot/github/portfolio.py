@@ -28,10 +28,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from github import Auth, Github
 from requests.exceptions import HTTPError, RequestException
 
-from bot.github.api import Limits, SetupFailed
+from bot.github.api import PER_PAGE, Limits, SetupFailed, client
 from bot.github.settings import TOKEN_FIX, Settings
 from bot.register.defaults import BASE_POLICY_PATH
 from bot.register.load import POLICY_PATH, RISK_SUFFIXES, RISKS_DIR, SourceFile
@@ -41,7 +40,6 @@ from bot.repo.git import linked
 SHA_MEDIA_TYPE = "application/vnd.github.sha"
 COMMIT_ID = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 """A commit id as the sha media type gives it (SHA-1, or SHA-256 in a repository that uses it)."""
-PER_PAGE = 100
 CHUNK = 1 << 16
 MAX_ARCHIVE_BYTES = 256 << 20
 """A repository whose archive is larger is named as not read (its register is not worth that)."""
@@ -103,15 +101,7 @@ class RegisterReader:
         self._sleep = sleep
         self._clock = clock
         self._retries = 0
-        self._gh = Github(
-            auth=Auth.Token(settings.token.reveal()),
-            base_url=settings.api_url,
-            per_page=PER_PAGE,
-            retry=None,
-            timeout=int(limits.timeout),
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-        )
+        self._gh = client(settings, limits)
         self._requester = self._gh.requester
         self._etags: dict[str, str | None] = {}
 

@@ -8,7 +8,7 @@ import io
 from collections.abc import Mapping
 
 from bot.intake.records import Document
-from bot.intake.tabular import find_header, legend_table, rows_to_candidates, split_blocks
+from bot.intake.tabular import find_header, read_table
 
 DELIMITERS = ",;\t|"
 
@@ -45,10 +45,4 @@ def read_delimited(
         return doc
     header = rows[header_at][1]
     doc.looks = f"a {shape} file with columns {', '.join(h for h in header if h.strip())}"
-    table, blocks = split_blocks(header, rows[header_at + 1 :], mapping)
-    doc.candidates = rows_to_candidates(header, table)
-    if not doc.candidates:
-        doc.looks += ", but no row under them"
-    for block in blocks:
-        legend_table(doc, list(block[0][1]), block[1:], "")
-    return doc
+    return read_table(doc, rows, header_at, mapping)

@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Mapping
 
 from bot.intake.records import Document
-from bot.intake.tabular import find_header, legend_table, rows_to_candidates, split_blocks
+from bot.intake.tabular import find_header, read_table
 
 XLSX_MAGIC = b"PK\x03\x04"
 
@@ -122,10 +122,4 @@ def read_xlsx(raw: bytes, name: str, mapping: Mapping[str, str], sheet: str = ""
         return doc
     header = rows[header_at][1]
     doc.looks = f"a sheet '{title}' with columns {', '.join(h for h in header if h.strip())}"
-    table, blocks = split_blocks(header, rows[header_at + 1 :], mapping)
-    doc.candidates = rows_to_candidates(header, table)
-    if not doc.candidates:
-        doc.looks += ", but no row under them"
-    for block in blocks:
-        legend_table(doc, list(block[0][1]), block[1:], "")
-    return doc
+    return read_table(doc, rows, header_at, mapping)

@@ -114,3 +114,21 @@ def legend_table(
         if len(cells) >= 2:
             rest = f" ({cells[2]})" if len(cells) > 2 else ""
             reader.line(f"{cells[0]}: {cells[1]}{rest}", line)
+
+
+def read_table(
+    doc: Document,
+    rows: Sequence[tuple[int, Sequence[str]]],
+    header_at: int,
+    mapping: Mapping[str, str],
+) -> Document:
+    """Fill ``doc`` from the rows under its header (``rows[header_at]``): one candidate per risk
+    row, and the legends (scales, matrices) in the blocks after the table."""
+    header = rows[header_at][1]
+    table, blocks = split_blocks(header, rows[header_at + 1 :], mapping)
+    doc.candidates = rows_to_candidates(header, table)
+    if not doc.candidates:
+        doc.looks += ", but no row under them"
+    for block in blocks:
+        legend_table(doc, list(block[0][1]), block[1:], "")
+    return doc
